@@ -1,0 +1,110 @@
+//! RFC 9457 problem details with Penora's stable error codes.
+
+use serde::{Deserialize, Serialize};
+
+/// A machine-readable reason. Codes are part of the public contract: add, never rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// One or more fields broke a rule; see `errors`.
+    ValidationFailed,
+    /// The body is not valid JSON, or not the JSON shape expected.
+    MalformedJson,
+    /// A path or query parameter could not be read.
+    InvalidParameter,
+    /// The request's `Content-Type` is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is larger than this endpoint accepts.
+    PayloadTooLarge,
+    /// No such route or resource (or not yours to see).
+    NotFound,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
+    /// No credentials, or credentials this server does not accept.
+    Unauthorized,
+    /// The access token has expired: refresh it.
+    TokenExpired,
+    /// Wrong email or password (which one is not said).
+    InvalidCredentials,
+    /// The refresh token is unknown, expired or revoked.
+    InvalidRefreshToken,
+    /// An already used refresh token came back: the whole session family is revoked.
+    RefreshTokenReused,
+    /// An email verification or password reset token is unknown, used or expired.
+    InvalidEmailToken,
+    /// Signed in, but not allowed to do this.
+    Forbidden,
+    /// An account with this email exists.
+    EmailTaken,
+    /// Too many requests; wait for `Retry-After` seconds.
+    RateLimited,
+    /// The database cannot be reached right now; try again.
+    ServiceUnavailable,
+    /// Something failed on our side; the request id helps us find it.
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::InvalidRefreshToken => "invalid_refresh_token",
+            ErrorCode::RefreshTokenReused => "refresh_token_reused",
+            ErrorCode::InvalidEmailToken => "invalid_email_token",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+}
+
+/// One field's failure inside a `validation_failed` problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldProblem {
+    /// The request field, e.g. `password`.
+    pub field: String,
+    /// A stable code for the rule broken, e.g. `too_short`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// An error response (`application/problem+json`, RFC 9457).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:penora:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What happened this time, for people.
+    pub detail: String,
+    /// The stable machine-readable code.
+    pub code: ErrorCode,
+    /// Per-field failures (validation only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+    /// The id of the request, also in the `X-Request-Id` header; quote it in bug reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Extra facts for some codes (e.g. `retry_after` seconds for `rate_limited`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<serde_json::Value>,
+}

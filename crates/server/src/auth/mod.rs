@@ -1,0 +1,9 @@
+//! Authentication: password hashing, access tokens, opaque tokens and the extractors that
+//! turn a request into a known caller.
+
+pub mod extractor;
+pub mod jwt;
+pub mod opaque;
+pub mod password;
+
+pub use extractor::{AdminUser, AuthUser};

@@ -1,0 +1,143 @@
+//! The `penora` command line: serve, migrate, print the OpenAPI document, and admin tasks.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use penora_domain::{Email, Password, Role};
+
+use crate::config::{Config, Settings};
+use crate::services::accounts;
+use crate::startup::{build_state, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "penora",
+    version,
+    about = "Penora: write with AI. Configured by PENORA_* environment variables (see the README)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (and the browser app when PENORA_FRONTEND_DIR is set).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (commit it as openapi/openapi.json).
+    Openapi,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account with the admin role.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give an existing account the admin role.
+    GrantAdmin {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", crate::openapi::document()?);
+            Ok(())
+        }
+        Command::Serve => serve().await,
+        Command::Migrate => {
+            let config = load()?;
+            let db = penora_store::connect(&config.database_url, 2).await?;
+            penora_store::migrate(&db).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Admin(admin) => run_admin(admin).await,
+    }
+}
+
+fn load() -> anyhow::Result<Config> {
+    let settings = Settings::load()?;
+    crate::telemetry::init(settings.log_format);
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data dir {}", settings.data_dir.display()))?;
+    Ok(Config::resolve(settings)?)
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = load()?;
+    if config.settings.smtp_url.is_none() {
+        tracing::info!(outbox = %config.outbox_dir().display(), "no SMTP configured: mail goes to the outbox folder");
+    }
+    let app = Application::build(config).await?;
+    let settings = &app.state().config.settings;
+    tracing::info!(
+        port = app.port(),
+        database = penora_store::Backend::of(&app.state().db).as_str(),
+        frontend = settings.frontend_dir.is_some(),
+        "Penora is serving at {}",
+        settings.public_url
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
+    let config = load()?;
+    let db = penora_store::connect(&config.database_url, 2).await?;
+    penora_store::migrate(&db).await?;
+    let state = build_state(config, db)?;
+    match command {
+        AdminCommand::CreateAdmin {
+            email,
+            password_stdin,
+        } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!(e.message))?;
+            let (password, generated) = if password_stdin {
+                let mut raw = String::new();
+                std::io::stdin().read_to_string(&mut raw)?;
+                (raw.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (crate::auth::opaque::generate(), true)
+            };
+            let password =
+                Password::parse(&password, Some(&email)).map_err(|e| anyhow::anyhow!(e.message))?;
+            accounts::create_admin(&state, &email, &password).await?;
+            println!("Created admin {email}.");
+            if generated {
+                println!("Password (shown once): {}", password.expose());
+            }
+        }
+        AdminCommand::GrantAdmin { email } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!(e.message))?;
+            if !penora_store::users::set_role(&state.db, &email, Role::Admin).await? {
+                anyhow::bail!("no account has the email {email}");
+            }
+            crate::services::audit::record(
+                &state.db,
+                None,
+                "admin.role_granted",
+                Some(email.as_str()),
+                &crate::services::audit::Origin::ip("cli"),
+                serde_json::json!({ "role": "admin" }),
+            )
+            .await;
+            println!("{email} is now an admin.");
+        }
+    }
+    Ok(())
+}

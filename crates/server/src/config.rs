@@ -1,0 +1,302 @@
+//! Configuration: defaults, then an optional TOML file (`PENORA_CONFIG`), then environment
+//! variables (`PENORA_*`, plus the seed's names `DATABASE_URL` and `JWT_SECRET_KEY`).
+//!
+//! [`Settings`] is what was written down; [`Config`] is what the server runs with, after
+//! secrets were resolved. In development a missing secret is generated once and kept in the
+//! data dir; in production a missing or well-known secret stops the server.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Every setting, as read from the file and environment. See the README for the table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub env: Environment,
+    pub data_dir: PathBuf,
+    pub bind: String,
+    /// `sqlite://...` or `postgres://...`; defaults to `penora.db` in the data dir.
+    pub database_url: Option<String>,
+    pub db_max_connections: u32,
+    pub migrate_on_start: bool,
+    pub jwt_secret_key: Option<SecretString>,
+    /// Where people reach the app; used in mailed links and to decide on `Secure` cookies.
+    pub public_url: String,
+    /// The built browser app to serve at `/`; nothing is served there when unset.
+    pub frontend_dir: Option<PathBuf>,
+    /// Comma-separated origins allowed to call the API from a browser (besides our own).
+    pub cors_origins: String,
+    pub json_limit_bytes: usize,
+    /// Believe `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_proxy_headers: bool,
+    /// `smtp://user:pass@host:587` or `smtps://...`; without it mail goes to the outbox folder.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: u32,
+    pub log_format: LogFormat,
+    pub rate_login_per_ip_per_minute: u32,
+    pub rate_login_per_email_per_minute: u32,
+    pub rate_signup_per_ip_per_hour: u32,
+    pub rate_email_per_address_per_hour: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            data_dir: PathBuf::from("data"),
+            bind: "127.0.0.1:8080".to_owned(),
+            database_url: None,
+            db_max_connections: 16,
+            migrate_on_start: true,
+            jwt_secret_key: None,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            frontend_dir: None,
+            cors_origins: String::new(),
+            json_limit_bytes: 64 * 1024,
+            trust_proxy_headers: false,
+            smtp_url: None,
+            mail_from: "Penora <no-reply@penora.local>".to_owned(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_days: 30,
+            log_format: LogFormat::Text,
+            rate_login_per_ip_per_minute: 30,
+            rate_login_per_email_per_minute: 10,
+            rate_signup_per_ip_per_hour: 20,
+            rate_email_per_address_per_hour: 5,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the optional file named by `PENORA_CONFIG`, then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        if let Ok(path) = std::env::var("PENORA_CONFIG") {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment
+            .merge(Env::prefixed("PENORA_").ignore(&["config", "test_database_url"]))
+            .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET_KEY"]))
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+}
+
+/// What the server runs with: every secret present.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub database_url: String,
+    pub jwt_secret: SecretString,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration is invalid: {0}")]
+    Invalid(String),
+    #[error("{name} is not set; production needs a real secret (at least 32 random bytes)")]
+    MissingSecret { name: &'static str },
+    #[error("{name} is a default or too weak; production needs at least 32 random bytes")]
+    WeakSecret { name: &'static str },
+    #[error("cannot keep development secrets in {path}: {source}")]
+    SecretStore {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Values that appear in tutorials and templates; production refuses them.
+const KNOWN_DEFAULT_SECRETS: &[&str] = &[
+    "secret",
+    "changeme",
+    "change-me",
+    "change_me",
+    "your-secret-key",
+    "your_secret_key",
+    "jwt-secret",
+    "jwt_secret",
+    "supersecret",
+    "super-secret",
+    "development",
+    "dev",
+    "test",
+    "penora",
+    "penora-secret",
+    "default",
+];
+const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    pub fn resolve(settings: Settings) -> Result<Self, ConfigError> {
+        let database_url = settings.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                settings.data_dir.join("penora.db").display()
+            )
+        });
+        let jwt_secret = resolve_secret(
+            &settings,
+            "JWT_SECRET_KEY",
+            settings.jwt_secret_key.as_ref(),
+        )?;
+        Ok(Self {
+            settings,
+            database_url,
+            jwt_secret,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.settings.env == Environment::Production
+    }
+
+    /// Refresh cookies are `Secure` whenever the app is reached over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.settings.public_url.starts_with("https://")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.settings.data_dir.join("outbox")
+    }
+}
+
+fn resolve_secret(
+    settings: &Settings,
+    name: &'static str,
+    given: Option<&SecretString>,
+) -> Result<SecretString, ConfigError> {
+    let production = settings.env == Environment::Production;
+    match given {
+        Some(secret) if production && is_weak(secret.expose_secret()) => {
+            Err(ConfigError::WeakSecret { name })
+        }
+        Some(secret) => Ok(secret.clone()),
+        None if production => Err(ConfigError::MissingSecret { name }),
+        None => development_secret(&settings.data_dir, name),
+    }
+}
+
+fn is_weak(secret: &str) -> bool {
+    let lowered = secret.trim().to_lowercase();
+    secret.len() < MIN_SECRET_BYTES
+        || KNOWN_DEFAULT_SECRETS.contains(&lowered.as_str())
+        || lowered.contains("change")
+}
+
+/// Loads, or creates once, a random secret kept in `<data_dir>/secrets/<name>` (mode 0600).
+fn development_secret(data_dir: &Path, name: &'static str) -> Result<SecretString, ConfigError> {
+    let dir = data_dir.join("secrets");
+    let path = dir.join(name.to_lowercase());
+    let store_err = |source| ConfigError::SecretStore {
+        path: path.clone(),
+        source,
+    };
+    if let Ok(existing) = fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if !existing.is_empty() {
+            return Ok(SecretString::from(existing.to_owned()));
+        }
+    }
+    fs::create_dir_all(&dir).map_err(store_err)?;
+    let mut bytes = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(store_err)?;
+    file.write_all(secret.as_bytes()).map_err(store_err)?;
+    tracing::warn!(
+        secret = name,
+        path = %path.display(),
+        "generated a development secret and stored it in the data dir; set it explicitly in production"
+    );
+    Ok(SecretString::from(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production_with(secret: Option<&str>) -> Result<Config, ConfigError> {
+        let settings = Settings {
+            env: Environment::Production,
+            jwt_secret_key: secret.map(|s| SecretString::from(s.to_owned())),
+            ..Settings::default()
+        };
+        Config::resolve(settings)
+    }
+
+    #[test]
+    fn production_refuses_missing_or_default_secrets() {
+        assert!(matches!(
+            production_with(None),
+            Err(ConfigError::MissingSecret {
+                name: "JWT_SECRET_KEY"
+            })
+        ));
+        assert!(matches!(
+            production_with(Some("change-me")),
+            Err(ConfigError::WeakSecret { .. })
+        ));
+        assert!(matches!(
+            production_with(Some("short")),
+            Err(ConfigError::WeakSecret { .. })
+        ));
+        assert!(production_with(Some("k3N9s0qP7vX2mB8wL5tR1yH6jD4fG0aZcE")).is_ok());
+    }
+
+    #[test]
+    fn development_generates_and_keeps_a_secret() -> Result<(), ConfigError> {
+        let dir = std::env::temp_dir().join(format!("penora-config-{}", uuid::Uuid::new_v4()));
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        };
+        let first = Config::resolve(settings.clone())?;
+        let second = Config::resolve(settings)?;
+        assert_eq!(
+            first.jwt_secret.expose_secret(),
+            second.jwt_secret.expose_secret()
+        );
+        assert!(first.jwt_secret.expose_secret().len() >= MIN_SECRET_BYTES);
+        let _ = fs::remove_dir_all(dir);
+        Ok(())
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let settings = Settings {
+            jwt_secret_key: Some(SecretString::from(
+                "hunter2-hunter2-hunter2-hunter2-x".to_owned(),
+            )),
+            ..Settings::default()
+        };
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

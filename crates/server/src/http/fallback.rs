@@ -1,0 +1,105 @@
+//! What answers when no route does, and the safety net that gives every error response a
+//! problem+json body (actix's own 404/405s have none).
+
+use std::path::PathBuf;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::ErrorCode;
+
+use crate::error::{ApiError, PROBLEM_JSON};
+
+/// Paths that belong to the API: an unknown one is a JSON 404, never the browser app.
+fn is_api_path(path: &str) -> bool {
+    [
+        "/api/",
+        "/v1/",
+        "/health",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+    ]
+    .iter()
+    .any(|prefix| path == prefix.trim_end_matches('/') || path.starts_with(prefix))
+}
+
+/// The browser app's entry page, served for client-side routes such as `/account`.
+#[derive(Clone)]
+pub struct SpaIndex(pub Option<PathBuf>);
+
+pub async fn not_found(
+    req: HttpRequest,
+    spa: web::Data<SpaIndex>,
+) -> actix_web::Result<HttpResponse> {
+    if let (Some(index), false) = (&spa.0, is_api_path(req.path())) {
+        if let Ok(html) = tokio::fs::read(index).await {
+            return Ok(HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .body(html));
+        }
+    }
+    Err(ApiError::not_found(format!("Nothing is at {}.", req.path())).into())
+}
+
+/// Replaces the body of any 4xx/5xx response that is not problem+json already.
+pub fn problem_bodies() -> ErrorHandlers<BoxBody> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<BoxBody>| {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let code = code_for(status);
+        let detail = status.canonical_reason().unwrap_or("Error").to_owned();
+        let replacement =
+            actix_web::ResponseError::error_response(&ApiError::new(status, code, detail));
+        let (req, _) = res.into_parts();
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, replacement).map_into_right_body(),
+        ))
+    })
+}
+
+fn code_for(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServiceUnavailable,
+        s if s.is_client_error() => ErrorCode::InvalidParameter,
+        _ => ErrorCode::InternalError,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_paths_never_fall_back_to_the_app() {
+        for path in [
+            "/api/v1/nope",
+            "/v1/models/x",
+            "/health/x",
+            "/docs",
+            "/metrics",
+        ] {
+            assert!(is_api_path(path), "{path}");
+        }
+        for path in ["/", "/account", "/sign-in", "/apiary"] {
+            assert!(!is_api_path(path), "{path}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Cross-cutting HTTP plumbing: request ids, metrics, error shapes for extractor failures,
+//! client IPs and the catch-all responses.
+
+pub mod client_ip;
+pub mod extract_errors;
+pub mod fallback;
+pub mod metrics;
+pub mod observe;
+pub mod request_id;

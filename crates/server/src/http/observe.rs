@@ -1,0 +1,52 @@
+//! The outermost middleware: gives each request an id (header, log span, problem bodies),
+//! logs one line per request and records metrics.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, Error};
+use tracing::Instrument;
+
+use super::metrics::Metrics;
+use super::request_id;
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = request_id::accept_or_new(
+        req.headers()
+            .get(request_id::HEADER)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let started = Instant::now();
+
+    let result = request_id::scope(id.clone(), next.call(req).instrument(span.clone())).await;
+    let mut response = result?;
+
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+    }
+    span.in_scope(|| {
+        tracing::info!(status, route = %route, latency_ms = elapsed.as_millis() as u64, "served");
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(request_id::HEADER), value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,15 @@
+//! The Penora server: configuration, the actix application, services and the CLI's pieces.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod mailer;
+pub mod openapi;
+pub mod rate_limit;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

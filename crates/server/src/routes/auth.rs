@@ -1,0 +1,216 @@
+//! `/api/v1/auth/*`: sign-up, sign-in, sessions, email verification and password reset.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{
+    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, Problem, ResetPasswordRequest,
+    SignupRequest, VerifyEmailRequest,
+};
+use penora_domain::{DisplayName, Email, FieldErrors, Password};
+
+use super::responses::{origin, refresh_token_of, session_response, signed_out};
+use super::validated;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::services::accounts::{self, Signup};
+use crate::services::sessions::{self, SessionError};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/auth")
+            .route("/signup", web::post().to(signup))
+            .route("/login", web::post().to(login))
+            .route("/refresh", web::post().to(refresh))
+            .route("/logout", web::post().to(logout))
+            .route("/logout-all", web::post().to(logout_all))
+            .route("/verify-email", web::post().to(verify_email))
+            .route("/resend-verification", web::post().to(resend_verification))
+            .route("/forgot-password", web::post().to(forgot_password))
+            .route("/reset-password", web::post().to(reset_password)),
+    );
+}
+
+/// Create an account and sign in.
+///
+/// Sets the refresh token as an httpOnly cookie and mails an email-verification link.
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Signed up and signed in", body = AuthResponse),
+        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` with per-field errors", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn signup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::new();
+    let email = errors.check(Email::parse(&body.email));
+    let password = errors.check(Password::parse(&body.password, email.as_ref()));
+    let display_name = match &body.display_name {
+        Some(name) => errors.check(DisplayName::parse(name)),
+        None => email.as_ref().map(DisplayName::from_email),
+    };
+    let input = validated(
+        errors,
+        email
+            .zip(password)
+            .zip(display_name)
+            .map(|((email, password), display_name)| Signup {
+                email,
+                password,
+                display_name,
+            }),
+    )?;
+    let session = accounts::signup(&state, input, &origin(&req, &state)).await?;
+    Ok(session_response(StatusCode::CREATED, &state, session))
+}
+
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, description = "`invalid_credentials` (which of the two is wrong is not said)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = Email::parse(&body.email).map_err(|e| ApiError::validation(vec![e]))?;
+    let session = accounts::login(&state, &email, &body.password, &origin(&req, &state)).await?;
+    Ok(session_response(StatusCode::OK, &state, session))
+}
+
+/// Trade the refresh cookie for a new access token (and a new refresh cookie).
+///
+/// A refresh token works once. Presenting a used one revokes every session of its sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    responses(
+        (status = 200, description = "New session", body = AuthResponse),
+        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let token = refresh_token_of(&req).ok_or(SessionError::Invalid)?;
+    let session = sessions::refresh(&state, &token, &origin(&req, &state)).await?;
+    Ok(session_response(StatusCode::OK, &state, session))
+}
+
+/// Sign out of this session (the refresh cookie's).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out; the cookie is cleared")))]
+#[tracing::instrument(skip_all)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = refresh_token_of(&req) {
+        sessions::end(&state, &token, &origin(&req, &state)).await?;
+    }
+    Ok(signed_out(&state))
+}
+
+/// Sign out everywhere: every refresh token is revoked and every access token stops working.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn logout_all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    sessions::end_all(&state, user.id, &origin(&req, &state)).await?;
+    Ok(signed_out(&state))
+}
+
+/// Confirm an email address with the token from the mailed link.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "Email verified", body = Ack),
+        (status = 400, description = "`invalid_email_token`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<VerifyEmailRequest>,
+) -> Result<web::Json<Ack>, ApiError> {
+    accounts::verify_email(&state, &body.token, &origin(&req, &state)).await?;
+    Ok(ack("Your email address is confirmed."))
+}
+
+/// Mail the verification link again.
+#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Mailed (or already verified)", body = Ack),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    accounts::resend_verification(&state, &user.row).await?;
+    Ok(HttpResponse::Accepted()
+        .json(ack("If your address is not verified yet, a new link is on its way.").0))
+}
+
+/// Ask for a password-reset link. The answer is the same whether or not the account exists.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth", request_body = ForgotPasswordRequest,
+    responses(
+        (status = 202, description = "A link is mailed if the account exists", body = Ack),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn forgot_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ForgotPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = Email::parse(&body.email).map_err(|e| ApiError::validation(vec![e]))?;
+    accounts::forgot_password(&state, &email, &origin(&req, &state)).await?;
+    Ok(HttpResponse::Accepted()
+        .json(ack("If an account has this address, a reset link is on its way.").0))
+}
+
+/// Set a new password with the token from the mailed link; every session ends.
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest,
+    responses(
+        (status = 200, description = "Password changed; sign in again", body = Ack),
+        (status = 400, description = "`invalid_email_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (weak password)", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ResetPasswordRequest>,
+) -> Result<web::Json<Ack>, ApiError> {
+    accounts::reset_password(
+        &state,
+        &body.token,
+        &body.new_password,
+        &origin(&req, &state),
+    )
+    .await?;
+    Ok(ack("Your password is changed. Sign in with the new one."))
+}
+
+pub(super) fn ack(message: &str) -> web::Json<Ack> {
+    web::Json(Ack {
+        message: message.to_owned(),
+    })
+}

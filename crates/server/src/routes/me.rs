@@ -1,0 +1,99 @@
+//! `/api/v1/me`: the signed-in user's own account.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{
+    AuthResponse, ChangePasswordRequest, DeleteMeRequest, Problem, UpdateMeRequest, User,
+};
+use penora_domain::{DisplayName, Email, Password};
+
+use super::responses::{origin, session_response, signed_out, user_view};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::services::accounts;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/me")
+            .route(web::get().to(get_me))
+            .route(web::patch().to(update_me))
+            .route(web::delete().to(delete_me)),
+    )
+    .route("/me/password", web::post().to(change_password));
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
+    responses(
+        (status = 200, body = User),
+        (status = 401, description = "`unauthorized` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn get_me(user: AuthUser) -> web::Json<User> {
+    web::Json(user_view(&user.row))
+}
+
+/// Change the profile (display name).
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", security(("bearer" = [])), request_body = UpdateMeRequest,
+    responses(
+        (status = 200, body = User),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<UpdateMeRequest>,
+) -> Result<web::Json<User>, ApiError> {
+    let Some(raw) = &body.display_name else {
+        return Ok(web::Json(user_view(&user.row)));
+    };
+    let name = DisplayName::parse(raw).map_err(|e| ApiError::validation(vec![e]))?;
+    let row = accounts::rename(&state, user.id, &name).await?;
+    Ok(web::Json(user_view(&row)))
+}
+
+/// Change the password. Every other session ends; this one continues with the new tokens.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "account", security(("bearer" = [])), request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Changed; a fresh session", body = AuthResponse),
+        (status = 422, description = "`validation_failed` (wrong current password or weak new one)", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = Email::parse(&user.row.email).ok();
+    let new = Password::parse_field(&body.new_password, email.as_ref(), "new_password")
+        .map_err(|e| ApiError::validation(vec![e]))?;
+    let session = accounts::change_password(
+        &state,
+        &user.row,
+        &body.current_password,
+        new,
+        &origin(&req, &state),
+    )
+    .await?;
+    Ok(session_response(StatusCode::OK, &state, session))
+}
+
+/// Delete the account and everything it owns. Needs the password.
+#[utoipa::path(delete, path = "/api/v1/me", tag = "account", security(("bearer" = [])), request_body = DeleteMeRequest,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 422, description = "`validation_failed` (wrong password)", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: web::Json<DeleteMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    accounts::delete(&state, &user.row, &body.password, &origin(&req, &state)).await?;
+    Ok(signed_out(&state))
+}

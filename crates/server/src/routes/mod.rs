@@ -1,0 +1,33 @@
+//! HTTP routes, one module per resource. Handlers parse and authenticate, call one service
+//! function and shape the response; the rules live in `services` and `penora-domain`.
+
+pub mod auth;
+pub mod health;
+pub mod me;
+mod responses;
+
+use actix_web::web;
+
+/// Mounts every API route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(auth::configure)
+            .configure(me::configure),
+    )
+    .configure(health::configure);
+}
+
+/// Used by handlers to collect field errors from several parses.
+pub(crate) fn validated<T>(
+    errors: penora_domain::FieldErrors,
+    value: Option<T>,
+) -> Result<T, crate::error::ApiError> {
+    match (errors.finish(), value) {
+        (Ok(()), Some(value)) => Ok(value),
+        (Err(errors), _) => Err(crate::error::ApiError::validation(errors)),
+        (Ok(()), None) => Err(crate::error::ApiError::internal(anyhow::anyhow!(
+            "value missing without an error"
+        ))),
+    }
+}

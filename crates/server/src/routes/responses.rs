@@ -1,0 +1,73 @@
+//! Response pieces several routes share: the user view, the session response with its
+//! refresh cookie, and the request's origin for the audit log.
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use penora_api_types::{AuthResponse, RoleView, User};
+use penora_store::users::UserRow;
+
+use crate::http::client_ip::client_ip;
+use crate::services::audit::Origin;
+use crate::services::sessions::Session;
+use crate::state::AppState;
+
+pub const REFRESH_COOKIE: &str = "penora_refresh";
+/// The cookie goes only to the auth endpoints, never to the rest of the API.
+pub const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+
+pub fn user_view(row: &UserRow) -> User {
+    User {
+        id: row.id,
+        email: row.email.clone(),
+        display_name: row.display_name.clone(),
+        role: if row.role == "admin" {
+            RoleView::Admin
+        } else {
+            RoleView::User
+        },
+        email_verified: row.email_verified_at.is_some(),
+        created_at: row.created_at,
+    }
+}
+
+pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
+    Origin::ip(client_ip(req, state.config.settings.trust_proxy_headers))
+}
+
+/// The session as JSON, with the refresh token set as an httpOnly, SameSite=Strict cookie.
+pub fn session_response(status: StatusCode, state: &AppState, session: Session) -> HttpResponse {
+    let max_age = CookieDuration::days(i64::from(state.config.settings.refresh_token_ttl_days));
+    let cookie = refresh_cookie(state, session.refresh_token, max_age);
+    HttpResponse::build(status)
+        .cookie(cookie)
+        .json(AuthResponse {
+            user: user_view(&session.user),
+            access_token: session.access_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: session.expires_in,
+        })
+}
+
+/// A response that also deletes the refresh cookie.
+pub fn signed_out(state: &AppState) -> HttpResponse {
+    HttpResponse::NoContent()
+        .cookie(refresh_cookie(state, String::new(), CookieDuration::ZERO))
+        .finish()
+}
+
+fn refresh_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(REFRESH_COOKIE, value)
+        .path(REFRESH_COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies())
+        .max_age(max_age)
+        .finish()
+}
+
+pub fn refresh_token_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(REFRESH_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| !v.is_empty())
+}

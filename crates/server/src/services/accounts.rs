@@ -1,0 +1,399 @@
+//! Accounts: sign-up, sign-in, profile, password, deletion, email verification and reset.
+
+use chrono::{Duration, Utc};
+use penora_domain::{DisplayName, Email, Password, Role, UserId};
+use penora_store::email_tokens::{self, Purpose};
+use penora_store::users::{self, InsertUserError, NewUser, UserRow};
+use penora_store::{refresh_tokens, DbErr, TransactionTrait};
+
+use crate::auth::{opaque, password};
+use crate::mailer::Mail;
+use crate::services::audit::{self, Origin};
+use crate::services::sessions::{self, Session, SessionError};
+use crate::state::AppState;
+
+const VERIFY_TTL_HOURS: i64 = 48;
+const RESET_TTL_MINUTES: i64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email exists")]
+    EmailTaken,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the link is unknown, used or expired")]
+    InvalidEmailToken,
+    #[error("too many attempts; retry in {0} s")]
+    RateLimited(u64),
+    #[error("the account no longer exists")]
+    Gone,
+    #[error("the new password breaks a rule")]
+    WeakPassword(penora_domain::FieldError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Hash(#[from] password::HashError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<InsertUserError> for AccountError {
+    fn from(err: InsertUserError) -> Self {
+        match err {
+            InsertUserError::EmailTaken => AccountError::EmailTaken,
+            InsertUserError::Db(e) => AccountError::Db(e),
+        }
+    }
+}
+
+pub struct Signup {
+    pub email: Email,
+    pub password: Password,
+    pub display_name: DisplayName,
+}
+
+pub async fn signup(
+    state: &AppState,
+    input: Signup,
+    origin: &Origin,
+) -> Result<Session, AccountError> {
+    let ip = origin.ip.as_deref().unwrap_or("unknown");
+    state
+        .limits
+        .signup_per_ip
+        .check(ip)
+        .map_err(AccountError::RateLimited)?;
+    let hash = password::hash(input.password.expose().to_owned()).await?;
+    let txn = state.db.begin().await?;
+    let user = users::insert(
+        &txn,
+        NewUser {
+            email: &input.email,
+            password_hash: &hash,
+            display_name: &input.display_name,
+            role: Role::User,
+        },
+    )
+    .await?;
+    let session = sessions::start(state, &txn, user).await?;
+    let verify_token = new_email_token(
+        &txn,
+        UserId::from_uuid(session.user.id),
+        Purpose::VerifyEmail,
+    )
+    .await?;
+    txn.commit().await?;
+    let id = UserId::from_uuid(session.user.id);
+    audit::record(
+        &state.db,
+        Some(id),
+        "auth.signup",
+        Some(input.email.as_str()),
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    send_verification(state, &input.email, &verify_token).await;
+    Ok(session)
+}
+
+pub async fn login(
+    state: &AppState,
+    email: &Email,
+    password_raw: &str,
+    origin: &Origin,
+) -> Result<Session, AccountError> {
+    let ip = origin.ip.as_deref().unwrap_or("unknown");
+    state
+        .limits
+        .login_per_ip
+        .check(ip)
+        .map_err(AccountError::RateLimited)?;
+    state
+        .limits
+        .login_per_email
+        .check(email.as_str())
+        .map_err(AccountError::RateLimited)?;
+    let user = users::find_by_email(&state.db, email).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = password::verify(password_raw.to_owned(), stored).await?;
+    let user = match user {
+        Some(user) if ok => user,
+        _ => {
+            let actor = user.map(|u| UserId::from_uuid(u.id));
+            audit::record(
+                &state.db,
+                actor,
+                "auth.login_failed",
+                Some(email.as_str()),
+                origin,
+                serde_json::json!({}),
+            )
+            .await;
+            return Err(AccountError::InvalidCredentials);
+        }
+    };
+    let id = UserId::from_uuid(user.id);
+    let session = sessions::start(state, &state.db, user).await?;
+    audit::record(
+        &state.db,
+        Some(id),
+        "auth.login",
+        Some(email.as_str()),
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(session)
+}
+
+pub async fn rename(
+    state: &AppState,
+    user: UserId,
+    name: &DisplayName,
+) -> Result<UserRow, AccountError> {
+    users::set_display_name(&state.db, user, name)
+        .await?
+        .ok_or(AccountError::Gone)
+}
+
+/// Changes the password after checking the current one; every other session ends, and the
+/// caller gets a fresh one.
+pub async fn change_password(
+    state: &AppState,
+    user: &UserRow,
+    current: &str,
+    new: Password,
+    origin: &Origin,
+) -> Result<Session, AccountError> {
+    if !password::verify(current.to_owned(), Some(user.password_hash.clone())).await? {
+        return Err(AccountError::WrongPassword);
+    }
+    let id = UserId::from_uuid(user.id);
+    let hash = password::hash(new.expose().to_owned()).await?;
+    let txn = state.db.begin().await?;
+    users::set_password_hash(&txn, id, &hash).await?;
+    refresh_tokens::revoke_all_for_user(&txn, id).await?;
+    let fresh = users::find_by_id(&txn, id)
+        .await?
+        .ok_or(AccountError::Gone)?;
+    let session = sessions::start(state, &txn, fresh).await?;
+    txn.commit().await?;
+    audit::record(
+        &state.db,
+        Some(id),
+        "auth.password_changed",
+        None,
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(session)
+}
+
+/// Deletes the account and, through the foreign keys, everything it owns.
+pub async fn delete(
+    state: &AppState,
+    user: &UserRow,
+    password_raw: &str,
+    origin: &Origin,
+) -> Result<(), AccountError> {
+    if !password::verify(password_raw.to_owned(), Some(user.password_hash.clone())).await? {
+        return Err(AccountError::WrongPassword);
+    }
+    let id = UserId::from_uuid(user.id);
+    users::delete(&state.db, id).await?;
+    audit::record(
+        &state.db,
+        None,
+        "account.deleted",
+        Some(&id.to_string()),
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(())
+}
+
+pub async fn verify_email(
+    state: &AppState,
+    token: &str,
+    origin: &Origin,
+) -> Result<(), AccountError> {
+    let txn = state.db.begin().await?;
+    let user = email_tokens::consume(&txn, Purpose::VerifyEmail, &opaque::hash(token))
+        .await?
+        .ok_or(AccountError::InvalidEmailToken)?;
+    users::mark_email_verified(&txn, user).await?;
+    txn.commit().await?;
+    audit::record(
+        &state.db,
+        Some(user),
+        "auth.email_verified",
+        None,
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(())
+}
+
+pub async fn resend_verification(state: &AppState, user: &UserRow) -> Result<(), AccountError> {
+    if user.email_verified_at.is_some() {
+        return Ok(());
+    }
+    state
+        .limits
+        .mail_per_address
+        .check(&user.email)
+        .map_err(AccountError::RateLimited)?;
+    let id = UserId::from_uuid(user.id);
+    let token = new_email_token(&state.db, id, Purpose::VerifyEmail).await?;
+    if let Ok(email) = Email::parse(&user.email) {
+        send_verification(state, &email, &token).await;
+    }
+    Ok(())
+}
+
+/// Mails a reset link when the account exists. Answers the same either way, so it cannot be
+/// used to find out which emails have accounts.
+pub async fn forgot_password(
+    state: &AppState,
+    email: &Email,
+    origin: &Origin,
+) -> Result<(), AccountError> {
+    if state.limits.mail_per_address.check(email.as_str()).is_err() {
+        return Ok(());
+    }
+    let Some(user) = users::find_by_email(&state.db, email).await? else {
+        return Ok(());
+    };
+    let id = UserId::from_uuid(user.id);
+    let token = new_email_token(&state.db, id, Purpose::ResetPassword).await?;
+    let link = format!("{}/reset-password?token={token}", public_url(state));
+    let body = format!(
+        "Someone asked to reset the password of your Penora account.\n\nChoose a new one here (valid {RESET_TTL_MINUTES} minutes):\n{link}\n\nIf it was not you, ignore this mail."
+    );
+    deliver(
+        state,
+        Mail::new(email, "Reset your Penora password", body, Some(link)),
+    )
+    .await;
+    audit::record(
+        &state.db,
+        Some(id),
+        "auth.password_reset_requested",
+        None,
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(())
+}
+
+/// Sets a new password from a mailed token; every session of the account ends.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    new_raw: &str,
+    origin: &Origin,
+) -> Result<(), AccountError> {
+    let txn = state.db.begin().await?;
+    let id = email_tokens::consume(&txn, Purpose::ResetPassword, &opaque::hash(token))
+        .await?
+        .ok_or(AccountError::InvalidEmailToken)?;
+    let user = users::find_by_id(&txn, id)
+        .await?
+        .ok_or(AccountError::Gone)?;
+    let email = Email::parse(&user.email).ok();
+    // Checked only now: the rules depend on the account's email. Rolling back keeps the token.
+    let new = Password::parse_field(new_raw, email.as_ref(), "new_password")
+        .map_err(AccountError::WeakPassword)?;
+    let hash = password::hash(new.expose().to_owned()).await?;
+    users::set_password_hash(&txn, id, &hash).await?;
+    refresh_tokens::revoke_all_for_user(&txn, id).await?;
+    txn.commit().await?;
+    audit::record(
+        &state.db,
+        Some(id),
+        "auth.password_reset",
+        None,
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(())
+}
+
+async fn new_email_token(
+    db: &impl penora_store::ConnectionTrait,
+    user: UserId,
+    purpose: Purpose,
+) -> Result<String, DbErr> {
+    let token = opaque::generate();
+    let ttl = match purpose {
+        Purpose::VerifyEmail => Duration::hours(VERIFY_TTL_HOURS),
+        Purpose::ResetPassword => Duration::minutes(RESET_TTL_MINUTES),
+    };
+    email_tokens::insert(db, user, purpose, &opaque::hash(&token), Utc::now() + ttl).await?;
+    Ok(token)
+}
+
+async fn send_verification(state: &AppState, email: &Email, token: &str) {
+    let link = format!("{}/verify-email?token={token}", public_url(state));
+    let body = format!(
+        "Welcome to Penora!\n\nConfirm your email address here (valid {VERIFY_TTL_HOURS} hours):\n{link}\n"
+    );
+    deliver(
+        state,
+        Mail::new(email, "Confirm your email for Penora", body, Some(link)),
+    )
+    .await;
+}
+
+/// Mail trouble must not undo a sign-up or reveal anything; it is logged for operators.
+async fn deliver(state: &AppState, mail: Mail) {
+    if let Err(err) = state.mailer.send(mail).await {
+        tracing::error!(error = %err, "mail could not be sent");
+    }
+}
+
+fn public_url(state: &AppState) -> &str {
+    state.config.settings.public_url.trim_end_matches('/')
+}
+
+/// The CLI's `admin create-admin`: an account with the admin role, verified.
+pub async fn create_admin(
+    state: &AppState,
+    email: &Email,
+    password: &Password,
+) -> Result<UserRow, AccountError> {
+    let hash = password::hash(password.expose().to_owned()).await?;
+    let txn = state.db.begin().await?;
+    let user = users::insert(
+        &txn,
+        NewUser {
+            email,
+            password_hash: &hash,
+            display_name: &DisplayName::from_email(email),
+            role: Role::Admin,
+        },
+    )
+    .await?;
+    users::mark_email_verified(&txn, UserId::from_uuid(user.id)).await?;
+    txn.commit().await?;
+    audit::record(
+        &state.db,
+        None,
+        "admin.created",
+        Some(email.as_str()),
+        &Origin {
+            ip: Some("cli".into()),
+        },
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(user)
+}

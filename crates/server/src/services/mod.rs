@@ -1,0 +1,6 @@
+//! Business operations. Each is a plain async function over the shared state: it opens the
+//! transactions it needs and returns a `thiserror` error; no HTTP types here.
+
+pub mod accounts;
+pub mod audit;
+pub mod sessions;

@@ -1,0 +1,161 @@
+//! Building and running the HTTP server. `Application::build` binds first (port 0 picks a
+//! free one, which tests use) and reports the port before serving.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpServer};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::http::{extract_errors, fallback, metrics::Metrics, observe::observe};
+use crate::mailer::Mailer;
+use crate::openapi::ApiDoc;
+use crate::rate_limit::RateLimits;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database (migrating it when configured) and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db =
+            penora_store::connect(&config.database_url, config.settings.db_max_connections).await?;
+        if config.settings.migrate_on_start {
+            penora_store::migrate(&db).await?;
+        }
+        let state = build_state(config, db)?;
+        Self::with_state(state)
+    }
+
+    /// Serves with state made by the caller (the CLI and tests share `build_state`).
+    pub fn with_state(state: AppState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&state.config.settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn build_state(
+    config: Config,
+    db: penora_store::DatabaseConnection,
+) -> anyhow::Result<AppState> {
+    let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
+    let mailer = Mailer::from_config(&config)?;
+    let limits = RateLimits::from_settings(&config.settings);
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        jwt,
+        mailer,
+        limits,
+        started_at: Instant::now(),
+    })
+}
+
+fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let metrics = web::Data::new(Metrics::new()?);
+    let settings = state.config.settings.clone();
+    let spa = web::Data::new(fallback::SpaIndex(
+        settings
+            .frontend_dir
+            .as_ref()
+            .map(|dir| dir.join("index.html")),
+    ));
+    spawn_limiter_cleanup(state.limits.clone());
+    let openapi = ApiDoc::openapi();
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let mut app = App::new()
+            .wrap(fallback::problem_bodies())
+            .wrap(cors(&settings.cors_origins))
+            .wrap(NormalizePath::new(TrailingSlash::Trim))
+            .wrap(from_fn(observe))
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(spa.clone())
+            .app_data(extract_errors::json_config(settings.json_limit_bytes))
+            .app_data(extract_errors::path_config())
+            .app_data(extract_errors::query_config())
+            .configure(routes::configure)
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            .route("/docs", web::get().to(docs_redirect));
+        if let Some(dir) = &settings.frontend_dir {
+            app = app.service(
+                actix_files::Files::new("/", dir)
+                    .index_file("index.html")
+                    .default_handler(web::to(fallback::not_found)),
+            );
+        }
+        app.default_service(web::to(fallback::not_found))
+    })
+    .shutdown_timeout(20)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// The app is same-origin by default; `PENORA_CORS_ORIGINS` lets other sites call the API.
+fn cors(origins: &str) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "if-match",
+            "x-request-id",
+        ])
+        .expose_headers(["etag", "x-request-id", "retry-after"])
+        .supports_credentials()
+        .max_age(3600);
+    for origin in origins.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+fn spawn_limiter_cleanup(limits: RateLimits) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.forget_idle();
+        }
+    });
+}

@@ -1,0 +1,20 @@
+//! Structured logs via `tracing`. `RUST_LOG` filters (default `info`); `PENORA_LOG_FORMAT=json`
+//! gives one JSON object per line for log collectors.
+
+use tracing_subscriber::{fmt, EnvFilter};
+
+use crate::config::LogFormat;
+
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,actix_server=warn"));
+    let builder = fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

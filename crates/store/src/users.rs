@@ -1,0 +1,138 @@
+//! Accounts.
+
+use chrono::Utc;
+use penora_domain::{DisplayName, Email, Role, UserId};
+use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+
+use crate::entities::user::{self, Entity as Users};
+
+pub use crate::entities::user::Model as UserRow;
+
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub password_hash: &'a str,
+    pub display_name: &'a DisplayName,
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertUserError {
+    #[error("an account with this email exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewUser<'_>,
+) -> Result<UserRow, InsertUserError> {
+    let now = Utc::now();
+    let row = user::ActiveModel {
+        id: Set(UserId::new().as_uuid()),
+        email: Set(new.email.as_str().to_owned()),
+        password_hash: Set(new.password_hash.to_owned()),
+        display_name: Set(new.display_name.as_str().to_owned()),
+        role: Set(new.role.as_str().to_owned()),
+        email_verified_at: Set(None),
+        session_epoch: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    row.insert(db).await.map_err(|err| {
+        if crate::is_unique_violation(&err) {
+            InsertUserError::EmailTaken
+        } else {
+            InsertUserError::Db(err)
+        }
+    })
+}
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: UserId) -> Result<Option<UserRow>, DbErr> {
+    Users::find_by_id(id.as_uuid()).one(db).await
+}
+
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<UserRow>, DbErr> {
+    Users::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await
+}
+
+/// Renames; `None` when the account is gone.
+pub async fn set_display_name(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    name: &DisplayName,
+) -> Result<Option<UserRow>, DbErr> {
+    update(db, id, |row| {
+        row.display_name = Set(name.as_str().to_owned())
+    })
+    .await
+}
+
+/// Stores a new password hash and ends every access token issued before.
+pub async fn set_password_hash(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    hash: &str,
+) -> Result<(), DbErr> {
+    update(db, id, |row| row.password_hash = Set(hash.to_owned())).await?;
+    bump_session_epoch(db, id).await
+}
+
+/// Invalidates every access token of the user (they carry the epoch they were issued in).
+pub async fn bump_session_epoch(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(
+            user::Column::SessionEpoch,
+            Expr::col(user::Column::SessionEpoch).add(1),
+        )
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_email_verified(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    update(db, id, |row| row.email_verified_at = Set(Some(Utc::now()))).await?;
+    Ok(())
+}
+
+/// Gives an existing account a role; false when no account has that email.
+pub async fn set_role(db: &impl ConnectionTrait, email: &Email, role: Role) -> Result<bool, DbErr> {
+    let result = Users::update_many()
+        .col_expr(user::Column::Role, Expr::value(role.as_str()))
+        .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Email.eq(email.as_str()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Deletes the account; its sessions and tokens go with it (foreign keys cascade).
+pub async fn delete(db: &impl ConnectionTrait, id: UserId) -> Result<bool, DbErr> {
+    let result = Users::delete_by_id(id.as_uuid()).exec(db).await?;
+    Ok(result.rows_affected == 1)
+}
+
+async fn update(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    change: impl FnOnce(&mut user::ActiveModel),
+) -> Result<Option<UserRow>, DbErr> {
+    let Some(row) = find_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    let mut active: user::ActiveModel = row.into();
+    change(&mut active);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await.map(Some)
+}
