@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -98,7 +98,6 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         let mut app = App::new()
             .wrap(fallback::problem_bodies())
             .wrap(cors(&settings.cors_origins))
-            .wrap(NormalizePath::new(TrailingSlash::Trim))
             .wrap(from_fn(observe))
             .app_data(state.clone())
             .app_data(metrics.clone())
@@ -108,7 +107,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(extract_errors::query_config())
             .configure(routes::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
-            .route("/docs", web::get().to(docs_redirect));
+            .service(web::resource("/docs").route(web::get().to(docs_redirect)));
         if let Some(dir) = &settings.frontend_dir {
             app = app.service(
                 actix_files::Files::new("/", dir)

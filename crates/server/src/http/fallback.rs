@@ -46,14 +46,15 @@ pub async fn not_found(
     Err(ApiError::not_found(format!("Nothing is at {}.", req.path())).into())
 }
 
-/// Replaces the body of any 4xx/5xx response that is not problem+json already.
+/// Replaces the body of any 4xx/5xx response that is not JSON already (our handlers write
+/// problem+json, and `/health/detailed` its own report).
 pub fn problem_bodies() -> ErrorHandlers<BoxBody> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<BoxBody>| {
-        let is_problem = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-        if is_problem {
+        let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+            let v = v.as_bytes();
+            v.starts_with(PROBLEM_JSON.as_bytes()) || v.starts_with(b"application/json")
+        });
+        if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();

@@ -19,15 +19,17 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/auth")
-            .route("/signup", web::post().to(signup))
-            .route("/login", web::post().to(login))
-            .route("/refresh", web::post().to(refresh))
-            .route("/logout", web::post().to(logout))
-            .route("/logout-all", web::post().to(logout_all))
-            .route("/verify-email", web::post().to(verify_email))
-            .route("/resend-verification", web::post().to(resend_verification))
-            .route("/forgot-password", web::post().to(forgot_password))
-            .route("/reset-password", web::post().to(reset_password)),
+            .service(web::resource("/signup").route(web::post().to(signup)))
+            .service(web::resource("/login").route(web::post().to(login)))
+            .service(web::resource("/refresh").route(web::post().to(refresh)))
+            .service(web::resource("/logout").route(web::post().to(logout)))
+            .service(web::resource("/logout-all").route(web::post().to(logout_all)))
+            .service(web::resource("/verify-email").route(web::post().to(verify_email)))
+            .service(
+                web::resource("/resend-verification").route(web::post().to(resend_verification)),
+            )
+            .service(web::resource("/forgot-password").route(web::post().to(forgot_password)))
+            .service(web::resource("/reset-password").route(web::post().to(reset_password))),
     );
 }
 

@@ -12,9 +12,9 @@ use crate::http::metrics::Metrics;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/health/detailed", web::get().to(detailed))
-        .route("/metrics", web::get().to(metrics));
+    cfg.service(web::resource("/health").route(web::get().to(health)))
+        .service(web::resource("/health/detailed").route(web::get().to(detailed)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)));
 }
 
 /// Liveness: the process answers. Touches nothing else, so it stays cheap.

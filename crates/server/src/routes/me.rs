@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(update_me))
             .route(web::delete().to(delete_me)),
     )
-    .route("/me/password", web::post().to(change_password));
+    .service(web::resource("/me/password").route(web::post().to(change_password)));
 }
 
 /// The signed-in user.

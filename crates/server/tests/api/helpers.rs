@@ -1,0 +1,305 @@
+//! `spawn_app()` and the `TestApp` helpers every test uses.
+
+use std::path::PathBuf;
+
+use penora_server::config::{Config, Settings};
+use penora_server::startup::Application;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "correct horse 7";
+pub const TEST_JWT_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub data_dir: PathBuf,
+    pub db: DatabaseConnection,
+    postgres: Option<PostgresDb>,
+}
+
+/// A database made for one test and dropped after it.
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with settings changed by `tweak` (e.g. tighter rate limits).
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        penora_server::telemetry::init(penora_server::config::LogFormat::Text);
+    }
+    let data_dir = std::env::temp_dir().join(format!("penora-test-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    let (database_url, postgres) = match std::env::var("PENORA_TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            let db = create_postgres_database(&admin_url).await;
+            (with_database(&admin_url, &db.name), Some(db))
+        }
+        Err(_) => (
+            format!("sqlite://{}?mode=rwc", data_dir.join("penora.db").display()),
+            None,
+        ),
+    };
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".to_owned(),
+        data_dir: data_dir.clone(),
+        database_url: Some(database_url.clone()),
+        db_max_connections: 8,
+        jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
+        rate_login_per_ip_per_minute: 1000,
+        rate_login_per_email_per_minute: 1000,
+        rate_signup_per_ip_per_hour: 1000,
+        rate_email_per_address_per_hour: 1000,
+        ..Settings::default()
+    };
+    tweak(&mut settings);
+    let config = Config::resolve(settings).expect("config");
+    let app = Application::build(config).await.expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        data_dir,
+        db,
+
+        postgres,
+    }
+}
+
+async fn create_postgres_database(admin_url: &str) -> PostgresDb {
+    let name = format!("penora_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("PENORA_TEST_DATABASE_URL reachable");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    PostgresDb {
+        admin_url: admin_url.to_owned(),
+        name,
+    }
+}
+
+/// The same server URL pointing at another database.
+fn with_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("database url");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(pg) = self.postgres.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the work.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let admin = Database::connect(&pg.admin_url).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                            pg.name
+                        ))
+                        .await
+                        .ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_authed(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_authed(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn signup(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/signup",
+            &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/api/v1/auth/login",
+            &json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Signs up a fresh user; returns (access token, refresh cookie value).
+    pub async fn signed_up_user(&self, email: &str) -> Session {
+        let response = self.signup(email, PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        Session::from_response(response).await
+    }
+
+    /// Presents a refresh token the way a browser would: as the cookie.
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/refresh"))
+            .header("cookie", format!("penora_refresh={refresh_token}"))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The mails written to the development outbox, oldest first.
+    pub fn outbox(&self) -> Vec<Value> {
+        let dir = self.data_dir.join("outbox");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| {
+                serde_json::from_slice(&std::fs::read(p).expect("mail file")).expect("mail json")
+            })
+            .collect()
+    }
+
+    /// The token in the newest mailed link sent to `to`.
+    pub fn mailed_token(&self, to: &str) -> String {
+        let mail = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m["to"] == to)
+            .expect("a mail to the address");
+        let link = mail["link"].as_str().expect("link");
+        link.split("token=")
+            .nth(1)
+            .expect("token in link")
+            .to_owned()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("row");
+        row.try_get_by_index::<i64>(0).expect("count")
+    }
+}
+
+pub struct Session {
+    pub body: Value,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl Session {
+    pub async fn from_response(response: Response) -> Self {
+        let refresh_token = refresh_cookie(response.headers()).expect("refresh cookie");
+        let body: Value = response.json().await.expect("json");
+        let access_token = body["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned();
+        Self {
+            body,
+            access_token,
+            refresh_token,
+        }
+    }
+}
+
+/// The refresh token from a `Set-Cookie` header, if one was set (and not cleared).
+pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("penora_refresh="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Asserts a problem+json response with the given status and code; returns the body.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type}"
+    );
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["code"], code, "body {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(body["type"], format!("urn:penora:problem:{code}"));
+    assert!(body["request_id"].is_string(), "request id in body {body}");
+    body
+}
