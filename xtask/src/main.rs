@@ -1,1 +1,75 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `serve`: build the browser app, then run the server (SQLite, offline, no keys needed)
+//! - `test`: every check CI runs (fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI
+//!   drift, frontend build, end-to-end browser tests)
+//! - `build-frontend`, `e2e`, `openapi`: the pieces on their own
+
+mod e2e;
+mod frontend;
+mod shell;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "Penora's build, run and test tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the browser app and serve Penora at http://127.0.0.1:8080 (or PENORA_BIND).
+    Serve,
+    /// Run every check: fmt, clippy, tests on SQLite and PostgreSQL, frontend build, e2e.
+    Test(test::TestArgs),
+    /// Build the browser app into frontend/dist.
+    BuildFrontend,
+    /// Run the end-to-end browser tests against a freshly started server.
+    E2e,
+    /// Regenerate openapi/openapi.json from the code.
+    Openapi,
+}
+
+fn main() -> anyhow::Result<()> {
+    let root = shell::workspace_root();
+    std::env::set_current_dir(&root)?;
+    match Cli::parse().command {
+        Command::Serve => {
+            frontend::build(&root)?;
+            shell::run(
+                shell::cargo()
+                    .args([
+                        "run",
+                        "-p",
+                        "penora-server",
+                        "--bin",
+                        "penora",
+                        "--",
+                        "serve",
+                    ])
+                    .env("PENORA_FRONTEND_DIR", frontend::dist_dir(&root)),
+            )
+        }
+        Command::Test(args) => test::run(&root, args),
+        Command::BuildFrontend => frontend::build(&root),
+        Command::E2e => e2e::run(&root),
+        Command::Openapi => {
+            let out = shell::output(shell::cargo().args([
+                "run",
+                "-q",
+                "-p",
+                "penora-server",
+                "--bin",
+                "penora",
+                "--",
+                "openapi",
+            ]))?;
+            std::fs::write(root.join("openapi/openapi.json"), out)?;
+            println!("wrote openapi/openapi.json");
+            Ok(())
+        }
+    }
+}

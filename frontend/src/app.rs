@@ -1,0 +1,62 @@
+//! The shell: navigation, routes, and restoring the session from the refresh cookie.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+use crate::api;
+use crate::pages::{account, auth_forms, email_links, home};
+use crate::session::Session;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let session = Session::provide();
+    // A returning visitor may still have a refresh cookie: trade it for a session.
+    spawn_local(async move {
+        match api::refresh().await {
+            Ok(auth) => session.sign_in(auth),
+            Err(_) => session.clear(),
+        }
+    });
+
+    view! {
+        <Router>
+            <Nav/>
+            <main class="container">
+                <Routes fallback=|| view! { <section class="card"><h1>"Not found"</h1><p>"There is no page here."</p><A href="/">"Home"</A></section> }>
+                    <Route path=path!("/") view=home::Home/>
+                    <Route path=path!("/sign-up") view=auth_forms::SignUp/>
+                    <Route path=path!("/sign-in") view=auth_forms::SignIn/>
+                    <Route path=path!("/forgot-password") view=email_links::ForgotPassword/>
+                    <Route path=path!("/reset-password") view=email_links::ResetPassword/>
+                    <Route path=path!("/verify-email") view=email_links::VerifyEmail/>
+                    <Route path=path!("/account") view=account::Account/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn Nav() -> impl IntoView {
+    let session = Session::get();
+    view! {
+        <header class="nav">
+            <A href="/" attr:class="brand">"Penora"</A>
+            <nav>
+                <Show
+                    when=move || session.user().is_some()
+                    fallback=|| view! {
+                        <A href="/sign-in">"Sign in"</A>
+                        <A href="/sign-up" attr:class="button">"Sign up"</A>
+                    }
+                >
+                    <A href="/account" attr:class="who">
+                        {move || session.user().map(|u| u.display_name).unwrap_or_default()}
+                    </A>
+                </Show>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,103 @@
+//! The signed-in user's page: who they are, and signing out.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use penora_api_types::User;
+
+use crate::api;
+use crate::session::Session;
+
+#[component]
+pub fn Account() -> impl IntoView {
+    let session = Session::get();
+
+    // Re-read the account from the server whenever the page opens with a session.
+    Effect::new(move |_| {
+        if session.ready() && session.token().is_some() {
+            spawn_local(async move {
+                if let Ok(user) = api::me(session).await {
+                    session.set_user(user);
+                }
+            });
+        }
+    });
+
+    view! {
+        <Show when=move || session.ready() fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Show
+                when=move || session.user().is_some()
+                fallback=|| view! {
+                    <section class="card narrow">
+                        <h1>"You are signed out"</h1>
+                        <p><A href="/sign-in">"Sign in"</A>" to see your account."</p>
+                    </section>
+                }
+            >
+                {move || session.user().map(|user| view! { <AccountCard user=user/> })}
+            </Show>
+        </Show>
+    }
+}
+
+#[component]
+fn AccountCard(user: User) -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let notice = RwSignal::new(None::<String>);
+    let verified = user.email_verified;
+
+    let end_session = move |all: bool| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = if all {
+                api::post_authed(session, "/api/v1/auth/logout-all", serde_json::json!({})).await
+            } else {
+                api::logout().await
+            };
+            session.clear();
+            navigate("/", Default::default());
+        });
+    };
+    let sign_out_everywhere = {
+        let end_session = end_session.clone();
+        move |_| end_session(true)
+    };
+    let resend = move |_| {
+        spawn_local(async move {
+            let text = match api::post_authed(
+                session,
+                "/api/v1/auth/resend-verification",
+                serde_json::json!({}),
+            )
+            .await
+            {
+                Ok(()) => "A new confirmation link is on its way.".to_owned(),
+                Err(err) => err.message(),
+            };
+            notice.set(Some(text));
+        });
+    };
+
+    view! {
+        <section class="card">
+            <h1>"Your account"</h1>
+            <dl class="facts">
+                <dt>"Name"</dt><dd data-testid="display-name">{user.display_name}</dd>
+                <dt>"Email"</dt><dd data-testid="email">{user.email}</dd>
+                <dt>"Email confirmed"</dt><dd>{if verified { "Yes" } else { "Not yet" }}</dd>
+                <dt>"Role"</dt><dd>{format!("{:?}", user.role).to_lowercase()}</dd>
+                <dt>"Member since"</dt><dd>{user.created_at.format("%-d %B %Y").to_string()}</dd>
+            </dl>
+            <Show when=move || !verified>
+                <button class="secondary" on:click=resend>"Send the confirmation link again"</button>
+            </Show>
+            <p class="notice">{move || notice.get()}</p>
+            <div class="actions">
+                <button on:click=move |_| end_session(false)>"Sign out"</button>
+                <button class="secondary" on:click=sign_out_everywhere>"Sign out everywhere"</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,103 @@
+//! Sign up and sign in.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use penora_api_types::{LoginRequest, SignupRequest};
+
+use crate::api::{self, ApiError};
+use crate::form::{Field, FormError};
+use crate::session::Session;
+
+#[component]
+pub fn SignUp() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let body = SignupRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+            display_name: Some(name.get_untracked()).filter(|n| !n.trim().is_empty()),
+        };
+        let navigate = navigate.clone();
+        busy.set(true);
+        spawn_local(async move {
+            match api::signup(&body).await {
+                Ok(auth) => {
+                    session.sign_in(auth);
+                    navigate("/account", Default::default());
+                }
+                Err(err) => error.set(Some(err)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>"Create your account"</h1>
+            <form on:submit=submit novalidate>
+                <Field label="Email" name="email" kind="email" autocomplete="email" value=email error=error/>
+                <Field label="Your name (optional)" name="display_name" autocomplete="name" value=name error=error/>
+                <Field label="Password" name="password" kind="password" autocomplete="new-password" value=password error=error/>
+                <p class="hint">"At least 10 characters, with a digit, space or symbol."</p>
+                <FormError error=error/>
+                <button type="submit" disabled=move || busy.get()>"Sign up"</button>
+            </form>
+            <p>"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let body = LoginRequest {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        };
+        let navigate = navigate.clone();
+        busy.set(true);
+        spawn_local(async move {
+            match api::login(&body).await {
+                Ok(auth) => {
+                    session.sign_in(auth);
+                    navigate("/account", Default::default());
+                }
+                Err(err) => error.set(Some(err)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <form on:submit=submit novalidate>
+                <Field label="Email" name="email" kind="email" autocomplete="email" value=email error=error/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" value=password error=error/>
+                <FormError error=error/>
+                <button type="submit" disabled=move || busy.get()>"Sign in"</button>
+            </form>
+            <p><A href="/forgot-password">"Forgot your password?"</A></p>
+            <p>"New here? " <A href="/sign-up">"Create an account"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per page (or small family of pages).
+
+pub mod account;
+pub mod auth_forms;
+pub mod email_links;
+pub mod home;

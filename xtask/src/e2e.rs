@@ -1,0 +1,121 @@
+//! End-to-end tests: a real `penora serve` (SQLite, offline) with the built browser app,
+//! driven by Playwright in Debian's Chromium. Installs what it needs when it is missing.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::{frontend, shell};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn run(root: &Path) -> anyhow::Result<()> {
+    ensure_chromium()?;
+    ensure_node_modules(root)?;
+    if !frontend::dist_dir(root).join("penora_bg.wasm").exists() {
+        frontend::build(root)?;
+    }
+    shell::run(shell::cargo().args(["build", "-p", "penora-server", "--bin", "penora"]))?;
+
+    let port = free_port()?;
+    let data_dir = std::env::temp_dir().join(format!("penora-e2e-{}-{port}", std::process::id()));
+    let server = Server::start(root, port, &data_dir)?;
+    let result = shell::run(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "tests/"])
+            .current_dir(root.join("e2e"))
+            .env("PENORA_E2E_URL", format!("http://127.0.0.1:{port}"))
+            .env("PENORA_E2E_DATA_DIR", &data_dir)
+            .env("PENORA_E2E_CHROMIUM", CHROMIUM),
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+    result
+}
+
+/// A server process that is stopped when dropped.
+struct Server(Child);
+
+impl Server {
+    fn start(root: &Path, port: u16, data_dir: &Path) -> anyhow::Result<Self> {
+        let binary = shell::target_dir(root).join("debug/penora");
+        // The server's log goes to a file beside the screenshots, so test output stays readable.
+        let results = root.join("e2e/test-results");
+        std::fs::create_dir_all(&results)?;
+        let log = std::fs::File::create(results.join("server.log"))?;
+        let child = Command::new(binary)
+            .arg("serve")
+            .env("PENORA_BIND", format!("127.0.0.1:{port}"))
+            .env("PENORA_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+            .env("PENORA_DATA_DIR", data_dir)
+            .env("PENORA_FRONTEND_DIR", frontend::dist_dir(root))
+            .env_remove("DATABASE_URL")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting penora serve")?;
+        let server = Self(child);
+        wait_healthy(port)?;
+        Ok(server)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_healthy(port: u16) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = stream.write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n");
+            let mut reply = String::new();
+            let _ = stream.read_to_string(&mut reply);
+            if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!("penora did not become healthy on port {port}")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn ensure_chromium() -> anyhow::Result<()> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    let is_root = shell::output(Command::new("id").arg("-u")).is_ok_and(|o| o.starts_with(b"0"));
+    if !is_root {
+        bail!("Chromium is missing: install Debian's `chromium` package (sudo apt-get install chromium)");
+    }
+    eprintln!("xtask> installing Debian's chromium for the browser tests");
+    shell::run(Command::new("apt-get").args(["update", "-qq"]))?;
+    shell::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn ensure_node_modules(root: &Path) -> anyhow::Result<()> {
+    let dir: PathBuf = root.join("e2e");
+    if dir.join("node_modules/playwright-core").exists() {
+        return Ok(());
+    }
+    shell::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir),
+    )
+}
