@@ -37,9 +37,10 @@ pub enum Mailer {
     Outbox {
         dir: PathBuf,
     },
+    // Boxed: the SMTP transport is large and the outbox is the common case in development.
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Box<Mailbox>,
     },
 }
 
@@ -70,7 +71,10 @@ impl Mailer {
             .mail_from
             .parse()
             .map_err(|e: lettre::address::AddressError| MailError::Config(e.to_string()))?;
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp {
+            transport: Box::new(transport),
+            from: Box::new(from),
+        })
     }
 
     pub async fn send(&self, mail: Mail) -> Result<(), MailError> {
@@ -96,7 +100,7 @@ impl Mailer {
                     .parse()
                     .map_err(|e: lettre::address::AddressError| MailError::Build(e.to_string()))?;
                 let message = Message::builder()
-                    .from(from.clone())
+                    .from((**from).clone())
                     .to(to)
                     .subject(mail.subject)
                     .body(mail.body)

@@ -1,6 +1,9 @@
 //! Integration tests: each starts the real server on a free port with a fresh database
 //! (SQLite by default, PostgreSQL when `PENORA_TEST_DATABASE_URL` is set) and speaks HTTP.
 
+// A failed set-up step should stop the test loudly; that is what expect is for here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod errors;
 mod helpers;

@@ -10,6 +10,8 @@ use std::fmt;
 
 use crate::http::request_id;
 
+mod from_services;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 #[derive(Debug)]
@@ -247,61 +249,5 @@ mod tests {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(body["code"], "service_unavailable");
         assert_eq!(retry.as_deref(), Some("2"));
-    }
-}
-
-// How service errors read over HTTP. Kept here so every route maps them the same way.
-
-impl From<crate::services::sessions::SessionError> for ApiError {
-    fn from(err: crate::services::sessions::SessionError) -> Self {
-        use crate::services::sessions::SessionError;
-        match err {
-            SessionError::Invalid => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidRefreshToken,
-                "The session has ended; sign in again.",
-            ),
-            SessionError::Reused => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::RefreshTokenReused,
-                "This sign-in was used from somewhere else, so it was ended everywhere. Sign in again.",
-            ),
-            SessionError::Signing(e) => ApiError::internal(e),
-            SessionError::Db(e) => e.into(),
-        }
-    }
-}
-
-impl From<crate::services::accounts::AccountError> for ApiError {
-    fn from(err: crate::services::accounts::AccountError) -> Self {
-        use crate::services::accounts::AccountError;
-        match err {
-            AccountError::EmailTaken => ApiError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::EmailTaken,
-                "An account with this email exists. Sign in instead.",
-            ),
-            AccountError::InvalidCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::InvalidCredentials,
-                "Wrong email or password.",
-            ),
-            AccountError::WrongPassword => ApiError::validation(vec![FieldError::new(
-                "current_password",
-                "incorrect",
-                "That is not your current password.",
-            )]),
-            AccountError::InvalidEmailToken => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidEmailToken,
-                "This link is unknown, already used or expired. Ask for a new one.",
-            ),
-            AccountError::RateLimited(secs) => ApiError::rate_limited(secs),
-            AccountError::Gone => ApiError::unauthorized("This account no longer exists."),
-            AccountError::WeakPassword(e) => ApiError::validation(vec![e]),
-            AccountError::Session(e) => e.into(),
-            AccountError::Hash(e) => ApiError::internal(e),
-            AccountError::Db(e) => e.into(),
-        }
     }
 }
