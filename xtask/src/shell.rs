@@ -61,5 +61,9 @@ fn describe(cmd: &Command) -> String {
         .get_args()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    format!("{} {}", cmd.get_program().to_string_lossy(), args.join(" "))
+    let program = Path::new(cmd.get_program())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{program} {}", args.join(" "))
 }

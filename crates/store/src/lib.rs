@@ -87,3 +87,41 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         || matches!(err, DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
             if matches!(**e, sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    async fn pragma(db: &DatabaseConnection, name: &str) -> String {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .ok()
+            .flatten();
+        row.and_then(|r| {
+            r.try_get_by_index::<String>(0)
+                .or_else(|_| r.try_get_by_index::<i64>(0).map(|v| v.to_string()))
+                .ok()
+        })
+        .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn sqlite_runs_in_wal_mode_with_foreign_keys() -> Result<(), DbErr> {
+        let path = std::env::temp_dir().join(format!("penora-store-{}.db", uuid::Uuid::new_v4()));
+        let db = connect(&format!("sqlite://{}?mode=rwc", path.display()), 2).await?;
+        migrate(&db).await?;
+        assert_eq!(pragma(&db, "journal_mode").await, "wal");
+        assert_eq!(pragma(&db, "foreign_keys").await, "1");
+        assert!(pending_migrations(&db).await?.is_empty());
+        db.close().await?;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        Ok(())
+    }
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod cli;
 mod errors;
 mod helpers;
 mod mail_flows;

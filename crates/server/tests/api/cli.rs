@@ -1,0 +1,99 @@
+//! The `penora` command line, run as a real process against a SQLite data dir.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn penora(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_penora"))
+        .args(args)
+        .env_clear()
+        .env("PENORA_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run penora");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("penora output")
+}
+
+#[test]
+fn admin_accounts_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("penora-cli-{}", uuid::Uuid::new_v4()));
+
+    let migrate = penora(&dir, &["migrate"], None);
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+
+    let created = penora(
+        &dir,
+        &[
+            "admin",
+            "create-admin",
+            "--email",
+            "Root@Example.com",
+            "--password-stdin",
+        ],
+        Some("a long passphrase 9\n"),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("Created admin root@example.com"));
+
+    let again = penora(
+        &dir,
+        &["admin", "create-admin", "--email", "root@example.com"],
+        None,
+    );
+    assert!(!again.status.success(), "an existing email is refused");
+
+    let generated = penora(
+        &dir,
+        &["admin", "create-admin", "--email", "ops@example.com"],
+        None,
+    );
+    let out = String::from_utf8_lossy(&generated.stdout);
+    assert!(out.contains("Password (shown once): "), "{out}");
+
+    let unknown = penora(
+        &dir,
+        &["admin", "grant-admin", "--email", "nobody@example.com"],
+        None,
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account has the email"));
+
+    let weak = penora(
+        &dir,
+        &[
+            "admin",
+            "create-admin",
+            "--email",
+            "w@example.com",
+            "--password-stdin",
+        ],
+        Some("short"),
+    );
+    assert!(!weak.status.success());
+
+    let openapi = penora(&dir, &["openapi"], None);
+    let doc: serde_json::Value = serde_json::from_slice(&openapi.stdout).expect("openapi json");
+    assert_eq!(doc["info"]["title"], "Penora API");
+    let _ = std::fs::remove_dir_all(dir);
+}
