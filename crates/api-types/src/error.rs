@@ -43,6 +43,26 @@ pub enum ErrorCode {
     ServiceUnavailable,
     /// Something failed on our side; the request id helps us find it.
     InternalError,
+    /// Not enough available credits; `extra.available_mc` says how many there are.
+    InsufficientCredits,
+    /// No such model in the catalog (or it is switched off).
+    UnknownModel,
+    /// No such user (or not visible to this caller).
+    UserNotFound,
+    /// This endpoint moves credits: send an `Idempotency-Key` header.
+    IdempotencyKeyRequired,
+    /// The `Idempotency-Key` was used before with a different request.
+    IdempotencyKeyReused,
+    /// The debit named by a refund does not exist (or belongs to someone else).
+    DebitNotFound,
+    /// Refunds of a debit may not add up to more than the debit.
+    RefundExceedsDebit,
+    /// This endpoint is for app keys (server to server).
+    AppKeyRequired,
+    /// The key lacks a scope this endpoint needs.
+    InsufficientScope,
+    /// This needs a signed-in session, not an API key.
+    SessionRequired,
 }
 
 impl ErrorCode {
@@ -66,6 +86,16 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::InternalError => "internal_error",
+            ErrorCode::InsufficientCredits => "insufficient_credits",
+            ErrorCode::UnknownModel => "unknown_model",
+            ErrorCode::UserNotFound => "user_not_found",
+            ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::DebitNotFound => "debit_not_found",
+            ErrorCode::RefundExceedsDebit => "refund_exceeds_debit",
+            ErrorCode::AppKeyRequired => "app_key_required",
+            ErrorCode::InsufficientScope => "insufficient_scope",
+            ErrorCode::SessionRequired => "session_required",
         }
     }
 }

@@ -2,10 +2,18 @@
 //!
 //! Builds for wasm32. The `openapi` feature adds utoipa schema derives for the server only.
 
+pub mod admin;
+pub mod apps;
 pub mod auth;
+pub mod credits;
 pub mod error;
 pub mod health;
+pub mod keys;
 
+pub use admin::*;
+pub use apps::*;
 pub use auth::*;
+pub use credits::*;
 pub use error::{ErrorCode, FieldProblem, Problem};
 pub use health::*;
+pub use keys::*;

@@ -47,6 +47,14 @@ typed_id!(
     /// Identifies a Penora account.
     UserId
 );
+typed_id!(
+    /// Identifies one ledger entry (also the id of an app debit).
+    LedgerEntryId
+);
+typed_id!(
+    /// Identifies an API key (never the key itself).
+    ApiKeyId
+);
 
 #[cfg(test)]
 mod tests {

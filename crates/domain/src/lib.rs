@@ -3,16 +3,24 @@
 //! Values that cross a trust boundary are parsed into these types once (parse, don't
 //! validate); code behind the HTTP layer receives only values that are already valid.
 
+pub mod credits;
 pub mod display_name;
 pub mod email;
 pub mod ids;
+pub mod ledger;
 pub mod password;
+pub mod pricing;
 pub mod role;
 pub mod validation;
+pub mod words;
 
+pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
-pub use ids::UserId;
+pub use ids::{ApiKeyId, LedgerEntryId, UserId};
+pub use ledger::EntryKind;
 pub use password::Password;
+pub use pricing::{cost_mc, Multiplier};
 pub use role::Role;
 pub use validation::{FieldError, FieldErrors};
+pub use words::count_words;

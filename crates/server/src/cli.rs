@@ -49,6 +49,16 @@ pub enum AdminCommand {
         #[arg(long)]
         email: String,
     },
+    /// Issue an app key (server to server, e.g. ImageGene); prints the secret once.
+    CreateAppKey {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: users:read, credits:read, credits:write, projects:read.
+        #[arg(long, value_delimiter = ',', default_value = "users:read,credits:read,credits:write,projects:read")]
+        scopes: Vec<String>,
+    },
+    /// Settle holds whose generations never finished (the server also does this by itself).
+    SweepHolds,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -137,6 +147,26 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             )
             .await;
             println!("{email} is now an admin.");
+        }
+        AdminCommand::CreateAppKey { name, scopes } => {
+            use crate::services::api_keys::{self, KeyKind, KeySpec};
+            let spec = KeySpec::parse(KeyKind::App, &name, Some(&scopes)).map_err(|e| anyhow::anyhow!(e.message))?;
+            let (row, secret) = api_keys::create(&state.db, &spec, None, None).await?;
+            crate::services::audit::record(
+                &state.db,
+                None,
+                "admin.app_key_created",
+                Some(&row.prefix),
+                &crate::services::audit::Origin::ip("cli"),
+                serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes }),
+            )
+            .await;
+            println!("App key {} ({}) with scopes {}.", row.name, row.id, spec.scopes.join(" "));
+            println!("Secret (shown once): {secret}");
+        }
+        AdminCommand::SweepHolds => {
+            let settled = crate::services::holds::sweep(&state).await?;
+            println!("Settled {settled} expired holds.");
         }
     }
     Ok(())

@@ -61,6 +61,14 @@ pub struct Settings {
     pub rate_login_per_email_per_minute: u32,
     pub rate_signup_per_ip_per_hour: u32,
     pub rate_email_per_address_per_hour: u32,
+    /// A replacement model catalog (TOML); the built-in `config/models.toml` otherwise.
+    pub models_file: Option<PathBuf>,
+    /// Credits (in millicredits) every new account starts with.
+    pub welcome_bonus_mc: i64,
+    /// How often expired holds are settled and expired idempotency keys forgotten.
+    pub sweep_interval_secs: u64,
+    /// How long a stored `Idempotency-Key` response is replayed.
+    pub idempotency_ttl_hours: u32,
 }
 
 impl Default for Settings {
@@ -87,6 +95,10 @@ impl Default for Settings {
             rate_login_per_email_per_minute: 10,
             rate_signup_per_ip_per_hour: 20,
             rate_email_per_address_per_hour: 5,
+            models_file: None,
+            welcome_bonus_mc: 50_000,
+            sweep_interval_secs: 30,
+            idempotency_ttl_hours: 24,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The Penora server: configuration, the actix application, services and the CLI's pieces.
 
 pub mod auth;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod mailer;
 pub mod openapi;
 pub mod rate_limit;

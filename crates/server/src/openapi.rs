@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, health, me};
+use crate::routes::{admin, api_keys, apps, auth, credits, health, me};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,10 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         auth::signup, auth::login, auth::refresh, auth::logout, auth::logout_all,
         auth::verify_email, auth::resend_verification, auth::forgot_password, auth::reset_password,
         me::get_me, me::update_me, me::change_password, me::delete_me,
+        credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
+        api_keys::create, api_keys::list, api_keys::revoke,
+        apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota,
+        admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key,
         health::health, health::detailed, health::metrics,
     ),
     components(schemas(penora_api_types::ErrorCode, penora_api_types::FieldProblem)),
@@ -25,6 +29,10 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions, email verification, password reset"),
         (name = "account", description = "The signed-in user's own account"),
+        (name = "credits", description = "Balance, history, usage, models and cost estimates (amounts in millicredits)"),
+        (name = "api keys", description = "Personal API keys: `Authorization: Bearer pk_live_...` acts as you"),
+        (name = "apps", description = "For sister apps such as ImageGene, with an app key (`ak_live_...`)"),
+        (name = "admin", description = "Users, balances, adjustments, audit log, app keys (admin role)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::http::{extract_errors, fallback, metrics::Metrics, observe::observe};
 use crate::mailer::Mailer;
@@ -72,9 +73,11 @@ pub fn build_state(
     let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
     let mailer = Mailer::from_config(&config)?;
     let limits = RateLimits::from_settings(&config.settings);
+    let catalog = Catalog::load(config.settings.models_file.as_deref(), |var| std::env::var(var).ok())?;
     Ok(AppState {
         db,
         config: Arc::new(config),
+        catalog: Arc::new(catalog),
         jwt,
         mailer,
         limits,
@@ -92,6 +95,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .map(|dir| dir.join("index.html")),
     ));
     spawn_limiter_cleanup(state.limits.clone());
+    crate::jobs::spawn(state.clone());
     let openapi = ApiDoc::openapi();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use penora_store::DatabaseConnection;
 
 use crate::auth::jwt::JwtKeys;
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::mailer::Mailer;
 use crate::rate_limit::RateLimits;
@@ -14,6 +15,7 @@ use crate::rate_limit::RateLimits;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    pub catalog: Arc<Catalog>,
     pub jwt: JwtKeys,
     pub mailer: Mailer,
     pub limits: RateLimits,

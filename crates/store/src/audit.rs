@@ -33,3 +33,39 @@ pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<
     .await?;
     Ok(())
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub actor: Option<UserId>,
+    pub subject: Option<String>,
+    pub from: Option<chrono::DateTime<Utc>>,
+    pub to: Option<chrono::DateTime<Utc>>,
+    pub before: Option<Uuid>,
+}
+
+/// Newest first.
+pub async fn list(db: &impl ConnectionTrait, filter: &AuditFilter, limit: u64) -> Result<Vec<AuditRow>, DbErr> {
+    use crate::entities::audit_log::{Column, Entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut select = Entity::find();
+    if let Some(action) = &filter.action {
+        select = select.filter(Column::Action.eq(action.as_str()));
+    }
+    if let Some(actor) = filter.actor {
+        select = select.filter(Column::ActorUserId.eq(actor.as_uuid()));
+    }
+    if let Some(subject) = &filter.subject {
+        select = select.filter(Column::Subject.eq(subject.as_str()));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(Column::CreatedAt.lt(to));
+    }
+    if let Some(before) = filter.before {
+        select = select.filter(Column::Id.lt(before));
+    }
+    select.order_by_desc(Column::Id).limit(limit).all(db).await
+}

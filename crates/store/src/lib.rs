@@ -3,9 +3,13 @@
 //! Functions take any `ConnectionTrait` (a pool or an open transaction) so services decide
 //! the transaction boundaries; nothing here knows about HTTP.
 
+pub mod api_keys;
 pub mod audit;
 pub mod email_tokens;
 pub mod entities;
+pub mod holds;
+pub mod idempotency;
+pub mod ledger;
 pub mod refresh_tokens;
 pub mod users;
 

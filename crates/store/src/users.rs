@@ -40,6 +40,8 @@ pub async fn insert(
         role: Set(new.role.as_str().to_owned()),
         email_verified_at: Set(None),
         session_epoch: Set(0),
+        balance_mc: Set(0),
+        reserved_mc: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -135,4 +137,23 @@ async fn update(
     change(&mut active);
     active.updated_at = Set(Utc::now());
     active.update(db).await.map(Some)
+}
+
+/// Accounts whose email contains `query` (all when empty), newest first, older than `before`.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    query: &str,
+    before: Option<uuid::Uuid>,
+    limit: u64,
+) -> Result<Vec<UserRow>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut select = Users::find();
+    let needle = query.trim().to_lowercase();
+    if !needle.is_empty() {
+        select = select.filter(user::Column::Email.contains(&needle));
+    }
+    if let Some(before) = before {
+        select = select.filter(user::Column::Id.lt(before));
+    }
+    select.order_by_desc(user::Column::Id).limit(limit).all(db).await
 }

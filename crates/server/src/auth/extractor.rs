@@ -1,91 +1,205 @@
-//! `AuthUser` and `AdminUser`: a handler that takes one of these only runs for a caller with
-//! a valid access token (and, for `AdminUser`, the admin role).
+//! Who is calling. `AuthUser` (a session or a personal API key), `SessionUser` (a signed-in
+//! session only), `AdminUser` (admin role) and `AppClient` (an app key): a handler states
+//! which caller it serves in its signature, and the wrong caller never reaches it.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use penora_api_types::ErrorCode;
 use penora_domain::{Role, UserId};
+use penora_store::api_keys::ApiKeyRow;
 use penora_store::users::{self, UserRow};
 
 use super::jwt::TokenError;
 use crate::error::ApiError;
+use crate::services::api_keys;
+use crate::services::apps::AppCaller;
 use crate::state::AppState;
 
-/// A signed-in user, loaded fresh from the database (a deleted account or a revoked
-/// session epoch stops working at once).
+/// How a user proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    PersonalKey { key_id: uuid::Uuid, scopes: Vec<String> },
+}
+
+/// A user, loaded fresh from the database (a deleted account or an outdated session epoch
+/// stops working at once).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: UserId,
     pub role: Role,
     pub row: UserRow,
+    pub via: Via,
 }
+
+/// A user signed in through the app (not an API key): for managing keys, the password,
+/// deleting the account.
+#[derive(Debug, Clone)]
+pub struct SessionUser(pub AuthUser);
 
 /// A signed-in user with the admin role.
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub AuthUser);
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+/// A server-to-server caller holding an app key.
+#[derive(Debug, Clone)]
+pub struct AppClient {
+    pub caller: AppCaller,
+    pub scopes: Vec<String>,
 }
 
-async fn authenticate(
-    state: web::Data<AppState>,
-    token: Option<String>,
-) -> Result<AuthUser, ApiError> {
-    let token = token.ok_or_else(|| {
-        ApiError::unauthorized("Sign in: send `Authorization: Bearer <access token>`.")
-    })?;
-    let claims = state.jwt.verify(&token).map_err(|e| match e {
-        TokenError::Expired => ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            ErrorCode::TokenExpired,
-            "The access token has expired; refresh it.",
-        ),
-        TokenError::Invalid => ApiError::unauthorized("The access token is not valid."),
-    })?;
-    let id = UserId::parse(&claims.sub)
-        .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
+impl AppClient {
+    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::InsufficientScope,
+                format!("This app key lacks the `{scope}` scope."),
+            ))
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+fn missing() -> ApiError {
+    ApiError::unauthorized("Sign in: send `Authorization: Bearer <access token or API key>`.")
+}
+
+async fn key_row(state: &AppState, token: &str) -> Result<ApiKeyRow, ApiError> {
+    api_keys::authenticate(&state.db, token)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("This API key is not valid or was revoked."))
+}
+
+async fn load_user(state: &AppState, id: UserId, via: Via, epoch: Option<i64>) -> Result<AuthUser, ApiError> {
     let row = users::find_by_id(&state.db, id)
         .await?
-        .filter(|row| row.session_epoch == claims.epoch)
+        .filter(|row| epoch.is_none_or(|e| row.session_epoch == e))
         .ok_or_else(|| ApiError::unauthorized("This session has ended; sign in again."))?;
     let role = row.role.parse().map_err(ApiError::internal)?;
-    Ok(AuthUser { id, role, row })
+    Ok(AuthUser { id, role, row, via })
+}
+
+async fn authenticate_user(state: &AppState, token: Option<String>) -> Result<AuthUser, ApiError> {
+    let token = token.ok_or_else(missing)?;
+    if api_keys::looks_like_key(&token) {
+        let key = key_row(state, &token).await?;
+        let Some(owner) = key.user_id.filter(|_| key.kind == "personal") else {
+            return Err(ApiError::forbidden("App keys act for no user: use a personal API key or sign in."));
+        };
+        let via = Via::PersonalKey {
+            key_id: key.id,
+            scopes: api_keys::scopes_of(&key),
+        };
+        return load_user(state, UserId::from_uuid(owner), via, None).await;
+    }
+    let claims = state.jwt.verify(&token).map_err(|e| match e {
+        TokenError::Expired => ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired, "The access token has expired; refresh it."),
+        TokenError::Invalid => ApiError::unauthorized("The access token is not valid."),
+    })?;
+    let id = UserId::parse(&claims.sub).ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
+    load_user(state, id, Via::Session, Some(claims.epoch)).await
+}
+
+async fn authenticate_app(state: &AppState, token: Option<String>) -> Result<AppClient, ApiError> {
+    let token = token.ok_or_else(missing)?;
+    let app_key_required = || {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::AppKeyRequired,
+            "This endpoint is for apps: send an app key (ak_live_...).",
+        )
+    };
+    if !token.starts_with(api_keys::APP_PREFIX) {
+        return Err(app_key_required());
+    }
+    let key = key_row(state, &token).await?;
+    if key.kind != "app" {
+        return Err(app_key_required());
+    }
+    Ok(AppClient {
+        scopes: api_keys::scopes_of(&key),
+        caller: AppCaller {
+            key_id: key.id,
+            name: key.name,
+        },
+    })
+}
+
+type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req).map(str::to_owned);
+        let state = state_of(req);
+        let token = bearer(req);
+        Box::pin(async move { authenticate_user(&*state?, token).await })
+    }
+}
+
+impl FromRequest for SessionUser {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
         Box::pin(async move {
-            let state = state
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))?;
-            authenticate(state, token).await
+            let user = user.await?;
+            if user.via == Via::Session {
+                Ok(SessionUser(user))
+            } else {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::SessionRequired,
+                    "API keys cannot do this; sign in to the app.",
+                ))
+            }
         })
     }
 }
 
 impl FromRequest for AdminUser {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Fut<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
+        let user = SessionUser::from_request(req, payload);
         Box::pin(async move {
-            let user = user.await?;
+            let SessionUser(user) = user.await?;
             if user.role.is_admin() {
                 Ok(AdminUser(user))
             } else {
                 Err(ApiError::forbidden("This needs the admin role."))
             }
         })
+    }
+}
+
+impl FromRequest for AppClient {
+    type Error = ApiError;
+    type Future = Fut<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = state_of(req);
+        let token = bearer(req);
+        Box::pin(async move { authenticate_app(&*state?, token).await })
     }
 }

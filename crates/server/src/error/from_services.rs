@@ -6,6 +6,11 @@ use penora_domain::FieldError;
 
 use super::ApiError;
 use crate::services::accounts::AccountError;
+use crate::services::admin::AdminError;
+use crate::services::apps::AppError;
+use crate::services::credits::{EstimateError, MAX_ESTIMATE_WORDS};
+use crate::services::idempotency::IdemError;
+use penora_store::ledger::LedgerError;
 use crate::services::sessions::SessionError;
 
 impl From<SessionError> for ApiError {
@@ -55,7 +60,101 @@ impl From<AccountError> for ApiError {
             AccountError::WeakPassword(e) => ApiError::validation(vec![e]),
             AccountError::Session(e) => e.into(),
             AccountError::Hash(e) => ApiError::internal(e),
+            AccountError::Ledger(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),
+        }
+    }
+}
+
+fn insufficient(available: penora_domain::Millicredits) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYMENT_REQUIRED,
+        ErrorCode::InsufficientCredits,
+        format!("Not enough credits: {available} available."),
+    )
+    .with_extra(serde_json::json!({ "available_mc": available.get() }))
+}
+
+fn user_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::UserNotFound, "No such user.")
+}
+
+impl From<IdemError> for ApiError {
+    fn from(err: IdemError) -> Self {
+        match err {
+            IdemError::Missing => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::IdempotencyKeyRequired,
+                "Send an `Idempotency-Key` header (1 to 255 visible ASCII characters) so a retry is applied once.",
+            ),
+            IdemError::Reused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::IdempotencyKeyReused,
+                "This Idempotency-Key was already used for a different request.",
+            ),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::UserNotFound => user_not_found(),
+            AppError::Insufficient { available } => insufficient(available),
+            AppError::DebitNotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::DebitNotFound,
+                "No such debit for this user.",
+            ),
+            AppError::RefundExceedsDebit { remaining } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::RefundExceedsDebit,
+                format!("Refunds cannot exceed the debit; {remaining} credits can still be refunded."),
+            )
+            .with_extra(serde_json::json!({ "refundable_mc": remaining.get() })),
+            AppError::AlreadyApplied => IdemError::Reused.into(),
+            AppError::Idem(e) => e.into(),
+            AppError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(err: AdminError) -> Self {
+        match err {
+            AdminError::UserNotFound => user_not_found(),
+            AdminError::Insufficient { available } => insufficient(available),
+            AdminError::AlreadyApplied => IdemError::Reused.into(),
+            AdminError::Idem(e) => e.into(),
+            AdminError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Insufficient { available } => insufficient(available),
+            LedgerError::UnknownUser => user_not_found(),
+            LedgerError::AlreadyApplied(_) => IdemError::Reused.into(),
+            LedgerError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<EstimateError> for ApiError {
+    fn from(err: EstimateError) -> Self {
+        match err {
+            EstimateError::UnknownModel(id) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UnknownModel,
+                format!("There is no model {id:?}; GET /api/v1/models lists them."),
+            ),
+            EstimateError::Words => ApiError::validation(vec![FieldError::new(
+                "words",
+                "out_of_range",
+                format!("Ask for 1 to {MAX_ESTIMATE_WORDS} words."),
+            )]),
         }
     }
 }

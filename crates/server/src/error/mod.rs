@@ -89,6 +89,12 @@ impl ApiError {
         err
     }
 
+    /// Adds facts a client can act on (e.g. `available_mc`).
+    pub fn with_extra(mut self, extra: serde_json::Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.code
     }

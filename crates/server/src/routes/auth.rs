@@ -10,7 +10,7 @@ use penora_domain::{DisplayName, Email, FieldErrors, Password};
 
 use super::responses::{origin, refresh_token_of, session_response, signed_out};
 use super::validated;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, SessionUser};
 use crate::error::ApiError;
 use crate::services::accounts::{self, Signup};
 use crate::services::sessions::{self, SessionError};
@@ -132,7 +132,7 @@ pub async fn logout(
 pub async fn logout_all(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
 ) -> Result<HttpResponse, ApiError> {
     sessions::end_all(&state, user.id, &origin(&req, &state)).await?;
     Ok(signed_out(&state))

@@ -8,7 +8,7 @@ use penora_api_types::{
 use penora_domain::{DisplayName, Email, Password};
 
 use super::responses::{origin, session_response, signed_out, user_view};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, SessionUser};
 use crate::error::ApiError;
 use crate::services::accounts;
 use crate::state::AppState;
@@ -64,7 +64,7 @@ pub async fn update_me(
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<ChangePasswordRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&user.row.email).ok();
@@ -91,7 +91,7 @@ pub async fn change_password(
 pub async fn delete_me(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
     body: web::Json<DeleteMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     accounts::delete(&state, &user.row, &body.password, &origin(&req, &state)).await?;

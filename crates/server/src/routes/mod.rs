@@ -1,9 +1,14 @@
 //! HTTP routes, one module per resource. Handlers parse and authenticate, call one service
 //! function and shape the response; the rules live in `services` and `penora-domain`.
 
+pub mod admin;
+pub mod api_keys;
+pub mod apps;
 pub mod auth;
+pub mod credits;
 pub mod health;
 pub mod me;
+mod pagination;
 mod responses;
 
 use actix_web::web;
@@ -13,7 +18,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(auth::configure)
-            .configure(me::configure),
+            .configure(me::configure)
+            .configure(credits::configure)
+            .configure(api_keys::configure)
+            .configure(apps::configure)
+            .configure(admin::configure),
     )
     .configure(health::configure);
 }

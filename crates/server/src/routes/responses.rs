@@ -7,7 +7,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use penora_api_types::{AuthResponse, RoleView, User};
 use penora_store::users::UserRow;
 
+use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
+use crate::services::idempotency::{Idem, Outcome};
 use crate::services::audit::Origin;
 use crate::services::sessions::Session;
 use crate::state::AppState;
@@ -70,4 +72,21 @@ pub fn refresh_token_of(req: &HttpRequest) -> Option<String> {
     req.cookie(REFRESH_COOKIE)
         .map(|c| c.value().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The request's `Idempotency-Key`, fingerprinted with its method, path and body.
+pub fn idem(req: &HttpRequest, scope: String, body: &impl serde::Serialize) -> Result<Idem, ApiError> {
+    let raw = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok());
+    let body = serde_json::to_value(body).map_err(ApiError::internal)?;
+    Ok(Idem::new(scope, raw, req.method().as_str(), req.path(), &body)?)
+}
+
+/// An idempotent result; a replay says so in `Idempotent-Replayed: true`.
+pub fn replayable<T: serde::Serialize>(outcome: Outcome<T>) -> HttpResponse {
+    let status = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    if outcome.replayed {
+        response.insert_header(("idempotent-replayed", "true"));
+    }
+    response.json(outcome.body)
 }

@@ -36,6 +36,8 @@ pub enum AccountError {
     #[error(transparent)]
     Hash(#[from] password::HashError),
     #[error(transparent)]
+    Ledger(#[from] penora_store::ledger::LedgerError),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -77,6 +79,9 @@ pub async fn signup(
         },
     )
     .await?;
+    let bonus = penora_domain::Millicredits::new(state.config.settings.welcome_bonus_mc);
+    crate::services::credits::grant_welcome(&txn, UserId::from_uuid(user.id), bonus).await?;
+    let user = users::find_by_id(&txn, UserId::from_uuid(user.id)).await?.ok_or(AccountError::Gone)?;
     let session = sessions::start(state, &txn, user).await?;
     let verify_token = new_email_token(
         &txn,

@@ -2,5 +2,11 @@
 //! transactions it needs and returns a `thiserror` error; no HTTP types here.
 
 pub mod accounts;
+pub mod admin;
+pub mod api_keys;
+pub mod apps;
 pub mod audit;
+pub mod credits;
+pub mod holds;
+pub mod idempotency;
 pub mod sessions;

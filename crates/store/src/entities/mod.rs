@@ -1,6 +1,10 @@
 //! sea-orm entities, one per table. Queries live in the modules beside `entities`.
 
+pub mod api_key;
 pub mod audit_log;
 pub mod email_token;
+pub mod hold;
+pub mod idempotency_key;
+pub mod ledger_entry;
 pub mod refresh_token;
 pub mod user;

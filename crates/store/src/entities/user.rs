@@ -12,6 +12,8 @@ pub struct Model {
     pub role: String,
     pub email_verified_at: Option<DateTimeUtc>,
     pub session_epoch: i64,
+    pub balance_mc: i64,
+    pub reserved_mc: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

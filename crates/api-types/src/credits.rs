@@ -1,0 +1,113 @@
+//! Balances, history, models and cost estimates. Amounts are integer millicredits (`*_mc`;
+//! 1 credit = 1000 mc, about 100 generated words at 1x).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Balance {
+    /// Credits owned.
+    pub balance_mc: i64,
+    /// Credits held for generations in progress.
+    pub reserved_mc: i64,
+    /// What can be spent now: balance minus reserved.
+    pub available_mc: i64,
+}
+
+/// One ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Transaction {
+    pub id: Uuid,
+    /// `welcome`, `purchase`, `subscription_grant`, `generation`, `refund`, `app_debit`,
+    /// `app_refund` or `admin_adjustment`.
+    pub kind: String,
+    /// Signed: negative amounts spend.
+    pub amount_mc: i64,
+    pub balance_after_mc: i64,
+    pub reference: String,
+    pub related_entry_id: Option<Uuid>,
+    pub model: Option<String>,
+    pub words: Option<i64>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransactionPage {
+    pub items: Vec<Transaction>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageRow {
+    /// The model id, or the UTC day (`YYYY-MM-DD`).
+    pub key: String,
+    /// Credits spent (positive).
+    pub spent_mc: i64,
+    pub words: i64,
+    pub entries: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Usage {
+    /// `model` or `day`.
+    pub group_by: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub items: Vec<UsageRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EstimateRequest {
+    #[cfg_attr(feature = "openapi", schema(example = "offline-demo"))]
+    pub model: String,
+    /// Words to generate, 1 to 100,000.
+    #[cfg_attr(feature = "openapi", schema(example = 500))]
+    pub words: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Estimate {
+    pub model: String,
+    pub words: u64,
+    /// The model's price multiplier in per-mille (1000 = 1x).
+    pub multiplier_per_mille: u32,
+    pub cost_mc: i64,
+}
+
+/// A model of the catalog.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Model {
+    pub id: String,
+    pub display_name: String,
+    /// `offline`, `deepinfra`, `openai`, `anthropic`, `gemini`, or another OpenAI-compatible name.
+    pub provider: String,
+    pub multiplier_per_mille: u32,
+    /// Cost of 100 words, for display.
+    pub cost_per_100_words_mc: i64,
+    pub context_tokens: u32,
+    pub max_output_words: u32,
+    /// Plans that may use it; empty means every account.
+    pub plans: Vec<String>,
+    /// False when switched off or its provider has no key configured.
+    pub available: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ModelList {
+    pub models: Vec<Model>,
+    /// The model used when none is named.
+    pub default_model: String,
+}

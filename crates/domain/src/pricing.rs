@@ -1,0 +1,93 @@
+//! What words cost: 1 credit per 100 words at 1x, scaled by a per-model multiplier.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Millicredits;
+
+/// A cost multiplier in per-mille: 1000 = 1x, 1500 = 1.5x. Integers, so pricing is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Multiplier(u32);
+
+/// Millicredits per word at 1x: 1 credit (1000 mc) per 100 words.
+pub const MC_PER_WORD: i64 = 10;
+/// A multiplier above 100x is a configuration mistake.
+pub const MAX_PER_MILLE: u32 = 100_000;
+
+impl Multiplier {
+    pub const ONE: Self = Self(1000);
+
+    pub fn per_mille(value: u32) -> Result<Self, String> {
+        if value == 0 || value > MAX_PER_MILLE {
+            return Err(format!("a multiplier must be 1..={MAX_PER_MILLE} per mille, not {value}"));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// `ceil(words * 10 * m / 1000)` millicredits. Rounds up so a partial unit is never free;
+/// saturates instead of overflowing (no real text gets near).
+pub fn cost_mc(words: u64, multiplier: Multiplier) -> Millicredits {
+    let numerator = u128::from(words) * MC_PER_WORD as u128 * u128::from(multiplier.0);
+    let cost = numerator.div_ceil(1000);
+    Millicredits::new(i64::try_from(cost).unwrap_or(i64::MAX))
+}
+
+/// The most words a budget pays for at a multiplier (the inverse of [`cost_mc`]).
+pub fn words_affordable(budget: Millicredits, multiplier: Multiplier) -> u64 {
+    let Ok(budget) = u128::try_from(budget.get()) else {
+        return 0;
+    };
+    let per_word_x1000 = MC_PER_WORD as u128 * u128::from(multiplier.0);
+    u64::try_from(budget * 1000 / per_word_x1000).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn m(per_mille: u32) -> Multiplier {
+        Multiplier::per_mille(per_mille).unwrap_or(Multiplier::ONE)
+    }
+
+    #[test]
+    fn one_credit_per_hundred_words() {
+        assert_eq!(cost_mc(100, Multiplier::ONE), Millicredits::from_credits(1));
+        assert_eq!(cost_mc(100, m(1500)), Millicredits::new(1500));
+        assert_eq!(cost_mc(100, m(3000)), Millicredits::from_credits(3));
+        assert_eq!(cost_mc(0, m(3000)), Millicredits::ZERO);
+        // 1 word at 1.55x = 15.5 mc -> 16 mc.
+        assert_eq!(cost_mc(1, m(1550)), Millicredits::new(16));
+    }
+
+    #[test]
+    fn multipliers_are_bounded() {
+        assert!(Multiplier::per_mille(0).is_err());
+        assert!(Multiplier::per_mille(MAX_PER_MILLE + 1).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn cost_is_monotonic_and_never_under_the_exact_price(words in 0u64..10_000_000, pm in 1u32..=MAX_PER_MILLE) {
+            let mult = m(pm);
+            let cost = cost_mc(words, mult).get();
+            let exact_x1000 = i128::from(words) * 10 * i128::from(pm);
+            prop_assert!(i128::from(cost) * 1000 >= exact_x1000);
+            prop_assert!(i128::from(cost) * 1000 < exact_x1000 + 1000);
+            prop_assert!(cost_mc(words + 1, mult) >= cost_mc(words, mult));
+        }
+
+        #[test]
+        fn affordable_words_fit_the_budget(budget in 0i64..1_000_000_000, pm in 1u32..=MAX_PER_MILLE) {
+            let mult = m(pm);
+            let words = words_affordable(Millicredits::new(budget), mult);
+            prop_assert!(cost_mc(words, mult).get() <= budget);
+            prop_assert!(cost_mc(words + 1, mult).get() > budget);
+        }
+    }
+}

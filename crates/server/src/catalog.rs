@@ -1,0 +1,148 @@
+//! The model catalog: which models exist, what they cost, whether they can be used now.
+//! Loaded from `config/models.toml` (built in) or the file named by `PENORA_MODELS_FILE`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use penora_domain::Multiplier;
+use serde::Deserialize;
+
+const BUILT_IN: &str = include_str!("../../../config/models.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelSpec {
+    pub id: String,
+    pub display_name: String,
+    pub provider: String,
+    pub upstream: String,
+    pub multiplier_per_mille: u32,
+    pub context_tokens: u32,
+    pub max_output_words: u32,
+    #[serde(default)]
+    pub plans: Vec<String>,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// Worked out at load: enabled, and its provider needs no key or has one.
+    #[serde(skip)]
+    pub available: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+impl ModelSpec {
+    pub fn multiplier(&self) -> Multiplier {
+        // Validated at load, so this cannot fall back in practice.
+        Multiplier::per_mille(self.multiplier_per_mille).unwrap_or(Multiplier::ONE)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CatalogFile {
+    default_model: String,
+    models: Vec<ModelSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    default_model: String,
+    models: Vec<ModelSpec>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read the model catalog: {0}")]
+    Read(String),
+    #[error("the model catalog is invalid: {0}")]
+    Invalid(String),
+}
+
+impl Catalog {
+    /// The file at `path`, or the built-in catalog. Key presence is read from `env`.
+    pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, CatalogError> {
+        let figment = match path {
+            Some(path) => Figment::from(Toml::file_exact(path)),
+            None => Figment::from(Toml::string(BUILT_IN)),
+        };
+        let file: CatalogFile = figment.extract().map_err(|e| CatalogError::Read(e.to_string()))?;
+        Self::validate(file, env)
+    }
+
+    fn validate(file: CatalogFile, env: impl Fn(&str) -> Option<String>) -> Result<Self, CatalogError> {
+        let mut seen = HashSet::new();
+        let mut models = file.models;
+        for model in &mut models {
+            if !seen.insert(model.id.clone()) {
+                return Err(CatalogError::Invalid(format!("model id {:?} appears twice", model.id)));
+            }
+            Multiplier::per_mille(model.multiplier_per_mille)
+                .map_err(|e| CatalogError::Invalid(format!("model {:?}: {e}", model.id)))?;
+            if model.max_output_words == 0 {
+                return Err(CatalogError::Invalid(format!("model {:?}: max_output_words is 0", model.id)));
+            }
+            let has_key = match &model.key_env {
+                None => model.provider == "offline",
+                Some(var) => env(var).is_some_and(|v| !v.trim().is_empty()),
+            };
+            model.available = model.enabled && has_key;
+        }
+        if !models.iter().any(|m| m.id == file.default_model) {
+            return Err(CatalogError::Invalid(format!("default_model {:?} is not in the catalog", file.default_model)));
+        }
+        Ok(Self {
+            default_model: file.default_model,
+            models,
+        })
+    }
+
+    pub fn models(&self) -> &[ModelSpec] {
+        &self.models
+    }
+
+    pub fn default_model(&self) -> &str {
+        &self.default_model
+    }
+
+    /// An enabled model by id.
+    pub fn get(&self, id: &str) -> Option<&ModelSpec> {
+        self.models.iter().find(|m| m.id == id && m.enabled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_catalog_loads_and_marks_keyless_models_unavailable() {
+        let catalog = Catalog::load(None, |_| None).unwrap();
+        assert_eq!(catalog.default_model(), "offline-demo");
+        assert!(catalog.get("offline-demo").is_some_and(|m| m.available));
+        assert!(catalog.get("mistral-7b").is_some_and(|m| !m.available));
+        let with_key = Catalog::load(None, |var| (var == "DEEPINFRA_API_KEY").then(|| "k".to_owned())).unwrap();
+        assert!(with_key.get("mistral-7b").is_some_and(|m| m.available));
+        assert!(with_key.get("gpt-4o-mini").is_some_and(|m| !m.available));
+    }
+
+    #[test]
+    fn bad_catalogs_are_refused() {
+        let spec = |id: &str, m: u32| format!(
+            "[[models]]\nid = \"{id}\"\ndisplay_name = \"x\"\nprovider = \"offline\"\nupstream = \"x\"\nmultiplier_per_mille = {m}\ncontext_tokens = 1\nmax_output_words = 1\n"
+        );
+        let parse = |text: String| {
+            let file: CatalogFile = Figment::from(Toml::string(&text)).extract().unwrap();
+            Catalog::validate(file, |_| None)
+        };
+        assert!(parse(format!("default_model = \"a\"\n{}{}", spec("a", 1000), spec("a", 1000))).is_err());
+        assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 0))).is_err());
+        assert!(parse(format!("default_model = \"b\"\n{}", spec("a", 1000))).is_err());
+        assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 1500))).is_ok());
+    }
+}

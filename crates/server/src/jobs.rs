@@ -1,0 +1,26 @@
+//! Background work every replica runs: settling expired holds and forgetting expired
+//! idempotency keys. Safe on several replicas at once: each step is a conditional update.
+
+use std::time::Duration;
+
+use crate::services::holds;
+use crate::state::AppState;
+
+pub fn spawn(state: AppState) {
+    let every = Duration::from_secs(state.config.settings.sweep_interval_secs.max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match holds::sweep(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(settled = n, "settled expired holds"),
+                Err(err) => tracing::warn!(error = %err, "hold sweep failed"),
+            }
+            if let Err(err) = penora_store::idempotency::purge_expired(&state.db).await {
+                tracing::warn!(error = %err, "idempotency purge failed");
+            }
+        }
+    });
+}

@@ -1,0 +1,182 @@
+//! `/api/v1/admin/*`: users and balances, adjustments, the audit log, app keys.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use penora_api_types::{
+    AdjustmentRequest, AdminUser as AdminUserView, AdminUserDetail, AdminUserPage, AuditEntry, AuditPage,
+    CreateAppKeyRequest, CreatedApiKey, Problem, Transaction,
+};
+use penora_domain::{Adjustment, FieldError, FieldErrors, UserId};
+use penora_store::audit::AuditFilter;
+use penora_store::users::UserRow;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::pagination::{cursor, limit};
+use super::responses::{idem, origin, replayable, user_view};
+use super::validated;
+use crate::auth::AdminUser;
+use crate::error::ApiError;
+use crate::services::api_keys::{self, KeyKind, KeySpec};
+use crate::services::{admin, audit, credits::balance_of};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .service(web::resource("/users").route(web::get().to(users)))
+            .service(web::resource("/users/{id}").route(web::get().to(user)))
+            .service(web::resource("/users/{id}/adjustments").route(web::post().to(adjust)))
+            .service(web::resource("/audit-log").route(web::get().to(audit_log)))
+            .service(web::resource("/app-keys").route(web::post().to(create_app_key))),
+    );
+}
+
+fn admin_view(row: &UserRow) -> AdminUserView {
+    AdminUserView {
+        user: user_view(row),
+        balance: balance_of(row),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UserQuery {
+    /// Part of an email address.
+    pub q: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// Users with their balances, newest first, searchable by email.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), params(UserQuery),
+    responses((status = 200, body = AdminUserPage), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json")))]
+pub async fn users(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<UserQuery>,
+) -> Result<web::Json<AdminUserPage>, ApiError> {
+    let limit = limit(query.limit)?;
+    let mut rows =
+        penora_store::users::search(&state.db, query.q.as_deref().unwrap_or(""), cursor(query.cursor.as_deref())?, limit + 1)
+            .await?;
+    let next_cursor = (rows.len() as u64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.to_string())
+    });
+    Ok(web::Json(AdminUserPage {
+        items: rows.iter().map(admin_view).collect(),
+        next_cursor: next_cursor.flatten(),
+    }))
+}
+
+/// One user with their newest ledger entries.
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses((status = 200, body = AdminUserDetail), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn user(state: web::Data<AppState>, _admin: AdminUser, id: web::Path<uuid::Uuid>) -> Result<web::Json<AdminUserDetail>, ApiError> {
+    let (row, recent_transactions) = admin::user_detail(&state, UserId::from_uuid(id.into_inner())).await?;
+    Ok(web::Json(AdminUserDetail {
+        user: admin_view(&row),
+        recent_transactions,
+    }))
+}
+
+/// Add or remove credits with a reason. Requires `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/adjustments", tag = "admin", security(("bearer" = [])), request_body = AdjustmentRequest,
+    params(("id" = uuid::Uuid, Path, description = "User id"), ("Idempotency-Key" = String, Header, description = "Unique per adjustment")),
+    responses(
+        (status = 201, body = Transaction),
+        (status = 402, description = "`insufficient_credits`: would go below zero", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn adjust(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    AdminUser(admin_user): AdminUser,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<AdjustmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::new();
+    let amount = errors.check(Adjustment::parse(body.amount_mc, "amount_mc"));
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        errors.push(FieldError::new("reason", "invalid", "Give a reason of 1 to 500 characters."));
+    }
+    let amount = validated(errors, amount)?;
+    let key = idem(&req, format!("admin:{}", admin_user.id), &body.0)?;
+    let user = UserId::from_uuid(id.into_inner());
+    let outcome = admin::adjust(&state, admin_user.id, user, amount, reason, &key, &origin(&req, &state)).await?;
+    Ok(replayable(outcome))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// e.g. `auth.login_failed`, `app.debit`.
+    pub action: Option<String>,
+    /// The acting user's id.
+    pub actor: Option<uuid::Uuid>,
+    /// What it was about (an email, a user id).
+    pub subject: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])), params(AuditQuery),
+    responses((status = 200, body = AuditPage)))]
+pub async fn audit_log(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let limit = limit(query.limit)?;
+    let filter = AuditFilter {
+        action: query.action.clone(),
+        actor: query.actor.map(UserId::from_uuid),
+        subject: query.subject.clone(),
+        from: query.from,
+        to: query.to,
+        before: cursor(query.cursor.as_deref())?,
+    };
+    let mut rows = penora_store::audit::list(&state.db, &filter, limit + 1).await?;
+    let next_cursor = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            actor_user_id: r.actor_user_id,
+            action: r.action,
+            subject: r.subject,
+            ip: r.ip,
+            meta: r.meta,
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(web::Json(AuditPage { items, next_cursor }))
+}
+
+/// Issue an app key (server to server, e.g. for ImageGene). The secret is shown once.
+#[utoipa::path(post, path = "/api/v1/admin/app-keys", tag = "admin", security(("bearer" = [])), request_body = CreateAppKeyRequest,
+    responses((status = 201, body = CreatedApiKey), (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_app_key(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    AdminUser(admin_user): AdminUser,
+    body: web::Json<CreateAppKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let spec = KeySpec::parse(KeyKind::App, &body.name, Some(&body.scopes)).map_err(|e| ApiError::validation(vec![e]))?;
+    let (row, secret) = api_keys::create(&state.db, &spec, None, Some(admin_user.id)).await?;
+    let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
+    audit::record(&state.db, Some(admin_user.id), "admin.app_key_created", Some(&row.prefix), &origin(&req, &state), meta).await;
+    Ok(HttpResponse::Created().json(CreatedApiKey {
+        key: api_keys::view(&row),
+        secret,
+    }))
+}

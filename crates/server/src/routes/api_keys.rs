@@ -1,0 +1,71 @@
+//! `/api/v1/api-keys`: a user's personal API keys.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{ApiKeyList, CreateApiKeyRequest, CreatedApiKey, Problem};
+use penora_domain::ApiKeyId;
+
+use super::responses::origin;
+use crate::auth::SessionUser;
+use crate::error::ApiError;
+use crate::services::api_keys::{self, KeyKind, KeySpec};
+use crate::services::audit;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api-keys")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(web::resource("/api-keys/{id}").route(web::delete().to(revoke)));
+}
+
+/// Create a personal API key (acts as you). The secret is shown once.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", security(("bearer" = [])), request_body = CreateApiKeyRequest,
+    responses(
+        (status = 201, body = CreatedApiKey),
+        (status = 403, description = "`session_required`: keys cannot make keys", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SessionUser(user): SessionUser,
+    body: web::Json<CreateApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let spec = KeySpec::parse(KeyKind::Personal, &body.name, body.scopes.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
+    let (row, secret) = api_keys::create(&state.db, &spec, Some(user.id), Some(user.id)).await?;
+    let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
+    audit::record(&state.db, Some(user.id), "api_key.created", Some(&row.prefix), &origin(&req, &state), meta).await;
+    Ok(HttpResponse::Created().json(CreatedApiKey {
+        key: api_keys::view(&row),
+        secret,
+    }))
+}
+
+/// Your personal API keys (never their secrets).
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", security(("bearer" = [])), responses((status = 200, body = ApiKeyList)))]
+pub async fn list(state: web::Data<AppState>, SessionUser(user): SessionUser) -> Result<web::Json<ApiKeyList>, ApiError> {
+    let rows = penora_store::api_keys::list_for_user(&state.db, user.id).await?;
+    Ok(web::Json(ApiKeyList {
+        items: rows.iter().map(api_keys::view).collect(),
+    }))
+}
+
+/// Revoke one of your keys; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The key's id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SessionUser(user): SessionUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ApiKeyId::from_uuid(id.into_inner());
+    if !penora_store::api_keys::revoke_personal(&state.db, user.id, id).await? {
+        return Err(ApiError::not_found("You have no live key with this id."));
+    }
+    audit::record(&state.db, Some(user.id), "api_key.revoked", Some(&id.to_string()), &origin(&req, &state), serde_json::json!({})).await;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,140 @@
+//! `/api/v1/apps/*`: what sister apps (ImageGene) do with an app key.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{Balance, Debit, DebitRequest, Problem, Quota, Refund, RefundRequest, ResolveUserRequest, ResolvedUser};
+use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
+
+use super::responses::{idem, origin, replayable};
+use super::validated;
+use crate::auth::AppClient;
+use crate::error::ApiError;
+use crate::services::apps;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/apps")
+            .service(web::resource("/users/resolve").route(web::post().to(resolve)))
+            .service(web::resource("/users/{id}/balance").route(web::get().to(balance)))
+            .service(web::resource("/users/{id}/debits").route(web::post().to(debit)))
+            .service(web::resource("/users/{id}/refunds").route(web::post().to(refund)))
+            .service(web::resource("/users/{id}/quota").route(web::get().to(quota))),
+    );
+}
+
+fn user_id(raw: &str) -> Result<UserId, ApiError> {
+    UserId::parse(raw).ok_or_else(|| super::pagination::bad_parameter("the user id is not a UUID"))
+}
+
+/// Find a Penora user by email (scope `users:read`).
+#[utoipa::path(post, path = "/api/v1/apps/users/resolve", tag = "apps", security(("app_key" = [])), request_body = ResolveUserRequest,
+    responses(
+        (status = 200, body = ResolvedUser),
+        (status = 403, description = "`app_key_required` or `insufficient_scope`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resolve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    body: web::Json<ResolveUserRequest>,
+) -> Result<web::Json<ResolvedUser>, ApiError> {
+    app.require("users:read")?;
+    let email = Email::parse(&body.email).map_err(|e| ApiError::validation(vec![e]))?;
+    let user = apps::resolve(&state, &app.caller, &email, &origin(&req, &state)).await?;
+    Ok(web::Json(ResolvedUser {
+        user_id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        email_verified: user.email_verified_at.is_some(),
+    }))
+}
+
+/// A user's balance (scope `credits:read`).
+#[utoipa::path(get, path = "/api/v1/apps/users/{id}/balance", tag = "apps", security(("app_key" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Penora user id")),
+    responses((status = 200, body = Balance), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn balance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    id: web::Path<String>,
+) -> Result<web::Json<Balance>, ApiError> {
+    app.require("credits:read")?;
+    Ok(web::Json(apps::balance(&state, &app.caller, user_id(&id)?, &origin(&req, &state)).await?))
+}
+
+/// Spend a user's credits (scope `credits:write`). Requires `Idempotency-Key`: a retry
+/// returns the first response and spends nothing more.
+#[utoipa::path(post, path = "/api/v1/apps/users/{id}/debits", tag = "apps", security(("app_key" = [])), request_body = DebitRequest,
+    params(("id" = uuid::Uuid, Path, description = "Penora user id"), ("Idempotency-Key" = String, Header, description = "Unique per debit; reuse it to retry")),
+    responses(
+        (status = 201, body = Debit),
+        (status = 400, description = "`idempotency_key_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "`insufficient_credits` (with `extra.available_mc`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn debit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    id: web::Path<String>,
+    body: web::Json<DebitRequest>,
+) -> Result<HttpResponse, ApiError> {
+    app.require("credits:write")?;
+    let user = user_id(&id)?;
+    let amount = PositiveAmount::parse(body.amount_mc, "amount_mc").map_err(|e| ApiError::validation(vec![e]))?;
+    let key = idem(&req, app.caller.idem_scope(), &body.0)?;
+    let description = body.into_inner().description;
+    let outcome = apps::debit(&state, &app.caller, user, amount, description, &key, &origin(&req, &state)).await?;
+    Ok(replayable(outcome))
+}
+
+/// Give back (part of) a debit (scope `credits:write`). All refunds of a debit together
+/// never exceed it. Requires `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/apps/users/{id}/refunds", tag = "apps", security(("app_key" = [])), request_body = RefundRequest,
+    params(("id" = uuid::Uuid, Path, description = "Penora user id"), ("Idempotency-Key" = String, Header, description = "Unique per refund")),
+    responses(
+        (status = 201, body = Refund),
+        (status = 404, description = "`debit_not_found` or `user_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`refund_exceeds_debit`, `validation_failed` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refund(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    id: web::Path<String>,
+    body: web::Json<RefundRequest>,
+) -> Result<HttpResponse, ApiError> {
+    app.require("credits:write")?;
+    let user = user_id(&id)?;
+    let mut errors = FieldErrors::new();
+    let amount = errors.check(PositiveAmount::parse(body.amount_mc, "amount_mc"));
+    let amount = validated(errors, amount)?;
+    let key = idem(&req, app.caller.idem_scope(), &body.0)?;
+    let debit_id = LedgerEntryId::from_uuid(body.debit_id);
+    let reason = body.into_inner().reason;
+    let outcome = apps::refund(&state, &app.caller, user, debit_id, amount, reason, &key, &origin(&req, &state)).await?;
+    Ok(replayable(outcome))
+}
+
+/// A user's quota across apps (scope `credits:read`): credits now; storage joins with the
+/// workspace.
+#[utoipa::path(get, path = "/api/v1/apps/users/{id}/quota", tag = "apps", security(("app_key" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Penora user id")),
+    responses((status = 200, body = Quota), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn quota(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    id: web::Path<String>,
+) -> Result<web::Json<Quota>, ApiError> {
+    app.require("credits:read")?;
+    let user = user_id(&id)?;
+    let credits = apps::quota(&state, &app.caller, user, &origin(&req, &state)).await?;
+    Ok(web::Json(Quota {
+        user_id: user.as_uuid(),
+        credits,
+    }))
+}

@@ -1,0 +1,141 @@
+//! `/api/v1/credits/*` and `/api/v1/models`: balance, history, usage, models, estimates.
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use penora_api_types::{Balance, Estimate, EstimateRequest, Model, ModelList, Problem, TransactionPage, Usage};
+use penora_domain::{cost_mc, EntryKind};
+use penora_store::ledger::HistoryFilter;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::pagination::{cursor, limit};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::services::credits::{self, balance_of, transaction_view, GroupBy};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/credits/balance").route(web::get().to(balance)))
+        .service(web::resource("/credits/transactions").route(web::get().to(transactions)))
+        .service(web::resource("/credits/usage").route(web::get().to(usage)))
+        .service(web::resource("/credits/estimate").route(web::post().to(estimate)))
+        .service(web::resource("/models").route(web::get().to(models)));
+}
+
+/// The signed-in user's balance.
+#[utoipa::path(get, path = "/api/v1/credits/balance", tag = "credits", security(("bearer" = [])),
+    responses((status = 200, body = Balance), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn balance(user: AuthUser) -> web::Json<Balance> {
+    web::Json(balance_of(&user.row))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TransactionQuery {
+    /// 1 to 100 (default 20).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only this kind, e.g. `app_debit`.
+    pub kind: Option<String>,
+    /// From this time (inclusive, RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The ledger: every change of the balance, newest first.
+#[utoipa::path(get, path = "/api/v1/credits/transactions", tag = "credits", security(("bearer" = [])), params(TransactionQuery),
+    responses((status = 200, body = TransactionPage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+pub async fn transactions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<TransactionQuery>,
+) -> Result<web::Json<TransactionPage>, ApiError> {
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| k.parse::<EntryKind>())
+        .transpose()
+        .map_err(super::pagination::bad_parameter)?;
+    let filter = HistoryFilter {
+        kind,
+        from: query.from,
+        to: query.to,
+        before: cursor(query.cursor.as_deref())?,
+    };
+    let (rows, next_cursor) = credits::history(&state.db, user.id, filter, limit(query.limit)?).await?;
+    Ok(web::Json(TransactionPage {
+        items: rows.iter().map(transaction_view).collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UsageQuery {
+    /// `model` or `day`.
+    pub group_by: String,
+    /// Default: 30 days before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// Default: now.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Spending grouped by model or by UTC day (at most a year at a time).
+#[utoipa::path(get, path = "/api/v1/credits/usage", tag = "credits", security(("bearer" = [])), params(UsageQuery),
+    responses((status = 200, body = Usage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+pub async fn usage(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<UsageQuery>,
+) -> Result<web::Json<Usage>, ApiError> {
+    let group_by = match query.group_by.as_str() {
+        "model" => GroupBy::Model,
+        "day" => GroupBy::Day,
+        _ => return Err(super::pagination::bad_parameter("`group_by` is `model` or `day`")),
+    };
+    let (from, to) = credits::usage_window(query.from, query.to).map_err(super::pagination::bad_parameter)?;
+    let items = credits::usage(&state.db, user.id, group_by, from, to).await?;
+    Ok(web::Json(Usage {
+        group_by: query.group_by.clone(),
+        from,
+        to,
+        items,
+    }))
+}
+
+/// What a generation of so many words would cost with a model.
+#[utoipa::path(post, path = "/api/v1/credits/estimate", tag = "credits", request_body = EstimateRequest,
+    responses(
+        (status = 200, body = Estimate),
+        (status = 422, description = "`unknown_model` or `validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn estimate(state: web::Data<AppState>, body: web::Json<EstimateRequest>) -> Result<web::Json<Estimate>, ApiError> {
+    Ok(web::Json(credits::estimate(&state.catalog, &body.model, body.words)?))
+}
+
+/// The model catalog with prices and availability. No sign-in needed.
+#[utoipa::path(get, path = "/api/v1/models", tag = "credits", responses((status = 200, body = ModelList)))]
+pub async fn models(state: web::Data<AppState>) -> web::Json<ModelList> {
+    let models = state
+        .catalog
+        .models()
+        .iter()
+        .filter(|m| m.enabled)
+        .map(|m| Model {
+            id: m.id.clone(),
+            display_name: m.display_name.clone(),
+            provider: m.provider.clone(),
+            multiplier_per_mille: m.multiplier_per_mille,
+            cost_per_100_words_mc: cost_mc(100, m.multiplier()).get(),
+            context_tokens: m.context_tokens,
+            max_output_words: m.max_output_words,
+            plans: m.plans.clone(),
+            available: m.available,
+            description: m.description.clone(),
+        })
+        .collect();
+    web::Json(ModelList {
+        models,
+        default_model: state.catalog.default_model().to_owned(),
+    })
+}

@@ -1,0 +1,28 @@
+//! Query parameters shared by list endpoints: `limit` and an opaque `cursor`.
+
+use actix_web::http::StatusCode;
+use penora_api_types::ErrorCode;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const MAX_LIMIT: u64 = 100;
+
+pub fn bad_parameter(detail: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, detail.to_string())
+}
+
+pub fn limit(raw: Option<u64>) -> Result<u64, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(bad_parameter(format!("`limit` is 1 to {MAX_LIMIT}"))),
+    }
+}
+
+/// Cursors are the id of the last item seen (ids are time-ordered).
+pub fn cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    raw.map(|c| Uuid::try_parse(c).map_err(|_| bad_parameter("`cursor` is not one this API gave out")))
+        .transpose()
+}

@@ -1,0 +1,155 @@
+//! Creating, listing, revoking and checking API keys.
+
+use penora_api_types::ApiKey;
+use penora_domain::{ApiKeyId, UserId};
+use penora_store::api_keys::{self, ApiKeyRow, NewKey};
+use penora_store::{ConnectionTrait, DbErr};
+
+use crate::auth::opaque;
+
+pub const PERSONAL_PREFIX: &str = "pk_live_";
+pub const APP_PREFIX: &str = "ak_live_";
+pub const PERSONAL_SCOPES: &[&str] = &["generate", "read"];
+pub const APP_SCOPES: &[&str] = &["users:read", "credits:read", "credits:write", "projects:read"];
+const NAME_MAX: usize = 80;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Personal,
+    App,
+}
+
+impl KeyKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Personal => "personal",
+            KeyKind::App => "app",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Personal => PERSONAL_PREFIX,
+            KeyKind::App => APP_PREFIX,
+        }
+    }
+
+    fn allowed(self) -> &'static [&'static str] {
+        match self {
+            KeyKind::Personal => PERSONAL_SCOPES,
+            KeyKind::App => APP_SCOPES,
+        }
+    }
+}
+
+/// A validated request for a key.
+pub struct KeySpec {
+    pub kind: KeyKind,
+    pub name: String,
+    pub scopes: Vec<String>,
+}
+
+impl KeySpec {
+    pub fn parse(kind: KeyKind, name: &str, scopes: Option<&[String]>) -> Result<Self, penora_domain::FieldError> {
+        use penora_domain::FieldError;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+            return Err(FieldError::new("name", "invalid", format!("Give the key a name of 1 to {NAME_MAX} printable characters.")));
+        }
+        let scopes: Vec<String> = match scopes {
+            Some(list) => list.iter().map(|s| s.trim().to_owned()).collect(),
+            None if kind == KeyKind::Personal => PERSONAL_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            None => Vec::new(),
+        };
+        if scopes.is_empty() {
+            return Err(FieldError::new("scopes", "required", "Name at least one scope."));
+        }
+        if let Some(bad) = scopes.iter().find(|s| !kind.allowed().contains(&s.as_str())) {
+            return Err(FieldError::new(
+                "scopes",
+                "unknown_scope",
+                format!("Unknown scope {bad:?}; allowed: {}.", kind.allowed().join(", ")),
+            ));
+        }
+        let mut scopes = scopes;
+        scopes.sort();
+        scopes.dedup();
+        Ok(Self { kind, name: name.to_owned(), scopes })
+    }
+}
+
+/// Makes a key; the secret is returned once and only its hash is stored.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    spec: &KeySpec,
+    owner: Option<UserId>,
+    created_by: Option<UserId>,
+) -> Result<(ApiKeyRow, String), DbErr> {
+    let secret = format!("{}{}", spec.kind.prefix(), opaque::generate());
+    let prefix: String = secret.chars().take(spec.kind.prefix().len() + 6).collect();
+    let row = api_keys::insert(
+        db,
+        NewKey {
+            kind: spec.kind.as_str(),
+            user: owner,
+            name: &spec.name,
+            prefix: &prefix,
+            key_hash: &opaque::hash(&secret),
+            scopes: &spec.scopes.join(" "),
+            created_by,
+        },
+    )
+    .await?;
+    Ok((row, secret))
+}
+
+/// The live key a bearer secret belongs to, noting its use.
+pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Option<ApiKeyRow>, DbErr> {
+    let Some(row) = api_keys::find_live_by_hash(db, &opaque::hash(secret)).await? else {
+        return Ok(None);
+    };
+    let stale = row
+        .last_used_at
+        .is_none_or(|at| chrono::Utc::now() - at > chrono::Duration::seconds(60));
+    if stale {
+        api_keys::touch(db, ApiKeyId::from_uuid(row.id)).await?;
+    }
+    Ok(Some(row))
+}
+
+pub fn looks_like_key(token: &str) -> bool {
+    token.starts_with(PERSONAL_PREFIX) || token.starts_with(APP_PREFIX)
+}
+
+pub fn view(row: &ApiKeyRow) -> ApiKey {
+    ApiKey {
+        id: row.id,
+        kind: row.kind.clone(),
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+        scopes: scopes_of(row),
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        revoked: row.revoked_at.is_some(),
+    }
+}
+
+pub fn scopes_of(row: &ApiKeyRow) -> Vec<String> {
+    row.scopes.split_whitespace().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_are_checked() {
+        assert!(KeySpec::parse(KeyKind::Personal, "  ", None).is_err());
+        let personal = KeySpec::parse(KeyKind::Personal, "laptop", None).unwrap();
+        assert_eq!(personal.scopes, vec!["generate", "read"]);
+        assert!(KeySpec::parse(KeyKind::Personal, "x", Some(&["credits:write".into()])).is_err());
+        assert!(KeySpec::parse(KeyKind::App, "imagegene", None).is_err());
+        let app = KeySpec::parse(KeyKind::App, "imagegene", Some(&["credits:write".into(), "users:read".into(), "users:read".into()])).unwrap();
+        assert_eq!(app.scopes, vec!["credits:write", "users:read"]);
+    }
+}

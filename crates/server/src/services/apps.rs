@@ -1,0 +1,178 @@
+//! What sister apps (ImageGene) may do with a user's account through an app key.
+
+use penora_api_types::{Balance, Debit, Refund};
+use penora_domain::{Email, EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
+use penora_store::ledger::{self, LedgerError, Movement};
+use penora_store::users::{self, UserRow};
+use penora_store::{DatabaseTransaction, DbErr};
+
+use super::audit::{self, Origin};
+use super::credits::balance_of;
+use super::idempotency::{self, Idem, IdemError, IdempotentError, Outcome};
+use crate::state::AppState;
+
+/// The app behind an app key.
+#[derive(Debug, Clone)]
+pub struct AppCaller {
+    pub key_id: uuid::Uuid,
+    pub name: String,
+}
+
+impl AppCaller {
+    pub fn actor(&self) -> String {
+        format!("app:{}", self.key_id)
+    }
+
+    pub fn idem_scope(&self) -> String {
+        format!("app:{}", self.key_id)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("no such user")]
+    UserNotFound,
+    #[error("not enough credits: {available} available")]
+    Insufficient { available: Millicredits },
+    #[error("no such debit for this user")]
+    DebitNotFound,
+    #[error("refunds would exceed the debit; {remaining} can still be refunded")]
+    RefundExceedsDebit { remaining: Millicredits },
+    #[error("already applied")]
+    AlreadyApplied,
+    #[error(transparent)]
+    Idem(#[from] IdemError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<LedgerError> for AppError {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Insufficient { available } => AppError::Insufficient { available },
+            LedgerError::UnknownUser => AppError::UserNotFound,
+            LedgerError::AlreadyApplied(_) => AppError::AlreadyApplied,
+            LedgerError::Db(e) => AppError::Db(e),
+        }
+    }
+}
+
+impl IdempotentError for AppError {
+    fn is_already_applied(&self) -> bool {
+        matches!(self, AppError::AlreadyApplied)
+    }
+}
+
+async fn audit(state: &AppState, caller: &AppCaller, action: &str, user: Option<UserId>, origin: &Origin, meta: serde_json::Value) {
+    let mut meta = meta;
+    meta["app"] = serde_json::json!({ "key_id": caller.key_id, "name": caller.name });
+    let subject = user.map(|u| u.to_string());
+    audit::record(&state.db, None, action, subject.as_deref(), origin, meta).await;
+}
+
+pub async fn resolve(state: &AppState, caller: &AppCaller, email: &Email, origin: &Origin) -> Result<UserRow, AppError> {
+    let user = users::find_by_email(&state.db, email).await?.ok_or(AppError::UserNotFound)?;
+    audit(state, caller, "app.user_resolved", Some(UserId::from_uuid(user.id)), origin, serde_json::json!({})).await;
+    Ok(user)
+}
+
+pub async fn balance(state: &AppState, caller: &AppCaller, user: UserId, origin: &Origin) -> Result<Balance, AppError> {
+    let row = users::find_by_id(&state.db, user).await?.ok_or(AppError::UserNotFound)?;
+    audit(state, caller, "app.balance_read", Some(user), origin, serde_json::json!({})).await;
+    Ok(balance_of(&row))
+}
+
+pub async fn debit(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    amount: PositiveAmount,
+    description: Option<String>,
+    idem: &Idem,
+    origin: &Origin,
+) -> Result<Outcome<Debit>, AppError> {
+    let reference = idem.reference("app_debit");
+    let actor = caller.actor();
+    let ttl = state.config.settings.idempotency_ttl_hours;
+    let outcome = idempotency::once(&state.db, idem, 201, ttl, |txn: DatabaseTransaction| async move {
+        let amount_mc = amount.get().get();
+        let mut movement = Movement::new(user, EntryKind::AppDebit, Millicredits::new(-amount_mc), &reference);
+        movement.actor = Some(&actor);
+        movement.description = description.as_deref();
+        movement.meta = serde_json::json!({ "app": caller.name });
+        let entry = ledger::apply(&txn, movement).await?;
+        let body = Debit {
+            debit_id: entry.id,
+            user_id: entry.user_id,
+            amount_mc,
+            balance_mc: entry.balance_after_mc,
+            created_at: entry.created_at,
+        };
+        Ok::<_, AppError>((body, txn))
+    })
+    .await?;
+    if !outcome.replayed {
+        let meta = serde_json::json!({ "debit_id": outcome.body.debit_id, "amount_mc": outcome.body.amount_mc });
+        audit(state, caller, "app.debit", Some(user), origin, meta).await;
+    }
+    Ok(outcome)
+}
+
+pub async fn refund(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    debit_id: LedgerEntryId,
+    amount: PositiveAmount,
+    reason: Option<String>,
+    idem: &Idem,
+    origin: &Origin,
+) -> Result<Outcome<Refund>, AppError> {
+    let reference = idem.reference("app_refund");
+    let actor = caller.actor();
+    let ttl = state.config.settings.idempotency_ttl_hours;
+    let outcome = idempotency::once(&state.db, idem, 201, ttl, |txn: DatabaseTransaction| async move {
+        let amount_mc = amount.get().get();
+        let mut movement = Movement::new(user, EntryKind::AppRefund, Millicredits::new(amount_mc), &reference);
+        movement.related = Some(debit_id);
+        movement.actor = Some(&actor);
+        movement.description = reason.as_deref();
+        movement.meta = serde_json::json!({ "app": caller.name });
+        // The balance update inside `apply` locks the user's row first (SQLite: the write
+        // lock), so two refunds of one debit are checked one after the other.
+        let entry = ledger::apply(&txn, movement).await?;
+        let debit = ledger::find(&txn, debit_id)
+            .await?
+            .filter(|d| d.user_id == user.as_uuid() && d.kind == EntryKind::AppDebit.as_str())
+            .ok_or(AppError::DebitNotFound)?;
+        let refunded = ledger::refunded_total(&txn, debit_id).await?.get();
+        let debited = -debit.amount_mc;
+        if refunded > debited {
+            return Err(AppError::RefundExceedsDebit {
+                remaining: Millicredits::new(debited - (refunded - amount_mc)),
+            });
+        }
+        let body = Refund {
+            refund_id: entry.id,
+            debit_id: debit.id,
+            user_id: entry.user_id,
+            amount_mc,
+            refunded_total_mc: refunded,
+            balance_mc: entry.balance_after_mc,
+            created_at: entry.created_at,
+        };
+        Ok::<_, AppError>((body, txn))
+    })
+    .await?;
+    if !outcome.replayed {
+        let meta = serde_json::json!({ "refund_id": outcome.body.refund_id, "debit_id": outcome.body.debit_id, "amount_mc": outcome.body.amount_mc });
+        audit(state, caller, "app.refund", Some(user), origin, meta).await;
+    }
+    Ok(outcome)
+}
+
+pub async fn quota(state: &AppState, caller: &AppCaller, user: UserId, origin: &Origin) -> Result<Balance, AppError> {
+    let row = users::find_by_id(&state.db, user).await?.ok_or(AppError::UserNotFound)?;
+    audit(state, caller, "app.quota_read", Some(user), origin, serde_json::json!({})).await;
+    Ok(balance_of(&row))
+}

@@ -1,0 +1,136 @@
+//! Balances, history, usage reports, cost estimates and the welcome bonus.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use penora_api_types::{Balance, Estimate, Transaction, UsageRow};
+use penora_domain::{cost_mc, EntryKind, Millicredits, UserId};
+use penora_store::ledger::{self, EntryRow, HistoryFilter, LedgerError, Movement};
+use penora_store::users::UserRow;
+use penora_store::{ConnectionTrait, DbErr};
+
+use crate::catalog::Catalog;
+
+pub const MAX_ESTIMATE_WORDS: u64 = 100_000;
+/// Longest usage report, so one request cannot scan years of history.
+pub const MAX_USAGE_DAYS: i64 = 366;
+
+pub fn balance_of(user: &UserRow) -> Balance {
+    Balance {
+        balance_mc: user.balance_mc,
+        reserved_mc: user.reserved_mc,
+        available_mc: user.balance_mc - user.reserved_mc,
+    }
+}
+
+pub fn transaction_view(entry: &EntryRow) -> Transaction {
+    Transaction {
+        id: entry.id,
+        kind: entry.kind.clone(),
+        amount_mc: entry.amount_mc,
+        balance_after_mc: entry.balance_after_mc,
+        reference: entry.reference.clone(),
+        related_entry_id: entry.related_entry_id,
+        model: entry.model.clone(),
+        words: entry.words,
+        description: entry.description.clone(),
+        created_at: entry.created_at,
+    }
+}
+
+/// One page of history, newest first, and the cursor of the next page.
+pub async fn history(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    filter: HistoryFilter,
+    limit: u64,
+) -> Result<(Vec<EntryRow>, Option<String>), DbErr> {
+    let mut rows = ledger::history(db, user, &filter, limit + 1).await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Model,
+    Day,
+}
+
+/// Spending in `[from, to)` grouped by model or UTC day, largest key order.
+pub async fn usage(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    group_by: GroupBy,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<UsageRow>, DbErr> {
+    let entries = ledger::spending(db, user, from, to).await?;
+    let mut groups: BTreeMap<String, UsageRow> = BTreeMap::new();
+    for entry in entries {
+        let key = match group_by {
+            GroupBy::Model => entry.model.clone().unwrap_or_else(|| entry.kind.clone()),
+            GroupBy::Day => entry.created_at.format("%Y-%m-%d").to_string(),
+        };
+        let row = groups.entry(key.clone()).or_insert(UsageRow {
+            key,
+            spent_mc: 0,
+            words: 0,
+            entries: 0,
+        });
+        row.spent_mc += -entry.amount_mc;
+        row.words += entry.words.unwrap_or(0);
+        row.entries += 1;
+    }
+    Ok(groups.into_values().collect())
+}
+
+/// Clamps a requested report window: defaults to the last 30 days, at most a year.
+pub fn usage_window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - Duration::days(30));
+    if from >= to {
+        return Err("`from` must be before `to`".to_owned());
+    }
+    if to - from > Duration::days(MAX_USAGE_DAYS) {
+        return Err(format!("a report covers at most {MAX_USAGE_DAYS} days"));
+    }
+    Ok((from, to))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EstimateError {
+    #[error("no model {0:?} in the catalog")]
+    UnknownModel(String),
+    #[error("words must be 1 to {MAX_ESTIMATE_WORDS}")]
+    Words,
+}
+
+pub fn estimate(catalog: &Catalog, model: &str, words: u64) -> Result<Estimate, EstimateError> {
+    let spec = catalog.get(model).ok_or_else(|| EstimateError::UnknownModel(model.to_owned()))?;
+    if words == 0 || words > MAX_ESTIMATE_WORDS {
+        return Err(EstimateError::Words);
+    }
+    Ok(Estimate {
+        model: spec.id.clone(),
+        words,
+        multiplier_per_mille: spec.multiplier_per_mille,
+        cost_mc: cost_mc(words, spec.multiplier()).get(),
+    })
+}
+
+/// The sign-up bonus, in the sign-up's transaction; its reference makes it once per account.
+pub async fn grant_welcome(txn: &impl ConnectionTrait, user: UserId, amount: Millicredits) -> Result<(), LedgerError> {
+    if !amount.is_positive() {
+        return Ok(());
+    }
+    let reference = format!("welcome:{user}");
+    let mut movement = Movement::new(user, EntryKind::Welcome, amount, &reference);
+    movement.actor = Some("system");
+    movement.description = Some("Welcome bonus");
+    ledger::apply(txn, movement).await.map(|_| ())
+}

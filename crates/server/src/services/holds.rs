@@ -1,0 +1,54 @@
+//! Reserving credits before a generation and settling on what was delivered.
+
+use chrono::{Duration, Utc};
+use penora_domain::{Millicredits, UserId};
+use penora_store::holds::{self, HoldRow, Settled};
+use penora_store::ledger::LedgerError;
+use penora_store::TransactionTrait;
+use uuid::Uuid;
+
+use crate::state::AppState;
+
+pub async fn reserve(
+    state: &AppState,
+    user: UserId,
+    amount: Millicredits,
+    model: Option<&str>,
+    ttl: Duration,
+) -> Result<HoldRow, LedgerError> {
+    let txn = state.db.begin().await?;
+    let hold = holds::reserve(&txn, user, amount, model, Utc::now() + ttl).await?;
+    txn.commit().await?;
+    Ok(hold)
+}
+
+/// Settles a hold, charging at most what it reserved. Calling it again changes nothing.
+pub async fn settle(
+    state: &AppState,
+    hold: Uuid,
+    charge: Millicredits,
+    words: Option<i64>,
+    meta: serde_json::Value,
+) -> Result<Settled, LedgerError> {
+    let txn = state.db.begin().await?;
+    let outcome = holds::settle(&txn, hold, charge, words, meta).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// Settles every expired hold on what it had delivered (a crashed or abandoned generation).
+pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
+    let mut settled = 0;
+    loop {
+        let batch = holds::expired(&state.db, 100).await?;
+        if batch.is_empty() {
+            return Ok(settled);
+        }
+        for hold in batch {
+            let meta = serde_json::json!({ "settled_by": "sweeper" });
+            if let Settled::Now { .. } = settle(state, hold.id, Millicredits::new(hold.delivered_mc), None, meta).await? {
+                settled += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! `Idempotency-Key` handling, one reusable piece for every POST that moves credits.
+//!
+//! The response is stored in the same transaction as the change it describes, so a key is
+//! either applied-and-stored or neither. A retry replays the stored response; the same key
+//! with a different request is refused. Two concurrent requests with one key: the database's
+//! unique indexes let one commit; the other rolls back and replays the winner's response.
+
+use std::future::Future;
+
+use chrono::{Duration, Utc};
+use penora_store::idempotency::{self, NewResponse};
+use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A request's key, where it applies, and what the request was.
+#[derive(Debug, Clone)]
+pub struct Idem {
+    pub scope: String,
+    pub key: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdemError {
+    #[error("send an Idempotency-Key header (1 to 255 visible ASCII characters)")]
+    Missing,
+    #[error("this Idempotency-Key was used with a different request")]
+    Reused,
+}
+
+impl Idem {
+    /// `raw` is the header value; the fingerprint covers method, path and the parsed body.
+    pub fn new(scope: String, raw: Option<&str>, method: &str, path: &str, body: &serde_json::Value) -> Result<Self, IdemError> {
+        let key = raw.map(str::trim).unwrap_or_default();
+        if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(IdemError::Missing);
+        }
+        let canonical = format!("{method} {path}\n{body}");
+        let digest = ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes());
+        let fingerprint = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self {
+            scope,
+            key: key.to_owned(),
+            fingerprint,
+        })
+    }
+
+    /// A ledger reference unique to this key in this scope.
+    pub fn reference(&self, kind: &str) -> String {
+        format!("{kind}:{}:{}", self.scope, self.key)
+    }
+}
+
+/// A response, and whether it is a replay of an earlier one.
+#[derive(Debug, Clone)]
+pub struct Outcome<T> {
+    pub status: u16,
+    pub body: T,
+    pub replayed: bool,
+}
+
+/// Errors an idempotent operation can end with.
+pub trait IdempotentError: From<DbErr> + From<IdemError> {
+    /// True when the operation hit a unique reference that a concurrent or earlier request
+    /// applied: the transaction is rolled back and the stored response replayed.
+    fn is_already_applied(&self) -> bool;
+}
+
+/// Runs `op` once per key: replays a stored response, or runs `op` in a transaction and
+/// stores its response (with status `status`) in that same transaction.
+pub async fn once<T, E, F, Fut>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+    status: u16,
+    ttl_hours: u32,
+    op: F,
+) -> Result<Outcome<T>, E>
+where
+    T: Serialize + DeserializeOwned,
+    E: IdempotentError,
+    F: FnOnce(DatabaseTransaction) -> Fut,
+    Fut: Future<Output = Result<(T, DatabaseTransaction), E>>,
+{
+    if let Some(replay) = stored::<T, E>(db, idem).await? {
+        return Ok(replay);
+    }
+    let txn = db.begin().await?;
+    match op(txn).await {
+        Ok((body, txn)) => {
+            let response = serde_json::to_value(&body).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let saved = idempotency::insert(
+                &txn,
+                NewResponse {
+                    scope: &idem.scope,
+                    key: &idem.key,
+                    fingerprint: &idem.fingerprint,
+                    status,
+                    response,
+                    expires_at: Utc::now() + Duration::hours(i64::from(ttl_hours)),
+                },
+            )
+            .await;
+            match saved {
+                Ok(()) => {
+                    txn.commit().await?;
+                    Ok(Outcome { status, body, replayed: false })
+                }
+                Err(err) if penora_store::is_unique_violation(&err) => {
+                    drop(txn);
+                    replay_or_conflict(db, idem).await
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        Err(err) if err.is_already_applied() => replay_or_conflict(db, idem).await,
+        Err(err) => Err(err),
+    }
+}
+
+async fn stored<T: DeserializeOwned, E: IdempotentError>(db: &DatabaseConnection, idem: &Idem) -> Result<Option<Outcome<T>>, E> {
+    let Some(row) = idempotency::find(db, &idem.scope, &idem.key).await? else {
+        return Ok(None);
+    };
+    if row.fingerprint != idem.fingerprint {
+        return Err(IdemError::Reused.into());
+    }
+    let body = serde_json::from_value(row.response).map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(Some(Outcome {
+        status: u16::try_from(row.status).unwrap_or(200),
+        body,
+        replayed: true,
+    }))
+}
+
+/// After losing a race (or meeting a reference applied under an expired key): replay what
+/// the winner stored; without a stored response the key cannot be reused.
+async fn replay_or_conflict<T: DeserializeOwned, E: IdempotentError>(db: &DatabaseConnection, idem: &Idem) -> Result<Outcome<T>, E> {
+    stored::<T, E>(db, idem).await?.ok_or_else(|| IdemError::Reused.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_validated_and_fingerprinted() {
+        let body = serde_json::json!({"amount_mc": 5});
+        assert!(Idem::new("s".into(), None, "POST", "/x", &body).is_err());
+        assert!(Idem::new("s".into(), Some("  "), "POST", "/x", &body).is_err());
+        assert!(Idem::new("s".into(), Some("has space"), "POST", "/x", &body).is_err());
+        let a = Idem::new("s".into(), Some("k1"), "POST", "/x", &body).unwrap();
+        let b = Idem::new("s".into(), Some("k1"), "POST", "/x", &serde_json::json!({"amount_mc": 6})).unwrap();
+        assert_ne!(a.fingerprint, b.fingerprint);
+        assert_eq!(a.reference("app_debit"), "app_debit:s:k1");
+    }
+}

@@ -1,0 +1,87 @@
+//! API keys, stored as hashes.
+
+use chrono::{Duration, Utc};
+use penora_domain::{ApiKeyId, UserId};
+use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use crate::entities::api_key::{self, Entity as ApiKeys};
+
+pub use crate::entities::api_key::Model as ApiKeyRow;
+
+pub struct NewKey<'a> {
+    pub kind: &'a str,
+    pub user: Option<UserId>,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub key_hash: &'a str,
+    pub scopes: &'a str,
+    pub created_by: Option<UserId>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewKey<'_>) -> Result<ApiKeyRow, DbErr> {
+    api_key::ActiveModel {
+        id: Set(ApiKeyId::new().as_uuid()),
+        kind: Set(new.kind.to_owned()),
+        user_id: Set(new.user.map(|u| u.as_uuid())),
+        name: Set(new.name.to_owned()),
+        prefix: Set(new.prefix.to_owned()),
+        key_hash: Set(new.key_hash.to_owned()),
+        scopes: Set(new.scopes.to_owned()),
+        created_by: Set(new.created_by.map(|u| u.as_uuid())),
+        created_at: Set(Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+/// A live (not revoked) key by its hash.
+pub async fn find_live_by_hash(db: &impl ConnectionTrait, key_hash: &str) -> Result<Option<ApiKeyRow>, DbErr> {
+    ApiKeys::find()
+        .filter(api_key::Column::KeyHash.eq(key_hash))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(db)
+        .await
+}
+
+pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<ApiKeyRow>, DbErr> {
+    ApiKeys::find()
+        .filter(api_key::Column::UserId.eq(user.as_uuid()))
+        .filter(api_key::Column::Kind.eq("personal"))
+        .order_by_desc(api_key::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Revokes one of the user's own keys; false when it is not theirs or already revoked.
+pub async fn revoke_personal(db: &impl ConnectionTrait, user: UserId, id: ApiKeyId) -> Result<bool, DbErr> {
+    let result = ApiKeys::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_key::Column::Id.eq(id.as_uuid()))
+        .filter(api_key::Column::UserId.eq(user.as_uuid()))
+        .filter(api_key::Column::Kind.eq("personal"))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Notes that the key was used, at most once a minute (a write per request would cost more
+/// than the request).
+pub async fn touch(db: &impl ConnectionTrait, id: ApiKeyId) -> Result<(), DbErr> {
+    let now = Utc::now();
+    ApiKeys::update_many()
+        .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
+        .filter(api_key::Column::Id.eq(id.as_uuid()))
+        .filter(
+            api_key::Column::LastUsedAt
+                .is_null()
+                .or(api_key::Column::LastUsedAt.lt(now - Duration::seconds(60))),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
