@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use penora_server::config::{Config, Settings};
 use penora_server::startup::Application;
+use penora_server::state::AppState;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -19,6 +20,8 @@ pub struct TestApp {
     pub client: Client,
     pub data_dir: PathBuf,
     pub db: DatabaseConnection,
+    pub state: AppState,
+    pub database_url: String,
     postgres: Option<PostgresDb>,
 }
 
@@ -53,6 +56,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         bind: "127.0.0.1:0".to_owned(),
         data_dir: data_dir.clone(),
         database_url: Some(database_url.clone()),
+        sweep_interval_secs: 3600,
         db_max_connections: 8,
         jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
         rate_login_per_ip_per_minute: 1000,
@@ -66,6 +70,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(config).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -76,7 +81,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         data_dir,
         db,
-
+        state,
+        database_url,
         postgres,
     }
 }
@@ -302,4 +308,61 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     assert_eq!(body["type"], format!("urn:penora:problem:{code}"));
     assert!(body["request_id"].is_string(), "request id in body {body}");
     body
+}
+
+impl TestApp {
+    /// A signed-in admin (the role is read from the database on every request).
+    pub async fn admin(&self, email: &str) -> Session {
+        let session = self.signed_up_user(email).await;
+        let email = penora_domain::Email::parse(email).expect("email");
+        penora_store::users::set_role(&self.db, &email, penora_domain::Role::Admin).await.expect("grant admin");
+        session
+    }
+
+    /// An app key with these scopes, issued by a fresh admin.
+    pub async fn app_key(&self, scopes: &[&str]) -> String {
+        let admin = self.admin(&format!("admin-{}@example.com", Uuid::new_v4().simple())).await;
+        let response = self
+            .post_authed("/api/v1/admin/app-keys", &admin.access_token, &json!({ "name": "imagegene", "scopes": scopes }))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("json");
+        body["secret"].as_str().expect("secret").to_owned()
+    }
+
+    /// POST with a bearer token and an Idempotency-Key.
+    pub async fn post_idem(&self, path: &str, token: &str, key: &str, body: &Value) -> Response {
+        self.post_idem_at(&self.address, path, token, key, body).await
+    }
+
+    /// Like `post_idem`, to another server sharing this app's database.
+    pub async fn post_idem_at(&self, base: &str, path: &str, token: &str, key: &str, body: &Value) -> Response {
+        self.client
+            .post(format!("{base}{path}"))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn user_id(&self, session: &Session) -> String {
+        session.body["user"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Checks the ledger invariants for every user: balance = sum of entries, reserved =
+    /// open holds, nothing negative.
+    pub async fn assert_ledger_consistent(&self) {
+        use sea_orm::EntityTrait;
+        let users = penora_store::entities::user::Entity::find().all(&self.db).await.expect("users");
+        for user in users {
+            let id = penora_domain::UserId::from_uuid(user.id);
+            let sum = penora_store::ledger::sum_for_user(&self.db, id).await.expect("sum");
+            let held = penora_store::holds::open_total(&self.db, id).await.expect("holds");
+            assert_eq!(user.balance_mc, sum, "balance = sum of ledger entries for {}", user.email);
+            assert_eq!(user.reserved_mc, held, "reserved = open holds for {}", user.email);
+            assert!(user.balance_mc >= 0 && user.reserved_mc >= 0 && user.reserved_mc <= user.balance_mc);
+        }
+    }
 }

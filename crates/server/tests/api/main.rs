@@ -5,6 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod admin;
+mod apps;
+mod credits;
+mod ledger_concurrency;
 mod cli;
 mod errors;
 mod helpers;
