@@ -5,6 +5,7 @@
 //!   drift, frontend build, end-to-end browser tests)
 //! - `build-frontend`, `e2e`, `openapi`: the pieces on their own
 
+mod bench;
 mod e2e;
 mod frontend;
 mod shell;
@@ -31,6 +32,8 @@ enum Command {
     E2e,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
+    /// Benchmarks against a release build: `ledger`.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -56,6 +59,7 @@ fn main() -> anyhow::Result<()> {
         Command::Test(args) => test::run(&root, args),
         Command::BuildFrontend => frontend::build(&root),
         Command::E2e => e2e::run(&root),
+        Command::Bench(args) => bench::run(&root, args),
         Command::Openapi => {
             let out = shell::output(shell::cargo().args([
                 "run",

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use penora_domain::UserId;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
 use crate::entities::audit_log;
@@ -20,7 +20,7 @@ pub struct AuditEntry<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<(), DbErr> {
-    audit_log::ActiveModel {
+    let row = audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
         actor_user_id: Set(entry.actor.map(|id| id.as_uuid())),
         action: Set(entry.action.to_owned()),
@@ -28,9 +28,8 @@ pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<
         ip: Set(entry.ip.map(str::to_owned)),
         meta: Set(entry.meta),
         created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
+    };
+    audit_log::Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Stored responses of requests sent with an `Idempotency-Key`.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::entities::idempotency_key::{self, Entity as Keys};
@@ -29,7 +29,7 @@ pub struct NewResponse<'a> {
 /// Stores a response in the caller's transaction (with the change it describes). A unique
 /// violation means a concurrent request with the same key won; roll back and replay it.
 pub async fn insert(db: &impl ConnectionTrait, new: NewResponse<'_>) -> Result<(), DbErr> {
-    idempotency_key::ActiveModel {
+    let row = idempotency_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         scope: Set(new.scope.to_owned()),
         key: Set(new.key.to_owned()),
@@ -38,9 +38,8 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewResponse<'_>) -> Result<(
         response: Set(new.response),
         created_at: Set(Utc::now()),
         expires_at: Set(new.expires_at),
-    }
-    .insert(db)
-    .await?;
+    };
+    Keys::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
 

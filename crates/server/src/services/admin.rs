@@ -61,18 +61,15 @@ pub async fn adjust(
     let reference = idem.reference("admin_adjustment");
     let actor = format!("admin:{admin}");
     let ttl = state.config.settings.idempotency_ttl_hours;
-    let reason_for_audit = reason.clone();
     let outcome = idempotency::once(&state.db, idem, 201, ttl, |txn: DatabaseTransaction| async move {
         let mut movement = Movement::new(user, EntryKind::AdminAdjustment, amount.get(), &reference);
         movement.actor = Some(&actor);
         movement.description = Some(&reason);
         let entry = ledger::apply(&txn, movement).await?;
+        let meta = serde_json::json!({ "amount_mc": amount.get().get(), "reason": reason, "entry_id": entry.id });
+        audit::record_in(&txn, Some(admin), "admin.balance_adjusted", Some(&user.to_string()), origin, meta).await?;
         Ok::<_, AdminError>((transaction_view(&entry), txn))
     })
     .await?;
-    if !outcome.replayed {
-        let meta = serde_json::json!({ "amount_mc": amount.get().get(), "reason": reason_for_audit, "entry_id": outcome.body.id });
-        audit::record(&state.db, Some(admin), "admin.balance_adjusted", Some(&user.to_string()), origin, meta).await;
-    }
     Ok(outcome)
 }

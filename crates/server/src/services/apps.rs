@@ -63,11 +63,14 @@ impl IdempotentError for AppError {
     }
 }
 
-async fn audit(state: &AppState, caller: &AppCaller, action: &str, user: Option<UserId>, origin: &Origin, meta: serde_json::Value) {
-    let mut meta = meta;
+fn app_meta(caller: &AppCaller, mut meta: serde_json::Value) -> serde_json::Value {
     meta["app"] = serde_json::json!({ "key_id": caller.key_id, "name": caller.name });
+    meta
+}
+
+async fn audit(state: &AppState, caller: &AppCaller, action: &str, user: Option<UserId>, origin: &Origin, meta: serde_json::Value) {
     let subject = user.map(|u| u.to_string());
-    audit::record(&state.db, None, action, subject.as_deref(), origin, meta).await;
+    audit::record(&state.db, None, action, subject.as_deref(), origin, app_meta(caller, meta)).await;
 }
 
 pub async fn resolve(state: &AppState, caller: &AppCaller, email: &Email, origin: &Origin) -> Result<UserRow, AppError> {
@@ -108,13 +111,11 @@ pub async fn debit(
             balance_mc: entry.balance_after_mc,
             created_at: entry.created_at,
         };
+        let meta = app_meta(caller, serde_json::json!({ "debit_id": entry.id, "amount_mc": amount_mc }));
+        audit::record_in(&txn, None, "app.debit", Some(&user.to_string()), origin, meta).await?;
         Ok::<_, AppError>((body, txn))
     })
     .await?;
-    if !outcome.replayed {
-        let meta = serde_json::json!({ "debit_id": outcome.body.debit_id, "amount_mc": outcome.body.amount_mc });
-        audit(state, caller, "app.debit", Some(user), origin, meta).await;
-    }
     Ok(outcome)
 }
 
@@ -161,13 +162,11 @@ pub async fn refund(
             balance_mc: entry.balance_after_mc,
             created_at: entry.created_at,
         };
+        let meta = app_meta(caller, serde_json::json!({ "refund_id": entry.id, "debit_id": debit.id, "amount_mc": amount_mc }));
+        audit::record_in(&txn, None, "app.refund", Some(&user.to_string()), origin, meta).await?;
         Ok::<_, AppError>((body, txn))
     })
     .await?;
-    if !outcome.replayed {
-        let meta = serde_json::json!({ "refund_id": outcome.body.refund_id, "debit_id": outcome.body.debit_id, "amount_mc": outcome.body.amount_mc });
-        audit(state, caller, "app.refund", Some(user), origin, meta).await;
-    }
     Ok(outcome)
 }
 

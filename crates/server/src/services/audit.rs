@@ -38,3 +38,26 @@ pub async fn record(
         tracing::error!(action, error = %err, "could not write the audit log");
     }
 }
+
+/// Writes an audit entry inside the caller's transaction, so it commits (or not) with the
+/// change it records.
+pub async fn record_in(
+    txn: &impl ConnectionTrait,
+    actor: Option<UserId>,
+    action: &str,
+    subject: Option<&str>,
+    origin: &Origin,
+    meta: serde_json::Value,
+) -> Result<(), penora_store::DbErr> {
+    audit::record(
+        txn,
+        AuditEntry {
+            actor,
+            action,
+            subject,
+            ip: origin.ip.as_deref(),
+            meta,
+        },
+    )
+    .await
+}

@@ -67,8 +67,13 @@ pub trait IdempotentError: From<DbErr> + From<IdemError> {
     fn is_already_applied(&self) -> bool;
 }
 
-/// Runs `op` once per key: replays a stored response, or runs `op` in a transaction and
-/// stores its response (with status `status`) in that same transaction.
+/// Runs `op` once per key: runs it in a transaction and stores its response (with status
+/// `status`) in that same transaction; a request whose key was already used replays the
+/// stored response instead.
+///
+/// The stored response is looked up only when `op` fails (a retried request fails on its
+/// unique ledger reference, or for lack of credits once they were spent), which keeps the
+/// common path to one transaction.
 pub async fn once<T, E, F, Fut>(
     db: &DatabaseConnection,
     idem: &Idem,
@@ -82,9 +87,6 @@ where
     F: FnOnce(DatabaseTransaction) -> Fut,
     Fut: Future<Output = Result<(T, DatabaseTransaction), E>>,
 {
-    if let Some(replay) = stored::<T, E>(db, idem).await? {
-        return Ok(replay);
-    }
     let txn = db.begin().await?;
     match op(txn).await {
         Ok((body, txn)) => {
@@ -114,7 +116,10 @@ where
             }
         }
         Err(err) if err.is_already_applied() => replay_or_conflict(db, idem).await,
-        Err(err) => Err(err),
+        Err(err) => match stored::<T, E>(db, idem).await? {
+            Some(replay) => Ok(replay),
+            None => Err(err),
+        },
     }
 }
 
