@@ -30,6 +30,9 @@ test("sign up, see yourself, confirm email, sign out and in", async () => {
   await page.waitForURL("**/account");
   assert.equal(await page.getByTestId("email").textContent(), email);
   assert.equal(await page.getByTestId("display-name").textContent(), "Ada Writer");
+  // The welcome bonus shows in the navigation and on the account page.
+  await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
+  await page.getByTestId("balance").filter({ hasText: "50 available" }).waitFor();
   await screenshot(page, "account");
 
   // A reload keeps the session (refresh cookie -> new access token).

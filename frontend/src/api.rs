@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
-    AuthResponse, ErrorCode, FieldProblem, LoginRequest, Problem, SignupRequest, User,
+    AuthResponse, Balance, ErrorCode, FieldProblem, LoginRequest, Problem, SignupRequest, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -154,6 +154,14 @@ where
 pub async fn me(session: Session) -> Result<User, ApiError> {
     authed(session, |token| async move {
         let request = with_token(Request::get("/api/v1/me"), token.as_deref());
+        read(request.send().await.map_err(ApiError::network)?).await
+    })
+    .await
+}
+
+pub async fn balance(session: Session) -> Result<Balance, ApiError> {
+    authed(session, |token| async move {
+        let request = with_token(Request::get("/api/v1/credits/balance"), token.as_deref());
         read(request.send().await.map_err(ApiError::network)?).await
     })
     .await

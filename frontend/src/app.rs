@@ -52,11 +52,25 @@ fn Nav() -> impl IntoView {
                         <A href="/sign-up" attr:class="button">"Sign up"</A>
                     }
                 >
+                    <span class="credits" data-testid="nav-balance" title="Available credits">
+                        {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}
+                    </span>
                     <A href="/account" attr:class="who">
                         {move || session.user().map(|u| u.display_name).unwrap_or_default()}
                     </A>
                 </Show>
             </nav>
         </header>
+    }
+}
+
+/// Millicredits as credits for people: `12.5`, `50`.
+pub fn credits(mc: i64) -> String {
+    let whole = mc / 1000;
+    let frac = (mc % 1000).abs();
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{}", format!("{frac:03}").trim_end_matches('0'))
     }
 }

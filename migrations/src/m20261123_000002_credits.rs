@@ -76,7 +76,10 @@ enum IdempotencyKeys {
     ExpiresAt,
 }
 
-fn user_fk(from_table: impl IntoIden + 'static, from_col: impl IntoIden + 'static) -> ForeignKeyCreateStatement {
+fn user_fk(
+    from_table: impl IntoIden + 'static,
+    from_col: impl IntoIden + 'static,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from_table, from_col)
         .to(Users::Table, Users::Id)
@@ -195,7 +198,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("idx_api_keys_user").table(ApiKeys::Table).col(ApiKeys::UserId).to_owned())
+            .create_index(
+                Index::create()
+                    .name("idx_api_keys_user")
+                    .table(ApiKeys::Table)
+                    .col(ApiKeys::UserId)
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -243,11 +252,18 @@ impl MigrationTrait for Migration {
             Holds::Table.into_iden(),
             LedgerEntries::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         for column in [Users::ReservedMc, Users::BalanceMc] {
             manager
-                .alter_table(Table::alter().table(Users::Table).drop_column(column).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table(Users::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -32,28 +32,50 @@ pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
     if args.what != "ledger" {
         bail!("unknown benchmark {:?}; available: ledger", args.what);
     }
-    shell::run(shell::cargo().args(["build", "--release", "-p", "penora-server", "--bin", "penora"]))?;
+    shell::run(shell::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "penora-server",
+        "--bin",
+        "penora",
+    ]))?;
     let binary = shell::target_dir(root).join("release/penora");
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let mut results = Vec::new();
 
     let dir = scratch("sqlite");
     let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    results.push(("SQLite", runtime.block_on(bench_backend(&binary, &sqlite_url, &dir, args.requests))?));
+    results.push((
+        "SQLite",
+        runtime.block_on(bench_backend(&binary, &sqlite_url, &dir, args.requests))?,
+    ));
 
     if !args.skip_postgres {
-        let admin = std::env::var("PENORA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin = std::env::var("PENORA_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let name = format!("penora_bench_{}", std::process::id());
         psql(&admin, &format!("CREATE DATABASE {name}"))?;
         let url = replace_db(&admin, &name)?;
         let dir = scratch("postgres");
         let outcome = runtime.block_on(bench_backend(&binary, &url, &dir, args.requests));
-        psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        psql(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )?;
         results.push(("PostgreSQL", outcome?));
     }
 
-    println!("\nledger debits over HTTP, {CLIENTS} concurrent clients, {} debits per backend", args.requests);
-    println!("{:<12} {:>12} {:>10} {:>10} {:>10} {:>8}", "backend", "debits/s", "p50 ms", "p99 ms", "max ms", "lost");
+    println!(
+        "\nledger debits over HTTP, {CLIENTS} concurrent clients, {} debits per backend",
+        args.requests
+    );
+    println!(
+        "{:<12} {:>12} {:>10} {:>10} {:>10} {:>8}",
+        "backend", "debits/s", "p50 ms", "p99 ms", "max ms", "lost"
+    );
     for (name, r) in &results {
         println!(
             "{name:<12} {:>12.0} {:>10.2} {:>10.2} {:>10.2} {:>8}",
@@ -81,7 +103,12 @@ fn scratch(label: &str) -> PathBuf {
 }
 
 fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
-    shell::output(Command::new("psql").arg(url).args(["-v", "ON_ERROR_STOP=1", "-qc", sql])).map(|_| ())
+    shell::output(
+        Command::new("psql")
+            .arg(url)
+            .args(["-v", "ON_ERROR_STOP=1", "-qc", sql]),
+    )
+    .map(|_| ())
 }
 
 fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
@@ -103,21 +130,38 @@ fn penora(binary: &Path, database_url: &str, dir: &Path) -> Command {
     let mut cmd = Command::new(binary);
     cmd.env("DATABASE_URL", database_url)
         .env("PENORA_DATA_DIR", dir)
-        .env("JWT_SECRET_KEY", "bench-secret-bench-secret-bench-secret-0123456789")
+        .env(
+            "JWT_SECRET_KEY",
+            "bench-secret-bench-secret-bench-secret-0123456789",
+        )
         .env("PENORA_RATE_SIGNUP_PER_IP_PER_HOUR", "100000")
         .env("RUST_LOG", "warn");
     cmd
 }
 
-async fn bench_backend(binary: &Path, database_url: &str, dir: &Path, requests: usize) -> anyhow::Result<BenchResult> {
+async fn bench_backend(
+    binary: &Path,
+    database_url: &str,
+    dir: &Path,
+    requests: usize,
+) -> anyhow::Result<BenchResult> {
     std::fs::create_dir_all(dir)?;
     shell::run(penora(binary, database_url, dir).arg("migrate"))?;
-    let key_out = shell::output(penora(binary, database_url, dir).args(["admin", "create-app-key", "--name", "bench", "--scopes", "credits:read,credits:write"]))?;
+    let key_out = shell::output(penora(binary, database_url, dir).args([
+        "admin",
+        "create-app-key",
+        "--name",
+        "bench",
+        "--scopes",
+        "credits:read,credits:write",
+    ]))?;
     let key = String::from_utf8(key_out)?
         .lines()
         .find_map(|l| l.strip_prefix("Secret (shown once): ").map(str::to_owned))
         .context("create-app-key printed no secret")?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let base = format!("http://127.0.0.1:{port}");
     let _server = Server(
         penora(binary, database_url, dir)
@@ -126,21 +170,36 @@ async fn bench_backend(binary: &Path, database_url: &str, dir: &Path, requests: 
             .stdout(Stdio::null())
             .spawn()?,
     );
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()?;
     wait_ready(&client, &base).await?;
 
     let mut users = Vec::new();
     for i in 0..USERS {
-        let body = json!({ "email": format!("bench-{i}@example.com"), "password": "bench password 1" });
-        let r: Value = client.post(format!("{base}/api/v1/auth/signup")).json(&body).send().await?.json().await?;
-        users.push(r["user"]["id"].as_str().context("signup failed")?.to_owned());
+        let body =
+            json!({ "email": format!("bench-{i}@example.com"), "password": "bench password 1" });
+        let r: Value = client
+            .post(format!("{base}/api/v1/auth/signup"))
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        users.push(
+            r["user"]["id"]
+                .as_str()
+                .context("signup failed")?
+                .to_owned(),
+        );
     }
     let users = Arc::new(users);
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|c| {
-            let (client, base, key, users) = (client.clone(), base.clone(), key.clone(), users.clone());
+            let (client, base, key, users) =
+                (client.clone(), base.clone(), key.clone(), users.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut accepted = vec![0i64; USERS];
@@ -193,19 +252,32 @@ async fn bench_backend(binary: &Path, database_url: &str, dir: &Path, requests: 
         bail!("only {total_accepted} of {requests} debits were accepted");
     }
     latencies.sort();
-    let pick = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0;
+    let pick = |q: f64| {
+        latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)].as_secs_f64()
+            * 1000.0
+    };
     Ok(BenchResult {
         per_second: requests as f64 / elapsed.as_secs_f64(),
         p50_ms: pick(0.50),
         p99_ms: pick(0.99),
-        max_ms: latencies.last().copied().unwrap_or(Duration::ZERO).as_secs_f64() * 1000.0,
+        max_ms: latencies
+            .last()
+            .copied()
+            .unwrap_or(Duration::ZERO)
+            .as_secs_f64()
+            * 1000.0,
         lost_updates: lost,
     })
 }
 
 async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
     for _ in 0..300 {
-        if client.get(format!("{base}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

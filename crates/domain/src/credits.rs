@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 /// An amount of credits in thousandths. Signed, so ledger entries can be debits; arithmetic is
 /// checked, so an overflow is an error rather than a wrapped balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Millicredits(i64);
 
@@ -73,13 +75,20 @@ pub struct PositiveAmount(Millicredits);
 impl PositiveAmount {
     pub fn parse(mc: i64, field: &'static str) -> Result<Self, crate::FieldError> {
         if mc <= 0 {
-            return Err(crate::FieldError::new(field, "not_positive", "The amount must be at least 1 millicredit."));
+            return Err(crate::FieldError::new(
+                field,
+                "not_positive",
+                "The amount must be at least 1 millicredit.",
+            ));
         }
         if mc > MAX_AMOUNT.get() {
             return Err(crate::FieldError::new(
                 field,
                 "too_large",
-                format!("The amount can be at most {} millicredits.", MAX_AMOUNT.get()),
+                format!(
+                    "The amount can be at most {} millicredits.",
+                    MAX_AMOUNT.get()
+                ),
             ));
         }
         Ok(Self(Millicredits(mc)))
@@ -97,13 +106,20 @@ pub struct Adjustment(Millicredits);
 impl Adjustment {
     pub fn parse(mc: i64, field: &'static str) -> Result<Self, crate::FieldError> {
         if mc == 0 {
-            return Err(crate::FieldError::new(field, "zero", "An adjustment cannot be zero."));
+            return Err(crate::FieldError::new(
+                field,
+                "zero",
+                "An adjustment cannot be zero.",
+            ));
         }
         if mc.unsigned_abs() > MAX_AMOUNT.get().unsigned_abs() {
             return Err(crate::FieldError::new(
                 field,
                 "too_large",
-                format!("An adjustment can be at most {} millicredits either way.", MAX_AMOUNT.get()),
+                format!(
+                    "An adjustment can be at most {} millicredits either way.",
+                    MAX_AMOUNT.get()
+                ),
             ));
         }
         Ok(Self(Millicredits(mc)))
@@ -127,9 +143,15 @@ mod tests {
 
     #[test]
     fn arithmetic_is_checked() {
-        assert_eq!(Millicredits::new(i64::MAX).checked_add(Millicredits::new(1)), None);
+        assert_eq!(
+            Millicredits::new(i64::MAX).checked_add(Millicredits::new(1)),
+            None
+        );
         assert_eq!(Millicredits::new(i64::MIN).checked_neg(), None);
-        assert_eq!(Millicredits::new(5).checked_sub(Millicredits::new(7)), Some(Millicredits::new(-2)));
+        assert_eq!(
+            Millicredits::new(5).checked_sub(Millicredits::new(7)),
+            Some(Millicredits::new(-2))
+        );
     }
 
     #[test]
@@ -137,7 +159,10 @@ mod tests {
         assert!(PositiveAmount::parse(0, "amount_mc").is_err());
         assert!(PositiveAmount::parse(-5, "amount_mc").is_err());
         assert!(PositiveAmount::parse(MAX_AMOUNT.get() + 1, "amount_mc").is_err());
-        assert_eq!(PositiveAmount::parse(1, "amount_mc").map(|a| a.get()), Ok(Millicredits::new(1)));
+        assert_eq!(
+            PositiveAmount::parse(1, "amount_mc").map(|a| a.get()),
+            Ok(Millicredits::new(1))
+        );
     }
 
     #[test]

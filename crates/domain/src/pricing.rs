@@ -19,7 +19,9 @@ impl Multiplier {
 
     pub fn per_mille(value: u32) -> Result<Self, String> {
         if value == 0 || value > MAX_PER_MILLE {
-            return Err(format!("a multiplier must be 1..={MAX_PER_MILLE} per mille, not {value}"));
+            return Err(format!(
+                "a multiplier must be 1..={MAX_PER_MILLE} per mille, not {value}"
+            ));
         }
         Ok(Self(value))
     }

@@ -66,26 +66,40 @@ pub enum CatalogError {
 
 impl Catalog {
     /// The file at `path`, or the built-in catalog. Key presence is read from `env`.
-    pub fn load(path: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, CatalogError> {
+    pub fn load(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, CatalogError> {
         let figment = match path {
             Some(path) => Figment::from(Toml::file_exact(path)),
             None => Figment::from(Toml::string(BUILT_IN)),
         };
-        let file: CatalogFile = figment.extract().map_err(|e| CatalogError::Read(e.to_string()))?;
+        let file: CatalogFile = figment
+            .extract()
+            .map_err(|e| CatalogError::Read(e.to_string()))?;
         Self::validate(file, env)
     }
 
-    fn validate(file: CatalogFile, env: impl Fn(&str) -> Option<String>) -> Result<Self, CatalogError> {
+    fn validate(
+        file: CatalogFile,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, CatalogError> {
         let mut seen = HashSet::new();
         let mut models = file.models;
         for model in &mut models {
             if !seen.insert(model.id.clone()) {
-                return Err(CatalogError::Invalid(format!("model id {:?} appears twice", model.id)));
+                return Err(CatalogError::Invalid(format!(
+                    "model id {:?} appears twice",
+                    model.id
+                )));
             }
             Multiplier::per_mille(model.multiplier_per_mille)
                 .map_err(|e| CatalogError::Invalid(format!("model {:?}: {e}", model.id)))?;
             if model.max_output_words == 0 {
-                return Err(CatalogError::Invalid(format!("model {:?}: max_output_words is 0", model.id)));
+                return Err(CatalogError::Invalid(format!(
+                    "model {:?}: max_output_words is 0",
+                    model.id
+                )));
             }
             let has_key = match &model.key_env {
                 None => model.provider == "offline",
@@ -94,7 +108,10 @@ impl Catalog {
             model.available = model.enabled && has_key;
         }
         if !models.iter().any(|m| m.id == file.default_model) {
-            return Err(CatalogError::Invalid(format!("default_model {:?} is not in the catalog", file.default_model)));
+            return Err(CatalogError::Invalid(format!(
+                "default_model {:?} is not in the catalog",
+                file.default_model
+            )));
         }
         Ok(Self {
             default_model: file.default_model,
@@ -126,21 +143,31 @@ mod tests {
         assert_eq!(catalog.default_model(), "offline-demo");
         assert!(catalog.get("offline-demo").is_some_and(|m| m.available));
         assert!(catalog.get("mistral-7b").is_some_and(|m| !m.available));
-        let with_key = Catalog::load(None, |var| (var == "DEEPINFRA_API_KEY").then(|| "k".to_owned())).unwrap();
+        let with_key = Catalog::load(None, |var| {
+            (var == "DEEPINFRA_API_KEY").then(|| "k".to_owned())
+        })
+        .unwrap();
         assert!(with_key.get("mistral-7b").is_some_and(|m| m.available));
         assert!(with_key.get("gpt-4o-mini").is_some_and(|m| !m.available));
     }
 
     #[test]
     fn bad_catalogs_are_refused() {
-        let spec = |id: &str, m: u32| format!(
+        let spec = |id: &str, m: u32| {
+            format!(
             "[[models]]\nid = \"{id}\"\ndisplay_name = \"x\"\nprovider = \"offline\"\nupstream = \"x\"\nmultiplier_per_mille = {m}\ncontext_tokens = 1\nmax_output_words = 1\n"
-        );
+        )
+        };
         let parse = |text: String| {
             let file: CatalogFile = Figment::from(Toml::string(&text)).extract().unwrap();
             Catalog::validate(file, |_| None)
         };
-        assert!(parse(format!("default_model = \"a\"\n{}{}", spec("a", 1000), spec("a", 1000))).is_err());
+        assert!(parse(format!(
+            "default_model = \"a\"\n{}{}",
+            spec("a", 1000),
+            spec("a", 1000)
+        ))
+        .is_err());
         assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 0))).is_err());
         assert!(parse(format!("default_model = \"b\"\n{}", spec("a", 1000))).is_err());
         assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 1500))).is_ok());

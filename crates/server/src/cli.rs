@@ -54,7 +54,11 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
         /// Comma-separated: users:read, credits:read, credits:write, projects:read.
-        #[arg(long, value_delimiter = ',', default_value = "users:read,credits:read,credits:write,projects:read")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "users:read,credits:read,credits:write,projects:read"
+        )]
         scopes: Vec<String>,
     },
     /// Settle holds whose generations never finished (the server also does this by itself).
@@ -150,7 +154,8 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::CreateAppKey { name, scopes } => {
             use crate::services::api_keys::{self, KeyKind, KeySpec};
-            let spec = KeySpec::parse(KeyKind::App, &name, Some(&scopes)).map_err(|e| anyhow::anyhow!(e.message))?;
+            let spec = KeySpec::parse(KeyKind::App, &name, Some(&scopes))
+                .map_err(|e| anyhow::anyhow!(e.message))?;
             let (row, secret) = api_keys::create(&state.db, &spec, None, None).await?;
             crate::services::audit::record(
                 &state.db,
@@ -161,7 +166,12 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
                 serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes }),
             )
             .await;
-            println!("App key {} ({}) with scopes {}.", row.name, row.id, spec.scopes.join(" "));
+            println!(
+                "App key {} ({}) with scopes {}.",
+                row.name,
+                row.id,
+                spec.scopes.join(" ")
+            );
             println!("Secret (shown once): {secret}");
         }
         AdminCommand::SweepHolds => {

@@ -73,7 +73,9 @@ pub fn build_state(
     let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
     let mailer = Mailer::from_config(&config)?;
     let limits = RateLimits::from_settings(&config.settings);
-    let catalog = Catalog::load(config.settings.models_file.as_deref(), |var| std::env::var(var).ok())?;
+    let catalog = Catalog::load(config.settings.models_file.as_deref(), |var| {
+        std::env::var(var).ok()
+    })?;
     Ok(AppState {
         db,
         config: Arc::new(config),

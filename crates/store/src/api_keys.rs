@@ -4,7 +4,10 @@ use chrono::{Duration, Utc};
 use penora_domain::{ApiKeyId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 use crate::entities::api_key::{self, Entity as ApiKeys};
 
@@ -39,7 +42,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewKey<'_>) -> Result<ApiKey
 }
 
 /// A live (not revoked) key by its hash.
-pub async fn find_live_by_hash(db: &impl ConnectionTrait, key_hash: &str) -> Result<Option<ApiKeyRow>, DbErr> {
+pub async fn find_live_by_hash(
+    db: &impl ConnectionTrait,
+    key_hash: &str,
+) -> Result<Option<ApiKeyRow>, DbErr> {
     ApiKeys::find()
         .filter(api_key::Column::KeyHash.eq(key_hash))
         .filter(api_key::Column::RevokedAt.is_null())
@@ -47,7 +53,10 @@ pub async fn find_live_by_hash(db: &impl ConnectionTrait, key_hash: &str) -> Res
         .await
 }
 
-pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<ApiKeyRow>, DbErr> {
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Vec<ApiKeyRow>, DbErr> {
     ApiKeys::find()
         .filter(api_key::Column::UserId.eq(user.as_uuid()))
         .filter(api_key::Column::Kind.eq("personal"))
@@ -57,7 +66,11 @@ pub async fn list_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<Ve
 }
 
 /// Revokes one of the user's own keys; false when it is not theirs or already revoked.
-pub async fn revoke_personal(db: &impl ConnectionTrait, user: UserId, id: ApiKeyId) -> Result<bool, DbErr> {
+pub async fn revoke_personal(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    id: ApiKeyId,
+) -> Result<bool, DbErr> {
     let result = ApiKeys::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::Id.eq(id.as_uuid()))

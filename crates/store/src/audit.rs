@@ -29,7 +29,9 @@ pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Result<
         meta: Set(entry.meta),
         created_at: Set(Utc::now()),
     };
-    audit_log::Entity::insert(row).exec_without_returning(db).await?;
+    audit_log::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -44,7 +46,11 @@ pub struct AuditFilter {
 }
 
 /// Newest first.
-pub async fn list(db: &impl ConnectionTrait, filter: &AuditFilter, limit: u64) -> Result<Vec<AuditRow>, DbErr> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    limit: u64,
+) -> Result<Vec<AuditRow>, DbErr> {
     use crate::entities::audit_log::{Column, Entity};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let mut select = Entity::find();

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use penora_domain::{EntryKind, Millicredits, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -33,7 +33,10 @@ pub async fn reserve(
 ) -> Result<HoldRow, LedgerError> {
     let x = amount.get();
     let updated = Users::update_many()
-        .col_expr(user::Column::ReservedMc, Expr::col(user::Column::ReservedMc).add(x))
+        .col_expr(
+            user::Column::ReservedMc,
+            Expr::col(user::Column::ReservedMc).add(x),
+        )
         .filter(user::Column::Id.eq(user.as_uuid()))
         .filter(
             Expr::col(user::Column::BalanceMc)
@@ -69,7 +72,11 @@ pub async fn reserve(
 
 /// Records what has been delivered so far (never more than reserved), so a crash can still
 /// be billed correctly by the sweeper.
-pub async fn record_delivery(db: &impl ConnectionTrait, hold: Uuid, delivered: Millicredits) -> Result<(), DbErr> {
+pub async fn record_delivery(
+    db: &impl ConnectionTrait,
+    hold: Uuid,
+    delivered: Millicredits,
+) -> Result<(), DbErr> {
     Holds::update_many()
         .col_expr(hold::Column::DeliveredMc, Expr::value(delivered.get()))
         .filter(hold::Column::Id.eq(hold))
@@ -84,7 +91,10 @@ pub async fn record_delivery(db: &impl ConnectionTrait, hold: Uuid, delivered: M
 #[derive(Debug, Clone)]
 pub enum Settled {
     /// This call closed the hold; `entry` is the charge (none when nothing was charged).
-    Now { charged: Millicredits, entry: Option<EntryRow> },
+    Now {
+        charged: Millicredits,
+        entry: Option<Box<EntryRow>>,
+    },
     /// Another call closed it first.
     Already { charged: Millicredits },
 }
@@ -99,7 +109,9 @@ pub async fn settle(
     meta: serde_json::Value,
 ) -> Result<Settled, LedgerError> {
     let Some(hold) = Holds::find_by_id(hold_id).one(txn).await? else {
-        return Err(LedgerError::Db(DbErr::RecordNotFound(format!("hold {hold_id}"))));
+        return Err(LedgerError::Db(DbErr::RecordNotFound(format!(
+            "hold {hold_id}"
+        ))));
     };
     let charge = Millicredits::new(charge.get().clamp(0, hold.amount_mc));
     let closed = Holds::update_many()
@@ -118,12 +130,18 @@ pub async fn settle(
         });
     }
     Users::update_many()
-        .col_expr(user::Column::ReservedMc, Expr::col(user::Column::ReservedMc).sub(hold.amount_mc))
+        .col_expr(
+            user::Column::ReservedMc,
+            Expr::col(user::Column::ReservedMc).sub(hold.amount_mc),
+        )
         .filter(user::Column::Id.eq(hold.user_id))
         .exec(txn)
         .await?;
     if !charge.is_positive() {
-        return Ok(Settled::Now { charged: charge, entry: None });
+        return Ok(Settled::Now {
+            charged: charge,
+            entry: None,
+        });
     }
     let reference = format!("hold:{hold_id}");
     let mut movement = Movement::new(
@@ -139,7 +157,7 @@ pub async fn settle(
     let entry = ledger::apply(txn, movement).await?;
     Ok(Settled::Now {
         charged: charge,
-        entry: Some(entry),
+        entry: Some(Box::new(entry)),
     })
 }
 

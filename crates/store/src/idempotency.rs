@@ -8,7 +8,11 @@ use crate::entities::idempotency_key::{self, Entity as Keys};
 
 pub use crate::entities::idempotency_key::Model as StoredResponse;
 
-pub async fn find(db: &impl ConnectionTrait, scope: &str, key: &str) -> Result<Option<StoredResponse>, DbErr> {
+pub async fn find(
+    db: &impl ConnectionTrait,
+    scope: &str,
+    key: &str,
+) -> Result<Option<StoredResponse>, DbErr> {
     Keys::find()
         .filter(idempotency_key::Column::Scope.eq(scope))
         .filter(idempotency_key::Column::Key.eq(key))

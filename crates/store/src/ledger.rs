@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use penora_domain::{EntryKind, LedgerEntryId, Millicredits, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -69,10 +69,16 @@ pub enum LedgerError {
 
 /// Applies a movement inside `txn`. On `AlreadyApplied` roll back and read the first result
 /// with [`find_by_reference`].
-pub async fn apply(txn: &impl ConnectionTrait, movement: Movement<'_>) -> Result<EntryRow, LedgerError> {
+pub async fn apply(
+    txn: &impl ConnectionTrait,
+    movement: Movement<'_>,
+) -> Result<EntryRow, LedgerError> {
     let amount = movement.amount.get();
     let mut update = Users::update_many()
-        .col_expr(user::Column::BalanceMc, Expr::col(user::Column::BalanceMc).add(amount))
+        .col_expr(
+            user::Column::BalanceMc,
+            Expr::col(user::Column::BalanceMc).add(amount),
+        )
         .filter(user::Column::Id.eq(movement.user.as_uuid()));
     if amount < 0 {
         // Spending may only use what is not reserved.
@@ -84,12 +90,14 @@ pub async fn apply(txn: &impl ConnectionTrait, movement: Movement<'_>) -> Result
     }
     let updated = update.exec_with_returning(txn).await?;
     let Some(row) = updated.into_iter().next() else {
-        return Err(match Users::find_by_id(movement.user.as_uuid()).one(txn).await? {
-            Some(u) => LedgerError::Insufficient {
-                available: Millicredits::new(u.balance_mc - u.reserved_mc),
+        return Err(
+            match Users::find_by_id(movement.user.as_uuid()).one(txn).await? {
+                Some(u) => LedgerError::Insufficient {
+                    available: Millicredits::new(u.balance_mc - u.reserved_mc),
+                },
+                None => LedgerError::UnknownUser,
             },
-            None => LedgerError::UnknownUser,
-        });
+        );
     };
     let entry = ledger_entry::ActiveModel {
         id: Set(LedgerEntryId::new().as_uuid()),
@@ -115,7 +123,10 @@ pub async fn apply(txn: &impl ConnectionTrait, movement: Movement<'_>) -> Result
     })
 }
 
-pub async fn find_by_reference(db: &impl ConnectionTrait, reference: &str) -> Result<Option<EntryRow>, DbErr> {
+pub async fn find_by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Option<EntryRow>, DbErr> {
     Ledger::find()
         .filter(ledger_entry::Column::Reference.eq(reference))
         .one(db)
@@ -127,7 +138,10 @@ pub async fn find(db: &impl ConnectionTrait, id: LedgerEntryId) -> Result<Option
 }
 
 /// What has been given back of a debit so far (sum of the refunds naming it).
-pub async fn refunded_total(db: &impl ConnectionTrait, debit: LedgerEntryId) -> Result<Millicredits, DbErr> {
+pub async fn refunded_total(
+    db: &impl ConnectionTrait,
+    debit: LedgerEntryId,
+) -> Result<Millicredits, DbErr> {
     let rows = Ledger::find()
         .filter(ledger_entry::Column::RelatedEntryId.eq(debit.as_uuid()))
         .all(db)

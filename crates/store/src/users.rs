@@ -155,5 +155,9 @@ pub async fn search(
     if let Some(before) = before {
         select = select.filter(user::Column::Id.lt(before));
     }
-    select.order_by_desc(user::Column::Id).limit(limit).all(db).await
+    select
+        .order_by_desc(user::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
 }

@@ -22,7 +22,10 @@ use crate::state::AppState;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
     Session,
-    PersonalKey { key_id: uuid::Uuid, scopes: Vec<String> },
+    PersonalKey {
+        key_id: uuid::Uuid,
+        scopes: Vec<String>,
+    },
 }
 
 /// A user, loaded fresh from the database (a deleted account or an outdated session epoch
@@ -68,7 +71,9 @@ impl AppClient {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn missing() -> ApiError {
@@ -81,7 +86,12 @@ async fn key_row(state: &AppState, token: &str) -> Result<ApiKeyRow, ApiError> {
         .ok_or_else(|| ApiError::unauthorized("This API key is not valid or was revoked."))
 }
 
-async fn load_user(state: &AppState, id: UserId, via: Via, epoch: Option<i64>) -> Result<AuthUser, ApiError> {
+async fn load_user(
+    state: &AppState,
+    id: UserId,
+    via: Via,
+    epoch: Option<i64>,
+) -> Result<AuthUser, ApiError> {
     let row = users::find_by_id(&state.db, id)
         .await?
         .filter(|row| epoch.is_none_or(|e| row.session_epoch == e))
@@ -95,7 +105,9 @@ async fn authenticate_user(state: &AppState, token: Option<String>) -> Result<Au
     if api_keys::looks_like_key(&token) {
         let key = key_row(state, &token).await?;
         let Some(owner) = key.user_id.filter(|_| key.kind == "personal") else {
-            return Err(ApiError::forbidden("App keys act for no user: use a personal API key or sign in."));
+            return Err(ApiError::forbidden(
+                "App keys act for no user: use a personal API key or sign in.",
+            ));
         };
         let via = Via::PersonalKey {
             key_id: key.id,
@@ -104,10 +116,15 @@ async fn authenticate_user(state: &AppState, token: Option<String>) -> Result<Au
         return load_user(state, UserId::from_uuid(owner), via, None).await;
     }
     let claims = state.jwt.verify(&token).map_err(|e| match e {
-        TokenError::Expired => ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired, "The access token has expired; refresh it."),
+        TokenError::Expired => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::TokenExpired,
+            "The access token has expired; refresh it.",
+        ),
         TokenError::Invalid => ApiError::unauthorized("The access token is not valid."),
     })?;
-    let id = UserId::parse(&claims.sub).ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
+    let id = UserId::parse(&claims.sub)
+        .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
     load_user(state, id, Via::Session, Some(claims.epoch)).await
 }
 

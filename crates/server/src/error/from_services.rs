@@ -10,8 +10,8 @@ use crate::services::admin::AdminError;
 use crate::services::apps::AppError;
 use crate::services::credits::{EstimateError, MAX_ESTIMATE_WORDS};
 use crate::services::idempotency::IdemError;
-use penora_store::ledger::LedgerError;
 use crate::services::sessions::SessionError;
+use penora_store::ledger::LedgerError;
 
 impl From<SessionError> for ApiError {
     fn from(err: SessionError) -> Self {
@@ -76,7 +76,11 @@ fn insufficient(available: penora_domain::Millicredits) -> ApiError {
 }
 
 fn user_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::UserNotFound, "No such user.")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::UserNotFound,
+        "No such user.",
+    )
 }
 
 impl From<IdemError> for ApiError {
@@ -109,7 +113,9 @@ impl From<AppError> for ApiError {
             AppError::RefundExceedsDebit { remaining } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::RefundExceedsDebit,
-                format!("Refunds cannot exceed the debit; {remaining} credits can still be refunded."),
+                format!(
+                    "Refunds cannot exceed the debit; {remaining} credits can still be refunded."
+                ),
             )
             .with_extra(serde_json::json!({ "refundable_mc": remaining.get() })),
             AppError::AlreadyApplied => IdemError::Reused.into(),

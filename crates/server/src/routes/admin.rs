@@ -3,8 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use penora_api_types::{
-    AdjustmentRequest, AdminUser as AdminUserView, AdminUserDetail, AdminUserPage, AuditEntry, AuditPage,
-    CreateAppKeyRequest, CreatedApiKey, Problem, Transaction,
+    AdjustmentRequest, AdminUser as AdminUserView, AdminUserDetail, AdminUserPage, AuditEntry,
+    AuditPage, CreateAppKeyRequest, CreatedApiKey, Problem, Transaction,
 };
 use penora_domain::{Adjustment, FieldError, FieldErrors, UserId};
 use penora_store::audit::AuditFilter;
@@ -56,9 +56,13 @@ pub async fn users(
     query: web::Query<UserQuery>,
 ) -> Result<web::Json<AdminUserPage>, ApiError> {
     let limit = limit(query.limit)?;
-    let mut rows =
-        penora_store::users::search(&state.db, query.q.as_deref().unwrap_or(""), cursor(query.cursor.as_deref())?, limit + 1)
-            .await?;
+    let mut rows = penora_store::users::search(
+        &state.db,
+        query.q.as_deref().unwrap_or(""),
+        cursor(query.cursor.as_deref())?,
+        limit + 1,
+    )
+    .await?;
     let next_cursor = (rows.len() as u64 > limit).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id.to_string())
@@ -73,8 +77,13 @@ pub async fn users(
 #[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "User id")),
     responses((status = 200, body = AdminUserDetail), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
-pub async fn user(state: web::Data<AppState>, _admin: AdminUser, id: web::Path<uuid::Uuid>) -> Result<web::Json<AdminUserDetail>, ApiError> {
-    let (row, recent_transactions) = admin::user_detail(&state, UserId::from_uuid(id.into_inner())).await?;
+pub async fn user(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<web::Json<AdminUserDetail>, ApiError> {
+    let (row, recent_transactions) =
+        admin::user_detail(&state, UserId::from_uuid(id.into_inner())).await?;
     Ok(web::Json(AdminUserDetail {
         user: admin_view(&row),
         recent_transactions,
@@ -100,12 +109,25 @@ pub async fn adjust(
     let amount = errors.check(Adjustment::parse(body.amount_mc, "amount_mc"));
     let reason = body.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 500 {
-        errors.push(FieldError::new("reason", "invalid", "Give a reason of 1 to 500 characters."));
+        errors.push(FieldError::new(
+            "reason",
+            "invalid",
+            "Give a reason of 1 to 500 characters.",
+        ));
     }
     let amount = validated(errors, amount)?;
     let key = idem(&req, format!("admin:{}", admin_user.id), &body.0)?;
     let user = UserId::from_uuid(id.into_inner());
-    let outcome = admin::adjust(&state, admin_user.id, user, amount, reason, &key, &origin(&req, &state)).await?;
+    let outcome = admin::adjust(
+        &state,
+        admin_user.id,
+        user,
+        amount,
+        reason,
+        &key,
+        &origin(&req, &state),
+    )
+    .await?;
     Ok(replayable(outcome))
 }
 
@@ -171,10 +193,19 @@ pub async fn create_app_key(
     AdminUser(admin_user): AdminUser,
     body: web::Json<CreateAppKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let spec = KeySpec::parse(KeyKind::App, &body.name, Some(&body.scopes)).map_err(|e| ApiError::validation(vec![e]))?;
+    let spec = KeySpec::parse(KeyKind::App, &body.name, Some(&body.scopes))
+        .map_err(|e| ApiError::validation(vec![e]))?;
     let (row, secret) = api_keys::create(&state.db, &spec, None, Some(admin_user.id)).await?;
     let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
-    audit::record(&state.db, Some(admin_user.id), "admin.app_key_created", Some(&row.prefix), &origin(&req, &state), meta).await;
+    audit::record(
+        &state.db,
+        Some(admin_user.id),
+        "admin.app_key_created",
+        Some(&row.prefix),
+        &origin(&req, &state),
+        meta,
+    )
+    .await;
     Ok(HttpResponse::Created().json(CreatedApiKey {
         key: api_keys::view(&row),
         secret,

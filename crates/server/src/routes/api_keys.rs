@@ -33,10 +33,19 @@ pub async fn create(
     SessionUser(user): SessionUser,
     body: web::Json<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let spec = KeySpec::parse(KeyKind::Personal, &body.name, body.scopes.as_deref()).map_err(|e| ApiError::validation(vec![e]))?;
+    let spec = KeySpec::parse(KeyKind::Personal, &body.name, body.scopes.as_deref())
+        .map_err(|e| ApiError::validation(vec![e]))?;
     let (row, secret) = api_keys::create(&state.db, &spec, Some(user.id), Some(user.id)).await?;
     let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
-    audit::record(&state.db, Some(user.id), "api_key.created", Some(&row.prefix), &origin(&req, &state), meta).await;
+    audit::record(
+        &state.db,
+        Some(user.id),
+        "api_key.created",
+        Some(&row.prefix),
+        &origin(&req, &state),
+        meta,
+    )
+    .await;
     Ok(HttpResponse::Created().json(CreatedApiKey {
         key: api_keys::view(&row),
         secret,
@@ -45,7 +54,10 @@ pub async fn create(
 
 /// Your personal API keys (never their secrets).
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", security(("bearer" = [])), responses((status = 200, body = ApiKeyList)))]
-pub async fn list(state: web::Data<AppState>, SessionUser(user): SessionUser) -> Result<web::Json<ApiKeyList>, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    SessionUser(user): SessionUser,
+) -> Result<web::Json<ApiKeyList>, ApiError> {
     let rows = penora_store::api_keys::list_for_user(&state.db, user.id).await?;
     Ok(web::Json(ApiKeyList {
         items: rows.iter().map(api_keys::view).collect(),
@@ -66,6 +78,14 @@ pub async fn revoke(
     if !penora_store::api_keys::revoke_personal(&state.db, user.id, id).await? {
         return Err(ApiError::not_found("You have no live key with this id."));
     }
-    audit::record(&state.db, Some(user.id), "api_key.revoked", Some(&id.to_string()), &origin(&req, &state), serde_json::json!({})).await;
+    audit::record(
+        &state.db,
+        Some(user.id),
+        "api_key.revoked",
+        Some(&id.to_string()),
+        &origin(&req, &state),
+        serde_json::json!({}),
+    )
+    .await;
     Ok(HttpResponse::NoContent().finish())
 }

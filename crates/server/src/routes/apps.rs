@@ -1,7 +1,10 @@
 //! `/api/v1/apps/*`: what sister apps (ImageGene) do with an app key.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{Balance, Debit, DebitRequest, Problem, Quota, Refund, RefundRequest, ResolveUserRequest, ResolvedUser};
+use penora_api_types::{
+    Balance, Debit, DebitRequest, Problem, Quota, Refund, RefundRequest, ResolveUserRequest,
+    ResolvedUser,
+};
 use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
 
 use super::responses::{idem, origin, replayable};
@@ -61,7 +64,9 @@ pub async fn balance(
     id: web::Path<String>,
 ) -> Result<web::Json<Balance>, ApiError> {
     app.require("credits:read")?;
-    Ok(web::Json(apps::balance(&state, &app.caller, user_id(&id)?, &origin(&req, &state)).await?))
+    Ok(web::Json(
+        apps::balance(&state, &app.caller, user_id(&id)?, &origin(&req, &state)).await?,
+    ))
 }
 
 /// Spend a user's credits (scope `credits:write`). Requires `Idempotency-Key`: a retry
@@ -84,10 +89,20 @@ pub async fn debit(
 ) -> Result<HttpResponse, ApiError> {
     app.require("credits:write")?;
     let user = user_id(&id)?;
-    let amount = PositiveAmount::parse(body.amount_mc, "amount_mc").map_err(|e| ApiError::validation(vec![e]))?;
+    let amount = PositiveAmount::parse(body.amount_mc, "amount_mc")
+        .map_err(|e| ApiError::validation(vec![e]))?;
     let key = idem(&req, app.caller.idem_scope(), &body.0)?;
     let description = body.into_inner().description;
-    let outcome = apps::debit(&state, &app.caller, user, amount, description, &key, &origin(&req, &state)).await?;
+    let outcome = apps::debit(
+        &state,
+        &app.caller,
+        user,
+        amount,
+        description,
+        &key,
+        &origin(&req, &state),
+    )
+    .await?;
     Ok(replayable(outcome))
 }
 
@@ -113,9 +128,13 @@ pub async fn refund(
     let amount = errors.check(PositiveAmount::parse(body.amount_mc, "amount_mc"));
     let amount = validated(errors, amount)?;
     let key = idem(&req, app.caller.idem_scope(), &body.0)?;
-    let debit_id = LedgerEntryId::from_uuid(body.debit_id);
-    let reason = body.into_inner().reason;
-    let outcome = apps::refund(&state, &app.caller, user, debit_id, amount, reason, &key, &origin(&req, &state)).await?;
+    let input = apps::RefundInput {
+        user,
+        debit_id: LedgerEntryId::from_uuid(body.debit_id),
+        amount,
+        reason: body.into_inner().reason,
+    };
+    let outcome = apps::refund(&state, &app.caller, input, &key, &origin(&req, &state)).await?;
     Ok(replayable(outcome))
 }
 

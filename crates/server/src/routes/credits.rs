@@ -2,7 +2,9 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use penora_api_types::{Balance, Estimate, EstimateRequest, Model, ModelList, Problem, TransactionPage, Usage};
+use penora_api_types::{
+    Balance, Estimate, EstimateRequest, Model, ModelList, Problem, TransactionPage, Usage,
+};
 use penora_domain::{cost_mc, EntryKind};
 use penora_store::ledger::HistoryFilter;
 use serde::Deserialize;
@@ -63,7 +65,8 @@ pub async fn transactions(
         to: query.to,
         before: cursor(query.cursor.as_deref())?,
     };
-    let (rows, next_cursor) = credits::history(&state.db, user.id, filter, limit(query.limit)?).await?;
+    let (rows, next_cursor) =
+        credits::history(&state.db, user.id, filter, limit(query.limit)?).await?;
     Ok(web::Json(TransactionPage {
         items: rows.iter().map(transaction_view).collect(),
         next_cursor,
@@ -91,9 +94,14 @@ pub async fn usage(
     let group_by = match query.group_by.as_str() {
         "model" => GroupBy::Model,
         "day" => GroupBy::Day,
-        _ => return Err(super::pagination::bad_parameter("`group_by` is `model` or `day`")),
+        _ => {
+            return Err(super::pagination::bad_parameter(
+                "`group_by` is `model` or `day`",
+            ))
+        }
     };
-    let (from, to) = credits::usage_window(query.from, query.to).map_err(super::pagination::bad_parameter)?;
+    let (from, to) =
+        credits::usage_window(query.from, query.to).map_err(super::pagination::bad_parameter)?;
     let items = credits::usage(&state.db, user.id, group_by, from, to).await?;
     Ok(web::Json(Usage {
         group_by: query.group_by.clone(),
@@ -109,8 +117,15 @@ pub async fn usage(
         (status = 200, body = Estimate),
         (status = 422, description = "`unknown_model` or `validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn estimate(state: web::Data<AppState>, body: web::Json<EstimateRequest>) -> Result<web::Json<Estimate>, ApiError> {
-    Ok(web::Json(credits::estimate(&state.catalog, &body.model, body.words)?))
+pub async fn estimate(
+    state: web::Data<AppState>,
+    body: web::Json<EstimateRequest>,
+) -> Result<web::Json<Estimate>, ApiError> {
+    Ok(web::Json(credits::estimate(
+        &state.catalog,
+        &body.model,
+        body.words,
+    )?))
 }
 
 /// The model catalog with prices and availability. No sign-in needed.

@@ -10,7 +10,11 @@ pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
 
 pub fn bad_parameter(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, detail.to_string())
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidParameter,
+        detail.to_string(),
+    )
 }
 
 pub fn limit(raw: Option<u64>) -> Result<u64, ApiError> {
@@ -23,6 +27,8 @@ pub fn limit(raw: Option<u64>) -> Result<u64, ApiError> {
 
 /// Cursors are the id of the last item seen (ids are time-ordered).
 pub fn cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
-    raw.map(|c| Uuid::try_parse(c).map_err(|_| bad_parameter("`cursor` is not one this API gave out")))
-        .transpose()
+    raw.map(|c| {
+        Uuid::try_parse(c).map_err(|_| bad_parameter("`cursor` is not one this API gave out"))
+    })
+    .transpose()
 }

@@ -9,8 +9,8 @@ use penora_store::users::UserRow;
 
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
-use crate::services::idempotency::{Idem, Outcome};
 use crate::services::audit::Origin;
+use crate::services::idempotency::{Idem, Outcome};
 use crate::services::sessions::Session;
 use crate::state::AppState;
 
@@ -75,10 +75,23 @@ pub fn refresh_token_of(req: &HttpRequest) -> Option<String> {
 }
 
 /// The request's `Idempotency-Key`, fingerprinted with its method, path and body.
-pub fn idem(req: &HttpRequest, scope: String, body: &impl serde::Serialize) -> Result<Idem, ApiError> {
-    let raw = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok());
+pub fn idem(
+    req: &HttpRequest,
+    scope: String,
+    body: &impl serde::Serialize,
+) -> Result<Idem, ApiError> {
+    let raw = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok());
     let body = serde_json::to_value(body).map_err(ApiError::internal)?;
-    Ok(Idem::new(scope, raw, req.method().as_str(), req.path(), &body)?)
+    Ok(Idem::new(
+        scope,
+        raw,
+        req.method().as_str(),
+        req.path(),
+        &body,
+    )?)
 }
 
 /// An idempotent result; a replay says so in `Idempotent-Replayed: true`.

@@ -4,7 +4,7 @@ use chrono::{Duration, Utc};
 use penora_domain::{DisplayName, Email, Password, Role, UserId};
 use penora_store::email_tokens::{self, Purpose};
 use penora_store::users::{self, InsertUserError, NewUser, UserRow};
-use penora_store::{refresh_tokens, DbErr, TransactionTrait};
+use penora_store::{refresh_tokens, DbErr};
 
 use crate::auth::{opaque, password};
 use crate::mailer::Mail;
@@ -68,7 +68,7 @@ pub async fn signup(
         .check(ip)
         .map_err(AccountError::RateLimited)?;
     let hash = password::hash(input.password.expose().to_owned()).await?;
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let user = users::insert(
         &txn,
         NewUser {
@@ -81,7 +81,9 @@ pub async fn signup(
     .await?;
     let bonus = penora_domain::Millicredits::new(state.config.settings.welcome_bonus_mc);
     crate::services::credits::grant_welcome(&txn, UserId::from_uuid(user.id), bonus).await?;
-    let user = users::find_by_id(&txn, UserId::from_uuid(user.id)).await?.ok_or(AccountError::Gone)?;
+    let user = users::find_by_id(&txn, UserId::from_uuid(user.id))
+        .await?
+        .ok_or(AccountError::Gone)?;
     let session = sessions::start(state, &txn, user).await?;
     let verify_token = new_email_token(
         &txn,
@@ -178,7 +180,7 @@ pub async fn change_password(
     }
     let id = UserId::from_uuid(user.id);
     let hash = password::hash(new.expose().to_owned()).await?;
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     users::set_password_hash(&txn, id, &hash).await?;
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
     let fresh = users::find_by_id(&txn, id)
@@ -227,7 +229,7 @@ pub async fn verify_email(
     token: &str,
     origin: &Origin,
 ) -> Result<(), AccountError> {
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let user = email_tokens::consume(&txn, Purpose::VerifyEmail, &opaque::hash(token))
         .await?
         .ok_or(AccountError::InvalidEmailToken)?;
@@ -305,7 +307,7 @@ pub async fn reset_password(
     new_raw: &str,
     origin: &Origin,
 ) -> Result<(), AccountError> {
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let id = email_tokens::consume(&txn, Purpose::ResetPassword, &opaque::hash(token))
         .await?
         .ok_or(AccountError::InvalidEmailToken)?;
@@ -376,7 +378,7 @@ pub async fn create_admin(
     password: &Password,
 ) -> Result<UserRow, AccountError> {
     let hash = password::hash(password.expose().to_owned()).await?;
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let user = users::insert(
         &txn,
         NewUser {

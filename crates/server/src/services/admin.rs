@@ -17,7 +17,9 @@ pub enum AdminError {
     #[error("no such user")]
     UserNotFound,
     #[error("the balance cannot go below zero ({available} available)")]
-    Insufficient { available: penora_domain::Millicredits },
+    Insufficient {
+        available: penora_domain::Millicredits,
+    },
     #[error("already applied")]
     AlreadyApplied,
     #[error(transparent)]
@@ -43,8 +45,13 @@ impl IdempotentError for AdminError {
     }
 }
 
-pub async fn user_detail(state: &AppState, user: UserId) -> Result<(UserRow, Vec<Transaction>), AdminError> {
-    let row = users::find_by_id(&state.db, user).await?.ok_or(AdminError::UserNotFound)?;
+pub async fn user_detail(
+    state: &AppState,
+    user: UserId,
+) -> Result<(UserRow, Vec<Transaction>), AdminError> {
+    let row = users::find_by_id(&state.db, user)
+        .await?
+        .ok_or(AdminError::UserNotFound)?;
     let entries = ledger::history(&state.db, user, &HistoryFilter::default(), 50).await?;
     Ok((row, entries.iter().map(transaction_view).collect()))
 }

@@ -10,7 +10,12 @@ use crate::auth::opaque;
 pub const PERSONAL_PREFIX: &str = "pk_live_";
 pub const APP_PREFIX: &str = "ak_live_";
 pub const PERSONAL_SCOPES: &[&str] = &["generate", "read"];
-pub const APP_SCOPES: &[&str] = &["users:read", "credits:read", "credits:write", "projects:read"];
+pub const APP_SCOPES: &[&str] = &[
+    "users:read",
+    "credits:read",
+    "credits:write",
+    "projects:read",
+];
 const NAME_MAX: usize = 80;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,31 +55,56 @@ pub struct KeySpec {
 }
 
 impl KeySpec {
-    pub fn parse(kind: KeyKind, name: &str, scopes: Option<&[String]>) -> Result<Self, penora_domain::FieldError> {
+    pub fn parse(
+        kind: KeyKind,
+        name: &str,
+        scopes: Option<&[String]>,
+    ) -> Result<Self, penora_domain::FieldError> {
         use penora_domain::FieldError;
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
-            return Err(FieldError::new("name", "invalid", format!("Give the key a name of 1 to {NAME_MAX} printable characters.")));
+        if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control)
+        {
+            return Err(FieldError::new(
+                "name",
+                "invalid",
+                format!("Give the key a name of 1 to {NAME_MAX} printable characters."),
+            ));
         }
         let scopes: Vec<String> = match scopes {
             Some(list) => list.iter().map(|s| s.trim().to_owned()).collect(),
-            None if kind == KeyKind::Personal => PERSONAL_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            None if kind == KeyKind::Personal => {
+                PERSONAL_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+            }
             None => Vec::new(),
         };
         if scopes.is_empty() {
-            return Err(FieldError::new("scopes", "required", "Name at least one scope."));
+            return Err(FieldError::new(
+                "scopes",
+                "required",
+                "Name at least one scope.",
+            ));
         }
-        if let Some(bad) = scopes.iter().find(|s| !kind.allowed().contains(&s.as_str())) {
+        if let Some(bad) = scopes
+            .iter()
+            .find(|s| !kind.allowed().contains(&s.as_str()))
+        {
             return Err(FieldError::new(
                 "scopes",
                 "unknown_scope",
-                format!("Unknown scope {bad:?}; allowed: {}.", kind.allowed().join(", ")),
+                format!(
+                    "Unknown scope {bad:?}; allowed: {}.",
+                    kind.allowed().join(", ")
+                ),
             ));
         }
         let mut scopes = scopes;
         scopes.sort();
         scopes.dedup();
-        Ok(Self { kind, name: name.to_owned(), scopes })
+        Ok(Self {
+            kind,
+            name: name.to_owned(),
+            scopes,
+        })
     }
 }
 
@@ -104,7 +134,10 @@ pub async fn create(
 }
 
 /// The live key a bearer secret belongs to, noting its use.
-pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Option<ApiKeyRow>, DbErr> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    secret: &str,
+) -> Result<Option<ApiKeyRow>, DbErr> {
     let Some(row) = api_keys::find_live_by_hash(db, &opaque::hash(secret)).await? else {
         return Ok(None);
     };
@@ -149,7 +182,16 @@ mod tests {
         assert_eq!(personal.scopes, vec!["generate", "read"]);
         assert!(KeySpec::parse(KeyKind::Personal, "x", Some(&["credits:write".into()])).is_err());
         assert!(KeySpec::parse(KeyKind::App, "imagegene", None).is_err());
-        let app = KeySpec::parse(KeyKind::App, "imagegene", Some(&["credits:write".into(), "users:read".into(), "users:read".into()])).unwrap();
+        let app = KeySpec::parse(
+            KeyKind::App,
+            "imagegene",
+            Some(&[
+                "credits:write".into(),
+                "users:read".into(),
+                "users:read".into(),
+            ]),
+        )
+        .unwrap();
         assert_eq!(app.scopes, vec!["credits:write", "users:read"]);
     }
 }

@@ -68,20 +68,65 @@ fn app_meta(caller: &AppCaller, mut meta: serde_json::Value) -> serde_json::Valu
     meta
 }
 
-async fn audit(state: &AppState, caller: &AppCaller, action: &str, user: Option<UserId>, origin: &Origin, meta: serde_json::Value) {
+async fn audit(
+    state: &AppState,
+    caller: &AppCaller,
+    action: &str,
+    user: Option<UserId>,
+    origin: &Origin,
+    meta: serde_json::Value,
+) {
     let subject = user.map(|u| u.to_string());
-    audit::record(&state.db, None, action, subject.as_deref(), origin, app_meta(caller, meta)).await;
+    audit::record(
+        &state.db,
+        None,
+        action,
+        subject.as_deref(),
+        origin,
+        app_meta(caller, meta),
+    )
+    .await;
 }
 
-pub async fn resolve(state: &AppState, caller: &AppCaller, email: &Email, origin: &Origin) -> Result<UserRow, AppError> {
-    let user = users::find_by_email(&state.db, email).await?.ok_or(AppError::UserNotFound)?;
-    audit(state, caller, "app.user_resolved", Some(UserId::from_uuid(user.id)), origin, serde_json::json!({})).await;
+pub async fn resolve(
+    state: &AppState,
+    caller: &AppCaller,
+    email: &Email,
+    origin: &Origin,
+) -> Result<UserRow, AppError> {
+    let user = users::find_by_email(&state.db, email)
+        .await?
+        .ok_or(AppError::UserNotFound)?;
+    audit(
+        state,
+        caller,
+        "app.user_resolved",
+        Some(UserId::from_uuid(user.id)),
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(user)
 }
 
-pub async fn balance(state: &AppState, caller: &AppCaller, user: UserId, origin: &Origin) -> Result<Balance, AppError> {
-    let row = users::find_by_id(&state.db, user).await?.ok_or(AppError::UserNotFound)?;
-    audit(state, caller, "app.balance_read", Some(user), origin, serde_json::json!({})).await;
+pub async fn balance(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    origin: &Origin,
+) -> Result<Balance, AppError> {
+    let row = users::find_by_id(&state.db, user)
+        .await?
+        .ok_or(AppError::UserNotFound)?;
+    audit(
+        state,
+        caller,
+        "app.balance_read",
+        Some(user),
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(balance_of(&row))
 }
 
@@ -97,38 +142,71 @@ pub async fn debit(
     let reference = idem.reference("app_debit");
     let actor = caller.actor();
     let ttl = state.config.settings.idempotency_ttl_hours;
-    let outcome = idempotency::once(&state.db, idem, 201, ttl, |txn: DatabaseTransaction| async move {
-        let amount_mc = amount.get().get();
-        let mut movement = Movement::new(user, EntryKind::AppDebit, Millicredits::new(-amount_mc), &reference);
-        movement.actor = Some(&actor);
-        movement.description = description.as_deref();
-        movement.meta = serde_json::json!({ "app": caller.name });
-        let entry = ledger::apply(&txn, movement).await?;
-        let body = Debit {
-            debit_id: entry.id,
-            user_id: entry.user_id,
-            amount_mc,
-            balance_mc: entry.balance_after_mc,
-            created_at: entry.created_at,
-        };
-        let meta = app_meta(caller, serde_json::json!({ "debit_id": entry.id, "amount_mc": amount_mc }));
-        audit::record_in(&txn, None, "app.debit", Some(&user.to_string()), origin, meta).await?;
-        Ok::<_, AppError>((body, txn))
-    })
+    let outcome = idempotency::once(
+        &state.db,
+        idem,
+        201,
+        ttl,
+        |txn: DatabaseTransaction| async move {
+            let amount_mc = amount.get().get();
+            let mut movement = Movement::new(
+                user,
+                EntryKind::AppDebit,
+                Millicredits::new(-amount_mc),
+                &reference,
+            );
+            movement.actor = Some(&actor);
+            movement.description = description.as_deref();
+            movement.meta = serde_json::json!({ "app": caller.name });
+            let entry = ledger::apply(&txn, movement).await?;
+            let body = Debit {
+                debit_id: entry.id,
+                user_id: entry.user_id,
+                amount_mc,
+                balance_mc: entry.balance_after_mc,
+                created_at: entry.created_at,
+            };
+            let meta = app_meta(
+                caller,
+                serde_json::json!({ "debit_id": entry.id, "amount_mc": amount_mc }),
+            );
+            audit::record_in(
+                &txn,
+                None,
+                "app.debit",
+                Some(&user.to_string()),
+                origin,
+                meta,
+            )
+            .await?;
+            Ok::<_, AppError>((body, txn))
+        },
+    )
     .await?;
     Ok(outcome)
+}
+
+/// What a refund asks for.
+pub struct RefundInput {
+    pub user: UserId,
+    pub debit_id: LedgerEntryId,
+    pub amount: PositiveAmount,
+    pub reason: Option<String>,
 }
 
 pub async fn refund(
     state: &AppState,
     caller: &AppCaller,
-    user: UserId,
-    debit_id: LedgerEntryId,
-    amount: PositiveAmount,
-    reason: Option<String>,
+    input: RefundInput,
     idem: &Idem,
     origin: &Origin,
 ) -> Result<Outcome<Refund>, AppError> {
+    let RefundInput {
+        user,
+        debit_id,
+        amount,
+        reason,
+    } = input;
     let reference = idem.reference("app_refund");
     let actor = caller.actor();
     let ttl = state.config.settings.idempotency_ttl_hours;
@@ -170,8 +248,23 @@ pub async fn refund(
     Ok(outcome)
 }
 
-pub async fn quota(state: &AppState, caller: &AppCaller, user: UserId, origin: &Origin) -> Result<Balance, AppError> {
-    let row = users::find_by_id(&state.db, user).await?.ok_or(AppError::UserNotFound)?;
-    audit(state, caller, "app.quota_read", Some(user), origin, serde_json::json!({})).await;
+pub async fn quota(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    origin: &Origin,
+) -> Result<Balance, AppError> {
+    let row = users::find_by_id(&state.db, user)
+        .await?
+        .ok_or(AppError::UserNotFound)?;
+    audit(
+        state,
+        caller,
+        "app.quota_read",
+        Some(user),
+        origin,
+        serde_json::json!({}),
+    )
+    .await;
     Ok(balance_of(&row))
 }

@@ -90,7 +90,10 @@ pub async fn usage(
 }
 
 /// Clamps a requested report window: defaults to the last 30 days, at most a year.
-pub fn usage_window(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+pub fn usage_window(
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
     let to = to.unwrap_or_else(Utc::now);
     let from = from.unwrap_or(to - Duration::days(30));
     if from >= to {
@@ -111,7 +114,9 @@ pub enum EstimateError {
 }
 
 pub fn estimate(catalog: &Catalog, model: &str, words: u64) -> Result<Estimate, EstimateError> {
-    let spec = catalog.get(model).ok_or_else(|| EstimateError::UnknownModel(model.to_owned()))?;
+    let spec = catalog
+        .get(model)
+        .ok_or_else(|| EstimateError::UnknownModel(model.to_owned()))?;
     if words == 0 || words > MAX_ESTIMATE_WORDS {
         return Err(EstimateError::Words);
     }
@@ -124,7 +129,11 @@ pub fn estimate(catalog: &Catalog, model: &str, words: u64) -> Result<Estimate, 
 }
 
 /// The sign-up bonus, in the sign-up's transaction; its reference makes it once per account.
-pub async fn grant_welcome(txn: &impl ConnectionTrait, user: UserId, amount: Millicredits) -> Result<(), LedgerError> {
+pub async fn grant_welcome(
+    txn: &impl ConnectionTrait,
+    user: UserId,
+    amount: Millicredits,
+) -> Result<(), LedgerError> {
     if !amount.is_positive() {
         return Ok(());
     }

@@ -4,7 +4,6 @@ use chrono::{Duration, Utc};
 use penora_domain::{Millicredits, UserId};
 use penora_store::holds::{self, HoldRow, Settled};
 use penora_store::ledger::LedgerError;
-use penora_store::TransactionTrait;
 use uuid::Uuid;
 
 use crate::state::AppState;
@@ -16,7 +15,7 @@ pub async fn reserve(
     model: Option<&str>,
     ttl: Duration,
 ) -> Result<HoldRow, LedgerError> {
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let hold = holds::reserve(&txn, user, amount, model, Utc::now() + ttl).await?;
     txn.commit().await?;
     Ok(hold)
@@ -30,7 +29,7 @@ pub async fn settle(
     words: Option<i64>,
     meta: serde_json::Value,
 ) -> Result<Settled, LedgerError> {
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let outcome = holds::settle(&txn, hold, charge, words, meta).await?;
     txn.commit().await?;
     Ok(outcome)
@@ -46,7 +45,15 @@ pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
         }
         for hold in batch {
             let meta = serde_json::json!({ "settled_by": "sweeper" });
-            if let Settled::Now { .. } = settle(state, hold.id, Millicredits::new(hold.delivered_mc), None, meta).await? {
+            if let Settled::Now { .. } = settle(
+                state,
+                hold.id,
+                Millicredits::new(hold.delivered_mc),
+                None,
+                meta,
+            )
+            .await?
+            {
                 settled += 1;
             }
         }

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use chrono::{Duration, Utc};
 use penora_store::idempotency::{self, NewResponse};
-use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -31,7 +31,13 @@ pub enum IdemError {
 
 impl Idem {
     /// `raw` is the header value; the fingerprint covers method, path and the parsed body.
-    pub fn new(scope: String, raw: Option<&str>, method: &str, path: &str, body: &serde_json::Value) -> Result<Self, IdemError> {
+    pub fn new(
+        scope: String,
+        raw: Option<&str>,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<Self, IdemError> {
         let key = raw.map(str::trim).unwrap_or_default();
         if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
             return Err(IdemError::Missing);
@@ -87,7 +93,7 @@ where
     F: FnOnce(DatabaseTransaction) -> Fut,
     Fut: Future<Output = Result<(T, DatabaseTransaction), E>>,
 {
-    let txn = db.begin().await?;
+    let txn = penora_store::begin_write(db).await?;
     match op(txn).await {
         Ok((body, txn)) => {
             let response = serde_json::to_value(&body).map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -106,7 +112,11 @@ where
             match saved {
                 Ok(()) => {
                     txn.commit().await?;
-                    Ok(Outcome { status, body, replayed: false })
+                    Ok(Outcome {
+                        status,
+                        body,
+                        replayed: false,
+                    })
                 }
                 Err(err) if penora_store::is_unique_violation(&err) => {
                     drop(txn);
@@ -123,7 +133,10 @@ where
     }
 }
 
-async fn stored<T: DeserializeOwned, E: IdempotentError>(db: &DatabaseConnection, idem: &Idem) -> Result<Option<Outcome<T>>, E> {
+async fn stored<T: DeserializeOwned, E: IdempotentError>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+) -> Result<Option<Outcome<T>>, E> {
     let Some(row) = idempotency::find(db, &idem.scope, &idem.key).await? else {
         return Ok(None);
     };
@@ -140,8 +153,13 @@ async fn stored<T: DeserializeOwned, E: IdempotentError>(db: &DatabaseConnection
 
 /// After losing a race (or meeting a reference applied under an expired key): replay what
 /// the winner stored; without a stored response the key cannot be reused.
-async fn replay_or_conflict<T: DeserializeOwned, E: IdempotentError>(db: &DatabaseConnection, idem: &Idem) -> Result<Outcome<T>, E> {
-    stored::<T, E>(db, idem).await?.ok_or_else(|| IdemError::Reused.into())
+async fn replay_or_conflict<T: DeserializeOwned, E: IdempotentError>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+) -> Result<Outcome<T>, E> {
+    stored::<T, E>(db, idem)
+        .await?
+        .ok_or_else(|| IdemError::Reused.into())
 }
 
 #[cfg(test)]
@@ -155,7 +173,14 @@ mod tests {
         assert!(Idem::new("s".into(), Some("  "), "POST", "/x", &body).is_err());
         assert!(Idem::new("s".into(), Some("has space"), "POST", "/x", &body).is_err());
         let a = Idem::new("s".into(), Some("k1"), "POST", "/x", &body).unwrap();
-        let b = Idem::new("s".into(), Some("k1"), "POST", "/x", &serde_json::json!({"amount_mc": 6})).unwrap();
+        let b = Idem::new(
+            "s".into(),
+            Some("k1"),
+            "POST",
+            "/x",
+            &serde_json::json!({"amount_mc": 6}),
+        )
+        .unwrap();
         assert_ne!(a.fingerprint, b.fingerprint);
         assert_eq!(a.reference("app_debit"), "app_debit:s:k1");
     }

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use penora_domain::{Role, UserId};
 use penora_store::refresh_tokens;
 use penora_store::users::{self, UserRow};
-use penora_store::{ConnectionTrait, DbErr, TransactionTrait};
+use penora_store::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
 use crate::auth::opaque;
@@ -79,7 +79,7 @@ pub async fn refresh(
     token: &str,
     origin: &Origin,
 ) -> Result<Session, SessionError> {
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let Some(row) = refresh_tokens::find_by_hash(&txn, &opaque::hash(token)).await? else {
         return Err(SessionError::Invalid);
     };
@@ -129,7 +129,7 @@ pub async fn end(state: &AppState, token: &str, origin: &Origin) -> Result<(), S
 
 /// Ends every session of the user: refresh tokens revoked, access tokens outdated.
 pub async fn end_all(state: &AppState, user: UserId, origin: &Origin) -> Result<(), SessionError> {
-    let txn = state.db.begin().await?;
+    let txn = penora_store::begin_write(&state.db).await?;
     let revoked = refresh_tokens::revoke_all_for_user(&txn, user).await?;
     users::bump_session_epoch(&txn, user).await?;
     txn.commit().await?;

@@ -10,40 +10,107 @@ async fn resolve_balance_debit_and_replay() {
     let app = spawn_app().await;
     let session = app.signed_up_user("painter@example.com").await;
     let user = app.user_id(&session).await;
-    let key = app.app_key(&["users:read", "credits:read", "credits:write"]).await;
+    let key = app
+        .app_key(&["users:read", "credits:read", "credits:write"])
+        .await;
     assert!(key.starts_with("ak_live_"));
 
-    let resolved: Value = app.post_authed("/api/v1/apps/users/resolve", &key, &json!({ "email": "Painter@Example.com" })).await.json().await.unwrap();
+    let resolved: Value = app
+        .post_authed(
+            "/api/v1/apps/users/resolve",
+            &key,
+            &json!({ "email": "Painter@Example.com" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(resolved["user_id"], user.as_str());
-    let unknown = app.post_authed("/api/v1/apps/users/resolve", &key, &json!({ "email": "ghost@example.com" })).await;
+    let unknown = app
+        .post_authed(
+            "/api/v1/apps/users/resolve",
+            &key,
+            &json!({ "email": "ghost@example.com" }),
+        )
+        .await;
     assert_problem(unknown, StatusCode::NOT_FOUND, "user_not_found").await;
 
     let path = format!("/api/v1/apps/users/{user}/debits");
-    let first = app.post_idem(&path, &key, "img-1", &json!({ "amount_mc": 1500, "description": "4 images" })).await;
+    let first = app
+        .post_idem(
+            &path,
+            &key,
+            "img-1",
+            &json!({ "amount_mc": 1500, "description": "4 images" }),
+        )
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
     assert!(first.headers().get("idempotent-replayed").is_none());
     let first: Value = first.json().await.unwrap();
     assert_eq!(first["balance_mc"], 48_500);
 
-    let replay = app.post_idem(&path, &key, "img-1", &json!({ "amount_mc": 1500, "description": "4 images" })).await;
+    let replay = app
+        .post_idem(
+            &path,
+            &key,
+            "img-1",
+            &json!({ "amount_mc": 1500, "description": "4 images" }),
+        )
+        .await;
     assert_eq!(replay.status(), StatusCode::CREATED);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
 
-    let reused = app.post_idem(&path, &key, "img-1", &json!({ "amount_mc": 9 })).await;
-    assert_problem(reused, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
-    let missing = app.post_authed(&path, &key, &json!({ "amount_mc": 9 })).await;
+    let reused = app
+        .post_idem(&path, &key, "img-1", &json!({ "amount_mc": 9 }))
+        .await;
+    assert_problem(
+        reused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    )
+    .await;
+    let missing = app
+        .post_authed(&path, &key, &json!({ "amount_mc": 9 }))
+        .await;
     assert_problem(missing, StatusCode::BAD_REQUEST, "idempotency_key_required").await;
 
-    let balance: Value = app.get_authed(&format!("/api/v1/apps/users/{user}/balance"), &key).await.json().await.unwrap();
+    let balance: Value = app
+        .get_authed(&format!("/api/v1/apps/users/{user}/balance"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(balance["available_mc"], 48_500);
-    let quota: Value = app.get_authed(&format!("/api/v1/apps/users/{user}/quota"), &key).await.json().await.unwrap();
+    let quota: Value = app
+        .get_authed(&format!("/api/v1/apps/users/{user}/quota"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(quota["credits"]["balance_mc"], 48_500);
 
-    let history: Value = app.get_authed("/api/v1/credits/transactions?kind=app_debit", &session.access_token).await.json().await.unwrap();
+    let history: Value = app
+        .get_authed(
+            "/api/v1/credits/transactions?kind=app_debit",
+            &session.access_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(history["items"][0]["description"], "4 images");
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'app.%'").await, 4, "resolve, debit, balance, quota");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'app.%'")
+            .await,
+        4,
+        "resolve, debit, balance, quota"
+    );
     app.assert_ledger_consistent().await;
 }
 
@@ -53,12 +120,30 @@ async fn overspending_is_402_with_the_available_amount() {
     let session = app.signed_up_user("poor@example.com").await;
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
-    let r = app.post_idem(&format!("/api/v1/apps/users/{user}/debits"), &key, "big", &json!({ "amount_mc": 50_001 })).await;
+    let r = app
+        .post_idem(
+            &format!("/api/v1/apps/users/{user}/debits"),
+            &key,
+            "big",
+            &json!({ "amount_mc": 50_001 }),
+        )
+        .await;
     let body = assert_problem(r, StatusCode::PAYMENT_REQUIRED, "insufficient_credits").await;
     assert_eq!(body["extra"]["available_mc"], 50_000);
     // Nothing was written, and the key is free to use for a smaller debit.
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'").await, 0);
-    let ok = app.post_idem(&format!("/api/v1/apps/users/{user}/debits"), &key, "big", &json!({ "amount_mc": 50_000 })).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'")
+            .await,
+        0
+    );
+    let ok = app
+        .post_idem(
+            &format!("/api/v1/apps/users/{user}/debits"),
+            &key,
+            "big",
+            &json!({ "amount_mc": 50_000 }),
+        )
+        .await;
     assert_eq!(ok.status(), StatusCode::CREATED);
     app.assert_ledger_consistent().await;
 }
@@ -70,15 +155,51 @@ async fn bad_amounts_and_ids_are_4xx_and_write_nothing() {
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
     let path = format!("/api/v1/apps/users/{user}/debits");
-    for (i, amount) in [json!(0), json!(-5), json!(1.5), json!("100"), json!(1_000_000_000_001_i64), json!(1e30), json!(null)].into_iter().enumerate() {
-        let r = app.post_idem(&path, &key, &format!("bad-{i}"), &json!({ "amount_mc": amount })).await;
+    for (i, amount) in [
+        json!(0),
+        json!(-5),
+        json!(1.5),
+        json!("100"),
+        json!(1_000_000_000_001_i64),
+        json!(1e30),
+        json!(null),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = app
+            .post_idem(
+                &path,
+                &key,
+                &format!("bad-{i}"),
+                &json!({ "amount_mc": amount }),
+            )
+            .await;
         assert_problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     }
-    let unknown = app.post_idem("/api/v1/apps/users/0193a2b4-0000-7000-8000-000000000000/debits", &key, "u", &json!({ "amount_mc": 5 })).await;
+    let unknown = app
+        .post_idem(
+            "/api/v1/apps/users/0193a2b4-0000-7000-8000-000000000000/debits",
+            &key,
+            "u",
+            &json!({ "amount_mc": 5 }),
+        )
+        .await;
     assert_problem(unknown, StatusCode::NOT_FOUND, "user_not_found").await;
-    let not_uuid = app.post_idem("/api/v1/apps/users/42/debits", &key, "u2", &json!({ "amount_mc": 5 })).await;
+    let not_uuid = app
+        .post_idem(
+            "/api/v1/apps/users/42/debits",
+            &key,
+            "u2",
+            &json!({ "amount_mc": 5 }),
+        )
+        .await;
     assert_problem(not_uuid, StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'")
+            .await,
+        0
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM idempotency_keys").await, 0);
 }
 
@@ -89,15 +210,36 @@ async fn only_app_keys_with_the_scope_get_in() {
     let user = app.user_id(&session).await;
     let read_only = app.app_key(&["credits:read"]).await;
     let path = format!("/api/v1/apps/users/{user}/debits");
-    let r = app.post_idem(&path, &read_only, "k", &json!({ "amount_mc": 5 })).await;
+    let r = app
+        .post_idem(&path, &read_only, "k", &json!({ "amount_mc": 5 }))
+        .await;
     assert_problem(r, StatusCode::FORBIDDEN, "insufficient_scope").await;
-    let r = app.post_idem(&path, &session.access_token, "k", &json!({ "amount_mc": 5 })).await;
+    let r = app
+        .post_idem(
+            &path,
+            &session.access_token,
+            "k",
+            &json!({ "amount_mc": 5 }),
+        )
+        .await;
     assert_problem(r, StatusCode::FORBIDDEN, "app_key_required").await;
-    let r = app.post_idem(&path, "ak_live_forged", "k", &json!({ "amount_mc": 5 })).await;
+    let r = app
+        .post_idem(&path, "ak_live_forged", "k", &json!({ "amount_mc": 5 }))
+        .await;
     assert_problem(r, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    assert_problem(app.get(&format!("/api/v1/apps/users/{user}/balance")).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_problem(
+        app.get(&format!("/api/v1/apps/users/{user}/balance")).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
     // An app key is not a user.
-    assert_problem(app.get_authed("/api/v1/me", &read_only).await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_problem(
+        app.get_authed("/api/v1/me", &read_only).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -107,7 +249,12 @@ async fn refunds_never_exceed_their_debit() {
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
     let debit: Value = app
-        .post_idem(&format!("/api/v1/apps/users/{user}/debits"), &key, "d1", &json!({ "amount_mc": 1000 }))
+        .post_idem(
+            &format!("/api/v1/apps/users/{user}/debits"),
+            &key,
+            "d1",
+            &json!({ "amount_mc": 1000 }),
+        )
         .await
         .json()
         .await
@@ -115,26 +262,70 @@ async fn refunds_never_exceed_their_debit() {
     let debit_id = debit["debit_id"].as_str().unwrap();
     let refunds = format!("/api/v1/apps/users/{user}/refunds");
 
-    let part = app.post_idem(&refunds, &key, "r1", &json!({ "debit_id": debit_id, "amount_mc": 400, "reason": "2 failed" })).await;
+    let part = app
+        .post_idem(
+            &refunds,
+            &key,
+            "r1",
+            &json!({ "debit_id": debit_id, "amount_mc": 400, "reason": "2 failed" }),
+        )
+        .await;
     assert_eq!(part.status(), StatusCode::CREATED);
     let part: Value = part.json().await.unwrap();
     assert_eq!(part["refunded_total_mc"], 400);
     assert_eq!(part["balance_mc"], 49_400);
 
-    let too_much = app.post_idem(&refunds, &key, "r2", &json!({ "debit_id": debit_id, "amount_mc": 601 })).await;
-    let body = assert_problem(too_much, StatusCode::UNPROCESSABLE_ENTITY, "refund_exceeds_debit").await;
+    let too_much = app
+        .post_idem(
+            &refunds,
+            &key,
+            "r2",
+            &json!({ "debit_id": debit_id, "amount_mc": 601 }),
+        )
+        .await;
+    let body = assert_problem(
+        too_much,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "refund_exceeds_debit",
+    )
+    .await;
     assert_eq!(body["extra"]["refundable_mc"], 600);
-    let rest = app.post_idem(&refunds, &key, "r3", &json!({ "debit_id": debit_id, "amount_mc": 600 })).await;
+    let rest = app
+        .post_idem(
+            &refunds,
+            &key,
+            "r3",
+            &json!({ "debit_id": debit_id, "amount_mc": 600 }),
+        )
+        .await;
     assert_eq!(rest.status(), StatusCode::CREATED);
 
     // Someone else's debit, or no debit at all.
     let other = app.signed_up_user("stranger@example.com").await;
     let other_id = app.user_id(&other).await;
-    let r = app.post_idem(&format!("/api/v1/apps/users/{other_id}/refunds"), &key, "r4", &json!({ "debit_id": debit_id, "amount_mc": 1 })).await;
+    let r = app
+        .post_idem(
+            &format!("/api/v1/apps/users/{other_id}/refunds"),
+            &key,
+            "r4",
+            &json!({ "debit_id": debit_id, "amount_mc": 1 }),
+        )
+        .await;
     assert_problem(r, StatusCode::NOT_FOUND, "debit_not_found").await;
-    let r = app.post_idem(&refunds, &key, "r5", &json!({ "debit_id": uuid::Uuid::now_v7(), "amount_mc": 1 })).await;
+    let r = app
+        .post_idem(
+            &refunds,
+            &key,
+            "r5",
+            &json!({ "debit_id": uuid::Uuid::now_v7(), "amount_mc": 1 }),
+        )
+        .await;
     assert_problem(r, StatusCode::NOT_FOUND, "debit_not_found").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_refund'").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_refund'")
+            .await,
+        2
+    );
     app.assert_ledger_consistent().await;
 }
 
@@ -145,7 +336,12 @@ async fn racing_full_refunds_of_one_debit_let_one_through() {
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
     let debit: Value = app
-        .post_idem(&format!("/api/v1/apps/users/{user}/debits"), &key, "d", &json!({ "amount_mc": 700 }))
+        .post_idem(
+            &format!("/api/v1/apps/users/{user}/debits"),
+            &key,
+            "d",
+            &json!({ "amount_mc": 700 }),
+        )
         .await
         .json()
         .await
@@ -154,9 +350,29 @@ async fn racing_full_refunds_of_one_debit_let_one_through() {
     let body = json!({ "debit_id": debit["debit_id"], "amount_mc": 700 });
     let keys: Vec<String> = (0..8).map(|i| format!("race-{i}")).collect();
     let tries = keys.iter().map(|k| app.post_idem(&refunds, &key, k, &body));
-    let statuses: Vec<StatusCode> = futures_util::future::join_all(tries).await.iter().map(|r| r.status()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::UNPROCESSABLE_ENTITY), "{statuses:?}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_refund'").await, 1);
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::UNPROCESSABLE_ENTITY),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_refund'")
+            .await,
+        1
+    );
     app.assert_ledger_consistent().await;
 }

@@ -315,15 +315,23 @@ impl TestApp {
     pub async fn admin(&self, email: &str) -> Session {
         let session = self.signed_up_user(email).await;
         let email = penora_domain::Email::parse(email).expect("email");
-        penora_store::users::set_role(&self.db, &email, penora_domain::Role::Admin).await.expect("grant admin");
+        penora_store::users::set_role(&self.db, &email, penora_domain::Role::Admin)
+            .await
+            .expect("grant admin");
         session
     }
 
     /// An app key with these scopes, issued by a fresh admin.
     pub async fn app_key(&self, scopes: &[&str]) -> String {
-        let admin = self.admin(&format!("admin-{}@example.com", Uuid::new_v4().simple())).await;
+        let admin = self
+            .admin(&format!("admin-{}@example.com", Uuid::new_v4().simple()))
+            .await;
         let response = self
-            .post_authed("/api/v1/admin/app-keys", &admin.access_token, &json!({ "name": "imagegene", "scopes": scopes }))
+            .post_authed(
+                "/api/v1/admin/app-keys",
+                &admin.access_token,
+                &json!({ "name": "imagegene", "scopes": scopes }),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.expect("json");
@@ -332,11 +340,19 @@ impl TestApp {
 
     /// POST with a bearer token and an Idempotency-Key.
     pub async fn post_idem(&self, path: &str, token: &str, key: &str, body: &Value) -> Response {
-        self.post_idem_at(&self.address, path, token, key, body).await
+        self.post_idem_at(&self.address, path, token, key, body)
+            .await
     }
 
     /// Like `post_idem`, to another server sharing this app's database.
-    pub async fn post_idem_at(&self, base: &str, path: &str, token: &str, key: &str, body: &Value) -> Response {
+    pub async fn post_idem_at(
+        &self,
+        base: &str,
+        path: &str,
+        token: &str,
+        key: &str,
+        body: &Value,
+    ) -> Response {
         self.client
             .post(format!("{base}{path}"))
             .bearer_auth(token)
@@ -355,14 +371,33 @@ impl TestApp {
     /// open holds, nothing negative.
     pub async fn assert_ledger_consistent(&self) {
         use sea_orm::EntityTrait;
-        let users = penora_store::entities::user::Entity::find().all(&self.db).await.expect("users");
+        let users = penora_store::entities::user::Entity::find()
+            .all(&self.db)
+            .await
+            .expect("users");
         for user in users {
             let id = penora_domain::UserId::from_uuid(user.id);
-            let sum = penora_store::ledger::sum_for_user(&self.db, id).await.expect("sum");
-            let held = penora_store::holds::open_total(&self.db, id).await.expect("holds");
-            assert_eq!(user.balance_mc, sum, "balance = sum of ledger entries for {}", user.email);
-            assert_eq!(user.reserved_mc, held, "reserved = open holds for {}", user.email);
-            assert!(user.balance_mc >= 0 && user.reserved_mc >= 0 && user.reserved_mc <= user.balance_mc);
+            let sum = penora_store::ledger::sum_for_user(&self.db, id)
+                .await
+                .expect("sum");
+            let held = penora_store::holds::open_total(&self.db, id)
+                .await
+                .expect("holds");
+            assert_eq!(
+                user.balance_mc, sum,
+                "balance = sum of ledger entries for {}",
+                user.email
+            );
+            assert_eq!(
+                user.reserved_mc, held,
+                "reserved = open holds for {}",
+                user.email
+            );
+            assert!(
+                user.balance_mc >= 0
+                    && user.reserved_mc >= 0
+                    && user.reserved_mc <= user.balance_mc
+            );
         }
     }
 }

@@ -51,7 +51,11 @@ struct ServerProcess {
 
 impl ServerProcess {
     fn start(database_url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let data_dir = std::env::temp_dir().join(format!("penora-proc-{}", uuid::Uuid::new_v4()));
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_penora"))
             .arg("serve")
@@ -64,13 +68,20 @@ impl ServerProcess {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start penora serve");
-        Self { child, port, data_dir }
+        Self {
+            child,
+            port,
+            data_dir,
+        }
     }
 
     async fn wait_ready(&self) -> String {
         let base = format!("http://127.0.0.1:{}", self.port);
         for _ in 0..200 {
-            if reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status().is_success()) {
+            if reqwest::get(format!("{base}/health"))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return base;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -103,7 +114,14 @@ async fn run_mix(app: Arc<TestApp>, bases: Vec<String>, clients: usize, operatio
 
     let mut tasks = Vec::new();
     for client in 0..clients {
-        let (app, users, debits, tally, next, bases) = (app.clone(), users.clone(), debits.clone(), tally.clone(), next.clone(), bases.clone());
+        let (app, users, debits, tally, next, bases) = (
+            app.clone(),
+            users.clone(),
+            debits.clone(),
+            tally.clone(),
+            next.clone(),
+            bases.clone(),
+        );
         let (key, admin_token) = (key.clone(), admin.access_token.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(client as u64);
@@ -116,35 +134,80 @@ async fn run_mix(app: Arc<TestApp>, bases: Vec<String>, clients: usize, operatio
                     // Replay one of our own earlier requests: must not apply again.
                     let (path, idem, body) = mine[rng.gen_range(0..mine.len())].clone();
                     let r = app.post_idem_at(base, &path, &key, &idem, &body).await;
-                    assert!(r.status().is_client_error() || r.headers().get("idempotent-replayed").is_some(), "{}", r.status());
+                    assert!(
+                        r.status().is_client_error()
+                            || r.headers().get("idempotent-replayed").is_some(),
+                        "{}",
+                        r.status()
+                    );
                     tally.lock().await.replays += 1;
                     continue;
                 } else if roll < 60 {
-                    let amount = if roll < 55 { rng.gen_range(1..3_000) } else { rng.gen_range(60_000..90_000) };
-                    ("app_debit", format!("/api/v1/apps/users/{}/debits", users[u]), key.clone(), format!("c{client}-d{}", rng.r#gen::<u64>()), json!({ "amount_mc": amount }))
+                    let amount = if roll < 55 {
+                        rng.gen_range(1..3_000)
+                    } else {
+                        rng.gen_range(60_000..90_000)
+                    };
+                    (
+                        "app_debit",
+                        format!("/api/v1/apps/users/{}/debits", users[u]),
+                        key.clone(),
+                        format!("c{client}-d{}", rng.r#gen::<u64>()),
+                        json!({ "amount_mc": amount }),
+                    )
                 } else if roll < 85 {
-                    let picked = { let d = debits.lock().await; (!d.is_empty()).then(|| d[rng.gen_range(0..d.len())].clone()) };
-                    let Some((du, debit_id)) = picked else { continue };
-                    ("app_refund", format!("/api/v1/apps/users/{}/refunds", users[du]), key.clone(), format!("c{client}-r{}", rng.r#gen::<u64>()), json!({ "debit_id": debit_id, "amount_mc": rng.gen_range(1..1_500) }))
+                    let picked = {
+                        let d = debits.lock().await;
+                        (!d.is_empty()).then(|| d[rng.gen_range(0..d.len())].clone())
+                    };
+                    let Some((du, debit_id)) = picked else {
+                        continue;
+                    };
+                    (
+                        "app_refund",
+                        format!("/api/v1/apps/users/{}/refunds", users[du]),
+                        key.clone(),
+                        format!("c{client}-r{}", rng.r#gen::<u64>()),
+                        json!({ "debit_id": debit_id, "amount_mc": rng.gen_range(1..1_500) }),
+                    )
                 } else {
                     let amount: i64 = rng.gen_range(-4_000..6_000);
                     let amount = if amount == 0 { 1 } else { amount };
-                    ("admin_adjustment", format!("/api/v1/admin/users/{}/adjustments", users[u]), admin_token.clone(), format!("c{client}-a{}", rng.r#gen::<u64>()), json!({ "amount_mc": amount, "reason": "load" }))
+                    (
+                        "admin_adjustment",
+                        format!("/api/v1/admin/users/{}/adjustments", users[u]),
+                        admin_token.clone(),
+                        format!("c{client}-a{}", rng.r#gen::<u64>()),
+                        json!({ "amount_mc": amount, "reason": "load" }),
+                    )
                 };
                 let r = app.post_idem_at(base, &path, &token, &idem, &body).await;
                 let status = r.status();
                 if status == StatusCode::CREATED {
                     let v: Value = r.json().await.unwrap();
                     if kind == "app_debit" {
-                        debits.lock().await.push((u, v["debit_id"].as_str().unwrap().to_owned()));
+                        debits
+                            .lock()
+                            .await
+                            .push((u, v["debit_id"].as_str().unwrap().to_owned()));
                     }
-                    tally.lock().await.applied.entry(kind).or_default().push(idem.clone());
+                    tally
+                        .lock()
+                        .await
+                        .applied
+                        .entry(kind)
+                        .or_default()
+                        .push(idem.clone());
                     if kind != "admin_adjustment" {
                         mine.push((path, idem, body));
                     }
                 } else {
                     assert!(
-                        [StatusCode::PAYMENT_REQUIRED, StatusCode::UNPROCESSABLE_ENTITY].contains(&status),
+                        [
+                            StatusCode::PAYMENT_REQUIRED,
+                            StatusCode::UNPROCESSABLE_ENTITY
+                        ]
+                        .contains(&status),
                         "unexpected {status} for {kind}: {}",
                         r.text().await.unwrap_or_default()
                     );
@@ -160,8 +223,15 @@ async fn run_mix(app: Arc<TestApp>, bases: Vec<String>, clients: usize, operatio
     let tally = tally.lock().await;
     for kind in ["app_debit", "app_refund", "admin_adjustment"] {
         let successes = tally.applied.get(kind).map_or(0, Vec::len) as i64;
-        let entries = app.count(&format!("SELECT COUNT(*) FROM ledger_entries WHERE kind = '{kind}'")).await;
-        assert_eq!(successes, entries, "every {kind} success is one entry, and no other");
+        let entries = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM ledger_entries WHERE kind = '{kind}'"
+            ))
+            .await;
+        assert_eq!(
+            successes, entries,
+            "every {kind} success is one entry, and no other"
+        );
     }
     assert!(
         tally.replays > operations / 40 && tally.refused > operations / 200,

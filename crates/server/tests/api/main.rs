@@ -7,11 +7,11 @@
 mod accounts;
 mod admin;
 mod apps;
-mod credits;
-mod ledger_concurrency;
 mod cli;
+mod credits;
 mod errors;
 mod helpers;
+mod ledger_concurrency;
 mod mail_flows;
 mod operations;
 mod sessions;

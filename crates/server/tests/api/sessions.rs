@@ -230,3 +230,28 @@ async fn signup_is_rate_limited_per_ip() {
     assert!(limited.headers().contains_key("retry-after"));
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
+
+/// Read-then-write transactions under concurrency: on SQLite a deferred transaction would
+/// fail with "database is locked"; every one of these must succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_refreshes_and_verifications_all_succeed() {
+    let app = spawn_app().await;
+    let mut sessions = Vec::new();
+    for i in 0..12 {
+        sessions.push(app.signed_up_user(&format!("busy-{i}@example.com")).await);
+    }
+    let bodies: Vec<serde_json::Value> = (0..12)
+        .map(|i| json!({ "token": app.mailed_token(&format!("busy-{i}@example.com")) }))
+        .collect();
+    let refreshes = sessions.iter().map(|s| app.refresh(&s.refresh_token));
+    let verifications = bodies
+        .iter()
+        .map(|b| app.post_json("/api/v1/auth/verify-email", b));
+    let (refreshed, verified) = tokio::join!(
+        futures_util::future::join_all(refreshes),
+        futures_util::future::join_all(verifications)
+    );
+    for r in refreshed.iter().chain(verified.iter()) {
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
