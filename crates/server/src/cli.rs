@@ -156,23 +156,23 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             use crate::services::api_keys::{self, KeyKind, KeySpec};
             let spec = KeySpec::parse(KeyKind::App, &name, Some(&scopes))
                 .map_err(|e| anyhow::anyhow!(e.message))?;
-            let (row, secret) = api_keys::create(&state.db, &spec, None, None).await?;
-            crate::services::audit::record(
+            let origin = crate::services::audit::Origin::ip("cli");
+            let created = api_keys::issue(
                 &state.db,
+                &spec,
+                None,
                 None,
                 "admin.app_key_created",
-                Some(&row.prefix),
-                &crate::services::audit::Origin::ip("cli"),
-                serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes }),
+                &origin,
             )
-            .await;
+            .await?;
             println!(
                 "App key {} ({}) with scopes {}.",
-                row.name,
-                row.id,
+                created.key.name,
+                created.key.id,
                 spec.scopes.join(" ")
             );
-            println!("Secret (shown once): {secret}");
+            println!("Secret (shown once): {}", created.secret);
         }
         AdminCommand::SweepHolds => {
             let settled = crate::services::holds::sweep(&state).await?;

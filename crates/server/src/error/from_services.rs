@@ -6,9 +6,7 @@ use penora_domain::FieldError;
 
 use super::ApiError;
 use crate::services::accounts::AccountError;
-use crate::services::admin::AdminError;
-use crate::services::apps::AppError;
-use crate::services::credits::{EstimateError, MAX_ESTIMATE_WORDS};
+use crate::services::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
 use crate::services::idempotency::IdemError;
 use crate::services::sessions::SessionError;
 use penora_store::ledger::LedgerError;
@@ -100,17 +98,17 @@ impl From<IdemError> for ApiError {
     }
 }
 
-impl From<AppError> for ApiError {
-    fn from(err: AppError) -> Self {
+impl From<CreditError> for ApiError {
+    fn from(err: CreditError) -> Self {
         match err {
-            AppError::UserNotFound => user_not_found(),
-            AppError::Insufficient { available } => insufficient(available),
-            AppError::DebitNotFound => ApiError::new(
+            CreditError::UserNotFound => user_not_found(),
+            CreditError::Insufficient { available } => insufficient(available),
+            CreditError::DebitNotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::DebitNotFound,
                 "No such debit for this user.",
             ),
-            AppError::RefundExceedsDebit { remaining } => ApiError::new(
+            CreditError::RefundExceedsDebit { remaining } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorCode::RefundExceedsDebit,
                 format!(
@@ -118,21 +116,9 @@ impl From<AppError> for ApiError {
                 ),
             )
             .with_extra(serde_json::json!({ "refundable_mc": remaining.get() })),
-            AppError::AlreadyApplied => IdemError::Reused.into(),
-            AppError::Idem(e) => e.into(),
-            AppError::Db(e) => e.into(),
-        }
-    }
-}
-
-impl From<AdminError> for ApiError {
-    fn from(err: AdminError) -> Self {
-        match err {
-            AdminError::UserNotFound => user_not_found(),
-            AdminError::Insufficient { available } => insufficient(available),
-            AdminError::AlreadyApplied => IdemError::Reused.into(),
-            AdminError::Idem(e) => e.into(),
-            AdminError::Db(e) => e.into(),
+            CreditError::AlreadyApplied => IdemError::Reused.into(),
+            CreditError::Idem(e) => e.into(),
+            CreditError::Db(e) => e.into(),
         }
     }
 }

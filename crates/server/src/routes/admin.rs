@@ -18,7 +18,7 @@ use super::validated;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::services::api_keys::{self, KeyKind, KeySpec};
-use crate::services::{admin, audit, credits::balance_of};
+use crate::services::{admin, credits::balance_of};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -195,19 +195,14 @@ pub async fn create_app_key(
 ) -> Result<HttpResponse, ApiError> {
     let spec = KeySpec::parse(KeyKind::App, &body.name, Some(&body.scopes))
         .map_err(|e| ApiError::validation(vec![e]))?;
-    let (row, secret) = api_keys::create(&state.db, &spec, None, Some(admin_user.id)).await?;
-    let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
-    audit::record(
+    let created = api_keys::issue(
         &state.db,
+        &spec,
+        None,
         Some(admin_user.id),
         "admin.app_key_created",
-        Some(&row.prefix),
         &origin(&req, &state),
-        meta,
     )
-    .await;
-    Ok(HttpResponse::Created().json(CreatedApiKey {
-        key: api_keys::view(&row),
-        secret,
-    }))
+    .await?;
+    Ok(HttpResponse::Created().json(created))
 }

@@ -35,21 +35,16 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let spec = KeySpec::parse(KeyKind::Personal, &body.name, body.scopes.as_deref())
         .map_err(|e| ApiError::validation(vec![e]))?;
-    let (row, secret) = api_keys::create(&state.db, &spec, Some(user.id), Some(user.id)).await?;
-    let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
-    audit::record(
+    let created = api_keys::issue(
         &state.db,
+        &spec,
+        Some(user.id),
         Some(user.id),
         "api_key.created",
-        Some(&row.prefix),
         &origin(&req, &state),
-        meta,
     )
-    .await;
-    Ok(HttpResponse::Created().json(CreatedApiKey {
-        key: api_keys::view(&row),
-        secret,
-    }))
+    .await?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// Your personal API keys (never their secrets).

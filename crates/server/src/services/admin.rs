@@ -3,55 +3,22 @@
 
 use penora_api_types::Transaction;
 use penora_domain::{Adjustment, EntryKind, UserId};
-use penora_store::ledger::{self, HistoryFilter, LedgerError, Movement};
+use penora_store::ledger::{self, HistoryFilter, Movement};
 use penora_store::users::{self, UserRow};
-use penora_store::{DatabaseTransaction, DbErr};
+use penora_store::DatabaseTransaction;
 
 use super::audit::{self, Origin};
-use super::credits::transaction_view;
-use super::idempotency::{self, Idem, IdemError, IdempotentError, Outcome};
+use super::credits::{transaction_view, CreditError};
+use super::idempotency::{self, Idem, Outcome};
 use crate::state::AppState;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("no such user")]
-    UserNotFound,
-    #[error("the balance cannot go below zero ({available} available)")]
-    Insufficient {
-        available: penora_domain::Millicredits,
-    },
-    #[error("already applied")]
-    AlreadyApplied,
-    #[error(transparent)]
-    Idem(#[from] IdemError),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-impl From<LedgerError> for AdminError {
-    fn from(err: LedgerError) -> Self {
-        match err {
-            LedgerError::Insufficient { available } => AdminError::Insufficient { available },
-            LedgerError::UnknownUser => AdminError::UserNotFound,
-            LedgerError::AlreadyApplied(_) => AdminError::AlreadyApplied,
-            LedgerError::Db(e) => AdminError::Db(e),
-        }
-    }
-}
-
-impl IdempotentError for AdminError {
-    fn is_already_applied(&self) -> bool {
-        matches!(self, AdminError::AlreadyApplied)
-    }
-}
 
 pub async fn user_detail(
     state: &AppState,
     user: UserId,
-) -> Result<(UserRow, Vec<Transaction>), AdminError> {
+) -> Result<(UserRow, Vec<Transaction>), CreditError> {
     let row = users::find_by_id(&state.db, user)
         .await?
-        .ok_or(AdminError::UserNotFound)?;
+        .ok_or(CreditError::UserNotFound)?;
     let entries = ledger::history(&state.db, user, &HistoryFilter::default(), 50).await?;
     Ok((row, entries.iter().map(transaction_view).collect()))
 }
@@ -64,7 +31,7 @@ pub async fn adjust(
     reason: String,
     idem: &Idem,
     origin: &Origin,
-) -> Result<Outcome<Transaction>, AdminError> {
+) -> Result<Outcome<Transaction>, CreditError> {
     let reference = idem.reference("admin_adjustment");
     let actor = format!("admin:{admin}");
     let ttl = state.config.settings.idempotency_ttl_hours;
@@ -75,7 +42,7 @@ pub async fn adjust(
         let entry = ledger::apply(&txn, movement).await?;
         let meta = serde_json::json!({ "amount_mc": amount.get().get(), "reason": reason, "entry_id": entry.id });
         audit::record_in(&txn, Some(admin), "admin.balance_adjusted", Some(&user.to_string()), origin, meta).await?;
-        Ok::<_, AdminError>((transaction_view(&entry), txn))
+        Ok::<_, CreditError>((transaction_view(&entry), txn))
     })
     .await?;
     Ok(outcome)

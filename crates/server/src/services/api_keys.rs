@@ -1,6 +1,6 @@
 //! Creating, listing, revoking and checking API keys.
 
-use penora_api_types::ApiKey;
+use penora_api_types::{ApiKey, CreatedApiKey};
 use penora_domain::{ApiKeyId, UserId};
 use penora_store::api_keys::{self, ApiKeyRow, NewKey};
 use penora_store::{ConnectionTrait, DbErr};
@@ -169,6 +169,24 @@ pub fn view(row: &ApiKeyRow) -> ApiKey {
 
 pub fn scopes_of(row: &ApiKeyRow) -> Vec<String> {
     row.scopes.split_whitespace().map(str::to_owned).collect()
+}
+
+/// Creates a key and audits it (`action`, by `created_by`); the response carries the secret.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    spec: &KeySpec,
+    owner: Option<UserId>,
+    created_by: Option<UserId>,
+    action: &str,
+    origin: &super::audit::Origin,
+) -> Result<CreatedApiKey, DbErr> {
+    let (row, secret) = create(db, spec, owner, created_by).await?;
+    let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
+    super::audit::record(db, created_by, action, Some(&row.prefix), origin, meta).await;
+    Ok(CreatedApiKey {
+        key: view(&row),
+        secret,
+    })
 }
 
 #[cfg(test)]

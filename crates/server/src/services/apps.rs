@@ -2,13 +2,13 @@
 
 use penora_api_types::{Balance, Debit, Refund};
 use penora_domain::{Email, EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
-use penora_store::ledger::{self, LedgerError, Movement};
+use penora_store::ledger::{self, Movement};
 use penora_store::users::{self, UserRow};
-use penora_store::{DatabaseTransaction, DbErr};
+use penora_store::DatabaseTransaction;
 
 use super::audit::{self, Origin};
-use super::credits::balance_of;
-use super::idempotency::{self, Idem, IdemError, IdempotentError, Outcome};
+use super::credits::{balance_of, CreditError};
+use super::idempotency::{self, Idem, Outcome};
 use crate::state::AppState;
 
 /// The app behind an app key.
@@ -25,41 +25,6 @@ impl AppCaller {
 
     pub fn idem_scope(&self) -> String {
         format!("app:{}", self.key_id)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("no such user")]
-    UserNotFound,
-    #[error("not enough credits: {available} available")]
-    Insufficient { available: Millicredits },
-    #[error("no such debit for this user")]
-    DebitNotFound,
-    #[error("refunds would exceed the debit; {remaining} can still be refunded")]
-    RefundExceedsDebit { remaining: Millicredits },
-    #[error("already applied")]
-    AlreadyApplied,
-    #[error(transparent)]
-    Idem(#[from] IdemError),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-impl From<LedgerError> for AppError {
-    fn from(err: LedgerError) -> Self {
-        match err {
-            LedgerError::Insufficient { available } => AppError::Insufficient { available },
-            LedgerError::UnknownUser => AppError::UserNotFound,
-            LedgerError::AlreadyApplied(_) => AppError::AlreadyApplied,
-            LedgerError::Db(e) => AppError::Db(e),
-        }
-    }
-}
-
-impl IdempotentError for AppError {
-    fn is_already_applied(&self) -> bool {
-        matches!(self, AppError::AlreadyApplied)
     }
 }
 
@@ -93,10 +58,10 @@ pub async fn resolve(
     caller: &AppCaller,
     email: &Email,
     origin: &Origin,
-) -> Result<UserRow, AppError> {
+) -> Result<UserRow, CreditError> {
     let user = users::find_by_email(&state.db, email)
         .await?
-        .ok_or(AppError::UserNotFound)?;
+        .ok_or(CreditError::UserNotFound)?;
     audit(
         state,
         caller,
@@ -114,14 +79,34 @@ pub async fn balance(
     caller: &AppCaller,
     user: UserId,
     origin: &Origin,
-) -> Result<Balance, AppError> {
+) -> Result<Balance, CreditError> {
+    read_balance(state, caller, user, origin, "app.balance_read").await
+}
+
+/// The credit part of the quota (storage joins with the workspace).
+pub async fn quota(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    origin: &Origin,
+) -> Result<Balance, CreditError> {
+    read_balance(state, caller, user, origin, "app.quota_read").await
+}
+
+async fn read_balance(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    origin: &Origin,
+    action: &str,
+) -> Result<Balance, CreditError> {
     let row = users::find_by_id(&state.db, user)
         .await?
-        .ok_or(AppError::UserNotFound)?;
+        .ok_or(CreditError::UserNotFound)?;
     audit(
         state,
         caller,
-        "app.balance_read",
+        action,
         Some(user),
         origin,
         serde_json::json!({}),
@@ -138,7 +123,7 @@ pub async fn debit(
     description: Option<String>,
     idem: &Idem,
     origin: &Origin,
-) -> Result<Outcome<Debit>, AppError> {
+) -> Result<Outcome<Debit>, CreditError> {
     let reference = idem.reference("app_debit");
     let actor = caller.actor();
     let ttl = state.config.settings.idempotency_ttl_hours;
@@ -179,7 +164,7 @@ pub async fn debit(
                 meta,
             )
             .await?;
-            Ok::<_, AppError>((body, txn))
+            Ok::<_, CreditError>((body, txn))
         },
     )
     .await?;
@@ -200,7 +185,7 @@ pub async fn refund(
     input: RefundInput,
     idem: &Idem,
     origin: &Origin,
-) -> Result<Outcome<Refund>, AppError> {
+) -> Result<Outcome<Refund>, CreditError> {
     let RefundInput {
         user,
         debit_id,
@@ -223,11 +208,11 @@ pub async fn refund(
         let debit = ledger::find(&txn, debit_id)
             .await?
             .filter(|d| d.user_id == user.as_uuid() && d.kind == EntryKind::AppDebit.as_str())
-            .ok_or(AppError::DebitNotFound)?;
+            .ok_or(CreditError::DebitNotFound)?;
         let refunded = ledger::refunded_total(&txn, debit_id).await?.get();
         let debited = -debit.amount_mc;
         if refunded > debited {
-            return Err(AppError::RefundExceedsDebit {
+            return Err(CreditError::RefundExceedsDebit {
                 remaining: Millicredits::new(debited - (refunded - amount_mc)),
             });
         }
@@ -242,29 +227,8 @@ pub async fn refund(
         };
         let meta = app_meta(caller, serde_json::json!({ "refund_id": entry.id, "debit_id": debit.id, "amount_mc": amount_mc }));
         audit::record_in(&txn, None, "app.refund", Some(&user.to_string()), origin, meta).await?;
-        Ok::<_, AppError>((body, txn))
+        Ok::<_, CreditError>((body, txn))
     })
     .await?;
     Ok(outcome)
-}
-
-pub async fn quota(
-    state: &AppState,
-    caller: &AppCaller,
-    user: UserId,
-    origin: &Origin,
-) -> Result<Balance, AppError> {
-    let row = users::find_by_id(&state.db, user)
-        .await?
-        .ok_or(AppError::UserNotFound)?;
-    audit(
-        state,
-        caller,
-        "app.quota_read",
-        Some(user),
-        origin,
-        serde_json::json!({}),
-    )
-    .await;
-    Ok(balance_of(&row))
 }

@@ -9,6 +9,7 @@ use penora_store::ledger::{self, EntryRow, HistoryFilter, LedgerError, Movement}
 use penora_store::users::UserRow;
 use penora_store::{ConnectionTrait, DbErr};
 
+use super::idempotency::{IdemError, IdempotentError};
 use crate::catalog::Catalog;
 
 pub const MAX_ESTIMATE_WORDS: u64 = 100_000;
@@ -142,4 +143,40 @@ pub async fn grant_welcome(
     movement.actor = Some("system");
     movement.description = Some("Welcome bonus");
     ledger::apply(txn, movement).await.map(|_| ())
+}
+
+/// How an operation that moves credits (app debits and refunds, admin adjustments) fails.
+#[derive(Debug, thiserror::Error)]
+pub enum CreditError {
+    #[error("no such user")]
+    UserNotFound,
+    #[error("not enough credits: {available} available")]
+    Insufficient { available: Millicredits },
+    #[error("no such debit for this user")]
+    DebitNotFound,
+    #[error("refunds would exceed the debit; {remaining} can still be refunded")]
+    RefundExceedsDebit { remaining: Millicredits },
+    #[error("already applied")]
+    AlreadyApplied,
+    #[error(transparent)]
+    Idem(#[from] IdemError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<LedgerError> for CreditError {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Insufficient { available } => CreditError::Insufficient { available },
+            LedgerError::UnknownUser => CreditError::UserNotFound,
+            LedgerError::AlreadyApplied(_) => CreditError::AlreadyApplied,
+            LedgerError::Db(e) => CreditError::Db(e),
+        }
+    }
+}
+
+impl IdempotentError for CreditError {
+    fn is_already_applied(&self) -> bool {
+        matches!(self, CreditError::AlreadyApplied)
+    }
 }
