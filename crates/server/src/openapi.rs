@@ -21,7 +21,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
         api_keys::create, api_keys::list, api_keys::revoke,
         apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota,
-        admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key,
+        admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key, admin::list_app_keys, admin::revoke_app_key,
         health::health, health::detailed, health::metrics,
     ),
     components(schemas(penora_api_types::ErrorCode, penora_api_types::FieldProblem)),

@@ -98,3 +98,24 @@ pub async fn touch(db: &impl ConnectionTrait, id: ApiKeyId) -> Result<(), DbErr>
         .await?;
     Ok(())
 }
+
+/// Every app key, newest first (there are few).
+pub async fn list_apps(db: &impl ConnectionTrait) -> Result<Vec<ApiKeyRow>, DbErr> {
+    ApiKeys::find()
+        .filter(api_key::Column::Kind.eq("app"))
+        .order_by_desc(api_key::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Revokes an app key; false when there is no live app key with this id.
+pub async fn revoke_app(db: &impl ConnectionTrait, id: ApiKeyId) -> Result<bool, DbErr> {
+    let result = ApiKeys::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_key::Column::Id.eq(id.as_uuid()))
+        .filter(api_key::Column::Kind.eq("app"))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

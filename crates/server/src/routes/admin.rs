@@ -3,8 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use penora_api_types::{
-    AdjustmentRequest, AdminUser as AdminUserView, AdminUserDetail, AdminUserPage, AuditEntry,
-    AuditPage, CreateAppKeyRequest, CreatedApiKey, Problem, Transaction,
+    AdjustmentRequest, AdminUser as AdminUserView, AdminUserDetail, AdminUserPage, ApiKeyList,
+    AuditEntry, AuditPage, CreateAppKeyRequest, CreatedApiKey, Problem, Transaction,
 };
 use penora_domain::{Adjustment, FieldError, FieldErrors, UserId};
 use penora_store::audit::AuditFilter;
@@ -28,7 +28,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/users/{id}").route(web::get().to(user)))
             .service(web::resource("/users/{id}/adjustments").route(web::post().to(adjust)))
             .service(web::resource("/audit-log").route(web::get().to(audit_log)))
-            .service(web::resource("/app-keys").route(web::post().to(create_app_key))),
+            .service(
+                web::resource("/app-keys")
+                    .route(web::post().to(create_app_key))
+                    .route(web::get().to(list_app_keys)),
+            )
+            .service(web::resource("/app-keys/{id}").route(web::delete().to(revoke_app_key))),
     );
 }
 
@@ -205,4 +210,46 @@ pub async fn create_app_key(
     )
     .await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// Every app key (never the secrets).
+#[utoipa::path(get, path = "/api/v1/admin/app-keys", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = ApiKeyList)))]
+pub async fn list_app_keys(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+) -> Result<web::Json<ApiKeyList>, ApiError> {
+    let rows = penora_store::api_keys::list_apps(&state.db).await?;
+    Ok(web::Json(ApiKeyList {
+        items: rows.iter().map(api_keys::view).collect(),
+    }))
+}
+
+/// Revoke an app key; it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/admin/app-keys/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The key's id")),
+    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_app_key(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    AdminUser(admin_user): AdminUser,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = penora_domain::ApiKeyId::from_uuid(id.into_inner());
+    if !penora_store::api_keys::revoke_app(&state.db, id).await? {
+        return Err(ApiError::not_found(
+            "There is no live app key with this id.",
+        ));
+    }
+    let origin = origin(&req, &state);
+    crate::services::audit::record(
+        &state.db,
+        Some(admin_user.id),
+        "admin.app_key_revoked",
+        Some(&id.to_string()),
+        &origin,
+        serde_json::json!({}),
+    )
+    .await;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -376,3 +376,69 @@ async fn racing_full_refunds_of_one_debit_let_one_through() {
     );
     app.assert_ledger_consistent().await;
 }
+
+#[tokio::test]
+async fn admins_list_and_revoke_app_keys() {
+    let app = spawn_app().await;
+    let admin = app.admin("keymaster@example.com").await;
+    let created: Value = app
+        .post_authed(
+            "/api/v1/admin/app-keys",
+            &admin.access_token,
+            &json!({ "name": "imagegene", "scopes": ["users:read"] }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let resolve = json!({ "email": "keymaster@example.com" });
+    assert_eq!(
+        app.post_authed("/api/v1/apps/users/resolve", &secret, &resolve)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let listed: Value = app
+        .get_authed("/api/v1/admin/app-keys", &admin.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["items"][0]["kind"], "app");
+    assert!(!listed.to_string().contains(&secret));
+    assert!(
+        listed["items"][0]["last_used_at"].is_string(),
+        "use is recorded"
+    );
+
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/api/v1/admin/app-keys/{id}");
+    let revoked = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&admin.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let after = app
+        .post_authed("/api/v1/apps/users/resolve", &secret, &resolve)
+        .await;
+    assert_problem(after, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let again = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&admin.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(again, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'admin.app_key_revoked'")
+            .await,
+        1
+    );
+}
