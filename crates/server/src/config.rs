@@ -39,7 +39,9 @@ pub struct Settings {
     pub bind: String,
     /// `sqlite://...` or `postgres://...`; defaults to `penora.db` in the data dir.
     pub database_url: Option<String>,
-    pub db_max_connections: u32,
+    /// Pool size per process; default 16 on PostgreSQL, 4 on SQLite (one writer at a time:
+    /// a small pool queues writers fairly instead of leaving them to SQLite's busy-wait).
+    pub db_max_connections: Option<u32>,
     pub migrate_on_start: bool,
     pub jwt_secret_key: Option<SecretString>,
     /// Where people reach the app; used in mailed links and to decide on `Secure` cookies.
@@ -78,7 +80,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             bind: "127.0.0.1:8080".to_owned(),
             database_url: None,
-            db_max_connections: 16,
+            db_max_connections: None,
             migrate_on_start: true,
             jwt_secret_key: None,
             public_url: "http://127.0.0.1:8080".to_owned(),
@@ -180,6 +182,14 @@ impl Config {
             database_url,
             jwt_secret,
         })
+    }
+
+    /// The configured pool size, or the backend's default.
+    pub fn pool_size(&self) -> u32 {
+        let sqlite = self.database_url.starts_with("sqlite:");
+        self.settings
+            .db_max_connections
+            .unwrap_or(if sqlite { 4 } else { 16 })
     }
 
     pub fn is_production(&self) -> bool {

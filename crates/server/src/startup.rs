@@ -31,8 +31,7 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it when configured) and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db =
-            penora_store::connect(&config.database_url, config.settings.db_max_connections).await?;
+        let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
         if config.settings.migrate_on_start {
             penora_store::migrate(&db).await?;
         }

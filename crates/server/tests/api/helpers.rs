@@ -57,7 +57,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir: data_dir.clone(),
         database_url: Some(database_url.clone()),
         sweep_interval_secs: 3600,
-        db_max_connections: 8,
+        db_max_connections: Some(8),
         jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
         rate_login_per_ip_per_minute: 1000,
         rate_login_per_email_per_minute: 1000,

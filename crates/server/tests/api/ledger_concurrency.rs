@@ -27,7 +27,7 @@ struct Tally {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn random_mix_keeps_every_invariant() {
-    let app = Arc::new(spawn_app_with(|s| s.db_max_connections = 16).await);
+    let app = Arc::new(spawn_app_with(|s| s.db_max_connections = Some(16)).await);
     let bases = vec![app.address.clone()];
     run_mix(app, bases, CLIENTS, OPERATIONS).await;
 }
