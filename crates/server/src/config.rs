@@ -39,8 +39,8 @@ pub struct Settings {
     pub bind: String,
     /// `sqlite://...` or `postgres://...`; defaults to `penora.db` in the data dir.
     pub database_url: Option<String>,
-    /// Pool size per process; default 16 on PostgreSQL, 4 on SQLite (one writer at a time:
-    /// a small pool queues writers fairly instead of leaving them to SQLite's busy-wait).
+    /// Pool size per process; default 16 on PostgreSQL, 1 on SQLite (one writer at a time:
+    /// queueing in the pool is fair, while SQLite's busy handler sleeps with back-off).
     pub db_max_connections: Option<u32>,
     pub migrate_on_start: bool,
     pub jwt_secret_key: Option<SecretString>,
@@ -189,7 +189,7 @@ impl Config {
         let sqlite = self.database_url.starts_with("sqlite:");
         self.settings
             .db_max_connections
-            .unwrap_or(if sqlite { 4 } else { 16 })
+            .unwrap_or(if sqlite { 1 } else { 16 })
     }
 
     pub fn is_production(&self) -> bool {
