@@ -5,11 +5,33 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use penora_api_types::{LoginRequest, SignupRequest};
+use leptos_router::NavigateOptions;
+use penora_api_types::{AuthResponse, LoginRequest, SignupRequest};
 
 use crate::api::{self, ApiError};
 use crate::form::{Field, FormError};
 use crate::session::Session;
+
+/// Sends a sign-up or sign-in, then opens the account page or shows what went wrong.
+fn enter(
+    request: impl std::future::Future<Output = Result<AuthResponse, ApiError>> + 'static,
+    session: Session,
+    navigate: impl Fn(&str, NavigateOptions) + 'static,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+) {
+    busy.set(true);
+    spawn_local(async move {
+        match request.await {
+            Ok(auth) => {
+                session.sign_in(auth);
+                navigate("/account", NavigateOptions::default());
+            }
+            Err(err) => error.set(Some(err)),
+        }
+        busy.set(false);
+    });
+}
 
 #[component]
 pub fn SignUp() -> impl IntoView {
@@ -28,18 +50,8 @@ pub fn SignUp() -> impl IntoView {
             password: password.get_untracked(),
             display_name: Some(name.get_untracked()).filter(|n| !n.trim().is_empty()),
         };
-        let navigate = navigate.clone();
-        busy.set(true);
-        spawn_local(async move {
-            match api::signup(&body).await {
-                Ok(auth) => {
-                    session.sign_in(auth);
-                    navigate("/account", Default::default());
-                }
-                Err(err) => error.set(Some(err)),
-            }
-            busy.set(false);
-        });
+        let request = async move { api::signup(&body).await };
+        enter(request, session, navigate.clone(), busy, error);
     };
 
     view! {
@@ -73,18 +85,8 @@ pub fn SignIn() -> impl IntoView {
             email: email.get_untracked(),
             password: password.get_untracked(),
         };
-        let navigate = navigate.clone();
-        busy.set(true);
-        spawn_local(async move {
-            match api::login(&body).await {
-                Ok(auth) => {
-                    session.sign_in(auth);
-                    navigate("/account", Default::default());
-                }
-                Err(err) => error.set(Some(err)),
-            }
-            busy.set(false);
-        });
+        let request = async move { api::login(&body).await };
+        enter(request, session, navigate.clone(), busy, error);
     };
 
     view! {
