@@ -120,14 +120,7 @@ async fn overspending_is_402_with_the_available_amount() {
     let session = app.signed_up_user("poor@example.com").await;
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
-    let r = app
-        .post_idem(
-            &format!("/api/v1/apps/users/{user}/debits"),
-            &key,
-            "big",
-            &json!({ "amount_mc": 50_001 }),
-        )
-        .await;
+    let r = app.debit(&key, &user, "big", 50_001).await;
     let body = assert_problem(r, StatusCode::PAYMENT_REQUIRED, "insufficient_credits").await;
     assert_eq!(body["extra"]["available_mc"], 50_000);
     // Nothing was written, and the key is free to use for a smaller debit.
@@ -136,14 +129,7 @@ async fn overspending_is_402_with_the_available_amount() {
             .await,
         0
     );
-    let ok = app
-        .post_idem(
-            &format!("/api/v1/apps/users/{user}/debits"),
-            &key,
-            "big",
-            &json!({ "amount_mc": 50_000 }),
-        )
-        .await;
+    let ok = app.debit(&key, &user, "big", 50_000).await;
     assert_eq!(ok.status(), StatusCode::CREATED);
     app.assert_ledger_consistent().await;
 }
@@ -249,12 +235,7 @@ async fn refunds_never_exceed_their_debit() {
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
     let debit: Value = app
-        .post_idem(
-            &format!("/api/v1/apps/users/{user}/debits"),
-            &key,
-            "d1",
-            &json!({ "amount_mc": 1000 }),
-        )
+        .debit(&key, &user, "d1", 1000)
         .await
         .json()
         .await
@@ -335,17 +316,7 @@ async fn racing_full_refunds_of_one_debit_let_one_through() {
     let session = app.signed_up_user("race-refund@example.com").await;
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
-    let debit: Value = app
-        .post_idem(
-            &format!("/api/v1/apps/users/{user}/debits"),
-            &key,
-            "d",
-            &json!({ "amount_mc": 700 }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let debit: Value = app.debit(&key, &user, "d", 700).await.json().await.unwrap();
     let refunds = format!("/api/v1/apps/users/{user}/refunds");
     let body = json!({ "debit_id": debit["debit_id"], "amount_mc": 700 });
     let keys: Vec<String> = (0..8).map(|i| format!("race-{i}")).collect();

@@ -119,14 +119,7 @@ async fn history_pages_filters_and_usage() {
     let user = app.user_id(&session).await;
     let key = app.app_key(&["credits:write"]).await;
     for i in 0..5 {
-        let r = app
-            .post_idem(
-                &format!("/api/v1/apps/users/{user}/debits"),
-                &key,
-                &format!("h-{i}"),
-                &json!({ "amount_mc": 100 + i }),
-            )
-            .await;
+        let r = app.debit(&key, &user, &format!("h-{i}"), 100 + i).await;
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     let first: Value = app

@@ -363,6 +363,21 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Asserts that a session no longer works: neither its access token nor its refresh token.
+    pub async fn assert_session_ended(&self, session: &Session) {
+        let me = self.get_authed("/api/v1/me", &session.access_token).await;
+        assert_problem(me, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let refresh = self.refresh(&session.refresh_token).await;
+        assert_problem(refresh, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    }
+
+    /// An app debit of `amount_mc` from `user` under Idempotency-Key `key_id`.
+    pub async fn debit(&self, app_key: &str, user: &str, key_id: &str, amount_mc: i64) -> Response {
+        let path = format!("/api/v1/apps/users/{user}/debits");
+        self.post_idem(&path, app_key, key_id, &json!({ "amount_mc": amount_mc }))
+            .await
+    }
+
     pub async fn user_id(&self, session: &Session) -> String {
         session.body["user"]["id"].as_str().expect("id").to_owned()
     }
