@@ -69,4 +69,6 @@ pub struct Refund {
 pub struct Quota {
     pub user_id: Uuid,
     pub credits: crate::Balance,
+    /// The workspace both apps store into.
+    pub storage: crate::StorageQuota,
 }

@@ -63,6 +63,23 @@ pub enum ErrorCode {
     InsufficientScope,
     /// This needs a signed-in session, not an API key.
     SessionRequired,
+    /// No such project (or not yours).
+    ProjectNotFound,
+    /// No chapter at this index; `extra.chapter_count` says how many there are.
+    ChapterNotFound,
+    /// The write would take the storage past its limit; see `extra.used_bytes`,
+    /// `extra.limit_bytes` and `extra.needed_bytes`.
+    QuotaExceeded,
+    /// Someone changed the project since you read it (`If-Match` is stale); read it again.
+    VersionConflict,
+    /// Writes to a project need an `If-Match` header with the `ETag` you read.
+    IfMatchRequired,
+    /// Not a share code: 6 characters, A-Z and 2-9 without I, L and O.
+    InvalidShareCode,
+    /// No live project behind this share code.
+    ShareNotFound,
+    /// The export format is not one of pdf, docx, epub, txt, md.
+    UnknownExportFormat,
 }
 
 impl ErrorCode {
@@ -96,6 +113,14 @@ impl ErrorCode {
             ErrorCode::AppKeyRequired => "app_key_required",
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::SessionRequired => "session_required",
+            ErrorCode::ProjectNotFound => "project_not_found",
+            ErrorCode::ChapterNotFound => "chapter_not_found",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::VersionConflict => "version_conflict",
+            ErrorCode::IfMatchRequired => "if_match_required",
+            ErrorCode::InvalidShareCode => "invalid_share_code",
+            ErrorCode::ShareNotFound => "share_not_found",
+            ErrorCode::UnknownExportFormat => "unknown_export_format",
         }
     }
 }

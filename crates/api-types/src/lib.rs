@@ -9,6 +9,7 @@ pub mod credits;
 pub mod error;
 pub mod health;
 pub mod keys;
+pub mod workspace;
 
 pub use admin::*;
 pub use apps::*;
@@ -17,3 +18,4 @@ pub use credits::*;
 pub use error::{ErrorCode, FieldProblem, Problem};
 pub use health::*;
 pub use keys::*;
+pub use workspace::*;

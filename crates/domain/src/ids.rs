@@ -55,6 +55,10 @@ typed_id!(
     /// Identifies an API key (never the key itself).
     ApiKeyId
 );
+typed_id!(
+    /// Identifies a project in a user's workspace.
+    ProjectId
+);
 
 #[cfg(test)]
 mod tests {

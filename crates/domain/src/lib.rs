@@ -10,17 +10,23 @@ pub mod ids;
 pub mod ledger;
 pub mod password;
 pub mod pricing;
+pub mod project;
 pub mod role;
+pub mod share_code;
 pub mod validation;
 pub mod words;
 
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
-pub use ids::{ApiKeyId, LedgerEntryId, UserId};
+pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
 pub use password::Password;
 pub use pricing::{cost_mc, Multiplier};
+pub use project::{
+    Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
+};
 pub use role::Role;
+pub use share_code::ShareCode;
 pub use validation::{FieldError, FieldErrors};
 pub use words::count_words;

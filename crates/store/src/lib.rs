@@ -10,7 +10,10 @@ pub mod entities;
 pub mod holds;
 pub mod idempotency;
 pub mod ledger;
+pub mod projects;
+pub mod rate_limits;
 pub mod refresh_tokens;
+pub mod storage;
 pub mod users;
 
 use std::time::Duration;

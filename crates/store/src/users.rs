@@ -42,6 +42,8 @@ pub async fn insert(
         session_epoch: Set(0),
         balance_mc: Set(0),
         reserved_mc: Set(0),
+        storage_used_bytes: Set(0),
+        storage_limit_bytes: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -6,5 +6,7 @@ pub mod email_token;
 pub mod hold;
 pub mod idempotency_key;
 pub mod ledger_entry;
+pub mod project;
+pub mod rate_limit_hit;
 pub mod refresh_token;
 pub mod user;

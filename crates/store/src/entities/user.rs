@@ -14,6 +14,8 @@ pub struct Model {
     pub session_epoch: i64,
     pub balance_mc: i64,
     pub reserved_mc: i64,
+    pub storage_used_bytes: i64,
+    pub storage_limit_bytes: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
