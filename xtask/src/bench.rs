@@ -18,7 +18,7 @@ const WELCOME_MC: i64 = 50_000;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// What to measure: `ledger`.
+    /// What to measure: `ledger` or `export`.
     what: String,
     /// Debits per backend.
     #[arg(long, default_value_t = 20_000)]
@@ -29,8 +29,10 @@ pub struct BenchArgs {
 }
 
 pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
-    if args.what != "ledger" {
-        bail!("unknown benchmark {:?}; available: ledger", args.what);
+    match args.what.as_str() {
+        "ledger" => {}
+        "export" => return crate::bench_export::run(root),
+        other => bail!("unknown benchmark {other:?}; available: ledger, export"),
     }
     shell::run(shell::cargo().args([
         "build",

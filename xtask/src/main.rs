@@ -6,6 +6,7 @@
 //! - `build-frontend`, `e2e`, `openapi`: the pieces on their own
 
 mod bench;
+mod bench_export;
 mod e2e;
 mod frontend;
 mod shell;

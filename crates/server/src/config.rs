@@ -71,6 +71,10 @@ pub struct Settings {
     pub sweep_interval_secs: u64,
     /// How long a stored `Idempotency-Key` response is replayed.
     pub idempotency_ttl_hours: u32,
+    /// Storage each user may fill with projects unless their plan says otherwise.
+    pub storage_quota_bytes: i64,
+    /// Share-code look-ups one IP may make per minute (counted in the database).
+    pub share_lookups_per_ip_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -86,7 +90,8 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             frontend_dir: None,
             cors_origins: String::new(),
-            json_limit_bytes: 64 * 1024,
+            // Room for a whole project at a generous quota; larger bodies get 413.
+            json_limit_bytes: 4 * 1024 * 1024,
             trust_proxy_headers: false,
             smtp_url: None,
             mail_from: "Penora <no-reply@penora.local>".to_owned(),
@@ -101,6 +106,8 @@ impl Default for Settings {
             welcome_bonus_mc: 50_000,
             sweep_interval_secs: 30,
             idempotency_ttl_hours: 24,
+            storage_quota_bytes: 1024 * 1024,
+            share_lookups_per_ip_per_minute: 30,
         }
     }
 }

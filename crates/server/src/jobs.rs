@@ -1,9 +1,9 @@
 //! Background work every replica runs: settling expired holds and forgetting expired
-//! idempotency keys. Safe on several replicas at once: each step is a conditional update.
+//! idempotency keys and old rate-limit windows. Safe on several replicas at once: each step is a conditional update.
 
 use std::time::Duration;
 
-use crate::services::holds;
+use crate::services::{holds, shares};
 use crate::state::AppState;
 
 pub fn spawn(state: AppState) {
@@ -20,6 +20,9 @@ pub fn spawn(state: AppState) {
             }
             if let Err(err) = penora_store::idempotency::purge_expired(&state.db).await {
                 tracing::warn!(error = %err, "idempotency purge failed");
+            }
+            if let Err(err) = shares::purge_counters(&state).await {
+                tracing::warn!(error = %err, "rate-limit counter purge failed");
             }
         }
     });

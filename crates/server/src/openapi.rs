@@ -4,6 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::routes::projects::{chapters, crud, export, share};
 use crate::routes::{admin, api_keys, apps, auth, credits, health, me};
 
 #[derive(OpenApi)]
@@ -20,7 +21,10 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         me::get_me, me::update_me, me::change_password, me::delete_me,
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
         api_keys::create, api_keys::list, api_keys::revoke,
-        apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota,
+        apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota, apps::projects, apps::shared,
+        crud::list, crud::create, crud::get, crud::update, crud::delete, crud::storage,
+        chapters::add_chapter, chapters::update_chapter, chapters::delete_chapter, chapters::reorder_chapters,
+        share::share, share::revoke_share, share::open_shared, export::export, export::export_shared,
         admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key, admin::list_app_keys, admin::revoke_app_key,
         health::health, health::detailed, health::metrics,
     ),
@@ -32,6 +36,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         (name = "credits", description = "Balance, history, usage, models and cost estimates (amounts in millicredits)"),
         (name = "api keys", description = "Personal API keys: `Authorization: Bearer pk_live_...` acts as you"),
         (name = "apps", description = "For sister apps such as ImageGene, with an app key (`ak_live_...`)"),
+        (name = "workspace", description = "Projects and chapters (ETag / If-Match), storage quota, share codes, exports"),
         (name = "admin", description = "Users, balances, adjustments, audit log, app keys (admin role)"),
         (name = "operations", description = "Health and metrics"),
     )

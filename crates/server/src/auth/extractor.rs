@@ -38,6 +38,22 @@ pub struct AuthUser {
     pub via: Via,
 }
 
+impl AuthUser {
+    /// Sessions may do anything their user may; a personal key only what its scopes say.
+    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+        match &self.via {
+            Via::PersonalKey { scopes, .. } if !scopes.iter().any(|s| s == scope) => {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::InsufficientScope,
+                    format!("This API key lacks the `{scope}` scope."),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A user signed in through the app (not an API key): for managing keys, the password,
 /// deleting the account.
 #[derive(Debug, Clone)]

@@ -7,8 +7,11 @@ use penora_domain::FieldError;
 use super::ApiError;
 use crate::services::accounts::AccountError;
 use crate::services::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
+use crate::services::exports::ExportFailed;
 use crate::services::idempotency::IdemError;
+use crate::services::projects::ProjectError;
 use crate::services::sessions::SessionError;
+use crate::services::shares::ShareError;
 use penora_store::ledger::LedgerError;
 
 impl From<SessionError> for ApiError {
@@ -148,5 +151,81 @@ impl From<EstimateError> for ApiError {
                 format!("Ask for 1 to {MAX_ESTIMATE_WORDS} words."),
             )]),
         }
+    }
+}
+
+pub fn project_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::ProjectNotFound,
+        "No such project.",
+    )
+}
+
+impl From<ProjectError> for ApiError {
+    fn from(err: ProjectError) -> Self {
+        match err {
+            ProjectError::NotFound => project_not_found(),
+            ProjectError::ChapterNotFound { index, count } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::ChapterNotFound,
+                format!(
+                    "There is no chapter {index}; chapters are numbered 0 to {}.",
+                    count.saturating_sub(1)
+                ),
+            )
+            .with_extra(serde_json::json!({ "chapter_count": count })),
+            ProjectError::Stale { current } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                ErrorCode::VersionConflict,
+                "The project changed since you read it. Load it again and reapply your edit.",
+            )
+            .with_extra(serde_json::json!({ "current_version": current })),
+            ProjectError::Quota {
+                used,
+                limit,
+                needed,
+            } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::QuotaExceeded,
+                format!(
+                    "This needs {needed} more bytes but only {} of your {limit} bytes are free.",
+                    (limit - used).max(0)
+                ),
+            )
+            .with_extra(serde_json::json!({
+                "used_bytes": used, "limit_bytes": limit, "needed_bytes": needed,
+            })),
+            ProjectError::Invalid(errors) => ApiError::validation(errors),
+            ProjectError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ShareError> for ApiError {
+    fn from(err: ShareError) -> Self {
+        match err {
+            ShareError::ProjectNotFound => project_not_found(),
+            ShareError::InvalidCode(e) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidShareCode,
+                e.message,
+            ),
+            // One answer for unknown, revoked and expired: no hint which.
+            ShareError::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::ShareNotFound,
+                "Nothing is shared under this code.",
+            ),
+            ShareError::RateLimited(secs) => ApiError::rate_limited(secs),
+            ShareError::Exhausted => ApiError::internal(anyhow::anyhow!("share codes exhausted")),
+            ShareError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportFailed> for ApiError {
+    fn from(err: ExportFailed) -> Self {
+        ApiError::internal(err)
     }
 }

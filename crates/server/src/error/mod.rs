@@ -10,7 +10,7 @@ use std::fmt;
 
 use crate::http::request_id;
 
-mod from_services;
+pub(crate) mod from_services;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

@@ -2,11 +2,12 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Balance, Debit, DebitRequest, Problem, Quota, Refund, RefundRequest, ResolveUserRequest,
-    ResolvedUser,
+    Balance, Debit, DebitRequest, Problem, ProjectPage, Quota, Refund, RefundRequest,
+    ResolveUserRequest, ResolvedUser, SharedProject,
 };
 use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
 
+use super::projects::{list_query, page, shared_view, ListParams};
 use super::responses::{idem, origin, replayable};
 use super::validated;
 use crate::auth::AppClient;
@@ -21,7 +22,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/users/{id}/balance").route(web::get().to(balance)))
             .service(web::resource("/users/{id}/debits").route(web::post().to(debit)))
             .service(web::resource("/users/{id}/refunds").route(web::post().to(refund)))
-            .service(web::resource("/users/{id}/quota").route(web::get().to(quota))),
+            .service(web::resource("/users/{id}/quota").route(web::get().to(quota)))
+            .service(web::resource("/users/{id}/projects").route(web::get().to(projects)))
+            .service(web::resource("/shares/{code}").route(web::get().to(shared))),
     );
 }
 
@@ -138,8 +141,7 @@ pub async fn refund(
     Ok(replayable(outcome))
 }
 
-/// A user's quota across apps (scope `credits:read`): credits now; storage joins with the
-/// workspace.
+/// A user's quota across apps (scope `credits:read`): credits and workspace storage.
 #[utoipa::path(get, path = "/api/v1/apps/users/{id}/quota", tag = "apps", security(("app_key" = [])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id")),
     responses((status = 200, body = Quota), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
@@ -151,9 +153,46 @@ pub async fn quota(
 ) -> Result<web::Json<Quota>, ApiError> {
     app.require("credits:read")?;
     let user = user_id(&id)?;
-    let credits = apps::quota(&state, &app.caller, user, &origin(&req, &state)).await?;
+    let (credits, storage) = apps::quota(&state, &app.caller, user, &origin(&req, &state)).await?;
     Ok(web::Json(Quota {
         user_id: user.as_uuid(),
         credits,
+        storage: super::projects::quota_view(storage),
     }))
+}
+
+/// A user's projects, without their text (scope `projects:read`). Same paging, search and
+/// sort as `GET /api/v1/projects`.
+#[utoipa::path(get, path = "/api/v1/apps/users/{id}/projects", tag = "apps", security(("app_key" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Penora user id"), ListParams),
+    responses((status = 200, body = ProjectPage), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn projects(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    id: web::Path<String>,
+    params: web::Query<ListParams>,
+) -> Result<web::Json<ProjectPage>, ApiError> {
+    app.require("projects:read")?;
+    let user = user_id(&id)?;
+    let query = list_query(&params)?;
+    let rows = apps::projects(&state, &app.caller, user, &query, &origin(&req, &state)).await?;
+    Ok(web::Json(page(&rows, &query)))
+}
+
+/// A project by its share code (scope `projects:read`); not counted as a view.
+#[utoipa::path(get, path = "/api/v1/apps/shares/{code}", tag = "apps", security(("app_key" = [])),
+    params(("code" = String, Path, description = "6 characters, case-insensitive")),
+    responses((status = 200, body = SharedProject),
+        (status = 400, description = "`invalid_share_code`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`share_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn shared(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: AppClient,
+    code: web::Path<String>,
+) -> Result<web::Json<SharedProject>, ApiError> {
+    app.require("projects:read")?;
+    let shared = apps::shared(&state, &app.caller, &code, &origin(&req, &state)).await?;
+    Ok(web::Json(shared_view(&shared)?))
 }

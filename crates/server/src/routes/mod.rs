@@ -8,7 +8,8 @@ pub mod auth;
 pub mod credits;
 pub mod health;
 pub mod me;
-mod pagination;
+pub(crate) mod pagination;
+pub mod projects;
 mod responses;
 
 use actix_web::web;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(credits::configure)
             .configure(api_keys::configure)
             .configure(apps::configure)
+            .configure(projects::configure)
             .configure(admin::configure),
     )
     .configure(health::configure);

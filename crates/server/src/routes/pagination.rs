@@ -32,3 +32,19 @@ pub fn cursor(raw: Option<&str>) -> Result<Option<Uuid>, ApiError> {
     })
     .transpose()
 }
+
+/// An opaque cursor for keyset pages that need more than an id (e.g. sorted by title).
+pub fn encode_cursor<T: serde::Serialize>(position: &T) -> String {
+    use base64::Engine;
+    let json = serde_json::to_vec(position).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+pub fn decode_cursor<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|json| serde_json::from_slice(&json).ok())
+        .ok_or_else(|| bad_parameter("`cursor` is not one this API gave out"))
+}

@@ -9,7 +9,7 @@ use crate::auth::opaque;
 
 pub const PERSONAL_PREFIX: &str = "pk_live_";
 pub const APP_PREFIX: &str = "ak_live_";
-pub const PERSONAL_SCOPES: &[&str] = &["generate", "read"];
+pub const PERSONAL_SCOPES: &[&str] = &["generate", "read", "write"];
 pub const APP_SCOPES: &[&str] = &[
     "users:read",
     "credits:read",
@@ -197,7 +197,7 @@ mod tests {
     fn specs_are_checked() {
         assert!(KeySpec::parse(KeyKind::Personal, "  ", None).is_err());
         let personal = KeySpec::parse(KeyKind::Personal, "laptop", None).unwrap();
-        assert_eq!(personal.scopes, vec!["generate", "read"]);
+        assert_eq!(personal.scopes, vec!["generate", "read", "write"]);
         assert!(KeySpec::parse(KeyKind::Personal, "x", Some(&["credits:write".into()])).is_err());
         assert!(KeySpec::parse(KeyKind::App, "imagegene", None).is_err());
         let app = KeySpec::parse(

@@ -3,12 +3,15 @@
 use penora_api_types::{Balance, Debit, Refund};
 use penora_domain::{Email, EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
 use penora_store::ledger::{self, Movement};
+use penora_store::projects::{ListQuery, ProjectRow};
+use penora_store::storage::Usage;
 use penora_store::users::{self, UserRow};
 use penora_store::DatabaseTransaction;
 
 use super::audit::{self, Origin};
 use super::credits::{balance_of, CreditError};
 use super::idempotency::{self, Idem, Outcome};
+use super::shares::{self, ShareError, Shared};
 use crate::state::AppState;
 
 /// The app behind an app key.
@@ -80,26 +83,56 @@ pub async fn balance(
     user: UserId,
     origin: &Origin,
 ) -> Result<Balance, CreditError> {
-    read_balance(state, caller, user, origin, "app.balance_read").await
+    let row = read_user(state, caller, user, origin, "app.balance_read").await?;
+    Ok(balance_of(&row))
 }
 
-/// The credit part of the quota (storage joins with the workspace).
+/// The quota both apps share: credits and workspace storage.
 pub async fn quota(
     state: &AppState,
     caller: &AppCaller,
     user: UserId,
     origin: &Origin,
-) -> Result<Balance, CreditError> {
-    read_balance(state, caller, user, origin, "app.quota_read").await
+) -> Result<(Balance, Usage), CreditError> {
+    let row = read_user(state, caller, user, origin, "app.quota_read").await?;
+    let storage = Usage::of(&row, state.config.settings.storage_quota_bytes);
+    Ok((balance_of(&row), storage))
 }
 
-async fn read_balance(
+/// A page of the user's projects.
+pub async fn projects(
+    state: &AppState,
+    caller: &AppCaller,
+    user: UserId,
+    query: &ListQuery,
+    origin: &Origin,
+) -> Result<Vec<ProjectRow>, CreditError> {
+    read_user(state, caller, user, origin, "app.projects_listed").await?;
+    Ok(penora_store::projects::list(&state.db, user, query).await?)
+}
+
+/// A shared project by code (not counted as a view, not rate limited per IP: the caller is
+/// a trusted server).
+pub async fn shared(
+    state: &AppState,
+    caller: &AppCaller,
+    code: &str,
+    origin: &Origin,
+) -> Result<Shared, ShareError> {
+    let shared = shares::read(state, code).await?;
+    let meta = serde_json::json!({ "project_id": shared.row.id });
+    let owner = Some(UserId::from_uuid(shared.row.user_id));
+    audit(state, caller, "app.share_read", owner, origin, meta).await;
+    Ok(shared)
+}
+
+async fn read_user(
     state: &AppState,
     caller: &AppCaller,
     user: UserId,
     origin: &Origin,
     action: &str,
-) -> Result<Balance, CreditError> {
+) -> Result<UserRow, CreditError> {
     let row = users::find_by_id(&state.db, user)
         .await?
         .ok_or(CreditError::UserNotFound)?;
@@ -112,7 +145,7 @@ async fn read_balance(
         serde_json::json!({}),
     )
     .await;
-    Ok(balance_of(&row))
+    Ok(row)
 }
 
 pub async fn debit(

@@ -220,7 +220,7 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
     let created: Value = created.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("pk_live_"));
-    assert_eq!(created["scopes"], json!(["generate", "read"]));
+    assert_eq!(created["scopes"], json!(["generate", "read", "write"]));
     assert!(secret.starts_with(created["prefix"].as_str().unwrap()));
 
     let listed: Value = app

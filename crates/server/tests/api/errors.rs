@@ -41,7 +41,7 @@ async fn wrong_content_type_is_415() {
 #[tokio::test]
 async fn oversized_body_is_413() {
     let app = spawn_app().await;
-    let huge = "x".repeat(200 * 1024);
+    let huge = "x".repeat(5 * 1024 * 1024);
     let response = app
         .post_json(
             "/api/v1/auth/signup",

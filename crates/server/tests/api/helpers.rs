@@ -416,3 +416,40 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Creates a project; returns its JSON (asserting 201).
+    pub async fn create_project(&self, token: &str, body: &Value) -> Value {
+        let response = self.post_authed("/api/v1/projects", token, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "create project");
+        response.json().await.expect("project json")
+    }
+
+    /// A request with a bearer token, a JSON body and optionally `If-Match`.
+    pub async fn send_with_etag(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        etag: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(tag) = etag {
+            request = request.header("If-Match", tag);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// `PATCH` with `If-Match`.
+    pub async fn patch_at(&self, path: &str, token: &str, etag: &str, body: &Value) -> Response {
+        self.send_with_etag(reqwest::Method::PATCH, path, token, Some(etag), Some(body))
+            .await
+    }
+}

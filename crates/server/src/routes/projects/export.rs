@@ -1,0 +1,86 @@
+//! Exports of a project (owner) or of a shared project (anyone with the code).
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{ErrorCode, Problem};
+use penora_export::Format;
+use penora_store::projects::content_of;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::project_id;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::http::client_ip::client_ip;
+use crate::services::{exports, projects, shares};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportParams {
+    /// `pdf`, `docx`, `epub`, `txt` or `md`.
+    pub format: Option<String>,
+}
+
+fn format(params: &ExportParams) -> Result<Format, ApiError> {
+    let raw = params.format.as_deref().unwrap_or_default();
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnknownExportFormat,
+            format!("Unknown format {raw:?}: use pdf, docx, epub, txt or md."),
+        )
+    })
+}
+
+fn download(bytes: Vec<u8>, name: String, format: Format) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes)
+}
+
+/// Download the project as a file.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/export", tag = "workspace", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path), ExportParams),
+    responses((status = 200, description = "The file (`application/pdf`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `application/epub+zip`, `text/plain` or `text/markdown`), with `Content-Disposition: attachment`"),
+        (status = 400, description = "`unknown_export_format`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn export(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    params: web::Query<ExportParams>,
+) -> Result<HttpResponse, ApiError> {
+    user.require("read")?;
+    let format = format(&params)?;
+    let row = projects::get(&state, user.id, project_id(&id)?).await?;
+    let document = exports::document(&content_of(&row)?, Some(user.row.display_name.clone()));
+    let (bytes, name) = exports::render(document, format).await?;
+    Ok(download(bytes, name, format))
+}
+
+/// Download a shared project as a file; no sign-in (rate limited like the read).
+#[utoipa::path(get, path = "/api/v1/shared/{code}/export", tag = "workspace",
+    params(("code" = String, Path), ExportParams),
+    responses((status = 200, description = "The file, with `Content-Disposition: attachment`"),
+        (status = 400, description = "`unknown_export_format` or `invalid_share_code`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`share_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json")))]
+pub async fn export_shared(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+    params: web::Query<ExportParams>,
+) -> Result<HttpResponse, ApiError> {
+    let format = format(&params)?;
+    let ip = client_ip(&req, state.config.settings.trust_proxy_headers);
+    let shared = shares::open(&state, &ip, &code).await?;
+    let document = exports::document(&content_of(&shared.row)?, Some(shared.author));
+    let (bytes, name) = exports::render(document, format).await?;
+    Ok(download(bytes, name, format))
+}

@@ -1,0 +1,112 @@
+//! Share codes: one live code per project, drawn from the OS RNG and unique (a collision
+//! draws again); anyone with the code reads the project. Look-ups are counted per IP in the
+//! database, so guessing codes is throttled across all replicas.
+
+use chrono::{Duration, Utc};
+use penora_domain::{ProjectId, ShareCode, UserId};
+use penora_store::projects::{self, ProjectRow};
+use penora_store::{is_unique_violation, rate_limits, users, DbErr};
+use rand::rngs::OsRng;
+
+use crate::state::AppState;
+
+/// Draws this many codes before giving up (with 887 million codes, a second draw is
+/// already rare).
+const DRAWS: usize = 8;
+const WINDOW_SECS: i64 = 60;
+pub const MAX_EXPIRY_DAYS: u32 = 365;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    #[error("no such project")]
+    ProjectNotFound,
+    #[error("not a share code")]
+    InvalidCode(penora_domain::FieldError),
+    #[error("no live project behind this code")]
+    NotFound,
+    #[error("too many look-ups; retry in {0} s")]
+    RateLimited(u64),
+    #[error("could not draw a free share code")]
+    Exhausted,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// A project someone shared, with its owner's display name.
+pub struct Shared {
+    pub row: ProjectRow,
+    pub author: String,
+}
+
+fn is_live(row: &ProjectRow) -> bool {
+    row.share_code.is_some() && row.share_expires_at.is_none_or(|at| at > Utc::now())
+}
+
+/// The project's live code, or a new one. Returns the row and whether a code was created.
+pub async fn share(
+    state: &AppState,
+    user: UserId,
+    id: ProjectId,
+    expires_in_days: Option<u32>,
+) -> Result<(ProjectRow, bool), ShareError> {
+    let row = projects::find_owned(&state.db, user, id)
+        .await?
+        .ok_or(ShareError::ProjectNotFound)?;
+    if is_live(&row) {
+        return Ok((row, false));
+    }
+    let expires_at = expires_in_days.map(|days| Utc::now() + Duration::days(i64::from(days)));
+    for _ in 0..DRAWS {
+        let code = ShareCode::generate(&mut OsRng);
+        match projects::set_share(&state.db, user, id, code.as_str(), expires_at).await {
+            Ok(Some(row)) => return Ok((row, true)),
+            Ok(None) => return Err(ShareError::ProjectNotFound),
+            Err(err) if is_unique_violation(&err) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ShareError::Exhausted)
+}
+
+pub async fn revoke(state: &AppState, user: UserId, id: ProjectId) -> Result<(), ShareError> {
+    if projects::clear_share(&state.db, user, id).await? {
+        Ok(())
+    } else {
+        Err(ShareError::ProjectNotFound)
+    }
+}
+
+/// A public look-up by code from `ip`: rate limited first (malformed guesses count too),
+/// then a view is counted. Unknown, revoked and expired codes all read as `NotFound`.
+pub async fn open(state: &AppState, ip: &str, raw_code: &str) -> Result<Shared, ShareError> {
+    let now = Utc::now().timestamp();
+    let window = now - now.rem_euclid(WINDOW_SECS);
+    let hits = rate_limits::hit(&state.db, &format!("share:{ip}"), window).await?;
+    if hits > i64::from(state.config.settings.share_lookups_per_ip_per_minute) {
+        let retry = u64::try_from(window + WINDOW_SECS - now)
+            .unwrap_or(1)
+            .max(1);
+        return Err(ShareError::RateLimited(retry));
+    }
+    let shared = read(state, raw_code).await?;
+    projects::count_view(&state.db, shared.row.id).await?;
+    Ok(shared)
+}
+
+/// Reads a shared project without counting (for trusted callers such as sister apps).
+pub async fn read(state: &AppState, raw_code: &str) -> Result<Shared, ShareError> {
+    let code = ShareCode::parse(raw_code).map_err(ShareError::InvalidCode)?;
+    let row = projects::find_shared(&state.db, code.as_str(), Utc::now())
+        .await?
+        .ok_or(ShareError::NotFound)?;
+    let author = users::find_by_id(&state.db, UserId::from_uuid(row.user_id))
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_default();
+    Ok(Shared { row, author })
+}
+
+/// Forgets rate-limit windows older than an hour (run by the sweeper).
+pub async fn purge_counters(state: &AppState) -> Result<u64, DbErr> {
+    rate_limits::purge(&state.db, Utc::now().timestamp() - 3_600).await
+}

@@ -1,0 +1,281 @@
+//! Share codes: create, read without signing in, revoke, expiry, rate limits, exports, and
+//! the ImageGene reads.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TestApp};
+
+const ALPHABET: &str = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+async fn shared_project(app: &TestApp, email: &str) -> (String, String, String) {
+    let token = app.signed_up_user(email).await.access_token;
+    let project = app
+        .create_project(
+            &token,
+            &json!({ "title": "Open letter", "kind": "story",
+            "chapters": [{ "title": "Dear reader", "text": "Hello there." }] }),
+        )
+        .await;
+    let path = format!("/api/v1/projects/{}", project["id"].as_str().unwrap());
+    let share = app
+        .post_authed(&format!("{path}/share"), &token, &json!({}))
+        .await;
+    assert_eq!(share.status(), StatusCode::CREATED);
+    let share: Value = share.json().await.unwrap();
+    (token, path, share["code"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_share_code_opens_a_read_only_copy_until_revoked() {
+    let app = spawn_app().await;
+    let (token, path, code) = shared_project(&app, "author@example.com").await;
+    assert_eq!(code.len(), 6);
+    assert!(code.chars().all(|c| ALPHABET.contains(c)), "{code}");
+
+    let again = app
+        .client
+        .post(app.url(&format!("{path}/share")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "an empty body is fine and keeps the live code"
+    );
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["code"], code.as_str());
+    assert!(again["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/s/{code}")));
+
+    let lower = code.to_lowercase();
+    let public: Value = app
+        .get(&format!("/api/v1/shared/{lower}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["title"], "Open letter");
+    assert_eq!(public["author"], "author");
+    assert_eq!(public["chapters"][0]["text"], "Hello there.");
+    app.get(&format!("/api/v1/shared/{code}")).await;
+    let project: Value = app.get_authed(&path, &token).await.json().await.unwrap();
+    assert_eq!(project["share"]["views"], 2);
+
+    let txt = app
+        .get(&format!("/api/v1/shared/{code}/export?format=txt"))
+        .await;
+    assert_eq!(txt.status(), StatusCode::OK);
+    assert!(txt.text().await.unwrap().contains("Hello there."));
+
+    let revoked = app
+        .send_with_etag(Method::DELETE, &format!("{path}/share"), &token, None, None)
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    let gone = assert_problem(
+        app.get(&format!("/api/v1/shared/{code}")).await,
+        StatusCode::NOT_FOUND,
+        "share_not_found",
+    )
+    .await;
+    let unknown = assert_problem(
+        app.get("/api/v1/shared/ZZZZZZ").await,
+        StatusCode::NOT_FOUND,
+        "share_not_found",
+    )
+    .await;
+    assert_eq!(
+        gone["detail"], unknown["detail"],
+        "no hint whether a code ever existed"
+    );
+    let export = app
+        .get(&format!("/api/v1/shared/{code}/export?format=pdf"))
+        .await;
+    assert_problem(export, StatusCode::NOT_FOUND, "share_not_found").await;
+
+    let fresh: Value = app
+        .post_authed(&format!("{path}/share"), &token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(fresh["code"], code.as_str());
+    assert_eq!(fresh["views"], 0);
+}
+
+#[tokio::test]
+async fn malformed_codes_and_expiry() {
+    let app = spawn_app().await;
+    for bad in ["ABC23", "ABC2345", "ABCO23", "ABC1I2", "abcl23"] {
+        let response = app.get(&format!("/api/v1/shared/{bad}")).await;
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_share_code").await;
+    }
+    let token = app.signed_up_user("timed@example.com").await.access_token;
+    let project = app
+        .create_project(&token, &json!({ "title": "Timed" }))
+        .await;
+    let share_path = format!("/api/v1/projects/{}/share", project["id"].as_str().unwrap());
+    for days in [0, 366] {
+        let response = app
+            .post_authed(&share_path, &token, &json!({ "expires_in_days": days }))
+            .await;
+        assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+    }
+    let malformed = app
+        .client
+        .post(app.url(&share_path))
+        .bearer_auth(&token)
+        .body("{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(malformed, StatusCode::BAD_REQUEST, "malformed_json").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM projects WHERE share_code IS NOT NULL")
+            .await,
+        0
+    );
+
+    let share: Value = app
+        .post_authed(&share_path, &token, &json!({ "expires_in_days": 1 }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(share["expires_at"].is_string());
+    let code = share["code"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/shared/{code}")).await.status(),
+        StatusCode::OK
+    );
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &app.db,
+        &format!(
+            "UPDATE projects SET share_expires_at = {}",
+            expired_at(&app)
+        ),
+    )
+    .await
+    .unwrap();
+    assert_problem(
+        app.get(&format!("/api/v1/shared/{code}")).await,
+        StatusCode::NOT_FOUND,
+        "share_not_found",
+    )
+    .await;
+    let renewed: Value = app
+        .post_authed(&share_path, &token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(renewed["code"], code, "an expired code is replaced");
+}
+
+/// A timestamp in the past in the database's own format.
+fn expired_at(app: &TestApp) -> String {
+    match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "NOW() - INTERVAL '1 hour'".to_owned(),
+        _ => "'2000-01-01 00:00:00+00:00'".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn look_ups_are_rate_limited_per_ip() {
+    let app = spawn_app_with(|s| s.share_lookups_per_ip_per_minute = 5).await;
+    let (_, _, code) = shared_project(&app, "popular@example.com").await;
+    for guess in ["AAAAAA", "BBBBBB", "bad", "CCCCCC"] {
+        assert_ne!(
+            app.get(&format!("/api/v1/shared/{guess}")).await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/shared/{code}")).await.status(),
+        StatusCode::OK
+    );
+    let limited = app.get(&format!("/api/v1/shared/{code}")).await;
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let export = app
+        .get(&format!("/api/v1/shared/{code}/export?format=md"))
+        .await;
+    assert_problem(export, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn imagegene_lists_projects_reads_shares_and_sees_the_combined_quota() {
+    let app = spawn_app().await;
+    let (token, _, code) = shared_project(&app, "both-apps@example.com").await;
+    let session_user: Value = app
+        .get_authed("/api/v1/me", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user = session_user["id"].as_str().unwrap();
+    let key = app.app_key(&["projects:read", "credits:read"]).await;
+
+    let page: Value = app
+        .get_authed(&format!("/api/v1/apps/users/{user}/projects"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["title"], "Open letter");
+    assert_eq!(page["items"][0]["share_code"], code.as_str());
+    let shared: Value = app
+        .get_authed(&format!("/api/v1/apps/shares/{code}"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shared["chapters"][0]["title"], "Dear reader");
+    assert_eq!(shared["views"], 0, "app reads are not views");
+    let quota: Value = app
+        .get_authed(&format!("/api/v1/apps/users/{user}/quota"), &key)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        quota["storage"],
+        json!({ "used_bytes": 34, "limit_bytes": 1_048_576, "available_bytes": 1_048_542 })
+    );
+    assert_eq!(quota["credits"]["balance_mc"], 50_000);
+
+    let unknown_user = app
+        .get_authed(
+            &format!("/api/v1/apps/users/{}/projects", uuid::Uuid::new_v4()),
+            &key,
+        )
+        .await;
+    assert_problem(unknown_user, StatusCode::NOT_FOUND, "user_not_found").await;
+    let unknown_code = app.get_authed("/api/v1/apps/shares/ZZZZZZ", &key).await;
+    assert_problem(unknown_code, StatusCode::NOT_FOUND, "share_not_found").await;
+    let narrow = app.app_key(&["credits:read"]).await;
+    let denied = app
+        .get_authed(&format!("/api/v1/apps/users/{user}/projects"), &narrow)
+        .await;
+    assert_problem(denied, StatusCode::FORBIDDEN, "insufficient_scope").await;
+    let personal = app
+        .get_authed(&format!("/api/v1/apps/shares/{code}"), &token)
+        .await;
+    assert_problem(personal, StatusCode::FORBIDDEN, "app_key_required").await;
+    // Audited once each: the refused calls never reached a user or a project.
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('app.projects_listed', 'app.share_read')").await, 2);
+}
