@@ -1,0 +1,97 @@
+//! The registry the server generates through: one `Provider` per available id.
+
+use std::sync::Arc;
+
+use crate::anthropic::Anthropic;
+use crate::config::{ApiFormat, ProviderConfig, UpstreamConfig};
+use crate::gemini::Gemini;
+use crate::http::{ClientBuildError, HttpSettings, Transport};
+use crate::offline::Offline;
+use crate::openai::OpenAiCompatible;
+use crate::provider::Provider;
+
+/// The offline model plus a client for each configured upstream, sharing one connection pool.
+#[derive(Clone)]
+pub struct Providers {
+    entries: Vec<Arc<dyn Provider>>,
+}
+
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.ids()).finish()
+    }
+}
+
+impl Providers {
+    pub fn new(
+        config: &ProviderConfig,
+        settings: HttpSettings,
+        offline: Offline,
+    ) -> Result<Self, ClientBuildError> {
+        let transport = Transport::new(settings)?;
+        let upstreams = config
+            .upstreams
+            .iter()
+            .map(|upstream| client(upstream, transport.clone()));
+        let entries = std::iter::once(Arc::new(offline) as Arc<dyn Provider>)
+            .chain(upstreams)
+            .collect();
+        Ok(Self { entries })
+    }
+
+    pub fn get(&self, provider_id: &str) -> Option<Arc<dyn Provider>> {
+        self.entries
+            .iter()
+            .find(|provider| provider.id() == provider_id)
+            .cloned()
+    }
+
+    pub fn is_available(&self, provider_id: &str) -> bool {
+        self.get(provider_id).is_some()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.entries.iter().map(|provider| provider.id())
+    }
+}
+
+fn client(upstream: &UpstreamConfig, transport: Transport) -> Arc<dyn Provider> {
+    let key = upstream.api_key.clone();
+    let base = upstream.base_url.clone();
+    match upstream.format {
+        ApiFormat::OpenAiCompatible => {
+            let client = OpenAiCompatible::new(upstream.id, base, key, transport);
+            if upstream.key_required {
+                Arc::new(client)
+            } else {
+                Arc::new(client.key_optional())
+            }
+        }
+        ApiFormat::Anthropic => Arc::new(Anthropic::new(base, key, transport)),
+        ApiFormat::Gemini => Arc::new(Gemini::new(base, key, transport)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_holds_offline_and_the_configured_upstreams() {
+        let config = ProviderConfig::from_lookup(|name| {
+            (name == "GROQ_API_KEY" || name == "ANTHROPIC_API_KEY").then(|| "k".to_owned())
+        });
+        let providers =
+            Providers::new(&config, HttpSettings::default(), Offline::default()).unwrap();
+        assert_eq!(
+            providers.ids().collect::<Vec<_>>(),
+            ["offline", "groq", "anthropic"]
+        );
+        assert!(providers.is_available("groq"));
+        assert!(!providers.is_available("gemini"));
+        assert_eq!(
+            providers.get("anthropic").map(|p| p.id()),
+            Some("anthropic")
+        );
+    }
+}
