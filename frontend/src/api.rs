@@ -3,7 +3,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
-    AuthResponse, Balance, ErrorCode, FieldProblem, LoginRequest, Problem, SignupRequest, User,
+    AuthResponse, Balance, CreateProjectRequest, ErrorCode, FieldProblem, LoginRequest, Problem,
+    Project, ProjectPage, ShareInfo, SharedProject, SignupRequest, StorageUsage,
+    UpdateProjectRequest, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -180,4 +182,203 @@ pub async fn post_authed<B: Serialize + Clone>(
         }
     })
     .await
+}
+
+/// The HTTP methods the workspace calls use.
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+/// One authenticated workspace call: optional `If-Match` and JSON body; `T` is `()` for 204s.
+async fn workspace_call<T: DeserializeOwned + 'static>(
+    session: Session,
+    method: Method,
+    path: String,
+    if_match: Option<i64>,
+    body: Option<serde_json::Value>,
+) -> Result<T, ApiError> {
+    authed(session, move |token| {
+        let (path, body) = (path.clone(), body.clone());
+        async move {
+            let builder = match method {
+                Method::Get => Request::get(&path),
+                Method::Post => Request::post(&path),
+                Method::Patch => Request::patch(&path),
+                Method::Delete => Request::delete(&path),
+            };
+            let mut builder = with_token(builder, token.as_deref());
+            if let Some(version) = if_match {
+                builder = builder.header("If-Match", &format!("\"{version}\""));
+            }
+            let response = match body {
+                Some(body) => send_json(builder, &body).await?,
+                None => builder.send().await.map_err(ApiError::network)?,
+            };
+            if response.status() == 204 {
+                // `()` deserializes from JSON null.
+                return serde_json::from_value(serde_json::Value::Null).map_err(|_| ApiError {
+                    status: 204,
+                    problem: None,
+                });
+            }
+            read(response).await
+        }
+    })
+    .await
+}
+
+fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+pub async fn projects(session: Session, query: String) -> Result<ProjectPage, ApiError> {
+    workspace_call(
+        session,
+        Method::Get,
+        format!("/api/v1/projects?{query}"),
+        None,
+        None,
+    )
+    .await
+}
+
+pub async fn create_project(
+    session: Session,
+    body: CreateProjectRequest,
+) -> Result<Project, ApiError> {
+    workspace_call(
+        session,
+        Method::Post,
+        "/api/v1/projects".into(),
+        None,
+        json(&body),
+    )
+    .await
+}
+
+pub async fn project(session: Session, id: String) -> Result<Project, ApiError> {
+    workspace_call(
+        session,
+        Method::Get,
+        format!("/api/v1/projects/{id}"),
+        None,
+        None,
+    )
+    .await
+}
+
+/// Saves changes made to `version`; a newer version on the server is a `version_conflict`.
+pub async fn update_project(
+    session: Session,
+    id: String,
+    version: i64,
+    body: UpdateProjectRequest,
+) -> Result<Project, ApiError> {
+    let path = format!("/api/v1/projects/{id}");
+    workspace_call(session, Method::Patch, path, Some(version), json(&body)).await
+}
+
+pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError> {
+    workspace_call(
+        session,
+        Method::Delete,
+        format!("/api/v1/projects/{id}"),
+        None,
+        None,
+    )
+    .await
+}
+
+pub async fn share(session: Session, id: String) -> Result<ShareInfo, ApiError> {
+    let path = format!("/api/v1/projects/{id}/share");
+    workspace_call(
+        session,
+        Method::Post,
+        path,
+        None,
+        Some(serde_json::json!({})),
+    )
+    .await
+}
+
+pub async fn unshare(session: Session, id: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/projects/{id}/share");
+    workspace_call(session, Method::Delete, path, None, None).await
+}
+
+pub async fn storage(session: Session) -> Result<StorageUsage, ApiError> {
+    workspace_call(session, Method::Get, "/api/v1/storage".into(), None, None).await
+}
+
+/// A shared project; no sign-in.
+pub async fn shared(code: String) -> Result<SharedProject, ApiError> {
+    let path = format!("/api/v1/shared/{}", code.trim());
+    read(
+        Request::get(&path)
+            .send()
+            .await
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+/// Downloads an export (it needs the Bearer header, so a plain link cannot fetch it) and
+/// hands it to the browser as a file.
+pub async fn download_export(
+    session: Session,
+    id: String,
+    format: &'static str,
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/projects/{id}/export?format={format}");
+    let (bytes, name) = authed(session, move |token| {
+        let path = path.clone();
+        async move {
+            let response = with_token(Request::get(&path), token.as_deref())
+                .send()
+                .await
+                .map_err(ApiError::network)?;
+            if !response.ok() {
+                let status = response.status();
+                return Err(ApiError {
+                    status,
+                    problem: response.json::<Problem>().await.ok(),
+                });
+            }
+            let name = response
+                .headers()
+                .get("content-disposition")
+                .and_then(|d| {
+                    d.split("filename=")
+                        .nth(1)
+                        .map(|n| n.trim_matches('"').to_owned())
+                })
+                .unwrap_or_else(|| format!("penora-export.{format}"));
+            let bytes = response.binary().await.map_err(ApiError::network)?;
+            Ok((bytes, name))
+        }
+    })
+    .await?;
+    save_file(&bytes, &name);
+    Ok(())
+}
+
+fn save_file(bytes: &[u8], name: &str) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let link: web_sys::HtmlAnchorElement = web_sys::window()?
+        .document()?
+        .create_element("a")
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url).ok()
 }

@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::api;
-use crate::pages::{account, auth_forms, email_links, home};
+use crate::pages::{account, auth_forms, editor, email_links, home, shared, workspace};
 use crate::session::Session;
 
 #[component]
@@ -32,6 +32,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=email_links::ResetPassword/>
                     <Route path=path!("/verify-email") view=email_links::VerifyEmail/>
                     <Route path=path!("/account") view=account::Account/>
+                    <Route path=path!("/projects") view=workspace::Workspace/>
+                    <Route path=path!("/projects/:id") view=editor::Editor/>
+                    <Route path=path!("/s/:code") view=shared::SharedView/>
                 </Routes>
             </main>
         </Router>
@@ -52,6 +55,7 @@ fn Nav() -> impl IntoView {
                         <A href="/sign-up" attr:class="button">"Sign up"</A>
                     }
                 >
+                    <A href="/projects">"Projects"</A>
                     <span class="credits" data-testid="nav-balance" title="Available credits">
                         {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}
                     </span>

@@ -21,8 +21,12 @@ pub fn Home() -> impl IntoView {
                     </div>
                 }
             >
-                <div class="actions"><A href="/account" attr:class="button">"Go to your account"</A></div>
+                <div class="actions">
+                    <A href="/projects" attr:class="button">"Your projects"</A>
+                    <A href="/account">"Your account"</A>
+                </div>
             </Show>
+            <crate::pages::shared::OpenCode/>
         </section>
     }
 }

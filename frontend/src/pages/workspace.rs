@@ -1,0 +1,250 @@
+//! The workspace: storage meter, new project, search and sort, and each project's actions
+//! (open, share, export, delete).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use penora_api_types::{ChapterBody, CreateProjectRequest, ProjectSummary, StorageUsage};
+
+use crate::api::{self, ApiError};
+use crate::form::FormError;
+use crate::session::Session;
+
+pub const EXPORT_FORMATS: [(&str, &str); 5] = [
+    ("pdf", "PDF"),
+    ("docx", "DOCX"),
+    ("epub", "EPUB"),
+    ("txt", "TXT"),
+    ("md", "Markdown"),
+];
+
+/// Bytes for people: `812 B`, `12.4 KB`, `1.0 MB`.
+pub fn bytes(n: i64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+#[component]
+pub fn Workspace() -> impl IntoView {
+    let session = Session::get();
+    view! {
+        <Show when=move || session.ready() fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Show
+                when=move || session.user().is_some()
+                fallback=|| view! {
+                    <section class="card narrow">
+                        <h1>"Your projects"</h1>
+                        <p><A href="/sign-in">"Sign in"</A>" to see your projects."</p>
+                    </section>
+                }
+            >
+                <ProjectList/>
+            </Show>
+        </Show>
+    }
+}
+
+#[component]
+fn ProjectList() -> impl IntoView {
+    let session = Session::get();
+    let items = RwSignal::new(Vec::<ProjectSummary>::new());
+    let next = RwSignal::new(None::<String>);
+    let usage = RwSignal::new(None::<StorageUsage>);
+    let search = RwSignal::new(String::new());
+    let sort = RwSignal::new("updated".to_owned());
+    let error = RwSignal::new(None::<ApiError>);
+    let reload = RwSignal::new(0u32);
+
+    let load = move |cursor: Option<String>| {
+        let mut query = format!("limit=20&sort={}", sort.get_untracked());
+        let q = search.get_untracked();
+        if !q.trim().is_empty() {
+            query.push_str(&format!("&q={}", js_sys::encode_uri_component(q.trim())));
+        }
+        if let Some(c) = &cursor {
+            query.push_str(&format!("&cursor={c}"));
+        }
+        spawn_local(async move {
+            match api::projects(session, query).await {
+                Ok(page) => {
+                    if cursor.is_some() {
+                        items.update(|all| all.extend(page.items));
+                    } else {
+                        items.set(page.items);
+                    }
+                    next.set(page.next_cursor);
+                }
+                Err(err) => error.set(Some(err)),
+            }
+            if let Ok(u) = api::storage(session).await {
+                usage.set(Some(u));
+            }
+        });
+    };
+    Effect::new(move |_| {
+        reload.track();
+        sort.track();
+        load(None);
+    });
+
+    view! {
+        <section class="card">
+            <h1>"Your projects"</h1>
+            <StorageMeter usage=usage/>
+            <NewProject/>
+            <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); load(None); }>
+                <input type="search" placeholder="Search titles and text" aria-label="Search"
+                    prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+                <select aria-label="Sort" on:change=move |ev| sort.set(event_target_value(&ev))>
+                    <option value="updated">"Recently changed"</option>
+                    <option value="created">"Newest"</option>
+                    <option value="title">"Title"</option>
+                </select>
+                <button type="submit" class="secondary">"Search"</button>
+            </form>
+            <FormError error=error/>
+            <Show when=move || items.with(Vec::is_empty)>
+                <p class="muted">"No projects yet. Create one above."</p>
+            </Show>
+            <ul class="projects" data-testid="projects">
+                <For each=move || items.get() key=|p| (p.id, p.version, p.share_code.clone()) let:project>
+                    <ProjectRow project=project reload=reload/>
+                </For>
+            </ul>
+            <Show when=move || next.with(Option::is_some)>
+                <button class="secondary" on:click=move |_| load(next.get_untracked())>"Load more"</button>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn StorageMeter(usage: RwSignal<Option<StorageUsage>>) -> impl IntoView {
+    view! {
+        {move || usage.get().map(|u| view! {
+            <div class="meter" data-testid="storage">
+                <progress max=u.quota.limit_bytes value=u.quota.used_bytes></progress>
+                <span>{format!("{} of {} used", bytes(u.quota.used_bytes), bytes(u.quota.limit_bytes))}</span>
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn NewProject() -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let title = RwSignal::new(String::new());
+    let kind = RwSignal::new("document".to_owned());
+    let error = RwSignal::new(None::<ApiError>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let navigate = navigate.clone();
+        let body = CreateProjectRequest {
+            title: title.get_untracked(),
+            kind: Some(kind.get_untracked()),
+            chapters: vec![ChapterBody::default()],
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::create_project(session, body).await {
+                Ok(project) => navigate(&format!("/projects/{}", project.id), Default::default()),
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    view! {
+        <form class="toolbar" on:submit=create>
+            <input name="title" placeholder="Title of a new project" aria-label="New project title"
+                prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+            <select name="kind" aria-label="Kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                <option value="document">"Document"</option>
+                <option value="story">"Story (chapters)"</option>
+            </select>
+            <button type="submit">"New project"</button>
+        </form>
+        <Show when=move || error.with(Option::is_some)>
+            <p class="form-error" role="alert">{move || error.get().map(|e| e.message())}</p>
+        </Show>
+    }
+}
+
+#[component]
+fn ProjectRow(project: ProjectSummary, reload: RwSignal<u32>) -> impl IntoView {
+    let session = Session::get();
+    let id = project.id.to_string();
+    let code = RwSignal::new(project.share_code.clone());
+    let notice = RwSignal::new(None::<String>);
+    let report = move |result: Result<(), ApiError>| {
+        if let Err(err) = result {
+            notice.set(Some(err.message()));
+        }
+    };
+
+    let share_id = id.clone();
+    let toggle_share = move |_| {
+        let id = share_id.clone();
+        spawn_local(async move {
+            if code.get_untracked().is_some() {
+                report(api::unshare(session, id).await.map(|()| code.set(None)));
+            } else {
+                report(
+                    api::share(session, id)
+                        .await
+                        .map(|info| code.set(Some(info.code))),
+                );
+            }
+        });
+    };
+    let delete_id = id.clone();
+    let title = project.title.clone();
+    let delete = move |_| {
+        let confirmed = window()
+            .confirm_with_message(&format!("Delete \"{title}\"? This cannot be undone."))
+            .unwrap_or(false);
+        if confirmed {
+            let id = delete_id.clone();
+            spawn_local(async move {
+                report(api::delete_project(session, id).await);
+                reload.update(|n| *n += 1);
+            });
+        }
+    };
+    let export_id = id.clone();
+    let export = move |format: &'static str| {
+        let id = export_id.clone();
+        spawn_local(async move { report(api::download_export(session, id, format).await) });
+    };
+
+    view! {
+        <li class="project" data-testid="project">
+            <div class="project-head">
+                <A href=format!("/projects/{id}") attr:class="project-title">{project.title.clone()}</A>
+                <span class="muted">
+                    {format!("{} · {} words · {} · changed {}", project.kind, project.word_count,
+                        bytes(project.size_bytes), project.updated_at.format("%-d %b %Y %H:%M"))}
+                </span>
+            </div>
+            <div class="actions">
+                <button class="secondary" on:click=toggle_share>
+                    {move || if code.with(Option::is_some) { "Stop sharing" } else { "Share" }}
+                </button>
+                {move || code.get().map(|c| view! {
+                    <span class="share-code">"Code "<A href=format!("/s/{c}") attr:data-testid="share-code">{c.clone()}</A></span>
+                })}
+                <span class="exports">
+                    {EXPORT_FORMATS.into_iter().map(|(format, label)| {
+                        let export = export.clone();
+                        view! { <button class="link" on:click=move |_| export(format)>{label}</button> }
+                    }).collect_view()}
+                </span>
+                <button class="danger" on:click=delete>"Delete"</button>
+            </div>
+            <p class="notice">{move || notice.get()}</p>
+        </li>
+    }
+}
