@@ -1,6 +1,8 @@
-//! Small form pieces: a labelled input bound to a signal, and the error line under it.
+//! Small page pieces: a labelled input bound to a signal, the error line under it, and the
+//! signed-in gate.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::api::ApiError;
 
@@ -43,4 +45,26 @@ pub fn FormError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
         })
     };
     view! { <Show when=move || message().is_some()><p class="form-error" role="alert">{message}</p></Show> }
+}
+
+/// Shows `children` to a signed-in user; otherwise a card asking them to sign in to see
+/// `what` (and "Loading…" until the session is known, so nothing flashes).
+#[component]
+pub fn SignedIn(heading: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
+    let session = crate::session::Session::get();
+    view! {
+        <Show when=move || session.ready() fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Show
+                when=move || session.user().is_some()
+                fallback=move || view! {
+                    <section class="card narrow">
+                        <h1>{heading}</h1>
+                        <p><A href="/sign-in">"Sign in"</A>{format!(" to see {what}.")}</p>
+                    </section>
+                }
+            >
+                {children()}
+            </Show>
+        </Show>
+    }
 }

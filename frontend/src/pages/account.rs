@@ -2,11 +2,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use penora_api_types::User;
 
 use crate::api;
+use crate::form::SignedIn;
 use crate::session::Session;
 
 #[component]
@@ -25,19 +25,9 @@ pub fn Account() -> impl IntoView {
     });
 
     view! {
-        <Show when=move || session.ready() fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <Show
-                when=move || session.user().is_some()
-                fallback=|| view! {
-                    <section class="card narrow">
-                        <h1>"You are signed out"</h1>
-                        <p><A href="/sign-in">"Sign in"</A>" to see your account."</p>
-                    </section>
-                }
-            >
-                {move || session.user().map(|user| view! { <AccountCard user=user/> })}
-            </Show>
-        </Show>
+        <SignedIn heading="You are signed out" what="your account">
+            {move || session.user().map(|user| view! { <AccountCard user=user/> })}
+        </SignedIn>
     }
 }
 

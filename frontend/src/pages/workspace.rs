@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use penora_api_types::{ChapterBody, CreateProjectRequest, ProjectSummary, StorageUsage};
 
 use crate::api::{self, ApiError};
-use crate::form::FormError;
+use crate::form::{FormError, SignedIn};
 use crate::session::Session;
 
 pub const EXPORT_FORMATS: [(&str, &str); 5] = [
@@ -30,21 +30,10 @@ pub fn bytes(n: i64) -> String {
 
 #[component]
 pub fn Workspace() -> impl IntoView {
-    let session = Session::get();
     view! {
-        <Show when=move || session.ready() fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <Show
-                when=move || session.user().is_some()
-                fallback=|| view! {
-                    <section class="card narrow">
-                        <h1>"Your projects"</h1>
-                        <p><A href="/sign-in">"Sign in"</A>" to see your projects."</p>
-                    </section>
-                }
-            >
-                <ProjectList/>
-            </Show>
-        </Show>
+        <SignedIn heading="Your projects" what="your projects">
+            <ProjectList/>
+        </SignedIn>
     }
 }
 
