@@ -52,19 +52,17 @@ pub fn FormError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
 #[component]
 pub fn SignedIn(heading: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
     let session = crate::session::Session::get();
-    view! {
-        <Show when=move || session.ready() fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <Show
-                when=move || session.user().is_some()
-                fallback=move || view! {
-                    <section class="card narrow">
-                        <h1>{heading}</h1>
-                        <p><A href="/sign-in">"Sign in"</A>{format!(" to see {what}.")}</p>
-                    </section>
-                }
-            >
-                {children()}
-            </Show>
-        </Show>
+    // Re-render only when the answer changes, not on every token refresh.
+    let state = Memo::new(move |_| (session.ready(), session.user().is_some()));
+    move || match state.get() {
+        (false, _) => view! { <p class="muted">"Loading…"</p> }.into_any(),
+        (true, false) => view! {
+            <section class="card narrow">
+                <h1>{heading}</h1>
+                <p><A href="/sign-in">"Sign in"</A>{format!(" to see {what}.")}</p>
+            </section>
+        }
+        .into_any(),
+        (true, true) => children().into_any(),
     }
 }
