@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_accounts;
 mod m20261123_000002_credits;
 mod m20261124_000003_workspace;
+mod m20261124_000004_generations;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_accounts::Migration),
             Box::new(m20261123_000002_credits::Migration),
             Box::new(m20261124_000003_workspace::Migration),
+            Box::new(m20261124_000004_generations::Migration),
         ]
     }
 }

@@ -80,6 +80,19 @@ pub enum ErrorCode {
     ShareNotFound,
     /// The export format is not one of pdf, docx, epub, txt, md.
     UnknownExportFormat,
+    /// No such generation (or not yours).
+    GenerationNotFound,
+    /// You have as many generations running as allowed; wait for one to end.
+    TooManyGenerations,
+    /// The model exists but cannot be used now (its provider has no key configured).
+    ModelUnavailable,
+    /// The model is not in your plan; `extra.plans` lists the plans that include it.
+    ModelNotInPlan,
+    /// The AI provider failed before the generation could finish; `extra.upstream_code`
+    /// says how, `extra.generation_id` names the stored (partial, billed) generation.
+    UpstreamError,
+    /// The generation has not finished yet; try again when it has.
+    GenerationRunning,
 }
 
 impl ErrorCode {
@@ -121,6 +134,12 @@ impl ErrorCode {
             ErrorCode::InvalidShareCode => "invalid_share_code",
             ErrorCode::ShareNotFound => "share_not_found",
             ErrorCode::UnknownExportFormat => "unknown_export_format",
+            ErrorCode::GenerationNotFound => "generation_not_found",
+            ErrorCode::TooManyGenerations => "too_many_generations",
+            ErrorCode::ModelUnavailable => "model_unavailable",
+            ErrorCode::ModelNotInPlan => "model_not_in_plan",
+            ErrorCode::UpstreamError => "upstream_error",
+            ErrorCode::GenerationRunning => "generation_running",
         }
     }
 }

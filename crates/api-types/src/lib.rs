@@ -7,8 +7,10 @@ pub mod apps;
 pub mod auth;
 pub mod credits;
 pub mod error;
+pub mod generation;
 pub mod health;
 pub mod keys;
+pub mod openai;
 pub mod workspace;
 
 pub use admin::*;
@@ -16,6 +18,7 @@ pub use apps::*;
 pub use auth::*;
 pub use credits::*;
 pub use error::{ErrorCode, FieldProblem, Problem};
+pub use generation::*;
 pub use health::*;
 pub use keys::*;
 pub use workspace::*;

@@ -6,19 +6,23 @@
 pub mod credits;
 pub mod display_name;
 pub mod email;
+pub mod generation;
 pub mod ids;
 pub mod ledger;
 pub mod password;
 pub mod pricing;
 pub mod project;
+pub mod prompt;
 pub mod role;
 pub mod share_code;
 pub mod validation;
+pub mod word_meter;
 pub mod words;
 
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
+pub use generation::{GenerationStatus, Length, Style, Tool, ToolRequest};
 pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
 pub use password::Password;
@@ -29,4 +33,5 @@ pub use project::{
 pub use role::Role;
 pub use share_code::ShareCode;
 pub use validation::{FieldError, FieldErrors};
+pub use word_meter::WordMeter;
 pub use words::count_words;

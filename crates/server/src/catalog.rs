@@ -26,9 +26,7 @@ pub struct ModelSpec {
     pub enabled: bool,
     #[serde(default)]
     pub description: String,
-    #[serde(default)]
-    pub key_env: Option<String>,
-    /// Worked out at load: enabled, and its provider needs no key or has one.
+    /// Worked out at load: enabled, and its provider is configured (has its key).
     #[serde(skip)]
     pub available: bool,
 }
@@ -65,10 +63,11 @@ pub enum CatalogError {
 }
 
 impl Catalog {
-    /// The file at `path`, or the built-in catalog. Key presence is read from `env`.
+    /// The file at `path`, or the built-in catalog. `configured` says whether a provider id
+    /// can be called (the offline model always can; upstreams need their key).
     pub fn load(
         path: Option<&Path>,
-        env: impl Fn(&str) -> Option<String>,
+        configured: impl Fn(&str) -> bool,
     ) -> Result<Self, CatalogError> {
         let figment = match path {
             Some(path) => Figment::from(Toml::file_exact(path)),
@@ -77,12 +76,12 @@ impl Catalog {
         let file: CatalogFile = figment
             .extract()
             .map_err(|e| CatalogError::Read(e.to_string()))?;
-        Self::validate(file, env)
+        Self::validate(file, configured)
     }
 
     fn validate(
         file: CatalogFile,
-        env: impl Fn(&str) -> Option<String>,
+        configured: impl Fn(&str) -> bool,
     ) -> Result<Self, CatalogError> {
         let mut seen = HashSet::new();
         let mut models = file.models;
@@ -101,11 +100,7 @@ impl Catalog {
                     model.id
                 )));
             }
-            let has_key = match &model.key_env {
-                None => model.provider == "offline",
-                Some(var) => env(var).is_some_and(|v| !v.trim().is_empty()),
-            };
-            model.available = model.enabled && has_key;
+            model.available = model.enabled && configured(&model.provider);
         }
         if !models.iter().any(|m| m.id == file.default_model) {
             return Err(CatalogError::Invalid(format!(
@@ -139,14 +134,12 @@ mod tests {
 
     #[test]
     fn built_in_catalog_loads_and_marks_keyless_models_unavailable() {
-        let catalog = Catalog::load(None, |_| None).unwrap();
+        let catalog = Catalog::load(None, |provider| provider == "offline").unwrap();
         assert_eq!(catalog.default_model(), "offline-demo");
         assert!(catalog.get("offline-demo").is_some_and(|m| m.available));
         assert!(catalog.get("mistral-7b").is_some_and(|m| !m.available));
-        let with_key = Catalog::load(None, |var| {
-            (var == "DEEPINFRA_API_KEY").then(|| "k".to_owned())
-        })
-        .unwrap();
+        let with_key =
+            Catalog::load(None, |provider| ["offline", "deepinfra"].contains(&provider)).unwrap();
         assert!(with_key.get("mistral-7b").is_some_and(|m| m.available));
         assert!(with_key.get("gpt-4o-mini").is_some_and(|m| !m.available));
     }
@@ -160,7 +153,7 @@ mod tests {
         };
         let parse = |text: String| {
             let file: CatalogFile = Figment::from(Toml::string(&text)).extract().unwrap();
-            Catalog::validate(file, |_| None)
+            Catalog::validate(file, |_| false)
         };
         assert!(parse(format!(
             "default_model = \"a\"\n{}{}",

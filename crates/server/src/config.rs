@@ -5,6 +5,7 @@
 //! secrets were resolved. In development a missing secret is generated once and kept in the
 //! data dir; in production a missing or well-known secret stops the server.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -75,6 +76,26 @@ pub struct Settings {
     pub storage_quota_bytes: i64,
     /// Share-code look-ups one IP may make per minute (counted in the database).
     pub share_lookups_per_ip_per_minute: u32,
+    /// Replacement prompt templates (TOML); the built-in `config/prompts.toml` otherwise.
+    pub prompts_file: Option<PathBuf>,
+    /// Provider variables (`DEEPINFRA_API_KEY`, `OPENAI_BASE_URL` ...) given in the config
+    /// file; the same names in the environment take precedence.
+    pub providers: BTreeMap<String, String>,
+    /// Pause between the offline model's words, so the demo streams like a real model.
+    pub offline_pace_ms: u64,
+    /// Generations one user may run at once (counted in the database, across replicas).
+    pub generations_per_user: u32,
+    /// How often a running generation saves its text and what it has cost so far, and
+    /// looks for a cancel from another replica.
+    pub generation_save_interval_ms: u64,
+    /// A generation's hold expires this long after its last sign of life; the sweeper then
+    /// bills what was saved (a crashed server).
+    pub generation_hold_grace_secs: u64,
+    pub upstream_connect_timeout_secs: u64,
+    /// Models may think a while before the first word.
+    pub upstream_first_byte_timeout_secs: u64,
+    /// The longest pause between two stream events once text flows.
+    pub upstream_idle_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -108,6 +129,15 @@ impl Default for Settings {
             idempotency_ttl_hours: 24,
             storage_quota_bytes: 1024 * 1024,
             share_lookups_per_ip_per_minute: 30,
+            prompts_file: None,
+            providers: BTreeMap::new(),
+            offline_pace_ms: 25,
+            generations_per_user: 3,
+            generation_save_interval_ms: 1000,
+            generation_hold_grace_secs: 120,
+            upstream_connect_timeout_secs: 10,
+            upstream_first_byte_timeout_secs: 60,
+            upstream_idle_timeout_secs: 30,
         }
     }
 }

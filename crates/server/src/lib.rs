@@ -9,6 +9,7 @@ pub mod http;
 pub mod jobs;
 pub mod mailer;
 pub mod openapi;
+pub mod prompts;
 pub mod rate_limit;
 pub mod routes;
 pub mod services;

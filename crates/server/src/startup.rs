@@ -9,17 +9,20 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use penora_ai::{HttpSettings, Offline, ProviderConfig, Providers, Timeouts};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
 use crate::catalog::Catalog;
-use crate::config::Config;
+use crate::config::{Config, Settings};
 use crate::http::{extract_errors, fallback, metrics::Metrics, observe::observe};
 use crate::mailer::Mailer;
 use crate::openapi::ApiDoc;
+use crate::prompts::Prompts;
 use crate::rate_limit::RateLimits;
 use crate::routes;
+use crate::services::generations::Running;
 use crate::state::AppState;
 
 pub struct Application {
@@ -72,18 +75,44 @@ pub fn build_state(
     let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
     let mailer = Mailer::from_config(&config)?;
     let limits = RateLimits::from_settings(&config.settings);
-    let catalog = Catalog::load(config.settings.models_file.as_deref(), |var| {
-        std::env::var(var).ok()
+    let providers = providers(&config.settings)?;
+    let catalog = Catalog::load(config.settings.models_file.as_deref(), |provider| {
+        providers.is_available(provider)
     })?;
+    let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
     Ok(AppState {
         db,
         config: Arc::new(config),
         catalog: Arc::new(catalog),
+        providers,
+        prompts: Arc::new(prompts),
+        running: Running::default(),
         jwt,
         mailer,
         limits,
         started_at: Instant::now(),
     })
+}
+
+/// The offline model and a client for every provider whose variables are set (environment
+/// first, then the config file's `[providers]` table).
+fn providers(settings: &Settings) -> anyhow::Result<Providers> {
+    let config = ProviderConfig::from_lookup(|name| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| settings.providers.get(name).cloned())
+    });
+    let secs = Duration::from_secs;
+    let http = HttpSettings {
+        timeouts: Timeouts {
+            connect: secs(settings.upstream_connect_timeout_secs),
+            first_byte: secs(settings.upstream_first_byte_timeout_secs),
+            idle: secs(settings.upstream_idle_timeout_secs),
+        },
+        ..HttpSettings::default()
+    };
+    let offline = Offline::new(Duration::from_millis(settings.offline_pace_ms));
+    Ok(Providers::new(&config, http, offline)?)
 }
 
 fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {

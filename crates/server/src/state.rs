@@ -9,13 +9,20 @@ use crate::auth::jwt::JwtKeys;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::mailer::Mailer;
+use crate::prompts::Prompts;
 use crate::rate_limit::RateLimits;
+use crate::services::generations::Running;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub catalog: Arc<Catalog>,
+    /// One client per configured AI provider, plus the offline model.
+    pub providers: penora_ai::Providers,
+    pub prompts: Arc<Prompts>,
+    /// Generations streaming in this process (for instant cancels).
+    pub running: Running,
     pub jwt: JwtKeys,
     pub mailer: Mailer,
     pub limits: RateLimits,

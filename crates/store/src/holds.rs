@@ -71,14 +71,20 @@ pub async fn reserve(
 }
 
 /// Records what has been delivered so far (never more than reserved), so a crash can still
-/// be billed correctly by the sweeper.
+/// be billed correctly by the sweeper. `expires_at` moves the expiry on while the generation
+/// is alive, so only a silent one is swept.
 pub async fn record_delivery(
     db: &impl ConnectionTrait,
     hold: Uuid,
     delivered: Millicredits,
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), DbErr> {
-    Holds::update_many()
-        .col_expr(hold::Column::DeliveredMc, Expr::value(delivered.get()))
+    let mut update =
+        Holds::update_many().col_expr(hold::Column::DeliveredMc, Expr::value(delivered.get()));
+    if let Some(expires_at) = expires_at {
+        update = update.col_expr(hold::Column::ExpiresAt, Expr::value(expires_at));
+    }
+    update
         .filter(hold::Column::Id.eq(hold))
         .filter(hold::Column::State.eq(OPEN))
         .filter(hold::Column::AmountMc.gte(delivered.get()))

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod email_tokens;
 pub mod entities;
+pub mod generations;
 pub mod holds;
 pub mod idempotency;
 pub mod ledger;

@@ -44,6 +44,7 @@ pub async fn insert(
         reserved_mc: Set(0),
         storage_used_bytes: Set(0),
         storage_limit_bytes: Set(None),
+        active_generations: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     };

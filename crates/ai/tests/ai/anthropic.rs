@@ -3,7 +3,7 @@
 use penora_ai::{Anthropic, FinishReason, HttpSettings, Provider, SecretString, Transport};
 use serde_json::json;
 
-use crate::fake_upstream::{FakeUpstream, Reply};
+use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
 use crate::scenarios::Wire;
 

@@ -4,7 +4,6 @@
 // Helpers outside `#[test]` fns: a failed set-up step should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod fake_upstream;
 mod helpers;
 mod scenarios;
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use penora_ai::{HttpSettings, Offline, ProviderConfig, Providers};
 
-use crate::fake_upstream::{FakeUpstream, Reply};
+use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, run};
 
 #[tokio::test]

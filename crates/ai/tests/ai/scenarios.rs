@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use penora_ai::{FinishReason, HttpSettings, Provider, ProviderError, StreamEvent, TimeoutPhase};
 
-use crate::fake_upstream::{FakeUpstream, Reply, Step};
+use penora_fake_upstream::{FakeUpstream, Reply, Step};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
 
 /// A provider's streaming format, as SSE event text.

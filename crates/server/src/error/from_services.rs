@@ -229,3 +229,59 @@ impl From<ExportFailed> for ApiError {
         ApiError::internal(err)
     }
 }
+
+impl From<crate::services::generations::GenerationError> for ApiError {
+    fn from(err: crate::services::generations::GenerationError) -> Self {
+        use crate::services::generations::GenerationError as E;
+        match err {
+            E::UnknownModel => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UnknownModel,
+                "No such model. `GET /api/v1/models` lists them.",
+            ),
+            E::ModelUnavailable(model) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ModelUnavailable,
+                format!("The model `{model}` cannot be used now: its provider is not configured on this server."),
+            ),
+            E::NotInPlan { plans } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::ModelNotInPlan,
+                format!("This model needs one of these plans: {}.", plans.join(", ")),
+            )
+            .with_extra(serde_json::json!({ "plans": plans })),
+            E::Insufficient { available } => insufficient(available),
+            E::TooMany { limit } => {
+                let mut err = ApiError::rate_limited(1);
+                err.code = ErrorCode::TooManyGenerations;
+                err.detail = format!(
+                    "You have {limit} generations running, the most at once. Wait for one to finish or cancel it."
+                );
+                err.with_extra(serde_json::json!({ "limit": limit, "retry_after": 1 }))
+            }
+            E::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::GenerationNotFound,
+                "No such generation.",
+            ),
+            E::KeyReused => IdemError::Reused.into(),
+            E::Invalid(errors) => ApiError::validation(errors),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::generations::SaveError> for ApiError {
+    fn from(err: crate::services::generations::SaveError) -> Self {
+        use crate::services::generations::SaveError as E;
+        match err {
+            E::Generation(e) => e.into(),
+            E::Project(e) => e.into(),
+            E::Running => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::GenerationRunning,
+                "The generation is still running; save it when it has finished.",
+            ),
+        }
+    }
+}

@@ -6,11 +6,13 @@ pub mod api_keys;
 pub mod apps;
 pub mod auth;
 pub mod credits;
+pub mod generations;
 pub mod health;
 pub mod me;
 pub(crate) mod pagination;
 pub mod projects;
 mod responses;
+pub(crate) mod sse;
 
 use actix_web::web;
 
@@ -24,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(api_keys::configure)
             .configure(apps::configure)
             .configure(projects::configure)
+            .configure(generations::configure)
             .configure(admin::configure),
     )
     .configure(health::configure);

@@ -6,6 +6,7 @@ use penora_store::holds::{self, HoldRow, Settled};
 use penora_store::ledger::LedgerError;
 use uuid::Uuid;
 
+use crate::services::generations;
 use crate::state::AppState;
 
 pub async fn reserve(
@@ -35,7 +36,8 @@ pub async fn settle(
     Ok(outcome)
 }
 
-/// Settles every expired hold on what it had delivered (a crashed or abandoned generation).
+/// Settles every expired hold on what it had delivered (a crashed or abandoned generation),
+/// closing its generation as interrupted in the same transaction.
 pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
     let mut settled = 0;
     loop {
@@ -44,16 +46,19 @@ pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
             return Ok(settled);
         }
         for hold in batch {
+            let txn = penora_store::begin_write(&state.db).await?;
+            generations::finish_interrupted(&txn, &hold).await?;
             let meta = serde_json::json!({ "settled_by": "sweeper" });
-            if let Settled::Now { .. } = settle(
-                state,
+            let outcome = holds::settle(
+                &txn,
                 hold.id,
                 Millicredits::new(hold.delivered_mc),
                 None,
                 meta,
             )
-            .await?
-            {
+            .await?;
+            txn.commit().await?;
+            if let Settled::Now { .. } = outcome {
                 settled += 1;
             }
         }

@@ -8,6 +8,7 @@ pub mod apps;
 pub mod audit;
 pub mod credits;
 pub mod exports;
+pub mod generations;
 pub mod holds;
 pub mod idempotency;
 pub mod projects;

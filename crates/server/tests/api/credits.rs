@@ -376,7 +376,7 @@ async fn holds_reserve_settle_and_sweep() {
     )
     .await
     .unwrap();
-    penora_store::holds::record_delivery(&app.db, stale.id, Millicredits::new(400))
+    penora_store::holds::record_delivery(&app.db, stale.id, Millicredits::new(400), None)
         .await
         .unwrap();
     assert_eq!(holds::sweep(state).await.unwrap(), 1);

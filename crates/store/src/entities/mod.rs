@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit_log;
 pub mod email_token;
+pub mod generation;
 pub mod hold;
 pub mod idempotency_key;
 pub mod ledger_entry;

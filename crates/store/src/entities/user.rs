@@ -16,6 +16,7 @@ pub struct Model {
     pub reserved_mc: i64,
     pub storage_used_bytes: i64,
     pub storage_limit_bytes: Option<i64>,
+    pub active_generations: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -5,7 +5,7 @@ pub mod chapters;
 pub mod crud;
 pub mod export;
 pub mod share;
-mod views;
+pub(crate) mod views;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;

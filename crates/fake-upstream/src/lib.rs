@@ -1,6 +1,10 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1:0 playing an AI provider. It is hand-rolled on a
 //! TcpListener so a test can make it stall, cut the connection or reset it mid-body, which
 //! a real HTTP framework would not let us do.
+//!
+//! Test support only (the AI clients' tests, the server's tests, the proxy benchmark): a
+//! fake that misbehaves by accident should fail loudly, hence the unwraps.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -101,17 +105,28 @@ pub struct FakeUpstream {
 impl FakeUpstream {
     /// Serves `replies[n]` to the n-th connection, the last one to every later connection.
     pub async fn start(replies: Vec<Reply>) -> Self {
+        Self::routed(move |n, _| replies[n.min(replies.len() - 1)].clone()).await
+    }
+
+    /// Answers each request with `route(n, request)`, n counting connections from 0; e.g.
+    /// choosing a fault by the model the request names.
+    pub async fn routed(route: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let client_closed = Arc::new(AtomicBool::new(false));
         let (recorded, closed) = (requests.clone(), client_closed.clone());
+        let route = Arc::new(route);
         tokio::spawn(async move {
             let mut served = 0;
             while let Ok((socket, _)) = listener.accept().await {
-                let reply = replies[served.min(replies.len() - 1)].clone();
+                let route = route.clone();
+                let n = served;
                 served += 1;
-                tokio::spawn(serve(socket, reply, recorded.clone(), closed.clone()));
+                let (recorded, closed) = (recorded.clone(), closed.clone());
+                tokio::spawn(async move {
+                    serve(socket, |request| route(n, request), recorded, closed).await;
+                });
             }
         });
         Self {
@@ -144,13 +159,14 @@ impl FakeUpstream {
 
 async fn serve(
     mut socket: TcpStream,
-    reply: Reply,
+    route: impl FnOnce(&Recorded) -> Reply,
     requests: Arc<Mutex<Vec<Recorded>>>,
     client_closed: Arc<AtomicBool>,
 ) {
     let Some(request) = read_request(&mut socket).await else {
         return;
     };
+    let reply = route(&request);
     requests.lock().unwrap().push(request);
     match reply {
         Reply::Status {

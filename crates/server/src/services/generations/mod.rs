@@ -1,0 +1,348 @@
+//! Generations: choosing the model, reserving credits, streaming, settling on the words
+//! actually delivered.
+//!
+//! `start` opens a generation in one transaction (a concurrency slot, a hold for the most it
+//! may cost, the stored row); `run::spawn` streams it in a task of its own that ends by
+//! settling — on normal end, cancel, client disconnect, upstream error or timeout alike — so
+//! an HTTP client that goes away cannot leave a hold open. A crashed process leaves the
+//! hold to expire, and the sweeper bills what was saved.
+
+mod registry;
+mod run;
+mod save;
+mod settle;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use penora_ai::{GenerationRequest, Message, Provider, RewriteStyle, Task};
+use penora_domain::{cost_mc, FieldError, Millicredits, Style, Tool, ToolRequest, UserId};
+use penora_store::generations::{self, GenerationRow, NewGeneration};
+use penora_store::holds;
+use penora_store::ledger::LedgerError;
+use penora_store::users::UserRow;
+use penora_store::{begin_write, DbErr};
+use uuid::Uuid;
+
+use crate::catalog::ModelSpec;
+use crate::prompts::Prompts;
+use crate::state::AppState;
+
+pub use registry::Running;
+pub use run::{spawn, Event};
+pub use save::{save, SaveError};
+pub use settle::{failure_of, finish_interrupted, Ending};
+
+/// The plan every account is on until plans exist (issue: billing).
+pub const DEFAULT_PLAN: &str = "free";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GenerationError {
+    #[error("unknown model")]
+    UnknownModel,
+    #[error("model {0} is unavailable")]
+    ModelUnavailable(String),
+    #[error("model not in plan")]
+    NotInPlan { plans: Vec<String> },
+    #[error("insufficient credits")]
+    Insufficient { available: Millicredits },
+    #[error("too many generations running")]
+    TooMany { limit: u32 },
+    #[error("no such generation")]
+    NotFound,
+    #[error("idempotency key reused")]
+    KeyReused,
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<LedgerError> for GenerationError {
+    fn from(err: LedgerError) -> Self {
+        match err {
+            LedgerError::Insufficient { available } => Self::Insufficient { available },
+            LedgerError::Db(e) => Self::Db(e),
+            other => Self::Db(DbErr::Custom(other.to_string())),
+        }
+    }
+}
+
+/// A model the user may generate with now.
+pub fn choose_model<'a>(
+    state: &'a AppState,
+    requested: Option<&str>,
+) -> Result<&'a ModelSpec, GenerationError> {
+    let id = requested.unwrap_or(state.catalog.default_model());
+    let model = state.catalog.get(id).ok_or(GenerationError::UnknownModel)?;
+    if !model.plans.is_empty() && !model.plans.iter().any(|p| p == DEFAULT_PLAN) {
+        return Err(GenerationError::NotInPlan {
+            plans: model.plans.clone(),
+        });
+    }
+    if !model.available {
+        return Err(GenerationError::ModelUnavailable(model.id.clone()));
+    }
+    Ok(model)
+}
+
+/// What to run: everything `start` needs, built by the tools endpoint or the chat endpoint.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub tool: Tool,
+    pub model: ModelSpec,
+    pub request: GenerationRequest,
+    /// The most words to deliver (the length asked for, capped by the model).
+    pub max_words: u64,
+    pub input: String,
+    pub instructions: String,
+    pub params: serde_json::Value,
+    pub project: Option<Uuid>,
+    /// `Idempotency-Key` and the request's fingerprint, when the client sent a key.
+    pub idempotency: Option<(String, String)>,
+}
+
+impl Job {
+    /// A writing-tool request, its prompt rendered from the templates.
+    pub fn for_tool(prompts: &Prompts, request: &ToolRequest, model: &ModelSpec) -> Self {
+        let words = request.length.words(model.max_output_words);
+        let rendered = prompts.render(request, words);
+        let input = if request.input.trim().is_empty() {
+            request.instructions.clone()
+        } else {
+            request.input.clone()
+        };
+        let generation = GenerationRequest {
+            model: model.upstream.clone(),
+            messages: vec![Message::system(rendered.system), Message::user(rendered.user)],
+            max_tokens: max_tokens_for(words),
+            temperature: None,
+            stop: Vec::new(),
+            task: task_for(request),
+            seed: seed_of(&[request.tool.as_str(), &request.input, &request.instructions]),
+            input,
+        };
+        Self {
+            tool: request.tool,
+            model: model.clone(),
+            request: generation,
+            max_words: u64::from(words),
+            input: request.input.clone(),
+            instructions: request.instructions.clone(),
+            params: serde_json::json!({
+                "length_words": words,
+                "tone": request.tone,
+                "style": request.style.as_ref().map(Style::name),
+                "custom_style": match &request.style {
+                    Some(Style::Custom(text)) => Some(text.as_str()),
+                    _ => None,
+                },
+            }),
+            project: None,
+            idempotency: None,
+        }
+    }
+}
+
+fn task_for(request: &ToolRequest) -> Task {
+    match request.tool {
+        Tool::Continue => Task::Continue,
+        Tool::Rewrite => Task::Rewrite {
+            style: match &request.style {
+                Some(Style::MoreVivid) => RewriteStyle::MoreVivid,
+                Some(Style::Shorter) => RewriteStyle::Shorter,
+                Some(Style::Longer) => RewriteStyle::Longer,
+                Some(Style::Custom(text)) => RewriteStyle::Custom(text.clone()),
+                Some(Style::Clearer) | None => RewriteStyle::Clearer,
+            },
+        },
+        Tool::Describe => Task::Describe,
+        Tool::Brainstorm => Task::Brainstorm,
+        Tool::Chat => Task::Chat,
+        Tool::Write | Tool::Outline | Tool::Chapter => Task::Write,
+    }
+}
+
+/// Tokens to ask the model for so that `words` fit: English needs about 4/3 tokens a word,
+/// other scripts more. Text past the word target is cut by Penora, never billed.
+pub fn max_tokens_for(words: u32) -> u32 {
+    words.saturating_mul(2).saturating_add(64).min(32_768)
+}
+
+/// A stable seed from the request, so the offline model answers the same request the same
+/// way (tests and the demo are repeatable).
+pub fn seed_of(parts: &[&str]) -> u64 {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in parts {
+        context.update(part.as_bytes());
+        context.update(&[0]);
+    }
+    let digest = context.finish();
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest.as_ref()[..8]);
+    u64::from_le_bytes(bytes)
+}
+
+/// An opened generation, ready to stream.
+pub struct Started {
+    pub row: GenerationRow,
+    pub user: UserId,
+    pub hold: Uuid,
+    pub provider: Arc<dyn Provider>,
+    pub request: GenerationRequest,
+    pub model: ModelSpec,
+    /// Words the hold pays for: the target, or less when the balance allowed less.
+    pub max_words: u64,
+    /// True when the balance, not the length asked for, set `max_words`.
+    pub credit_limited: bool,
+}
+
+/// How `start` went.
+pub enum Opened {
+    New(Box<Started>),
+    /// A retry of a request with the same `Idempotency-Key`: the first generation.
+    Replay(Box<GenerationRow>),
+}
+
+/// Opens a generation: a slot of the user's concurrency limit, a hold for what it may cost
+/// (what the balance allows when that is less), and the stored row — one transaction.
+pub async fn start(
+    state: &AppState,
+    user: &UserRow,
+    job: Job,
+) -> Result<Opened, GenerationError> {
+    let user_id = UserId::from_uuid(user.id);
+    if let Some((key, fingerprint)) = &job.idempotency {
+        if let Some(replay) = replay(state, user_id, key, fingerprint).await? {
+            return Ok(Opened::Replay(Box::new(replay)));
+        }
+    }
+    let provider = state
+        .providers
+        .get(&job.model.provider)
+        .ok_or_else(|| GenerationError::ModelUnavailable(job.model.id.clone()))?;
+    let multiplier = job.model.multiplier();
+    let settings = &state.config.settings;
+    let txn = begin_write(&state.db).await?;
+    if !generations::take_slot(&txn, user_id, settings.generations_per_user).await? {
+        return Err(GenerationError::TooMany {
+            limit: settings.generations_per_user,
+        });
+    }
+    let current = penora_store::users::find_by_id(&txn, user_id)
+        .await?
+        .ok_or(GenerationError::NotFound)?;
+    let available = Millicredits::new(current.balance_mc - current.reserved_mc);
+    let affordable = penora_domain::pricing::words_affordable(available, multiplier);
+    let max_words = job.max_words.min(affordable);
+    if max_words == 0 {
+        return Err(GenerationError::Insufficient { available });
+    }
+    let max_cost = cost_mc(max_words, multiplier);
+    let grace = Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
+    let hold = holds::reserve(
+        &txn,
+        user_id,
+        max_cost,
+        Some(&job.model.id),
+        chrono::Utc::now() + grace,
+    )
+    .await?;
+    let (key, fingerprint) = job
+        .idempotency
+        .as_ref()
+        .map(|(k, f)| (Some(k.as_str()), Some(f.as_str())))
+        .unwrap_or((None, None));
+    let inserted = generations::insert(
+        &txn,
+        NewGeneration {
+            id: Uuid::now_v7(),
+            user: user_id,
+            tool: job.tool.as_str(),
+            model: &job.model.id,
+            provider: &job.model.provider,
+            input: &job.input,
+            instructions: &job.instructions,
+            params: job.params.clone(),
+            max_cost,
+            hold: Some(hold.id),
+            project: job.project,
+            idempotency_key: key,
+            fingerprint,
+        },
+    )
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        // The same key raced in from another request: answer with the winner.
+        Err(err) if penora_store::is_unique_violation(&err) => {
+            drop(txn);
+            let (key, fingerprint) = job.idempotency.as_ref().ok_or(err)?;
+            return replay(state, user_id, key, fingerprint)
+                .await?
+                .map(|row| Opened::Replay(Box::new(row)))
+                .ok_or(GenerationError::KeyReused);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    txn.commit().await?;
+    Ok(Opened::New(Box::new(Started {
+        row,
+        user: user_id,
+        hold: hold.id,
+        provider,
+        request: job.request,
+        credit_limited: max_words < job.max_words,
+        max_words,
+        model: job.model,
+    })))
+}
+
+async fn replay(
+    state: &AppState,
+    user: UserId,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<GenerationRow>, GenerationError> {
+    match generations::find_by_key(&state.db, user, key).await? {
+        Some(row) if row.fingerprint.as_deref() == Some(fingerprint) => Ok(Some(row)),
+        Some(_) => Err(GenerationError::KeyReused),
+        None => Ok(None),
+    }
+}
+
+pub async fn get(
+    state: &AppState,
+    user: UserId,
+    id: Uuid,
+) -> Result<GenerationRow, GenerationError> {
+    generations::find_owned(&state.db, user, id)
+        .await?
+        .ok_or(GenerationError::NotFound)
+}
+
+/// Stops a running generation (on this replica at once, on another within its save
+/// interval) and waits briefly for it to settle, so the answer carries the final cost.
+/// Cancelling a finished generation changes nothing and answers the same way.
+pub async fn cancel(
+    state: &AppState,
+    user: UserId,
+    id: Uuid,
+) -> Result<GenerationRow, GenerationError> {
+    let row = generations::request_cancel(&state.db, user, id)
+        .await?
+        .ok_or(GenerationError::NotFound)?;
+    if row.status != "running" {
+        return Ok(row);
+    }
+    state.running.cancel(id);
+    let wait = state.config.settings.generation_save_interval_ms.max(50) * 3;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(wait);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let row = get(state, user, id).await?;
+        if row.status != "running" || tokio::time::Instant::now() >= deadline {
+            return Ok(row);
+        }
+    }
+}

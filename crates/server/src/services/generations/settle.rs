@@ -1,0 +1,158 @@
+//! The one way a generation ends: close the row, settle the hold on the words delivered and
+//! give the concurrency slot back, in one transaction. The streaming task, and the sweeper
+//! for generations whose process died, both end here; whichever comes first closes it.
+
+use std::time::Duration;
+
+use penora_ai::ProviderError;
+use penora_api_types::{EndEvent, GenerationFailure};
+use penora_domain::{cost_mc, GenerationStatus, Millicredits};
+use penora_store::generations::{self, Finish};
+use penora_store::holds::{self, HoldRow};
+use penora_store::ledger::LedgerError;
+use penora_store::{begin_write, users, DbErr};
+
+use super::Started;
+use crate::state::AppState;
+
+/// How the stream ended, before anything was written.
+#[derive(Debug)]
+pub struct Ending {
+    pub status: GenerationStatus,
+    pub finish_reason: &'static str,
+    pub error: Option<ProviderError>,
+    pub output: String,
+    pub words: u64,
+    pub tokens: Option<(u32, u32)>,
+}
+
+/// The stable code of an upstream failure, as stored and sent in `error` events.
+pub fn failure_code(err: &ProviderError) -> String {
+    format!("upstream_{}", err.code())
+}
+
+/// Settles, retrying a failed transaction a few times. If the database stays away the hold
+/// expires and the sweeper bills what was saved last.
+pub async fn settle(state: &AppState, started: &Started, ending: Ending) -> EndEvent {
+    let mut attempt = 0;
+    loop {
+        match try_settle(state, started, &ending).await {
+            Ok(end) => return end,
+            Err(err) if attempt < 3 => {
+                attempt += 1;
+                tracing::warn!(generation = %started.row.id, error = %err, attempt, "settling failed; retrying");
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+            }
+            Err(err) => {
+                tracing::error!(generation = %started.row.id, error = %err, "settling failed; the sweeper will bill it");
+                return EndEvent {
+                    generation_id: started.row.id,
+                    status: ending.status.as_str().to_owned(),
+                    finish_reason: Some(ending.finish_reason.to_owned()),
+                    words: i64::try_from(ending.words).unwrap_or(i64::MAX),
+                    cost_mc: 0,
+                    balance_mc: 0,
+                    available_mc: 0,
+                    error: Some(GenerationFailure {
+                        code: "settle_failed".to_owned(),
+                        message: "The generation ended but could not be billed yet; it will be settled shortly.".to_owned(),
+                    }),
+                };
+            }
+        }
+    }
+}
+
+async fn try_settle(
+    state: &AppState,
+    started: &Started,
+    ending: &Ending,
+) -> Result<EndEvent, LedgerError> {
+    let cost = cost_mc(ending.words, started.model.multiplier());
+    let error_code = ending.error.as_ref().map(failure_code);
+    let error_message = ending.error.as_ref().map(ToString::to_string);
+    let txn = begin_write(&state.db).await?;
+    let closed = generations::finish(
+        &txn,
+        started.row.id,
+        &Finish {
+            status: ending.status,
+            output: Some(&ending.output),
+            words: Some(ending.words),
+            cost,
+            finish_reason: Some(ending.finish_reason),
+            error_code: error_code.as_deref(),
+            error_message: error_message.as_deref(),
+            prompt_tokens: ending.tokens.map(|t| t.0),
+            completion_tokens: ending.tokens.map(|t| t.1),
+        },
+    )
+    .await?;
+    if closed {
+        let meta = serde_json::json!({
+            "generation_id": started.row.id,
+            "tool": started.row.tool,
+        });
+        holds::settle(&txn, started.hold, cost, Some(words_i64(ending.words)), meta).await?;
+        generations::release_slot(&txn, started.user.as_uuid()).await?;
+    }
+    txn.commit().await?;
+    let row = generations::find(&state.db, started.row.id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(started.row.id.to_string()))?;
+    let user = users::find_by_id(&state.db, started.user).await?;
+    let (balance, reserved) = user.map_or((0, 0), |u| (u.balance_mc, u.reserved_mc));
+    Ok(EndEvent {
+        generation_id: row.id,
+        status: row.status.clone(),
+        finish_reason: row.finish_reason.clone(),
+        words: row.words,
+        cost_mc: row.cost_mc,
+        balance_mc: balance,
+        available_mc: balance - reserved,
+        error: failure_of(&row),
+    })
+}
+
+/// The failure recorded on a generation, if any.
+pub fn failure_of(row: &generations::GenerationRow) -> Option<GenerationFailure> {
+    row.error_code.as_ref().map(|code| GenerationFailure {
+        code: code.clone(),
+        message: row.error_message.clone().unwrap_or_default(),
+    })
+}
+
+/// For the sweeper, inside its settle transaction: closes the running generation of an
+/// expired hold (its process died), billing what it had saved.
+pub async fn finish_interrupted(
+    txn: &impl penora_store::ConnectionTrait,
+    hold: &HoldRow,
+) -> Result<(), DbErr> {
+    let Some(row) = generations::running_for_hold(txn, hold.id).await? else {
+        return Ok(());
+    };
+    let closed = generations::finish(
+        txn,
+        row.id,
+        &Finish {
+            status: GenerationStatus::Interrupted,
+            output: None,
+            words: None,
+            cost: Millicredits::new(hold.delivered_mc),
+            finish_reason: Some("error"),
+            error_code: Some("interrupted"),
+            error_message: Some("The server stopped during this generation; what was saved is kept and billed."),
+            prompt_tokens: None,
+            completion_tokens: None,
+        },
+    )
+    .await?;
+    if closed {
+        generations::release_slot(txn, row.user_id).await?;
+    }
+    Ok(())
+}
+
+fn words_i64(words: u64) -> i64 {
+    i64::try_from(words).unwrap_or(i64::MAX)
+}

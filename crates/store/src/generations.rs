@@ -1,0 +1,297 @@
+//! Generations and the per-user count of running ones.
+//!
+//! A generation row is written when it starts (with its hold, in one transaction), updated
+//! with the text delivered so far while it streams, and closed exactly once: `finish` is a
+//! conditional update on `status = 'running'`, so the streaming task, a cancel on another
+//! replica and the hold sweeper can all try and only one closes it.
+
+use chrono::Utc;
+use penora_domain::{GenerationStatus, Millicredits, UserId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use crate::entities::generation::{self, Column, Entity as Generations};
+use crate::entities::user::{self, Entity as Users};
+
+pub use crate::entities::generation::Model as GenerationRow;
+
+const RUNNING: &str = "running";
+
+/// Takes one of the user's `limit` generation slots; false when all are in use.
+pub async fn take_slot(txn: &impl ConnectionTrait, user: UserId, limit: u32) -> Result<bool, DbErr> {
+    let taken = Users::update_many()
+        .col_expr(
+            user::Column::ActiveGenerations,
+            Expr::col(user::Column::ActiveGenerations).add(1),
+        )
+        .filter(user::Column::Id.eq(user.as_uuid()))
+        .filter(user::Column::ActiveGenerations.lt(i64::from(limit)))
+        .exec(txn)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// Gives a slot back (in the transaction that closes the generation).
+pub async fn release_slot(txn: &impl ConnectionTrait, user: Uuid) -> Result<(), DbErr> {
+    Users::update_many()
+        .col_expr(
+            user::Column::ActiveGenerations,
+            Expr::col(user::Column::ActiveGenerations).sub(1),
+        )
+        .filter(user::Column::Id.eq(user))
+        .filter(user::Column::ActiveGenerations.gt(0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// A generation as it starts.
+#[derive(Debug, Clone)]
+pub struct NewGeneration<'a> {
+    pub id: Uuid,
+    pub user: UserId,
+    pub tool: &'a str,
+    pub model: &'a str,
+    pub provider: &'a str,
+    pub input: &'a str,
+    pub instructions: &'a str,
+    pub params: serde_json::Value,
+    pub max_cost: Millicredits,
+    pub hold: Option<Uuid>,
+    pub project: Option<Uuid>,
+    pub idempotency_key: Option<&'a str>,
+    pub fingerprint: Option<&'a str>,
+}
+
+pub async fn insert(
+    txn: &impl ConnectionTrait,
+    new: NewGeneration<'_>,
+) -> Result<GenerationRow, DbErr> {
+    let now = Utc::now();
+    generation::ActiveModel {
+        id: Set(new.id),
+        user_id: Set(new.user.as_uuid()),
+        tool: Set(new.tool.to_owned()),
+        model: Set(new.model.to_owned()),
+        provider: Set(new.provider.to_owned()),
+        input: Set(new.input.to_owned()),
+        instructions: Set(new.instructions.to_owned()),
+        params: Set(new.params.to_string()),
+        output: Set(String::new()),
+        words: Set(0),
+        cost_mc: Set(0),
+        max_cost_mc: Set(new.max_cost.get()),
+        status: Set(RUNNING.to_owned()),
+        finish_reason: Set(None),
+        error_code: Set(None),
+        error_message: Set(None),
+        hold_id: Set(new.hold),
+        cancel_requested: Set(false),
+        prompt_tokens: Set(None),
+        completion_tokens: Set(None),
+        project_id: Set(new.project),
+        idempotency_key: Set(new.idempotency_key.map(str::to_owned)),
+        fingerprint: Set(new.fingerprint.map(str::to_owned)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+    }
+    .insert(txn)
+    .await
+}
+
+/// Saves the text delivered so far of a running generation.
+pub async fn save_progress(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    output: &str,
+    words: u64,
+) -> Result<(), DbErr> {
+    Generations::update_many()
+        .col_expr(Column::Output, Expr::value(output))
+        .col_expr(Column::Words, Expr::value(words_i64(words)))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(RUNNING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// How a generation ended.
+#[derive(Debug, Clone)]
+pub struct Finish<'a> {
+    pub status: GenerationStatus,
+    /// `None` keeps the output saved so far (the sweeper knows no more than that).
+    pub output: Option<&'a str>,
+    pub words: Option<u64>,
+    pub cost: Millicredits,
+    pub finish_reason: Option<&'a str>,
+    pub error_code: Option<&'a str>,
+    pub error_message: Option<&'a str>,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+}
+
+/// Closes a running generation; false when something else closed it first.
+pub async fn finish(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+    finish: &Finish<'_>,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = Generations::update_many()
+        .col_expr(Column::Status, Expr::value(finish.status.as_str()))
+        .col_expr(Column::CostMc, Expr::value(finish.cost.get()))
+        .col_expr(Column::FinishReason, Expr::value(finish.finish_reason))
+        .col_expr(Column::ErrorCode, Expr::value(finish.error_code))
+        .col_expr(Column::ErrorMessage, Expr::value(finish.error_message))
+        .col_expr(
+            Column::PromptTokens,
+            Expr::value(finish.prompt_tokens.map(tokens_i32)),
+        )
+        .col_expr(
+            Column::CompletionTokens,
+            Expr::value(finish.completion_tokens.map(tokens_i32)),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .col_expr(Column::FinishedAt, Expr::value(now));
+    if let Some(output) = finish.output {
+        update = update.col_expr(Column::Output, Expr::value(output));
+    }
+    if let Some(words) = finish.words {
+        update = update.col_expr(Column::Words, Expr::value(words_i64(words)));
+    }
+    let closed = update
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(RUNNING))
+        .exec(txn)
+        .await?;
+    Ok(closed.rows_affected == 1)
+}
+
+/// Asks a running generation to stop. The streaming task (on whichever replica) sees the
+/// flag; returns the row as it is now, or `None` when it is not the user's.
+pub async fn request_cancel(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    id: Uuid,
+) -> Result<Option<GenerationRow>, DbErr> {
+    Generations::update_many()
+        .col_expr(Column::CancelRequested, Expr::value(true))
+        .filter(Column::Id.eq(id))
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .filter(Column::Status.eq(RUNNING))
+        .exec(db)
+        .await?;
+    find_owned(db, user, id).await
+}
+
+/// True when a cancel was asked for (by any replica).
+pub async fn cancel_requested(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    Ok(Generations::find_by_id(id)
+        .select_only()
+        .column(Column::CancelRequested)
+        .into_tuple::<bool>()
+        .one(db)
+        .await?
+        .unwrap_or(false))
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<GenerationRow>, DbErr> {
+    Generations::find_by_id(id).one(db).await
+}
+
+pub async fn find_owned(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    id: Uuid,
+) -> Result<Option<GenerationRow>, DbErr> {
+    Generations::find_by_id(id)
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .one(db)
+        .await
+}
+
+pub async fn find_by_key(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    key: &str,
+) -> Result<Option<GenerationRow>, DbErr> {
+    Generations::find()
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .filter(Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+}
+
+/// The running generation a hold belongs to (for the sweeper).
+pub async fn running_for_hold(
+    db: &impl ConnectionTrait,
+    hold: Uuid,
+) -> Result<Option<GenerationRow>, DbErr> {
+    Generations::find()
+        .filter(Column::HoldId.eq(hold))
+        .filter(Column::Status.eq(RUNNING))
+        .one(db)
+        .await
+}
+
+/// Filters for a user's history.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Ids are UUIDv7, so "before this id" is "older than that generation".
+    pub before: Option<Uuid>,
+    pub tool: Option<String>,
+    pub status: Option<GenerationStatus>,
+    pub limit: u64,
+}
+
+/// Newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    query: &ListQuery,
+) -> Result<Vec<GenerationRow>, DbErr> {
+    let mut select = Generations::find().filter(Column::UserId.eq(user.as_uuid()));
+    if let Some(before) = query.before {
+        select = select.filter(Column::Id.lt(before));
+    }
+    if let Some(tool) = &query.tool {
+        select = select.filter(Column::Tool.eq(tool.as_str()));
+    }
+    if let Some(status) = query.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    select
+        .order_by_desc(Column::Id)
+        .limit(query.limit)
+        .all(db)
+        .await
+}
+
+/// Links a generation to the project its text was saved into.
+pub async fn set_project(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    project: Uuid,
+) -> Result<(), DbErr> {
+    Generations::update_many()
+        .col_expr(Column::ProjectId, Expr::value(project))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn words_i64(words: u64) -> i64 {
+    i64::try_from(words).unwrap_or(i64::MAX)
+}
+
+fn tokens_i32(tokens: u32) -> i32 {
+    i32::try_from(tokens).unwrap_or(i32::MAX)
+}
