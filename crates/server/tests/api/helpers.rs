@@ -63,6 +63,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         rate_login_per_email_per_minute: 1000,
         rate_signup_per_ip_per_hour: 1000,
         rate_email_per_address_per_hour: 1000,
+        // The offline model streams at full speed unless a test wants to watch it.
+        offline_pace_ms: 0,
         ..Settings::default()
     };
     tweak(&mut settings);
