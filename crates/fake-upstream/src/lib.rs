@@ -6,6 +6,10 @@
 //! fake that misbehaves by accident should fail loudly, hence the unwraps.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod wire;
+
+pub use wire::Wire;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

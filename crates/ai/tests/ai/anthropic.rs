@@ -3,15 +3,15 @@
 use penora_ai::{Anthropic, FinishReason, HttpSettings, Provider, SecretString, Transport};
 use serde_json::json;
 
+use penora_fake_upstream::wire::{
+    self, anthropic_event as event, anthropic_message_end as message_end,
+    anthropic_message_start as message_start,
+};
 use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
 use crate::scenarios::Wire;
 
 pub struct AnthropicWire;
-
-fn event(name: &str, value: serde_json::Value) -> String {
-    format!("event: {name}\ndata: {value}\n\n")
-}
 
 fn client(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Anthropic {
     let transport = Transport::new(settings).unwrap();
@@ -22,69 +22,12 @@ fn client(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Anthropi
     )
 }
 
-fn message_start(input_tokens: u32) -> String {
-    event(
-        "message_start",
-        json!({"type": "message_start", "message": {
-            "id": "msg_1", "type": "message", "role": "assistant", "content": [],
-            "model": "claude-3-5-haiku-latest", "stop_reason": null,
-            "usage": {"input_tokens": input_tokens, "output_tokens": 1}
-        }}),
-    )
-}
-
-fn message_end(stop_reason: &str, output_tokens: u32) -> Vec<String> {
-    vec![
-        event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 0}),
-        ),
-        event(
-            "message_delta",
-            json!({"type": "message_delta",
-                   "delta": {"stop_reason": stop_reason, "stop_sequence": null},
-                   "usage": {"output_tokens": output_tokens}}),
-        ),
-        event("message_stop", json!({"type": "message_stop"})),
-    ]
-}
-
 impl Wire for AnthropicWire {
     const MODEL: &'static str = "claude-3-5-haiku-latest";
+    const FORMAT: wire::Wire = wire::Wire::Anthropic;
 
     fn provider(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Box<dyn Provider> {
         Box::new(client(base_url, key, settings))
-    }
-
-    fn opening() -> Vec<String> {
-        vec![
-            message_start(12),
-            event(
-                "content_block_start",
-                json!({"type": "content_block_start", "index": 0,
-                       "content_block": {"type": "text", "text": ""}}),
-            ),
-            event("ping", json!({"type": "ping"})),
-        ]
-    }
-
-    fn delta(text: &str) -> String {
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0,
-                   "delta": {"type": "text_delta", "text": text}}),
-        )
-    }
-
-    fn closing(prompt_tokens: u32, completion_tokens: u32) -> Vec<String> {
-        // The prompt count was sent in message_start (see `opening`).
-        assert_eq!(prompt_tokens, 12);
-        message_end("end_turn", completion_tokens)
-    }
-
-    fn error_body(message: &str) -> String {
-        json!({"type": "error", "error": {"type": "invalid_request_error", "message": message}})
-            .to_string()
     }
 }
 

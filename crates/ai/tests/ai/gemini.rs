@@ -3,15 +3,12 @@
 use penora_ai::{FinishReason, Gemini, HttpSettings, Provider, SecretString, Transport};
 use serde_json::json;
 
+use penora_fake_upstream::wire::{self, gemini_chunk as chunk};
 use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
 use crate::scenarios::Wire;
 
 pub struct GeminiWire;
-
-fn data(value: serde_json::Value) -> String {
-    format!("data: {value}\r\n\r\n")
-}
 
 fn client(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Gemini {
     let transport = Transport::new(settings).unwrap();
@@ -22,46 +19,12 @@ fn client(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Gemini {
     )
 }
 
-fn chunk(text: &str, finish: Option<&str>, usage: Option<(u32, u32)>) -> String {
-    let mut candidate =
-        json!({"content": {"parts": [{"text": text}], "role": "model"}, "index": 0});
-    if let Some(reason) = finish {
-        candidate["finishReason"] = json!(reason);
-    }
-    let mut value = json!({"candidates": [candidate], "modelVersion": "gemini-2.0-flash"});
-    if let Some((prompt, completion)) = usage {
-        value["usageMetadata"] = json!({"promptTokenCount": prompt,
-            "candidatesTokenCount": completion, "totalTokenCount": prompt + completion});
-    }
-    data(value)
-}
-
 impl Wire for GeminiWire {
     const MODEL: &'static str = "gemini-2.0-flash";
+    const FORMAT: wire::Wire = wire::Wire::Gemini;
 
     fn provider(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Box<dyn Provider> {
         Box::new(client(base_url, key, settings))
-    }
-
-    fn opening() -> Vec<String> {
-        Vec::new()
-    }
-
-    fn delta(text: &str) -> String {
-        chunk(text, None, Some((12, 1)))
-    }
-
-    fn closing(prompt_tokens: u32, completion_tokens: u32) -> Vec<String> {
-        vec![chunk(
-            "",
-            Some("STOP"),
-            Some((prompt_tokens, completion_tokens)),
-        )]
-    }
-
-    fn error_body(message: &str) -> String {
-        json!({"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}})
-            .to_string()
     }
 }
 

@@ -3,15 +3,12 @@
 use penora_ai::{FinishReason, HttpSettings, OpenAiCompatible, Provider, SecretString, Transport};
 use serde_json::json;
 
+use penora_fake_upstream::wire::{self, openai_data as data};
 use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
 use crate::scenarios::Wire;
 
 pub struct OpenAiWire;
-
-fn data(value: serde_json::Value) -> String {
-    format!("data: {value}\n\n")
-}
 
 fn client(base_url: &str, key: Option<&str>, settings: HttpSettings) -> OpenAiCompatible {
     let transport = Transport::new(settings).unwrap();
@@ -21,40 +18,10 @@ fn client(base_url: &str, key: Option<&str>, settings: HttpSettings) -> OpenAiCo
 
 impl Wire for OpenAiWire {
     const MODEL: &'static str = "meta-llama/Meta-Llama-3.1-8B-Instruct";
+    const FORMAT: wire::Wire = wire::Wire::OpenAi;
 
     fn provider(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Box<dyn Provider> {
         Box::new(client(base_url, key, settings))
-    }
-
-    fn opening() -> Vec<String> {
-        vec![data(json!({
-            "id": "chatcmpl-1", "object": "chat.completion.chunk",
-            "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]
-        }))]
-    }
-
-    fn delta(text: &str) -> String {
-        data(json!({
-            "id": "chatcmpl-1", "object": "chat.completion.chunk",
-            "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]
-        }))
-    }
-
-    fn closing(prompt_tokens: u32, completion_tokens: u32) -> Vec<String> {
-        vec![
-            data(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})),
-            data(json!({
-                "choices": [],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                          "total_tokens": prompt_tokens + completion_tokens}
-            })),
-            "data: [DONE]\n\n".to_owned(),
-        ]
-    }
-
-    fn error_body(message: &str) -> String {
-        json!({"error": {"message": message, "type": "invalid_request_error", "code": null}})
-            .to_string()
     }
 }
 

@@ -14,13 +14,27 @@ pub trait Wire {
     const MODEL: &'static str;
     /// The client under test, pointed at the fake, with `API_KEY` or no key.
     fn provider(base_url: &str, key: Option<&str>, settings: HttpSettings) -> Box<dyn Provider>;
+    /// The wire format, shared with the server's tests (`penora_fake_upstream::Wire`).
+    const FORMAT: penora_fake_upstream::Wire;
+
     /// Events before the first delta.
-    fn opening() -> Vec<String>;
-    fn delta(text: &str) -> String;
+    fn opening() -> Vec<String> {
+        Self::FORMAT.opening()
+    }
+
+    fn delta(text: &str) -> String {
+        Self::FORMAT.delta(text)
+    }
+
     /// The finish (reason "stop"), usage, and end marker.
-    fn closing(prompt_tokens: u32, completion_tokens: u32) -> Vec<String>;
+    fn closing(prompt_tokens: u32, completion_tokens: u32) -> Vec<String> {
+        Self::FORMAT.closing(prompt_tokens, completion_tokens)
+    }
+
     /// An error body in the provider's format.
-    fn error_body(message: &str) -> String;
+    fn error_body(message: &str) -> String {
+        Self::FORMAT.error_body(message)
+    }
 }
 
 fn stream_of<W: Wire>(deltas: &[&str], closing: bool) -> Vec<String> {

@@ -11,6 +11,7 @@ mod cli;
 mod credits;
 mod errors;
 mod exports;
+mod generation_faults;
 mod generations;
 mod helpers;
 mod ledger_concurrency;
