@@ -152,4 +152,7 @@ pub struct EndEvent {
     pub available_mc: i64,
     /// Set on `error` events.
     pub error: Option<GenerationFailure>,
+    /// Tokens as the provider reported them (estimated from words when it did not).
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
 }

@@ -3,6 +3,7 @@
 //! Values that cross a trust boundary are parsed into these types once (parse, don't
 //! validate); code behind the HTTP layer receives only values that are already valid.
 
+pub mod chat;
 pub mod credits;
 pub mod display_name;
 pub mod email;

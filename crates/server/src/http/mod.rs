@@ -6,4 +6,5 @@ pub mod extract_errors;
 pub mod fallback;
 pub mod metrics;
 pub mod observe;
+pub mod openai_errors;
 pub mod request_id;

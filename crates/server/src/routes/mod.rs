@@ -9,6 +9,7 @@ pub mod credits;
 pub mod generations;
 pub mod health;
 pub mod me;
+pub mod openai;
 pub(crate) mod pagination;
 pub mod projects;
 mod responses;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(generations::configure)
             .configure(admin::configure),
     )
+    .configure(openai::configure)
     .configure(health::configure);
 }
 

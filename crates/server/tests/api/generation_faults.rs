@@ -322,3 +322,30 @@ async fn two_hundred_concurrent_generations_with_cancels_disconnects_and_faults_
     assert!(statuses.contains_key("completed") && statuses.contains_key("failed") && statuses.contains_key("cancelled"), "{statuses:?}");
     app.assert_generations_settled().await;
 }
+
+#[tokio::test]
+async fn the_openai_compatible_api_reports_provider_failures_in_openais_shape() {
+    let (app, _fake) = app_with_fake(|_| {}).await;
+    let key = crate::openai_compat::personal_key(&app, "compat@example.com").await;
+    let request = json!({ "model": "openai-e500", "messages": [{ "role": "user", "content": "hi" }] });
+    let response = app.post_authed("/v1/chat/completions", &key, &request).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["type"], "api_error");
+    assert_eq!(body["error"]["code"], "upstream_error");
+
+    let mut streamed = json!({ "model": "openai-reset", "messages": [{ "role": "user", "content": "hi" }] });
+    streamed["stream"] = json!(true);
+    let text = app
+        .post_authed("/v1/chat/completions", &key, &streamed)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    let error: Value = serde_json::from_str(last.strip_prefix("data: ").unwrap()).unwrap();
+    assert_eq!(error["error"]["code"], "upstream_connection");
+    assert!(!text.contains("[DONE]"));
+    assert!(text.contains("The tide"), "the text before the fault was sent");
+    app.assert_generations_settled().await;
+}

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use penora_ai::{GenerationRequest, Message, Provider, RewriteStyle, Task};
+use penora_domain::chat::{ChatRequest, ChatRole};
 use penora_domain::{cost_mc, FieldError, Millicredits, Style, Tool, ToolRequest, UserId};
 use penora_store::generations::{self, GenerationRow, NewGeneration};
 use penora_store::holds;
@@ -137,6 +138,59 @@ impl Job {
                     Some(Style::Custom(text)) => Some(text.as_str()),
                     _ => None,
                 },
+            }),
+            project: None,
+            idempotency: None,
+        }
+    }
+}
+
+impl Job {
+    /// A chat completion: the conversation goes upstream as it is. `max_tokens` (or the
+    /// model's limit) sets the most words delivered and so the most it can cost.
+    pub fn for_chat(chat: &ChatRequest, model: &ModelSpec) -> Self {
+        let max_words = chat
+            .max_tokens
+            .map_or(model.max_output_words, |tokens| {
+                u32::try_from(u64::from(tokens) * 3 / 4).unwrap_or(u32::MAX).max(1)
+            })
+            .min(model.max_output_words);
+        let messages = chat
+            .messages
+            .iter()
+            .map(|(role, text)| match role {
+                ChatRole::System => Message::system(text.as_str()),
+                ChatRole::User => Message::user(text.as_str()),
+                ChatRole::Assistant => Message::assistant(text.as_str()),
+            })
+            .collect();
+        let texts: Vec<&str> = chat.messages.iter().map(|(_, text)| text.as_str()).collect();
+        let input = chat.last_user_message().to_owned();
+        let request = GenerationRequest {
+            model: model.upstream.clone(),
+            messages,
+            max_tokens: chat
+                .max_tokens
+                .unwrap_or_else(|| max_tokens_for(max_words))
+                .min(max_tokens_for(model.max_output_words)),
+            temperature: chat.temperature,
+            stop: chat.stop.clone(),
+            task: Task::Chat,
+            input: input.clone(),
+            seed: seed_of(&texts),
+        };
+        Self {
+            tool: Tool::Chat,
+            model: model.clone(),
+            request,
+            max_words: u64::from(max_words),
+            input,
+            instructions: String::new(),
+            params: serde_json::json!({
+                "messages": chat.messages.len(),
+                "max_tokens": chat.max_tokens,
+                "temperature": chat.temperature,
+                "stop": chat.stop,
             }),
             project: None,
             idempotency: None,

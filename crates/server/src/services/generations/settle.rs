@@ -57,6 +57,8 @@ pub async fn settle(state: &AppState, started: &Started, ending: Ending) -> EndE
                         code: "settle_failed".to_owned(),
                         message: "The generation ended but could not be billed yet; it will be settled shortly.".to_owned(),
                     }),
+                    prompt_tokens: ending.tokens.map(|t| t.0),
+                    completion_tokens: ending.tokens.map(|t| t.1),
                 };
             }
         }
@@ -111,6 +113,8 @@ async fn try_settle(
         balance_mc: balance,
         available_mc: balance - reserved,
         error: failure_of(&row),
+        prompt_tokens: row.prompt_tokens.and_then(|t| u32::try_from(t).ok()),
+        completion_tokens: row.completion_tokens.and_then(|t| u32::try_from(t).ok()),
     })
 }
 

@@ -1,0 +1,279 @@
+//! The OpenAI-compatible API: `GET /v1/models` and `POST /v1/chat/completions`, with a
+//! personal API key as the bearer token, billed in credits like any generation. Errors in
+//! this scope use OpenAI's shape (see `http::openai_errors`), so OpenAI's SDKs work
+//! against Penora unchanged.
+
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::openai::{
+    ChatChoice, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage,
+    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiError, OpenAiModel,
+    OpenAiModelList, Stop,
+};
+use penora_api_types::{EndEvent, ErrorCode};
+use penora_domain::chat::{ChatRequest, RawChat};
+use penora_store::generations::GenerationRow;
+
+use super::generations::idempotency;
+use super::sse;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::services::generations::{self as service, failure_of, Event, Job, Opened, DEFAULT_PLAN};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1")
+            .wrap(actix_web::middleware::from_fn(
+                crate::http::openai_errors::openai_errors,
+            ))
+            .service(web::resource("/models").route(web::get().to(models)))
+            .service(web::resource("/chat/completions").route(web::post().to(chat_completions))),
+    );
+}
+
+/// Catalog models carry no creation date; a fixed one keeps the answer stable.
+const MODELS_CREATED: i64 = 1_735_689_600;
+
+/// The models this key can use now, in OpenAI's list shape.
+#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("bearer" = [])),
+    responses((status = 200, body = OpenAiModelList), (status = 401, body = OpenAiError)))]
+pub async fn models(state: web::Data<AppState>, _user: AuthUser) -> web::Json<OpenAiModelList> {
+    let data = state
+        .catalog
+        .models()
+        .iter()
+        .filter(|m| m.enabled && m.available)
+        .filter(|m| m.plans.is_empty() || m.plans.iter().any(|p| p == DEFAULT_PLAN))
+        .map(|m| OpenAiModel {
+            id: m.id.clone(),
+            object: "model".to_owned(),
+            created: MODELS_CREATED,
+            owned_by: m.provider.clone(),
+        })
+        .collect();
+    web::Json(OpenAiModelList {
+        object: "list".to_owned(),
+        data,
+    })
+}
+
+/// A chat completion, streamed (`stream: true`, OpenAI's `chat.completion.chunk` events
+/// ending in `data: [DONE]`; `stream_options.include_usage` adds a usage chunk) or not.
+/// Billed like any generation: the most it can cost (from `max_tokens`, or the model's
+/// limit) is reserved, the words delivered are charged. Stored in `GET /api/v1/generations`
+/// with tool `chat`.
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", security(("bearer" = [])),
+    request_body = ChatCompletionRequest,
+    responses(
+        (status = 200, description = "`application/json`, or `text/event-stream` with `stream: true`", body = ChatCompletion),
+        (status = 401, body = OpenAiError),
+        (status = 402, description = "`insufficient_credits`", body = OpenAiError),
+        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`", body = OpenAiError),
+        (status = 429, description = "`too_many_generations`", body = OpenAiError),
+        (status = 502, description = "`upstream_error`", body = OpenAiError),
+    ))]
+pub async fn chat_completions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Json<ChatCompletionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    user.require("generate")?;
+    let chat = ChatRequest::parse(RawChat {
+        messages: body
+            .messages
+            .iter()
+            .map(|m| (m.role.as_str(), text_of(&m.content)))
+            .collect(),
+        max_tokens: body.max_completion_tokens.or(body.max_tokens),
+        temperature: body.temperature,
+        stop: match &body.stop {
+            None => Vec::new(),
+            Some(Stop::One(stop)) => vec![stop.clone()],
+            Some(Stop::Many(stops)) => stops.clone(),
+        },
+        n: body.n,
+    })
+    .map_err(ApiError::validation)?;
+    let model = service::choose_model(&state, Some(&body.model))?;
+    let mut job = Job::for_chat(&chat, model);
+    job.idempotency = idempotency(&req, user.id, &*body)?;
+    let started = match service::start(&state, &user.row, job).await? {
+        Opened::Replay(row) => return Ok(HttpResponse::Ok().json(completion(&row))),
+        Opened::New(started) => started,
+    };
+    let id = completion_id(started.row.id);
+    let created = started.row.created_at.timestamp();
+    let events = service::spawn(state.get_ref().clone(), *started);
+    if body.stream {
+        let include_usage = body
+            .stream_options
+            .as_ref()
+            .is_some_and(|o| o.include_usage);
+        let chunks = Chunks {
+            id,
+            created,
+            model: body.model.clone(),
+            include_usage,
+        };
+        return Ok(sse::response(events, move |event| chunks.encode(event)));
+    }
+    let mut events = events;
+    let mut ended = None;
+    while let Some(event) = events.recv().await {
+        if let Event::End(end) = event {
+            ended = Some(end.generation_id);
+        }
+    }
+    let generation = ended.ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("the generation ended without a final event"))
+    })?;
+    let row = service::get(&state, user.id, generation).await?;
+    if let Some(failure) = failure_of(&row).filter(|_| row.status == "failed") {
+        return Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            ErrorCode::UpstreamError,
+            format!("The AI provider failed: {}", failure.message),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(completion(&row)))
+}
+
+/// The text of a message; `None` when it has parts other than text.
+fn text_of(content: &MessageContent) -> Option<String> {
+    match content {
+        MessageContent::Text(text) => Some(text.clone()),
+        MessageContent::Parts(parts) => parts
+            .iter()
+            .map(|part| (part.kind == "text").then(|| part.text.clone()).flatten())
+            .collect::<Option<Vec<String>>>()
+            .map(|texts| texts.concat()),
+    }
+}
+
+fn completion_id(generation: uuid::Uuid) -> String {
+    format!("chatcmpl-{}", generation.simple())
+}
+
+/// OpenAI's finish reasons: `length` when a limit cut the text, else `stop`.
+fn finish_reason(reason: Option<&str>) -> String {
+    match reason {
+        Some("length" | "credit_limit") => "length",
+        _ => "stop",
+    }
+    .to_owned()
+}
+
+/// Tokens as reported by the provider, else estimated (about 4 tokens for 3 words).
+fn tokens(reported: Option<u32>, words: i64) -> u32 {
+    reported.unwrap_or_else(|| u32::try_from((words.max(0) as u64 * 4).div_ceil(3)).unwrap_or(u32::MAX))
+}
+
+fn usage(prompt: Option<u32>, completion: Option<u32>, input_words: i64, words: i64) -> CompletionUsage {
+    let prompt_tokens = tokens(prompt, input_words);
+    let completion_tokens = tokens(completion, words);
+    CompletionUsage {
+        prompt_tokens,
+        completion_tokens,
+        total_tokens: prompt_tokens.saturating_add(completion_tokens),
+    }
+}
+
+fn completion(row: &GenerationRow) -> ChatCompletion {
+    let input_words = i64::try_from(penora_domain::count_words(&row.input)).unwrap_or(0);
+    ChatCompletion {
+        id: completion_id(row.id),
+        object: "chat.completion".to_owned(),
+        created: row.created_at.timestamp(),
+        model: row.model.clone(),
+        choices: vec![ChatChoice {
+            index: 0,
+            message: ChatMessage {
+                role: "assistant".to_owned(),
+                content: row.output.clone(),
+            },
+            finish_reason: Some(finish_reason(row.finish_reason.as_deref())),
+        }],
+        usage: usage(
+            row.prompt_tokens.and_then(|t| u32::try_from(t).ok()),
+            row.completion_tokens.and_then(|t| u32::try_from(t).ok()),
+            input_words,
+            row.words,
+        ),
+    }
+}
+
+/// Turns generation events into `chat.completion.chunk` frames.
+struct Chunks {
+    id: String,
+    created: i64,
+    model: String,
+    include_usage: bool,
+}
+
+impl Chunks {
+    fn chunk(&self, delta: ChunkDelta, finish: Option<String>) -> ChatCompletionChunk {
+        ChatCompletionChunk {
+            id: self.id.clone(),
+            object: "chat.completion.chunk".to_owned(),
+            created: self.created,
+            model: self.model.clone(),
+            choices: vec![ChunkChoice {
+                index: 0,
+                delta,
+                finish_reason: finish,
+            }],
+            usage: None,
+        }
+    }
+
+    fn encode(&self, event: Event) -> Vec<Bytes> {
+        let data = |value: &ChatCompletionChunk| sse::json_frame(None, value);
+        match event {
+            Event::Meta(_) => vec![data(&self.chunk(
+                ChunkDelta {
+                    role: Some("assistant".to_owned()),
+                    content: Some(String::new()),
+                },
+                None,
+            ))],
+            Event::Delta(text) => vec![data(&self.chunk(
+                ChunkDelta {
+                    role: None,
+                    content: Some(text),
+                },
+                None,
+            ))],
+            Event::Usage(_) => Vec::new(),
+            Event::End(end) => self.end(&end),
+        }
+    }
+
+    fn end(&self, end: &EndEvent) -> Vec<Bytes> {
+        if let Some(failure) = end.error.as_ref().filter(|_| end.status == "failed") {
+            // OpenAI's SDKs raise an APIError for a chunk carrying `error`.
+            let error = serde_json::json!({ "error": {
+                "message": format!("The AI provider failed: {}", failure.message),
+                "type": "api_error",
+                "param": null,
+                "code": failure.code,
+            }});
+            return vec![sse::frame(None, &error.to_string())];
+        }
+        let mut frames = vec![sse::json_frame(
+            None,
+            &self.chunk(ChunkDelta::default(), Some(finish_reason(end.finish_reason.as_deref()))),
+        )];
+        if self.include_usage {
+            let mut last = self.chunk(ChunkDelta::default(), None);
+            last.choices.clear();
+            // The prompt's size is only known from the provider here.
+            last.usage = Some(usage(end.prompt_tokens, end.completion_tokens, 0, end.words));
+            frames.push(sse::json_frame(None, &last));
+        }
+        frames.push(sse::frame(None, "[DONE]"));
+        frames
+    }
+}
