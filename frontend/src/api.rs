@@ -3,14 +3,19 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
-    AuthResponse, Balance, CreateProjectRequest, ErrorCode, FieldProblem, LoginRequest, Problem,
-    Project, ProjectPage, ShareInfo, SharedProject, SignupRequest, StorageUsage,
-    UpdateProjectRequest, User,
+    AuthResponse, Balance, CreateGeneration, CreateProjectRequest, ErrorCode, FieldProblem,
+    Generation, GenerationPage, LoginRequest, ModelList, Problem, Project, ProjectPage,
+    SaveGeneration, ShareInfo, SharedProject, SignupRequest, StorageUsage, UpdateProjectRequest,
+    User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 use crate::session::Session;
+use crate::sse::{Frames, GenerationEvent};
 
 /// A failed call: the server's problem document when it sent one.
 #[derive(Debug, Clone)]
@@ -21,13 +26,18 @@ pub struct ApiError {
 
 impl ApiError {
     fn network(err: gloo_net::Error) -> Self {
+        Self::local("Network error", format!("Could not reach Penora: {err}"))
+    }
+
+    /// A failure on this side of the wire: no answer, or one that could not be read.
+    fn local(title: &str, detail: String) -> Self {
         Self {
             status: 0,
             problem: Some(Problem {
                 type_uri: String::new(),
-                title: "Network error".into(),
+                title: title.into(),
                 status: 0,
-                detail: format!("Could not reach Penora: {err}"),
+                detail,
                 code: ErrorCode::ServiceUnavailable,
                 errors: Vec::new(),
                 request_id: None,
@@ -193,7 +203,8 @@ enum Method {
     Delete,
 }
 
-/// One authenticated workspace call: optional `If-Match` and JSON body; `T` is `()` for 204s.
+/// One authenticated JSON call (workspace, generations): optional `If-Match` and JSON body;
+/// `T` is `()` for 204s.
 async fn workspace_call<T: DeserializeOwned + 'static>(
     session: Session,
     method: Method,
@@ -326,6 +337,109 @@ pub async fn shared(code: String) -> Result<SharedProject, ApiError> {
     .await
 }
 
+/// The model catalog; no sign-in.
+pub async fn models() -> Result<ModelList, ApiError> {
+    read(
+        Request::get("/api/v1/models")
+            .send()
+            .await
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+/// Runs a writing tool and hands each event of its stream to `on_event` as it arrives;
+/// returns after the last one (`done` or `error`). Problems found before the stream starts
+/// (credits, validation, too many at once) are the `Err`.
+pub async fn generate(
+    session: Session,
+    body: CreateGeneration,
+    mut on_event: impl FnMut(GenerationEvent),
+) -> Result<(), ApiError> {
+    // Only the opening request is retried after a refresh: the stream itself has no token
+    // to expire.
+    let response = authed(session, move |token| {
+        let body = body.clone();
+        async move {
+            let request = with_token(Request::post("/api/v1/generations"), token.as_deref())
+                .header("Accept", "text/event-stream");
+            let response = send_json(request, &body).await?;
+            if response.ok() {
+                Ok(response)
+            } else {
+                let status = response.status();
+                Err(ApiError {
+                    status,
+                    problem: response.json::<Problem>().await.ok(),
+                })
+            }
+        }
+    })
+    .await?;
+    let broken = |detail: &str| ApiError::local("Generation interrupted", detail.to_owned());
+    let reader = response
+        .body()
+        .and_then(|body| ReadableStreamDefaultReader::new(&body).ok())
+        .ok_or_else(|| broken("Penora's answer had no stream to read."))?;
+    let mut frames = Frames::default();
+    loop {
+        let result: ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(|_| broken("The connection to Penora broke while the text was coming in. What was written is in Recent generations."))?
+            .unchecked_into();
+        // A missing `done` would otherwise read empty chunks forever.
+        if result.get_done().unwrap_or(true) {
+            break;
+        }
+        let chunk = js_sys::Uint8Array::new(&result.get_value()).to_vec();
+        for frame in frames.push(&chunk) {
+            match GenerationEvent::decode(&frame) {
+                Some(Ok(event)) => {
+                    let last = matches!(event, GenerationEvent::End(_));
+                    on_event(event);
+                    if last {
+                        return Ok(());
+                    }
+                }
+                Some(Err(_)) => return Err(broken("Penora sent an event this page cannot read; reload the page to update it.")),
+                None => {}
+            }
+        }
+    }
+    Err(broken(
+        "The stream ended before the generation did. What was written is in Recent generations.",
+    ))
+}
+
+/// Stops a running generation; answers with it settled (words and cost so far).
+pub async fn cancel_generation(session: Session, id: String) -> Result<Generation, ApiError> {
+    let path = format!("/api/v1/generations/{id}/cancel");
+    workspace_call(
+        session,
+        Method::Post,
+        path,
+        None,
+        Some(serde_json::json!({})),
+    )
+    .await
+}
+
+/// The newest generations first.
+pub async fn generations(session: Session, limit: u32) -> Result<GenerationPage, ApiError> {
+    let path = format!("/api/v1/generations?limit={limit}");
+    workspace_call(session, Method::Get, path, None, None).await
+}
+
+/// Saves a generation's text as a new project (`project_id: None`) or into one.
+pub async fn save_generation(
+    session: Session,
+    id: String,
+    body: SaveGeneration,
+) -> Result<Project, ApiError> {
+    let path = format!("/api/v1/generations/{id}/save");
+    workspace_call(session, Method::Post, path, None, json(&body)).await
+}
+
 /// Downloads an export (it needs the Bearer header, so a plain link cannot fetch it) and
 /// hands it to the browser as a file.
 pub async fn download_export(
@@ -367,7 +481,6 @@ pub async fn download_export(
 }
 
 fn save_file(bytes: &[u8], name: &str) -> Option<()> {
-    use wasm_bindgen::JsCast;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).ok()?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;

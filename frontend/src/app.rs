@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::api;
-use crate::pages::{account, auth_forms, editor, email_links, home, shared, workspace};
+use crate::pages::{account, auth_forms, editor, email_links, home, shared, workspace, write};
 use crate::session::Session;
 
 #[component]
@@ -35,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects") view=workspace::Workspace/>
                     <Route path=path!("/projects/:id") view=editor::Editor/>
                     <Route path=path!("/s/:code") view=shared::SharedView/>
+                    <Route path=path!("/write") view=write::Write/>
                 </Routes>
             </main>
         </Router>
@@ -55,6 +56,7 @@ fn Nav() -> impl IntoView {
                         <A href="/sign-up" attr:class="button">"Sign up"</A>
                     }
                 >
+                    <A href="/write">"Write"</A>
                     <A href="/projects">"Projects"</A>
                     <span class="credits" data-testid="nav-balance" title="Available credits">
                         {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}

@@ -1,5 +1,5 @@
-//! Small page pieces: a labelled input bound to a signal, the error line under it, and the
-//! signed-in gate.
+//! Small page pieces: a labelled input bound to a signal, the error line under it (also for
+//! other inputs), and the signed-in gate.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -33,6 +33,14 @@ pub fn Field(
             <small class="field-error" data-field=name>{message}</small>
         </label>
     }
+}
+
+/// The server's message for field `name`, for inputs that do not use [`Field`] (selects,
+/// text areas).
+#[component]
+pub fn FieldError(name: &'static str, error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.field(name)).map(|f| f.message);
+    view! { <small class="field-error" data-field=name>{message}</small> }
 }
 
 /// The request-level error (not tied to a field), shown above the submit button.

@@ -6,6 +6,7 @@ mod app;
 mod form;
 mod pages;
 mod session;
+mod sse;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

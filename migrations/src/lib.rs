@@ -6,6 +6,7 @@ mod m20261123_000001_accounts;
 mod m20261123_000002_credits;
 mod m20261124_000003_workspace;
 mod m20261124_000004_generations;
+mod m20261124_000005_stories;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_credits::Migration),
             Box::new(m20261124_000003_workspace::Migration),
             Box::new(m20261124_000004_generations::Migration),
+            Box::new(m20261124_000005_stories::Migration),
         ]
     }
 }

@@ -155,4 +155,11 @@ pub struct EndEvent {
     /// Tokens as the provider reported them (estimated from words when it did not).
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    /// Story steps: the project the text was saved into.
+    #[serde(default)]
+    pub saved_to: Option<Uuid>,
+    /// Story steps: why the text could not be saved (e.g. `quota_exceeded`); it is still
+    /// in the generation.
+    #[serde(default)]
+    pub save_error: Option<GenerationFailure>,
 }

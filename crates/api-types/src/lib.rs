@@ -11,6 +11,7 @@ pub mod generation;
 pub mod health;
 pub mod keys;
 pub mod openai;
+pub mod story;
 pub mod workspace;
 
 pub use admin::*;
@@ -21,4 +22,5 @@ pub use error::{ErrorCode, FieldProblem, Problem};
 pub use generation::*;
 pub use health::*;
 pub use keys::*;
+pub use story::*;
 pub use workspace::*;

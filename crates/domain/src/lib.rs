@@ -16,6 +16,7 @@ pub mod project;
 pub mod prompt;
 pub mod role;
 pub mod share_code;
+pub mod story;
 pub mod validation;
 pub mod word_meter;
 pub mod words;

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::projects::{chapters, crud, export, share};
-use crate::routes::{admin, api_keys, apps, auth, credits, generations, health, me, openai};
+use crate::routes::{admin, api_keys, apps, auth, credits, generations, health, me, openai, stories};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         share::share, share::revoke_share, share::open_shared, export::export, export::export_shared,
         generations::create, generations::list, generations::read, generations::cancel, generations::save,
         openai::models, openai::chat_completions,
+        stories::create, stories::read, stories::update, stories::outline, stories::chapter, stories::generate_all,
         admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key, admin::list_app_keys, admin::revoke_app_key,
         health::health, health::detailed, health::metrics,
     ),
@@ -34,6 +35,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         penora_api_types::ErrorCode, penora_api_types::FieldProblem,
         penora_api_types::MetaEvent, penora_api_types::DeltaEvent, penora_api_types::UsageEvent,
         penora_api_types::EndEvent, penora_api_types::openai::ChatCompletionChunk,
+        penora_api_types::ChapterEvent,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -44,6 +46,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         (name = "apps", description = "For sister apps such as ImageGene, with an app key (`ak_live_...`)"),
         (name = "workspace", description = "Projects and chapters (ETag / If-Match), storage quota, share codes, exports"),
         (name = "generation", description = "Writing tools with billed streaming (server-sent events), history, cancel, save to a project"),
+        (name = "stories", description = "Multi-chapter stories: outline and chapters generated and saved step by step"),
         (name = "openai", description = "OpenAI-compatible chat completions and models, with a personal API key; errors in OpenAI's shape"),
         (name = "admin", description = "Users, balances, adjustments, audit log, app keys (admin role)"),
         (name = "operations", description = "Health and metrics"),

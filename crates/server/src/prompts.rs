@@ -11,7 +11,24 @@ use penora_domain::{Tool, ToolRequest};
 use serde::Deserialize;
 
 const BUILT_IN: &str = include_str!("../../../config/prompts.toml");
-const KNOWN: [&str; 5] = ["input", "instructions", "words", "tone", "style"];
+const KNOWN: [&str; 14] = [
+    "input",
+    "instructions",
+    "words",
+    "tone",
+    "style",
+    "title",
+    "premise",
+    "genre",
+    "chapters",
+    "outline",
+    "summaries",
+    "number",
+    "chapter_title",
+    "previous_text",
+];
+/// Templates beyond the writing tools: a story's outline, a chapter, continuing a chapter.
+pub const STORY_TEMPLATES: [&str; 3] = ["outline", "chapter", "chapter_continue"];
 
 #[derive(Debug, Clone, Deserialize)]
 struct ToolPrompt {
@@ -55,8 +72,12 @@ impl Prompts {
     }
 
     fn validate(&self) -> Result<(), PromptsError> {
-        for tool in Tool::USER_TOOLS {
-            let Some(prompt) = self.tools.get(tool.as_str()) else {
+        let names = Tool::USER_TOOLS
+            .iter()
+            .map(|tool| tool.as_str())
+            .chain(STORY_TEMPLATES);
+        for tool in names {
+            let Some(prompt) = self.tools.get(tool) else {
                 return Err(PromptsError::Invalid(format!("no template for `{tool}`")));
             };
             let templates = std::iter::once(&prompt.user).chain(prompt.system.as_ref());
@@ -69,6 +90,20 @@ impl Prompts {
             }
         }
         Ok(())
+    }
+
+    /// The messages of the template `name` with placeholders from `lookup`.
+    pub fn render_named<'a>(&self, name: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> Rendered {
+        // Validated at load, so every template used by name exists.
+        let prompt = self.tools.get(name);
+        let system = prompt
+            .and_then(|p| p.system.as_deref())
+            .unwrap_or(&self.system);
+        let user = prompt.map_or("", |p| p.user.as_str());
+        Rendered {
+            system: render(system, &lookup),
+            user: render(user, &lookup).trim().to_owned(),
+        }
     }
 
     /// The system and user messages for a request, `words` being the target length.
@@ -88,16 +123,7 @@ impl Prompts {
             "style" => Some(style),
             _ => None,
         };
-        // Validated at load, so every user tool has a template.
-        let prompt = self.tools.get(request.tool.as_str());
-        let system = prompt
-            .and_then(|p| p.system.as_deref())
-            .unwrap_or(&self.system);
-        let user = prompt.map(|p| p.user.as_str()).unwrap_or("{instructions}\n\n{input}");
-        Rendered {
-            system: render(system, lookup),
-            user: render(user, lookup).trim().to_owned(),
-        }
+        self.render_named(request.tool.as_str(), lookup)
     }
 }
 
@@ -135,7 +161,7 @@ mod tests {
         };
         let tools = |extra: &str| {
             let mut text = "system = \"s\"\n".to_owned();
-            for tool in ["write", "continue", "rewrite", "describe", "brainstorm"] {
+            for tool in ["write", "continue", "rewrite", "describe", "brainstorm", "outline", "chapter", "chapter_continue"] {
                 text.push_str(&format!("[tools.{tool}]\nuser = \"{{input}} {extra}\"\n"));
             }
             text

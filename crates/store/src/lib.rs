@@ -15,6 +15,7 @@ pub mod projects;
 pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod storage;
+pub mod stories;
 pub mod users;
 
 use std::time::Duration;

@@ -22,7 +22,8 @@ pub fn Home() -> impl IntoView {
                 }
             >
                 <div class="actions">
-                    <A href="/projects" attr:class="button">"Your projects"</A>
+                    <A href="/write" attr:class="button">"Start writing"</A>
+                    <A href="/projects">"Your projects"</A>
                     <A href="/account">"Your account"</A>
                 </div>
             </Show>

@@ -7,3 +7,4 @@ pub mod email_links;
 pub mod home;
 pub mod shared;
 pub mod workspace;
+pub mod write;

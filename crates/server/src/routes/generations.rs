@@ -103,7 +103,7 @@ pub(crate) fn idempotency<T: serde::Serialize>(
 }
 
 /// Starts `job` and answers as the client asked: a stream of events or JSON at the end.
-async fn run(
+pub(crate) async fn run(
     state: web::Data<AppState>,
     user: &AuthUser,
     req: &HttpRequest,
@@ -155,7 +155,7 @@ async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Uuid, ApiError>
     )))
 }
 
-fn encode(event: Event) -> Vec<Bytes> {
+pub(crate) fn encode(event: Event) -> Vec<Bytes> {
     vec![match event {
         Event::Meta(meta) => sse::json_frame(Some("meta"), &meta),
         Event::Delta(text) => sse::json_frame(Some("delta"), &DeltaEvent { text }),

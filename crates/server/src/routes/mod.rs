@@ -13,6 +13,7 @@ pub mod openai;
 pub(crate) mod pagination;
 pub mod projects;
 mod responses;
+pub mod stories;
 pub(crate) mod sse;
 
 use actix_web::web;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(apps::configure)
             .configure(projects::configure)
             .configure(generations::configure)
+            .configure(stories::configure)
             .configure(admin::configure),
     )
     .configure(openai::configure)

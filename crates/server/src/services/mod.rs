@@ -14,3 +14,5 @@ pub mod idempotency;
 pub mod projects;
 pub mod sessions;
 pub mod shares;
+pub mod stories;
+pub mod story_runs;

@@ -89,7 +89,7 @@ fn catalog() -> String {
     text
 }
 
-async fn app_with_fake(tweak: impl FnOnce(&mut penora_server::config::Settings)) -> (TestApp, FakeUpstream) {
+pub async fn app_with_fake(tweak: impl FnOnce(&mut penora_server::config::Settings)) -> (TestApp, FakeUpstream) {
     let fake = FakeUpstream::routed(|_, request| route(request)).await;
     let base = fake.base_url.clone();
     let app = spawn_app_with(move |s| {

@@ -20,5 +20,6 @@ mod openai_compat;
 mod operations;
 mod sessions;
 mod shares;
+mod stories;
 mod streams;
 mod workspace;

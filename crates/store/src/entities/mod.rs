@@ -10,4 +10,5 @@ pub mod ledger_entry;
 pub mod project;
 pub mod rate_limit_hit;
 pub mod refresh_token;
+pub mod story;
 pub mod user;

@@ -58,7 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A path id that is not a UUID names no project.
-fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
+pub(crate) fn project_id(raw: &str) -> Result<ProjectId, ApiError> {
     ProjectId::parse(raw).ok_or_else(project_not_found)
 }
 

@@ -17,7 +17,9 @@ use std::sync::Arc;
 use chrono::Duration;
 use penora_ai::{GenerationRequest, Message, Provider, RewriteStyle, Task};
 use penora_domain::chat::{ChatRequest, ChatRole};
-use penora_domain::{cost_mc, FieldError, Millicredits, Style, Tool, ToolRequest, UserId};
+use penora_domain::{
+    cost_mc, FieldError, Millicredits, ProjectId, Style, Tool, ToolRequest, UserId,
+};
 use penora_store::generations::{self, GenerationRow, NewGeneration};
 use penora_store::holds;
 use penora_store::ledger::LedgerError;
@@ -101,6 +103,16 @@ pub struct Job {
     pub project: Option<Uuid>,
     /// `Idempotency-Key` and the request's fingerprint, when the client sent a key.
     pub idempotency: Option<(String, String)>,
+    /// Where the text goes when the generation ends (story steps).
+    pub target: Option<Target>,
+}
+
+/// Where a story step's text is saved when its generation ends, however it ends: text
+/// delivered before a cancel or a fault is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Outline { project: ProjectId },
+    Chapter { project: ProjectId, index: usize, append: bool },
 }
 
 impl Job {
@@ -141,6 +153,7 @@ impl Job {
             }),
             project: None,
             idempotency: None,
+            target: None,
         }
     }
 }
@@ -194,6 +207,7 @@ impl Job {
             }),
             project: None,
             idempotency: None,
+            target: None,
         }
     }
 }
@@ -249,6 +263,7 @@ pub struct Started {
     pub max_words: u64,
     /// True when the balance, not the length asked for, set `max_words`.
     pub credit_limited: bool,
+    pub target: Option<Target>,
 }
 
 /// How `start` went.
@@ -349,6 +364,7 @@ pub async fn start(
         credit_limited: max_words < job.max_words,
         max_words,
         model: job.model,
+        target: job.target,
     })))
 }
 

@@ -37,7 +37,11 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         let registered = state.running.register(started.row.id);
         let ending = drive(&state, &started, &tx, &registered.notify).await;
         drop(registered);
-        let end = settle(&state, &started, ending).await;
+        let mut end = settle(&state, &started, &ending).await;
+        if let Some(target) = started.target {
+            crate::services::stories::keep(&state, started.user, target, &ending.output, &mut end)
+                .await;
+        }
         // The client may be gone; the generation is settled either way.
         let _ = tx.send(Event::End(Box::new(end))).await;
     });

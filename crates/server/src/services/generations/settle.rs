@@ -33,10 +33,10 @@ pub fn failure_code(err: &ProviderError) -> String {
 
 /// Settles, retrying a failed transaction a few times. If the database stays away the hold
 /// expires and the sweeper bills what was saved last.
-pub async fn settle(state: &AppState, started: &Started, ending: Ending) -> EndEvent {
+pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> EndEvent {
     let mut attempt = 0;
     loop {
-        match try_settle(state, started, &ending).await {
+        match try_settle(state, started, ending).await {
             Ok(end) => return end,
             Err(err) if attempt < 3 => {
                 attempt += 1;
@@ -59,6 +59,8 @@ pub async fn settle(state: &AppState, started: &Started, ending: Ending) -> EndE
                     }),
                     prompt_tokens: ending.tokens.map(|t| t.0),
                     completion_tokens: ending.tokens.map(|t| t.1),
+                    saved_to: None,
+                    save_error: None,
                 };
             }
         }
@@ -115,6 +117,8 @@ async fn try_settle(
         error: failure_of(&row),
         prompt_tokens: row.prompt_tokens.and_then(|t| u32::try_from(t).ok()),
         completion_tokens: row.completion_tokens.and_then(|t| u32::try_from(t).ok()),
+        saved_to: None,
+        save_error: None,
     })
 }
 

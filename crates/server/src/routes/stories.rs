@@ -1,0 +1,237 @@
+//! `/api/v1/stories`: create a story, read and change its settings and outline, generate
+//! the outline, one chapter, or all chapters in sequence.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{
+    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, Problem, Story, StoryEndEvent,
+    UpdateStory,
+};
+use penora_domain::story::{parse_outline, StorySettings};
+use penora_domain::{FieldErrors, ProjectContent, ProjectKind, ProjectMeta, ProjectTitle};
+use web::Bytes;
+
+use super::generations::{encode, run};
+use super::projects::project_id;
+use super::projects::views::project_view;
+use super::{sse, validated};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::services::generations as generation_service;
+use crate::services::story_runs::{self, SequenceEvent};
+use crate::services::stories::{self, planned_chapters};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/stories").route(web::post().to(create)))
+        .service(
+            web::resource("/stories/{id}")
+                .route(web::get().to(read))
+                .route(web::patch().to(update)),
+        )
+        .service(web::resource("/stories/{id}/outline").route(web::post().to(outline)))
+        .service(
+            web::resource("/stories/{id}/chapters/{number}/generate")
+                .route(web::post().to(chapter)),
+        )
+        .service(web::resource("/stories/{id}/generate").route(web::post().to(generate_all)));
+}
+
+fn story_view(state: &AppState, story: &stories::Story) -> Result<Story, ApiError> {
+    Ok(Story {
+        project: project_view(state, &story.project)?,
+        tone: story.settings.tone.clone(),
+        chapter_count: story.settings.chapter_count,
+        words_per_chapter: story.settings.words_per_chapter,
+        outline: story.settings.outline.clone(),
+    })
+}
+
+/// Creates a story project: premise, genre, tone, number of chapters and words per chapter.
+/// It starts with one empty chapter per planned chapter.
+#[utoipa::path(post, path = "/api/v1/stories", tag = "stories", security(("bearer" = [])), request_body = CreateStory,
+    responses(
+        (status = 201, body = Story),
+        (status = 413, description = "`quota_exceeded`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateStory>,
+) -> Result<HttpResponse, ApiError> {
+    user.require("write")?;
+    let model = generation_service::choose_model(&state, body.model.as_deref())?.id.clone();
+    let mut errors = FieldErrors::new();
+    let title = errors.check(ProjectTitle::parse(&body.title));
+    let meta = ProjectMeta::parse(body.genre.as_deref(), body.premise.as_deref(), Some(&model))
+        .map_err(|errs| errs.into_iter().for_each(|e| errors.push(e)))
+        .ok();
+    let settings = StorySettings::parse(body.tone.as_deref(), body.chapter_count, body.words_per_chapter)
+        .map_err(|errs| errs.into_iter().for_each(|e| errors.push(e)))
+        .ok();
+    let ((title, meta), settings) = validated(errors, title.zip(meta).zip(settings))?;
+    let chapters = planned_chapters(settings.chapter_count);
+    let content = ProjectContent::new(title, ProjectKind::Story, chapters, meta)
+        .map_err(|e| ApiError::validation(vec![e]))?;
+    let story = stories::create(&state, user.id, &content, &settings).await?;
+    Ok(HttpResponse::Created().json(story_view(&state, &story)?))
+}
+
+/// A story: its project (chapters), settings and outline.
+#[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Story), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn read(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<web::Json<Story>, ApiError> {
+    user.require("read")?;
+    let story = stories::get(&state, user.id, project_id(&id)?).await?;
+    Ok(web::Json(story_view(&state, &story)?))
+}
+
+/// Edits the outline or settings. A new outline renames the chapters after its
+/// "Chapter N: Title" lines (their text is kept).
+#[utoipa::path(patch, path = "/api/v1/stories/{id}", tag = "stories", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateStory,
+    responses((status = 200, body = Story), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"), (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: web::Json<UpdateStory>,
+) -> Result<web::Json<Story>, ApiError> {
+    user.require("write")?;
+    let id = project_id(&id)?;
+    let current = stories::get(&state, user.id, id).await?;
+    let settings = if body.tone.is_some() || body.chapter_count.is_some() || body.words_per_chapter.is_some() {
+        let tone = body.tone.as_deref().or(Some(current.settings.tone.as_str()));
+        let count = body.chapter_count.or(Some(i64::from(current.settings.chapter_count)));
+        let words = body.words_per_chapter.or(Some(i64::from(current.settings.words_per_chapter)));
+        Some(StorySettings::parse(tone, count, words).map_err(ApiError::validation)?)
+    } else {
+        None
+    };
+    let outline = body
+        .outline
+        .as_deref()
+        .map(parse_outline)
+        .transpose()
+        .map_err(|e| ApiError::validation(vec![e]))?;
+    let story = stories::update(&state, user.id, id, settings.as_ref(), outline.as_deref()).await?;
+    Ok(web::Json(story_view(&state, &story)?))
+}
+
+/// The model a story is written with: the one it was created with.
+fn story_model<'a>(
+    state: &'a AppState,
+    story: &stories::Story,
+) -> Result<&'a crate::catalog::ModelSpec, ApiError> {
+    Ok(generation_service::choose_model(state, story.project.model.as_deref())?)
+}
+
+/// Generates (or regenerates) the outline, streamed like any generation; saved into the
+/// story when it ends (also when stopped midway), and the chapters are named after it.
+#[utoipa::path(post, path = "/api/v1/stories/{id}/outline", tag = "stories", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "`text/event-stream`: `meta`, `delta`, `usage`, `done` (with `saved_to`) or `error`"),
+        (status = 201, description = "JSON mode: the finished generation", body = penora_api_types::GenerationResult),
+        (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn outline(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    user.require("generate")?;
+    let story = stories::get(&state, user.id, project_id(&id)?).await?;
+    let job = stories::outline_job(&state, &story, story_model(&state, &story)?)?;
+    run(state, &user, &req, job).await
+}
+
+/// Writes chapter `number` (1-based) from the outline and summaries of the chapters before
+/// it, or continues its text (`continue: true`). Billed on its own; saved when it ends.
+#[utoipa::path(post, path = "/api/v1/stories/{id}/chapters/{number}/generate", tag = "stories", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("number" = u32, Path, description = "1-based")), request_body = GenerateChapter,
+    responses(
+        (status = 200, description = "`text/event-stream`: `meta`, `delta`, `usage`, `done` (with `saved_to`) or `error`"),
+        (status = 201, description = "JSON mode: the finished generation", body = penora_api_types::GenerationResult),
+        (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`project_not_found`, `chapter_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn chapter(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    path: web::Path<(String, u32)>,
+    body: Option<web::Json<GenerateChapter>>,
+) -> Result<HttpResponse, ApiError> {
+    user.require("generate")?;
+    let (id, number) = path.into_inner();
+    let story = stories::get(&state, user.id, project_id(&id)?).await?;
+    check_number(&story, number)?;
+    let append = body.is_some_and(|b| b.continue_text);
+    let job = stories::chapter_job(&state, &story, story_model(&state, &story)?, number, append)?;
+    run(state, &user, &req, job).await
+}
+
+/// Chapters 1..=planned count, plus one more (a story may grow by one at a time).
+fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
+    let planned = u32::try_from(story.settings.chapter_count).unwrap_or(0);
+    let written = u32::try_from(story.project.chapter_count).unwrap_or(0);
+    if number == 0 || number > planned.max(written) + 1 {
+        let count = usize::try_from(planned.max(written)).unwrap_or(0);
+        return Err(crate::services::projects::ProjectError::ChapterNotFound {
+            index: usize::try_from(number).unwrap_or(0),
+            count,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Writes the chapters one by one from `from` (default 1) to the planned count. The stream
+/// has a `chapter` event before each chapter's own `meta` … `done`, and ends with
+/// `story_done`. Each chapter is billed and saved as it completes; a cancel (of the running
+/// chapter's generation), a disconnect or running out of credits stops the sequence and
+/// keeps what was written. Without `Accept: text/event-stream` the answer is the final
+/// `story_done` as JSON.
+#[utoipa::path(post, path = "/api/v1/stories/{id}/generate", tag = "stories", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = GenerateStory,
+    responses(
+        (status = 200, description = "`text/event-stream` (`chapter`, then each chapter's events, then `story_done`), or the final result as JSON", body = StoryEndEvent),
+        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn generate_all(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Option<web::Json<GenerateStory>>,
+) -> Result<HttpResponse, ApiError> {
+    user.require("generate")?;
+    let id = project_id(&id)?;
+    let story = stories::get(&state, user.id, id).await?;
+    let from = body.and_then(|b| b.from).unwrap_or(1).max(1);
+    check_number(&story, from)?;
+    let model = story_model(&state, &story)?.clone();
+    let mut events = story_runs::spawn(state.get_ref().clone(), user.row.clone(), id, model, from);
+    if sse::wants_stream(&req) {
+        return Ok(sse::response(events, encode_sequence));
+    }
+    while let Some(event) = events.recv().await {
+        if let SequenceEvent::End(end) = event {
+            return Ok(HttpResponse::Ok().json(end));
+        }
+    }
+    Err(ApiError::internal(anyhow::anyhow!("the story run ended without a final event")))
+}
+
+fn encode_sequence(event: SequenceEvent) -> Vec<Bytes> {
+    match event {
+        SequenceEvent::Chapter(chapter) => vec![sse::json_frame::<ChapterEvent>(Some("chapter"), &chapter)],
+        SequenceEvent::Step(event) => encode(event),
+        SequenceEvent::End(end) => vec![sse::json_frame(Some("story_done"), &end)],
+    }
+}
