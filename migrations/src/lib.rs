@@ -7,6 +7,7 @@ mod m20261123_000002_credits;
 mod m20261124_000003_workspace;
 mod m20261124_000004_generations;
 mod m20261124_000005_stories;
+mod m20261124_000006_provider_keys;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_workspace::Migration),
             Box::new(m20261124_000004_generations::Migration),
             Box::new(m20261124_000005_stories::Migration),
+            Box::new(m20261124_000006_provider_keys::Migration),
         ]
     }
 }

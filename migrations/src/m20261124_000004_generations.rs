@@ -38,6 +38,7 @@ enum Generations {
     PromptTokens,
     CompletionTokens,
     ProjectId,
+    BilledTo,
     IdempotencyKey,
     Fingerprint,
     CreatedAt,
@@ -89,6 +90,8 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Generations::PromptTokens))
                     .col(integer_null(Generations::CompletionTokens))
                     .col(uuid_null(Generations::ProjectId))
+                    // `credits`, or `own_key` when the user's own provider key paid for it.
+                    .col(string(Generations::BilledTo).default("credits"))
                     .col(string_null(Generations::IdempotencyKey))
                     .col(string_null(Generations::Fingerprint))
                     .col(timestamp_with_time_zone(Generations::CreatedAt))

@@ -115,6 +115,9 @@ pub struct UpstreamConfig {
 #[derive(Debug, Clone, Default)]
 pub struct ProviderConfig {
     pub upstreams: Vec<UpstreamConfig>,
+    /// Every upstream Penora can reach, configured or not, without keys: where a user's own
+    /// key is sent.
+    pub known: Vec<UpstreamConfig>,
 }
 
 impl ProviderConfig {
@@ -125,26 +128,37 @@ impl ProviderConfig {
                 .map(|value| value.trim().to_owned())
                 .filter(|value| !value.is_empty())
         };
-        let upstreams = KNOWN_UPSTREAMS
+        let known: Vec<UpstreamConfig> = KNOWN_UPSTREAMS
             .iter()
-            .filter_map(|known| {
-                let api_key = value(known.key_var);
-                let base_url = value(known.base_url_var);
-                let configured = if known.key_required {
-                    api_key.is_some()
-                } else {
-                    base_url.is_some()
-                };
-                configured.then(|| UpstreamConfig {
-                    id: known.id,
-                    format: known.format,
-                    base_url: base_url.unwrap_or_else(|| known.default_base_url.to_owned()),
-                    api_key: api_key.map(SecretString::from),
-                    key_required: known.key_required,
-                })
+            .map(|known| UpstreamConfig {
+                id: known.id,
+                format: known.format,
+                base_url: value(known.base_url_var)
+                    .unwrap_or_else(|| known.default_base_url.to_owned()),
+                api_key: value(known.key_var).map(SecretString::from),
+                key_required: known.key_required,
             })
             .collect();
-        Self { upstreams }
+        let upstreams = known
+            .iter()
+            .filter(|upstream| {
+                let known = KNOWN_UPSTREAMS.iter().find(|k| k.id == upstream.id);
+                match known {
+                    Some(k) if k.key_required => upstream.api_key.is_some(),
+                    Some(k) => value(k.base_url_var).is_some(),
+                    None => false,
+                }
+            })
+            .cloned()
+            .collect();
+        let known = known
+            .into_iter()
+            .map(|upstream| UpstreamConfig {
+                api_key: None,
+                ..upstream
+            })
+            .collect();
+        Self { upstreams, known }
     }
 
     /// The ids that can generate: `offline` first, then each configured upstream.

@@ -9,11 +9,14 @@ use crate::http::{ClientBuildError, HttpSettings, Transport};
 use crate::offline::Offline;
 use crate::openai::OpenAiCompatible;
 use crate::provider::Provider;
+use secrecy::SecretString;
 
 /// The offline model plus a client for each configured upstream, sharing one connection pool.
 #[derive(Clone)]
 pub struct Providers {
     entries: Vec<Arc<dyn Provider>>,
+    known: Vec<UpstreamConfig>,
+    transport: Transport,
 }
 
 impl std::fmt::Debug for Providers {
@@ -36,7 +39,27 @@ impl Providers {
         let entries = std::iter::once(Arc::new(offline) as Arc<dyn Provider>)
             .chain(upstreams)
             .collect();
-        Ok(Self { entries })
+        Ok(Self {
+            entries,
+            known: config.known.clone(),
+            transport,
+        })
+    }
+
+    /// A client for `provider_id` that sends the user's own `key` (sharing the connection
+    /// pool); `None` for the offline model or an unknown id.
+    pub fn with_key(&self, provider_id: &str, key: SecretString) -> Option<Arc<dyn Provider>> {
+        let upstream = self.known.iter().find(|u| u.id == provider_id)?;
+        let with_key = UpstreamConfig {
+            api_key: Some(key),
+            ..upstream.clone()
+        };
+        Some(client(&with_key, self.transport.clone()))
+    }
+
+    /// Whether users can bring their own key for `provider_id`.
+    pub fn accepts_own_keys(&self, provider_id: &str) -> bool {
+        self.known.iter().any(|u| u.id == provider_id)
     }
 
     pub fn get(&self, provider_id: &str) -> Option<Arc<dyn Provider>> {
@@ -93,5 +116,10 @@ mod tests {
             providers.get("anthropic").map(|p| p.id()),
             Some("anthropic")
         );
+        // A user's own key reaches a provider the platform has no key for.
+        let own = providers.with_key("gemini", SecretString::from("user-key".to_owned()));
+        assert_eq!(own.map(|p| p.id()), Some("gemini"));
+        assert!(providers.with_key("offline", SecretString::from("x".to_owned())).is_none());
+        assert!(providers.accepts_own_keys("openai") && !providers.accepts_own_keys("offline"));
     }
 }

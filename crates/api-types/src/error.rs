@@ -93,6 +93,11 @@ pub enum ErrorCode {
     UpstreamError,
     /// The generation has not finished yet; try again when it has.
     GenerationRunning,
+    /// No key stored for this provider.
+    ProviderKeyNotFound,
+    /// Your stored key for this provider can no longer be read (the server's encryption key
+    /// changed); store it again.
+    ProviderKeyUnreadable,
 }
 
 impl ErrorCode {
@@ -140,6 +145,8 @@ impl ErrorCode {
             ErrorCode::ModelNotInPlan => "model_not_in_plan",
             ErrorCode::UpstreamError => "upstream_error",
             ErrorCode::GenerationRunning => "generation_running",
+            ErrorCode::ProviderKeyNotFound => "provider_key_not_found",
+            ErrorCode::ProviderKeyUnreadable => "provider_key_unreadable",
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Generation {
     pub error: Option<GenerationFailure>,
     /// The project the text was saved into, if it was.
     pub project_id: Option<Uuid>,
+    /// `credits`, or `own_key` when your own provider key paid for it.
+    pub billed_to: String,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }

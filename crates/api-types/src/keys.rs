@@ -45,3 +45,30 @@ pub struct CreatedApiKey {
 pub struct ApiKeyList {
     pub items: Vec<ApiKey>,
 }
+
+/// Store (or replace) your own key for an AI provider; generations with that provider's
+/// models then use it and are not charged credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetProviderKey {
+    /// `deepinfra`, `openai`, `groq`, `openrouter`, `anthropic`, `gemini` or `ollama`.
+    pub provider: String,
+    pub key: String,
+}
+
+/// A stored provider key: never the key itself, only a hint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderKey {
+    pub provider: String,
+    /// E.g. `sk-…9f3a`.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProviderKeyList {
+    pub items: Vec<ProviderKey>,
+}

@@ -45,6 +45,9 @@ pub struct Settings {
     pub db_max_connections: Option<u32>,
     pub migrate_on_start: bool,
     pub jwt_secret_key: Option<SecretString>,
+    /// Encrypts users' own provider keys at rest (`PENORA_ENCRYPTION_KEY`, at least 32
+    /// random bytes). Changing it makes the stored keys unreadable.
+    pub encryption_key: Option<SecretString>,
     /// Where people reach the app; used in mailed links and to decide on `Secure` cookies.
     pub public_url: String,
     /// The built browser app to serve at `/`; nothing is served there when unset.
@@ -96,6 +99,9 @@ pub struct Settings {
     pub upstream_first_byte_timeout_secs: u64,
     /// The longest pause between two stream events once text flows.
     pub upstream_idle_timeout_secs: u64,
+    /// What a generation with the user's own provider key costs, in per mille of the
+    /// credits it would cost otherwise (0: free).
+    pub own_key_fee_per_mille: u32,
 }
 
 impl Default for Settings {
@@ -108,6 +114,7 @@ impl Default for Settings {
             db_max_connections: None,
             migrate_on_start: true,
             jwt_secret_key: None,
+            encryption_key: None,
             public_url: "http://127.0.0.1:8080".to_owned(),
             frontend_dir: None,
             cors_origins: String::new(),
@@ -138,6 +145,7 @@ impl Default for Settings {
             upstream_connect_timeout_secs: 10,
             upstream_first_byte_timeout_secs: 60,
             upstream_idle_timeout_secs: 30,
+            own_key_fee_per_mille: 0,
         }
     }
 }
@@ -163,6 +171,7 @@ pub struct Config {
     pub settings: Settings,
     pub database_url: String,
     pub jwt_secret: SecretString,
+    pub encryption_key: SecretString,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,10 +223,16 @@ impl Config {
             "JWT_SECRET_KEY",
             settings.jwt_secret_key.as_ref(),
         )?;
+        let encryption_key = resolve_secret(
+            &settings,
+            "PENORA_ENCRYPTION_KEY",
+            settings.encryption_key.as_ref(),
+        )?;
         Ok(Self {
             settings,
             database_url,
             jwt_secret,
+            encryption_key,
         })
     }
 
@@ -302,13 +317,36 @@ fn development_secret(data_dir: &Path, name: &'static str) -> Result<SecretStrin
 mod tests {
     use super::*;
 
+    const STRONG: &str = "k3N9s0qP7vX2mB8wL5tR1yH6jD4fG0aZcE";
+
     fn production_with(secret: Option<&str>) -> Result<Config, ConfigError> {
         let settings = Settings {
             env: Environment::Production,
             jwt_secret_key: secret.map(|s| SecretString::from(s.to_owned())),
+            encryption_key: Some(SecretString::from(format!("{STRONG}-encryption"))),
             ..Settings::default()
         };
         Config::resolve(settings)
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_weak_encryption_key() {
+        let settings = |key: Option<&str>| Settings {
+            env: Environment::Production,
+            jwt_secret_key: Some(SecretString::from(STRONG.to_owned())),
+            encryption_key: key.map(|k| SecretString::from(k.to_owned())),
+            ..Settings::default()
+        };
+        assert!(matches!(
+            Config::resolve(settings(None)),
+            Err(ConfigError::MissingSecret {
+                name: "PENORA_ENCRYPTION_KEY"
+            })
+        ));
+        assert!(matches!(
+            Config::resolve(settings(Some("changeme"))),
+            Err(ConfigError::WeakSecret { .. })
+        ));
     }
 
     #[test]
@@ -327,7 +365,7 @@ mod tests {
             production_with(Some("short")),
             Err(ConfigError::WeakSecret { .. })
         ));
-        assert!(production_with(Some("k3N9s0qP7vX2mB8wL5tR1yH6jD4fG0aZcE")).is_ok());
+        assert!(production_with(Some(STRONG)).is_ok());
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod jobs;

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::projects::{chapters, crud, export, share};
-use crate::routes::{admin, api_keys, apps, auth, credits, generations, health, me, openai, stories};
+use crate::routes::{admin, api_keys, apps, auth, credits, generations, health, me, openai, provider_keys, stories};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +21,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         me::get_me, me::update_me, me::change_password, me::delete_me,
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
         api_keys::create, api_keys::list, api_keys::revoke,
+        provider_keys::set, provider_keys::list, provider_keys::delete,
         apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota, apps::projects, apps::shared,
         crud::list, crud::create, crud::get, crud::update, crud::delete, crud::storage,
         chapters::add_chapter, chapters::update_chapter, chapters::delete_chapter, chapters::reorder_chapters,

@@ -73,6 +73,7 @@ pub fn build_state(
     db: penora_store::DatabaseConnection,
 ) -> anyhow::Result<AppState> {
     let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
+    let secrets = crate::crypto::SecretBox::new(&config.encryption_key)?;
     let mailer = Mailer::from_config(&config)?;
     let limits = RateLimits::from_settings(&config.settings);
     let providers = providers(&config.settings)?;
@@ -88,6 +89,7 @@ pub fn build_state(
         prompts: Arc::new(prompts),
         running: Running::default(),
         jwt,
+        secrets,
         mailer,
         limits,
         started_at: Instant::now(),

@@ -24,6 +24,8 @@ pub struct AppState {
     /// Generations streaming in this process (for instant cancels).
     pub running: Running,
     pub jwt: JwtKeys,
+    /// Seals users' own provider keys (from `PENORA_ENCRYPTION_KEY`).
+    pub secrets: crate::crypto::SecretBox,
     pub mailer: Mailer,
     pub limits: RateLimits,
     pub started_at: Instant,

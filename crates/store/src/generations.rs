@@ -63,6 +63,8 @@ pub struct NewGeneration<'a> {
     pub max_cost: Millicredits,
     pub hold: Option<Uuid>,
     pub project: Option<Uuid>,
+    /// `credits` or `own_key`.
+    pub billed_to: &'a str,
     pub idempotency_key: Option<&'a str>,
     pub fingerprint: Option<&'a str>,
 }
@@ -94,6 +96,7 @@ pub async fn insert(
         prompt_tokens: Set(None),
         completion_tokens: Set(None),
         project_id: Set(new.project),
+        billed_to: Set(new.billed_to.to_owned()),
         idempotency_key: Set(new.idempotency_key.map(str::to_owned)),
         fingerprint: Set(new.fingerprint.map(str::to_owned)),
         created_at: Set(now),
@@ -238,6 +241,20 @@ pub async fn running_for_hold(
         .filter(Column::HoldId.eq(hold))
         .filter(Column::Status.eq(RUNNING))
         .one(db)
+        .await
+}
+
+/// Running generations without a hold (free ones) not heard from since `cutoff`.
+pub async fn stale_without_hold(
+    db: &impl ConnectionTrait,
+    cutoff: chrono::DateTime<Utc>,
+) -> Result<Vec<GenerationRow>, DbErr> {
+    Generations::find()
+        .filter(Column::Status.eq(RUNNING))
+        .filter(Column::HoldId.is_null())
+        .filter(Column::UpdatedAt.lt(cutoff))
+        .limit(100)
+        .all(db)
         .await
 }
 

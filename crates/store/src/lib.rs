@@ -12,6 +12,7 @@ pub mod holds;
 pub mod idempotency;
 pub mod ledger;
 pub mod projects;
+pub mod provider_keys;
 pub mod rate_limits;
 pub mod refresh_tokens;
 pub mod storage;

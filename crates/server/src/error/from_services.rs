@@ -266,6 +266,7 @@ impl From<crate::services::generations::GenerationError> for ApiError {
             ),
             E::KeyReused => IdemError::Reused.into(),
             E::Invalid(errors) => ApiError::validation(errors),
+            E::OwnKey(e) => e.into(),
             E::Db(e) => e.into(),
         }
     }
@@ -282,6 +283,27 @@ impl From<crate::services::generations::SaveError> for ApiError {
                 ErrorCode::GenerationRunning,
                 "The generation is still running; save it when it has finished.",
             ),
+        }
+    }
+}
+
+impl From<crate::services::provider_keys::ProviderKeyError> for ApiError {
+    fn from(err: crate::services::provider_keys::ProviderKeyError) -> Self {
+        use crate::services::provider_keys::ProviderKeyError as E;
+        match err {
+            E::Invalid(errors) => ApiError::validation(errors),
+            E::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::ProviderKeyNotFound,
+                "No key is stored for this provider.",
+            ),
+            E::Unreadable => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::ProviderKeyUnreadable,
+                "Your stored key for this provider can no longer be read. Store it again.",
+            ),
+            E::Seal => ApiError::internal(anyhow::anyhow!("sealing a provider key failed")),
+            E::Db(e) => e.into(),
         }
     }
 }

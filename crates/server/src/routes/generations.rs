@@ -203,6 +203,7 @@ pub(crate) fn view(state: &AppState, row: &GenerationRow) -> Generation {
         finish_reason: row.finish_reason.clone(),
         error: failure_of(row),
         project_id: row.project_id,
+        billed_to: row.billed_to.clone(),
         created_at: row.created_at,
         finished_at: row.finished_at,
     }

@@ -12,6 +12,7 @@ pub mod me;
 pub mod openai;
 pub(crate) mod pagination;
 pub mod projects;
+pub mod provider_keys;
 mod responses;
 pub mod stories;
 pub(crate) mod sse;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(me::configure)
             .configure(credits::configure)
             .configure(api_keys::configure)
+            .configure(provider_keys::configure)
             .configure(apps::configure)
             .configure(projects::configure)
             .configure(generations::configure)

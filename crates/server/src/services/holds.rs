@@ -37,9 +37,10 @@ pub async fn settle(
 }
 
 /// Settles every expired hold on what it had delivered (a crashed or abandoned generation),
-/// closing its generation as interrupted in the same transaction.
+/// closing its generation as interrupted in the same transaction; then closes free
+/// generations (no hold) whose process died.
 pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
-    let mut settled = 0;
+    let mut settled = generations::sweep_free(state).await?;
     loop {
         let batch = holds::expired(&state.db, 100).await?;
         if batch.is_empty() {

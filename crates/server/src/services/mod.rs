@@ -12,6 +12,7 @@ pub mod generations;
 pub mod holds;
 pub mod idempotency;
 pub mod projects;
+pub mod provider_keys;
 pub mod sessions;
 pub mod shares;
 pub mod stories;

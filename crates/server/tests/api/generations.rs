@@ -491,7 +491,7 @@ async fn the_sweeper_bills_a_generation_whose_server_died() {
         .await
         .unwrap();
     let past = chrono::Utc::now() - chrono::Duration::seconds(1);
-    penora_store::holds::record_delivery(&app.db, started.hold, penora_domain::Millicredits::new(110), Some(past))
+    penora_store::holds::record_delivery(&app.db, started.hold.unwrap(), penora_domain::Millicredits::new(110), Some(past))
         .await
         .unwrap();
     drop(started);

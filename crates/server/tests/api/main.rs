@@ -18,6 +18,7 @@ mod ledger_concurrency;
 mod mail_flows;
 mod openai_compat;
 mod operations;
+mod provider_keys;
 mod sessions;
 mod shares;
 mod stories;

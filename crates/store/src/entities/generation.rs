@@ -34,6 +34,8 @@ pub struct Model {
     pub prompt_tokens: Option<i32>,
     pub completion_tokens: Option<i32>,
     pub project_id: Option<Uuid>,
+    /// `credits`, or `own_key` when the user's own provider key paid for it.
+    pub billed_to: String,
     pub idempotency_key: Option<String>,
     pub fingerprint: Option<String>,
     pub created_at: DateTimeUtc,

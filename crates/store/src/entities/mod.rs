@@ -8,6 +8,7 @@ pub mod hold;
 pub mod idempotency_key;
 pub mod ledger_entry;
 pub mod project;
+pub mod provider_key;
 pub mod rate_limit_hit;
 pub mod refresh_token;
 pub mod story;

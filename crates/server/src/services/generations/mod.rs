@@ -18,7 +18,7 @@ use chrono::Duration;
 use penora_ai::{GenerationRequest, Message, Provider, RewriteStyle, Task};
 use penora_domain::chat::{ChatRequest, ChatRole};
 use penora_domain::{
-    cost_mc, FieldError, Millicredits, ProjectId, Style, Tool, ToolRequest, UserId,
+    cost_mc, FieldError, Millicredits, Multiplier, ProjectId, Style, Tool, ToolRequest, UserId,
 };
 use penora_store::generations::{self, GenerationRow, NewGeneration};
 use penora_store::holds;
@@ -29,12 +29,13 @@ use uuid::Uuid;
 
 use crate::catalog::ModelSpec;
 use crate::prompts::Prompts;
+use crate::services::provider_keys::{self, ProviderKeyError};
 use crate::state::AppState;
 
 pub use registry::Running;
 pub use run::{spawn, Event};
 pub use save::{save, SaveError};
-pub use settle::{failure_of, finish_interrupted, Ending};
+pub use settle::{failure_of, finish_interrupted, sweep_free, Ending};
 
 /// The plan every account is on until plans exist (issue: billing).
 pub const DEFAULT_PLAN: &str = "free";
@@ -58,6 +59,8 @@ pub enum GenerationError {
     #[error("invalid request")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
+    OwnKey(#[from] ProviderKeyError),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -71,7 +74,8 @@ impl From<LedgerError> for GenerationError {
     }
 }
 
-/// A model the user may generate with now.
+/// A model of the catalog the user's plan includes. Whether it can run now (the platform's
+/// key or the user's own) is decided when the generation starts.
 pub fn choose_model<'a>(
     state: &'a AppState,
     requested: Option<&str>,
@@ -83,10 +87,43 @@ pub fn choose_model<'a>(
             plans: model.plans.clone(),
         });
     }
-    if !model.available {
-        return Err(GenerationError::ModelUnavailable(model.id.clone()));
-    }
     Ok(model)
+}
+
+/// What a generation's words cost: credits at the model's multiplier, the own-key fee, or
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Price {
+    /// `None`: free.
+    multiplier: Option<Multiplier>,
+}
+
+impl Price {
+    pub fn of(multiplier: Multiplier) -> Self {
+        Self {
+            multiplier: Some(multiplier),
+        }
+    }
+
+    /// With the user's own key: `fee_per_mille` of the usual price (0 makes it free).
+    pub fn own_key(multiplier: Multiplier, fee_per_mille: u32) -> Self {
+        let scaled = u64::from(multiplier.get()) * u64::from(fee_per_mille);
+        let per_mille = u32::try_from(scaled.div_ceil(1000)).unwrap_or(u32::MAX);
+        Self {
+            multiplier: Multiplier::per_mille(per_mille).ok(),
+        }
+    }
+
+    pub fn cost(self, words: u64) -> Millicredits {
+        self.multiplier
+            .map_or(Millicredits::ZERO, |m| cost_mc(words, m))
+    }
+
+    /// The most words `available` pays for.
+    pub fn affordable(self, available: Millicredits) -> u64 {
+        self.multiplier
+            .map_or(u64::MAX, |m| penora_domain::pricing::words_affordable(available, m))
+    }
 }
 
 /// What to run: everything `start` needs, built by the tools endpoint or the chat endpoint.
@@ -255,7 +292,8 @@ pub fn seed_of(parts: &[&str]) -> u64 {
 pub struct Started {
     pub row: GenerationRow,
     pub user: UserId,
-    pub hold: Uuid,
+    /// `None` for a free generation (own key, no fee): nothing to reserve.
+    pub hold: Option<Uuid>,
     pub provider: Arc<dyn Provider>,
     pub request: GenerationRequest,
     pub model: ModelSpec,
@@ -264,6 +302,7 @@ pub struct Started {
     /// True when the balance, not the length asked for, set `max_words`.
     pub credit_limited: bool,
     pub target: Option<Target>,
+    pub price: Price,
 }
 
 /// How `start` went.
@@ -286,12 +325,30 @@ pub async fn start(
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
-    let provider = state
-        .providers
-        .get(&job.model.provider)
-        .ok_or_else(|| GenerationError::ModelUnavailable(job.model.id.clone()))?;
-    let multiplier = job.model.multiplier();
     let settings = &state.config.settings;
+    let unavailable = || GenerationError::ModelUnavailable(job.model.id.clone());
+    // The user's own key wins over the platform's: they chose to pay the provider.
+    let own_key = if state.providers.accepts_own_keys(&job.model.provider) {
+        provider_keys::own_key(state, user_id, &job.model.provider).await?
+    } else {
+        None
+    };
+    let (provider, price, billed_to) = match own_key {
+        Some(key) => (
+            state
+                .providers
+                .with_key(&job.model.provider, key)
+                .ok_or_else(unavailable)?,
+            Price::own_key(job.model.multiplier(), settings.own_key_fee_per_mille),
+            "own_key",
+        ),
+        None if job.model.available => (
+            state.providers.get(&job.model.provider).ok_or_else(unavailable)?,
+            Price::of(job.model.multiplier()),
+            "credits",
+        ),
+        None => return Err(unavailable()),
+    };
     let txn = begin_write(&state.db).await?;
     if !generations::take_slot(&txn, user_id, settings.generations_per_user).await? {
         return Err(GenerationError::TooMany {
@@ -302,21 +359,25 @@ pub async fn start(
         .await?
         .ok_or(GenerationError::NotFound)?;
     let available = Millicredits::new(current.balance_mc - current.reserved_mc);
-    let affordable = penora_domain::pricing::words_affordable(available, multiplier);
-    let max_words = job.max_words.min(affordable);
+    let max_words = job.max_words.min(price.affordable(available));
     if max_words == 0 {
         return Err(GenerationError::Insufficient { available });
     }
-    let max_cost = cost_mc(max_words, multiplier);
+    let max_cost = price.cost(max_words);
     let grace = Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
-    let hold = holds::reserve(
-        &txn,
-        user_id,
-        max_cost,
-        Some(&job.model.id),
-        chrono::Utc::now() + grace,
-    )
-    .await?;
+    let hold = if max_cost.is_positive() {
+        let hold = holds::reserve(
+            &txn,
+            user_id,
+            max_cost,
+            Some(&job.model.id),
+            chrono::Utc::now() + grace,
+        )
+        .await?;
+        Some(hold.id)
+    } else {
+        None
+    };
     let (key, fingerprint) = job
         .idempotency
         .as_ref()
@@ -334,8 +395,9 @@ pub async fn start(
             instructions: &job.instructions,
             params: job.params.clone(),
             max_cost,
-            hold: Some(hold.id),
+            hold,
             project: job.project,
+            billed_to,
             idempotency_key: key,
             fingerprint,
         },
@@ -358,13 +420,14 @@ pub async fn start(
     Ok(Opened::New(Box::new(Started {
         row,
         user: user_id,
-        hold: hold.id,
+        hold,
         provider,
         request: job.request,
         credit_limited: max_words < job.max_words,
         max_words,
         model: job.model,
         target: job.target,
+        price,
     })))
 }
 

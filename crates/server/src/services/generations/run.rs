@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use penora_ai::{FinishReason, ProviderError, StreamEvent};
 use penora_api_types::{EndEvent, MetaEvent, UsageEvent};
-use penora_domain::{cost_mc, GenerationStatus, WordMeter};
+use penora_domain::{GenerationStatus, WordMeter};
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
 
@@ -151,7 +151,7 @@ impl Progress {
     fn usage(&self, started: &Started) -> UsageEvent {
         UsageEvent {
             words: i64::try_from(self.meter.words()).unwrap_or(i64::MAX),
-            cost_mc: cost_mc(self.meter.words(), started.model.multiplier()).get(),
+            cost_mc: started.price.cost(self.meter.words()).get(),
         }
     }
 
@@ -160,19 +160,21 @@ impl Progress {
     /// at the next tick: the stream goes on.
     async fn save(&self, state: &AppState, started: &Started) -> bool {
         let words = self.meter.words();
-        let delivered = cost_mc(words, started.model.multiplier());
+        let delivered = started.price.cost(words);
         let grace = chrono::Duration::seconds(
             i64::try_from(state.config.settings.generation_hold_grace_secs).unwrap_or(120),
         );
         let saved = async {
             generations::save_progress(&state.db, started.row.id, &self.output, words).await?;
-            holds::record_delivery(
-                &state.db,
-                started.hold,
-                delivered,
-                Some(chrono::Utc::now() + grace),
-            )
-            .await?;
+            if let Some(hold) = started.hold {
+                holds::record_delivery(
+                    &state.db,
+                    hold,
+                    delivered,
+                    Some(chrono::Utc::now() + grace),
+                )
+                .await?;
+            }
             generations::cancel_requested(&state.db, started.row.id).await
         }
         .await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use penora_ai::ProviderError;
 use penora_api_types::{EndEvent, GenerationFailure};
-use penora_domain::{cost_mc, GenerationStatus, Millicredits};
+use penora_domain::{GenerationStatus, Millicredits};
 use penora_store::generations::{self, Finish};
 use penora_store::holds::{self, HoldRow};
 use penora_store::ledger::LedgerError;
@@ -72,7 +72,7 @@ async fn try_settle(
     started: &Started,
     ending: &Ending,
 ) -> Result<EndEvent, LedgerError> {
-    let cost = cost_mc(ending.words, started.model.multiplier());
+    let cost = started.price.cost(ending.words);
     let error_code = ending.error.as_ref().map(failure_code);
     let error_message = ending.error.as_ref().map(ToString::to_string);
     let txn = begin_write(&state.db).await?;
@@ -97,7 +97,9 @@ async fn try_settle(
             "generation_id": started.row.id,
             "tool": started.row.tool,
         });
-        holds::settle(&txn, started.hold, cost, Some(words_i64(ending.words)), meta).await?;
+        if let Some(hold) = started.hold {
+            holds::settle(&txn, hold, cost, Some(words_i64(ending.words)), meta).await?;
+        }
         generations::release_slot(&txn, started.user.as_uuid()).await?;
     }
     txn.commit().await?;
@@ -136,9 +138,33 @@ pub async fn finish_interrupted(
     txn: &impl penora_store::ConnectionTrait,
     hold: &HoldRow,
 ) -> Result<(), DbErr> {
-    let Some(row) = generations::running_for_hold(txn, hold.id).await? else {
-        return Ok(());
-    };
+    match generations::running_for_hold(txn, hold.id).await? {
+        Some(row) => interrupt(txn, &row, Millicredits::new(hold.delivered_mc)).await,
+        None => Ok(()),
+    }
+}
+
+/// For the sweeper: closes free generations (no hold) that have not saved progress within
+/// the grace period — their process died.
+pub async fn sweep_free(state: &AppState) -> Result<usize, DbErr> {
+    let grace = chrono::Duration::seconds(
+        i64::try_from(state.config.settings.generation_hold_grace_secs).unwrap_or(120),
+    );
+    let stale = generations::stale_without_hold(&state.db, chrono::Utc::now() - grace).await?;
+    let count = stale.len();
+    for row in stale {
+        let txn = begin_write(&state.db).await?;
+        interrupt(&txn, &row, Millicredits::ZERO).await?;
+        txn.commit().await?;
+    }
+    Ok(count)
+}
+
+async fn interrupt(
+    txn: &impl penora_store::ConnectionTrait,
+    row: &generations::GenerationRow,
+    cost: Millicredits,
+) -> Result<(), DbErr> {
     let closed = generations::finish(
         txn,
         row.id,
@@ -146,7 +172,7 @@ pub async fn finish_interrupted(
             status: GenerationStatus::Interrupted,
             output: None,
             words: None,
-            cost: Millicredits::new(hold.delivered_mc),
+            cost,
             finish_reason: Some("error"),
             error_code: Some("interrupted"),
             error_message: Some("The server stopped during this generation; what was saved is kept and billed."),

@@ -1,0 +1,66 @@
+//! `/api/v1/me/provider-keys`: the user's own keys for AI providers (signed-in sessions only).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::{Problem, ProviderKey, ProviderKeyList, SetProviderKey};
+
+use super::responses::origin;
+use crate::auth::SessionUser;
+use crate::error::ApiError;
+use crate::services::provider_keys;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/me/provider-keys")
+            .route(web::post().to(set))
+            .route(web::get().to(list)),
+    )
+    .service(web::resource("/me/provider-keys/{provider}").route(web::delete().to(delete)));
+}
+
+/// Stores (or replaces) your key for a provider, encrypted; only a hint is ever shown again.
+/// Generations with that provider's models then use your key and cost no credits (unless
+/// the server charges a fee for it).
+#[utoipa::path(post, path = "/api/v1/me/provider-keys", tag = "api keys", security(("bearer" = [])), request_body = SetProviderKey,
+    responses(
+        (status = 200, body = ProviderKey),
+        (status = 403, description = "`session_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SessionUser(user): SessionUser,
+    body: web::Json<SetProviderKey>,
+) -> Result<web::Json<ProviderKey>, ApiError> {
+    let row =
+        provider_keys::set(&state, user.id, &body.provider, &body.key, &origin(&req, &state)).await?;
+    Ok(web::Json(provider_keys::view(&row)))
+}
+
+/// Your provider keys, as hints.
+#[utoipa::path(get, path = "/api/v1/me/provider-keys", tag = "api keys", security(("bearer" = [])),
+    responses((status = 200, body = ProviderKeyList)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    SessionUser(user): SessionUser,
+) -> Result<web::Json<ProviderKeyList>, ApiError> {
+    let rows = penora_store::provider_keys::list(&state.db, user.id).await?;
+    Ok(web::Json(ProviderKeyList {
+        items: rows.iter().map(provider_keys::view).collect(),
+    }))
+}
+
+/// Deletes your key for a provider; its models go back to being paid in credits.
+#[utoipa::path(delete, path = "/api/v1/me/provider-keys/{provider}", tag = "api keys", security(("bearer" = [])),
+    params(("provider" = String, Path)),
+    responses((status = 204), (status = 404, description = "`provider_key_not_found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SessionUser(user): SessionUser,
+    provider: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    provider_keys::delete(&state, user.id, &provider, &origin(&req, &state)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

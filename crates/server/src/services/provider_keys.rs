@@ -1,0 +1,138 @@
+//! Users' own provider keys: validated, sealed with AES-256-GCM (bound to the user and the
+//! provider), shown only as a hint, replaceable, deletable, and every change audited.
+
+use penora_api_types::ProviderKey;
+use penora_domain::{FieldError, UserId};
+use penora_store::provider_keys::{self, ProviderKeyRow};
+use penora_store::{begin_write, DbErr};
+use secrecy::SecretString;
+
+use super::audit::{self, Origin};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderKeyError {
+    #[error("invalid provider key")]
+    Invalid(Vec<FieldError>),
+    #[error("no key stored for this provider")]
+    NotFound,
+    #[error("the stored key cannot be decrypted")]
+    Unreadable,
+    #[error("could not encrypt the key")]
+    Seal,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// What ties a sealed key to its row: moving the ciphertext elsewhere breaks it.
+fn binding(user: UserId, provider: &str) -> String {
+    format!("{user}:{provider}")
+}
+
+/// The first three and last four characters, enough to recognise a key.
+pub fn hint(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 10 {
+        return "…".to_owned() + &chars[chars.len().saturating_sub(2)..].iter().collect::<String>();
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+fn parse(state: &AppState, provider: &str, key: &str) -> Result<(String, String), ProviderKeyError> {
+    let mut errors = Vec::new();
+    if !state.providers.accepts_own_keys(provider) {
+        errors.push(FieldError::new(
+            "provider",
+            "unknown_provider",
+            "`provider` is deepinfra, openai, groq, openrouter, anthropic, gemini or ollama.",
+        ));
+    }
+    let key = key.trim();
+    if key.len() < 8 || key.len() > 500 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        errors.push(FieldError::new(
+            "key",
+            "invalid_key",
+            "A provider key is 8 to 500 visible ASCII characters, without spaces.",
+        ));
+    }
+    if errors.is_empty() {
+        Ok((provider.to_owned(), key.to_owned()))
+    } else {
+        Err(ProviderKeyError::Invalid(errors))
+    }
+}
+
+pub fn view(row: &ProviderKeyRow) -> ProviderKey {
+    ProviderKey {
+        provider: row.provider.clone(),
+        hint: row.hint.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+pub async fn set(
+    state: &AppState,
+    user: UserId,
+    provider: &str,
+    key: &str,
+    origin: &Origin,
+) -> Result<ProviderKeyRow, ProviderKeyError> {
+    let (provider, key) = parse(state, provider, key)?;
+    let sealed = state
+        .secrets
+        .seal(&key, &binding(user, &provider))
+        .map_err(|_| ProviderKeyError::Seal)?;
+    let hint = hint(&key);
+    let txn = begin_write(&state.db).await?;
+    let row = provider_keys::upsert(&txn, user, &provider, &sealed, &hint).await?;
+    let meta = serde_json::json!({ "provider": provider, "hint": hint });
+    audit::record_in(&txn, Some(user), "provider_key.set", Some(&provider), origin, meta).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn delete(
+    state: &AppState,
+    user: UserId,
+    provider: &str,
+    origin: &Origin,
+) -> Result<(), ProviderKeyError> {
+    let txn = begin_write(&state.db).await?;
+    if !provider_keys::delete(&txn, user, provider).await? {
+        return Err(ProviderKeyError::NotFound);
+    }
+    let meta = serde_json::json!({ "provider": provider });
+    audit::record_in(&txn, Some(user), "provider_key.deleted", Some(provider), origin, meta).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The user's own key for `provider`, decrypted, if they stored one.
+pub async fn own_key(
+    state: &AppState,
+    user: UserId,
+    provider: &str,
+) -> Result<Option<SecretString>, ProviderKeyError> {
+    let Some(row) = provider_keys::find(&state.db, user, provider).await? else {
+        return Ok(None);
+    };
+    state
+        .secrets
+        .open(&row.sealed, &binding(user, provider))
+        .map(Some)
+        .map_err(|_| ProviderKeyError::Unreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hint;
+
+    #[test]
+    fn hints_show_only_the_ends() {
+        assert_eq!(hint("sk-proj-abcdefghijkl9f3a"), "sk-…9f3a");
+        assert_eq!(hint("short-key"), "…ey");
+    }
+}

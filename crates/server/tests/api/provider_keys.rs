@@ -1,0 +1,167 @@
+//! Users' own provider keys: stored sealed, shown as hints, audited, and used (without a
+//! credit charge) by generations with that provider's models.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::generation_faults::app_with_fake;
+use crate::helpers::{assert_problem, spawn_app, TestApp};
+
+const KEY: &str = "di-user-secret-key-9f3a";
+
+async fn set_key(app: &TestApp, token: &str, provider: &str, key: &str) -> reqwest::Response {
+    app.post_authed(
+        "/api/v1/me/provider-keys",
+        token,
+        &json!({ "provider": provider, "key": key }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
+    let app = spawn_app().await;
+    let user = app.signed_up_user("byok@example.com").await;
+    let token = &user.access_token;
+    let stored: Value = set_key(&app, token, "deepinfra", KEY).await.json().await.unwrap();
+    assert_eq!(stored["provider"], "deepinfra");
+    assert_eq!(stored["hint"], "di-…9f3a");
+    assert!(!stored.to_string().contains(KEY));
+    // At rest it is ciphertext.
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM provider_keys WHERE sealed LIKE '%{KEY}%'")).await,
+        0
+    );
+    let replaced: Value = set_key(&app, token, "deepinfra", "di-another-key-0000").await.json().await.unwrap();
+    assert_eq!(replaced["hint"], "di-…0000");
+    let list: Value = app.get_authed("/api/v1/me/provider-keys", token).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    for (provider, key, field) in [
+        ("skynet", KEY, "provider"),
+        ("offline", KEY, "provider"),
+        ("openai", "short", "key"),
+        ("openai", "has spaces in it", "key"),
+    ] {
+        let response = set_key(&app, token, provider, key).await;
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+    // A personal API key cannot manage provider keys.
+    let api_key: Value = app
+        .post_authed("/api/v1/api-keys", token, &json!({ "name": "k" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_key = set_key(&app, api_key["secret"].as_str().unwrap(), "openai", KEY).await;
+    assert_problem(by_key, StatusCode::FORBIDDEN, "session_required").await;
+
+    let path = "/api/v1/me/provider-keys/deepinfra";
+    let deleted = app.client.delete(app.url(path)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let again = app.client.delete(app.url(path)).bearer_auth(token).send().await.unwrap();
+    assert_problem(again, StatusCode::NOT_FOUND, "provider_key_not_found").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'provider_key.%'").await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_generation_with_an_own_key_uses_it_and_costs_no_credits() {
+    // The platform has no DeepInfra key: its models are unavailable until the user brings one.
+    let (app, fake) = app_with_fake(|s| {
+        s.providers.remove("DEEPINFRA_API_KEY");
+    })
+    .await;
+    let user = app.signed_up_user("own-key@example.com").await;
+    let token = &user.access_token;
+    let body = json!({ "tool": "write", "instructions": "the tide", "model": "openai-ok" });
+    let before = app.post_authed("/api/v1/generations", token, &body).await;
+    assert_problem(before, StatusCode::UNPROCESSABLE_ENTITY, "model_unavailable").await;
+
+    set_key(&app, token, "deepinfra", KEY).await;
+    let response = app.post_authed("/api/v1/generations", token, &body).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["generation"]["billed_to"], "own_key");
+    assert_eq!(result["generation"]["cost_mc"], 0);
+    assert_eq!(result["generation"]["words"], 7);
+    assert_eq!(result["balance"]["balance_mc"], 50_000);
+    let sent = fake.requests();
+    assert_eq!(sent.last().unwrap().header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'generation'").await, 0);
+    app.assert_generations_settled().await;
+}
+
+#[tokio::test]
+async fn a_configured_fee_applies_to_own_key_generations() {
+    let (app, _fake) = app_with_fake(|s| s.own_key_fee_per_mille = 500).await;
+    let user = app.signed_up_user("fee@example.com").await;
+    let token = &user.access_token;
+    set_key(&app, token, "deepinfra", KEY).await;
+    let body = json!({ "tool": "write", "instructions": "the tide", "model": "openai-ok" });
+    let result: Value = app.post_authed("/api/v1/generations", token, &body).await.json().await.unwrap();
+    // 7 words at 2x would be 140 mc; half of it for the fee.
+    assert_eq!(result["generation"]["cost_mc"], 70);
+    assert_eq!(result["generation"]["billed_to"], "own_key");
+    app.assert_generations_settled().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_key_is_reported_not_silently_billed() {
+    let (app, _fake) = app_with_fake(|_| {}).await;
+    let user = app.signed_up_user("garbled@example.com").await;
+    let token = &user.access_token;
+    set_key(&app, token, "deepinfra", KEY).await;
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("UPDATE provider_keys SET sealed = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAA'")
+        .await
+        .unwrap();
+    let body = json!({ "tool": "write", "instructions": "x", "model": "openai-ok" });
+    let response = app.post_authed("/api/v1/generations", token, &body).await;
+    assert_problem(response, StatusCode::CONFLICT, "provider_key_unreadable").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 0);
+}
+
+#[tokio::test]
+async fn the_sweeper_closes_a_free_generation_whose_server_died() {
+    let (app, _fake) = app_with_fake(|s| s.generation_hold_grace_secs = 0).await;
+    let user = app.signed_up_user("free-crash@example.com").await;
+    let stored = set_key(&app, &user.access_token, "deepinfra", KEY).await;
+    assert_eq!(stored.status(), StatusCode::OK, "{:?}", stored.text().await);
+    let state = app.state.clone();
+    let model = penora_server::services::generations::choose_model(&state, Some("openai-stall")).unwrap();
+    let request = penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {
+        tool: "write",
+        instructions: "x",
+        ..Default::default()
+    })
+    .unwrap();
+    let job = penora_server::services::generations::Job::for_tool(&state.prompts, &request, model);
+    let row = penora_store::users::find_by_email(&app.db, &penora_domain::Email::parse("free-crash@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    // Opened but never streamed: as if the process died at once.
+    let opened = penora_server::services::generations::start(&state, &row, job).await.unwrap();
+    let penora_server::services::generations::Opened::New(started) = opened else {
+        panic!("not new");
+    };
+    assert!(started.hold.is_none());
+    let id = started.row.id;
+    drop(started);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(penora_server::services::holds::sweep(&state).await.unwrap(), 1);
+    let stored: Value = app
+        .get_authed(&format!("/api/v1/generations/{id}"), &user.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["status"], "interrupted");
+    assert_eq!(stored["cost_mc"], 0);
+    app.assert_generations_settled().await;
+}
