@@ -11,7 +11,7 @@ pub mod wire;
 pub use wire::Wire;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -107,29 +107,47 @@ pub struct FakeUpstream {
 }
 
 impl FakeUpstream {
-    /// Serves `replies[n]` to the n-th connection, the last one to every later connection.
+    /// Serves `replies[n]` to the n-th request, the last one to every later request.
     pub async fn start(replies: Vec<Reply>) -> Self {
         Self::routed(move |n, _| replies[n.min(replies.len() - 1)].clone()).await
     }
 
-    /// Answers each request with `route(n, request)`, n counting connections from 0; e.g.
-    /// choosing a fault by the model the request names.
+    /// Answers each request with `route(n, request)`, n counting requests from 0; e.g.
+    /// choosing a fault by the model the request names. Connections are kept alive after a
+    /// complete answer, as real providers do.
     pub async fn routed(route: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        Self::serving(route, true).await
+    }
+
+    /// Like `routed`, without keeping the requests (benchmarks send hundreds of thousands).
+    pub async fn quiet(route: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        Self::serving(route, false).await
+    }
+
+    async fn serving(
+        route: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static,
+        record: bool,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let client_closed = Arc::new(AtomicBool::new(false));
         let (recorded, closed) = (requests.clone(), client_closed.clone());
         let route = Arc::new(route);
+        let served = Arc::new(AtomicUsize::new(0));
         tokio::spawn(async move {
-            let mut served = 0;
             while let Ok((socket, _)) = listener.accept().await {
+                // Without this, Nagle's algorithm holds small chunks back on a reused
+                // connection until the client's delayed ACK, and a reset then drops them.
+                let _ = socket.set_nodelay(true);
                 let route = route.clone();
-                let n = served;
-                served += 1;
+                let served = served.clone();
                 let (recorded, closed) = (recorded.clone(), closed.clone());
                 tokio::spawn(async move {
-                    serve(socket, |request| route(n, request), recorded, closed).await;
+                    let pick = |request: &Recorded| {
+                        route(served.fetch_add(1, Ordering::SeqCst), request)
+                    };
+                    serve(socket, record, pick, recorded, closed).await;
                 });
             }
         });
@@ -163,66 +181,77 @@ impl FakeUpstream {
 
 async fn serve(
     mut socket: TcpStream,
-    route: impl FnOnce(&Recorded) -> Reply,
+    record: bool,
+    route: impl Fn(&Recorded) -> Reply,
     requests: Arc<Mutex<Vec<Recorded>>>,
     client_closed: Arc<AtomicBool>,
 ) {
-    let Some(request) = read_request(&mut socket).await else {
-        return;
-    };
-    let reply = route(&request);
-    requests.lock().unwrap().push(request);
-    match reply {
-        Reply::Status {
-            status,
-            headers,
-            body,
-        } => {
-            let mut head = format!(
-                "HTTP/1.1 {status} Fake\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                body.len()
-            );
-            for (name, value) in headers {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = socket.write_all(head.as_bytes()).await;
-            let _ = socket.write_all(body.as_bytes()).await;
-            let _ = socket.shutdown().await;
+    // One request after another on the same connection, until a reply ends it.
+    while let Some(request) = read_request(&mut socket).await {
+        let reply = route(&request);
+        if record {
+            requests.lock().unwrap().push(request);
         }
-        Reply::Hang => wait_for_close(&mut socket, &client_closed).await,
-        Reply::Stream(steps) => play(socket, steps, &client_closed).await,
+        let keep_alive = match reply {
+            Reply::Status {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!(
+                    "HTTP/1.1 {status} Fake\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+                    body.len()
+                );
+                for (name, value) in headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head.push_str("\r\n");
+                socket.write_all(head.as_bytes()).await.is_ok()
+                    && socket.write_all(body.as_bytes()).await.is_ok()
+            }
+            Reply::Hang => {
+                wait_for_close(&mut socket, &client_closed).await;
+                false
+            }
+            Reply::Stream(steps) => play(&mut socket, steps, &client_closed).await,
+        };
+        if !keep_alive {
+            return;
+        }
     }
 }
 
-async fn play(mut socket: TcpStream, steps: Vec<Step>, client_closed: &AtomicBool) {
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+/// Plays a streamed reply; true when it ended properly and the connection can be reused.
+async fn play(socket: &mut TcpStream, steps: Vec<Step>, client_closed: &AtomicBool) -> bool {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
     if socket.write_all(head.as_bytes()).await.is_err() {
-        return;
+        return false;
     }
     for step in steps {
         match step {
             Step::Send(data) => {
                 let chunk = format!("{:x}\r\n{data}\r\n", data.len());
                 if socket.write_all(chunk.as_bytes()).await.is_err() {
-                    return;
+                    return false;
                 }
                 let _ = socket.flush().await;
             }
             Step::Pause(duration) => tokio::time::sleep(duration).await,
             Step::Reset => {
+                // Let the client read what was sent first: a reset discards data still
+                // unread in its receive buffer.
+                let _ = socket.flush().await;
+                tokio::time::sleep(Duration::from_millis(30)).await;
                 socket.set_zero_linger().unwrap();
-                drop(socket);
-                return;
+                return false;
             }
             Step::Stall => {
-                wait_for_close(&mut socket, client_closed).await;
-                return;
+                wait_for_close(socket, client_closed).await;
+                return false;
             }
         }
     }
-    let _ = socket.write_all(b"0\r\n\r\n").await;
-    let _ = socket.shutdown().await;
+    socket.write_all(b"0\r\n\r\n").await.is_ok()
 }
 
 /// Reads until the client closes (or 10 s pass), then notes that it did.

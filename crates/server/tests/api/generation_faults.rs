@@ -346,6 +346,6 @@ async fn the_openai_compatible_api_reports_provider_failures_in_openais_shape() 
     let error: Value = serde_json::from_str(last.strip_prefix("data: ").unwrap()).unwrap();
     assert_eq!(error["error"]["code"], "upstream_connection");
     assert!(!text.contains("[DONE]"));
-    assert!(text.contains("The tide"), "the text before the fault was sent");
+    assert!(text.contains("The tide"), "the text before the fault was sent: {text}");
     app.assert_generations_settled().await;
 }
