@@ -401,7 +401,11 @@ pub async fn generate(
                         return Ok(());
                     }
                 }
-                Some(Err(_)) => return Err(broken("Penora sent an event this page cannot read; reload the page to update it.")),
+                Some(Err(_)) => {
+                    return Err(broken(
+                        "Penora sent an event this page cannot read; reload the page to update it.",
+                    ))
+                }
                 None => {}
             }
         }

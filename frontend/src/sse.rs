@@ -132,14 +132,20 @@ mod tests {
         let delta = GenerationEvent::decode(&frame("delta", "{\"text\":\"Hi \"}"));
         assert_eq!(
             delta.map(Result::ok),
-            Some(Some(GenerationEvent::Delta(DeltaEvent { text: "Hi ".into() })))
+            Some(Some(GenerationEvent::Delta(DeltaEvent {
+                text: "Hi ".into()
+            })))
         );
-        let end = "{\"generation_id\":\"0190e5b6-4c47-7cc3-9f5e-8d2d5f0b4a11\",\"status\":\"cancelled\",\
+        let end =
+            "{\"generation_id\":\"0190e5b6-4c47-7cc3-9f5e-8d2d5f0b4a11\",\"status\":\"cancelled\",\
             \"finish_reason\":\"cancelled\",\"words\":12,\"cost_mc\":120,\"balance_mc\":49880,\
             \"available_mc\":49880,\"error\":null,\"prompt_tokens\":null,\"completion_tokens\":16}";
         match GenerationEvent::decode(&frame("done", end)) {
             Some(Ok(GenerationEvent::End(end))) => {
-                assert_eq!((end.status.as_str(), end.words, end.cost_mc), ("cancelled", 12, 120));
+                assert_eq!(
+                    (end.status.as_str(), end.words, end.cost_mc),
+                    ("cancelled", 12, 120)
+                );
             }
             other => panic!("not an end event: {other:?}"),
         }

@@ -53,6 +53,9 @@ impl Server {
             .env("PENORA_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("PENORA_DATA_DIR", data_dir)
             .env("PENORA_FRONTEND_DIR", frontend::dist_dir(root))
+            // The offline model streams a word every 8 ms: slow enough that a test sees text
+            // arrive and can stop it midway, fast enough that a full run takes seconds.
+            .env("PENORA_OFFLINE_PACE_MS", "8")
             .env_remove("DATABASE_URL")
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -108,9 +111,14 @@ fn ensure_chromium() -> anyhow::Result<()> {
     )
 }
 
+/// Installs the test packages when one of them is missing (e.g. after one was added to
+/// `package.json`).
 fn ensure_node_modules(root: &Path) -> anyhow::Result<()> {
     let dir: PathBuf = root.join("e2e");
-    if dir.join("node_modules/playwright-core").exists() {
+    let installed = ["playwright-core", "openai"]
+        .iter()
+        .all(|package| dir.join("node_modules").join(package).exists());
+    if installed {
         return Ok(());
     }
     shell::run(

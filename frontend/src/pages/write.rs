@@ -289,7 +289,8 @@ fn model_option(model: &Model) -> Choice {
     (model.id.clone(), label, model.available)
 }
 
-/// A labelled select bound to `value`.
+/// A labelled select bound to `value`. The label sits beside the select, not around it, so
+/// its text (the accessible name) is not run together with every option's.
 #[component]
 fn Picker(
     label: &'static str,
@@ -298,10 +299,11 @@ fn Picker(
     options: Signal<Vec<Choice>>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
+    let id = format!("field-{name}");
     view! {
-        <label class="field">
-            <span>{label}</span>
-            <select name=name on:change=move |ev| value.set(event_target_value(&ev))>
+        <div class="field">
+            <label for=id.clone()><span>{label}</span></label>
+            <select id=id name=name on:change=move |ev| value.set(event_target_value(&ev))>
                 // `selected` per option, not the select's value: options may arrive later
                 // than the value (the model catalog loads after the page).
                 {move || options.get().into_iter().map(|(id, text, enabled)| {
@@ -312,7 +314,7 @@ fn Picker(
                 }).collect_view()}
             </select>
             <FieldError name=name error=error/>
-        </label>
+        </div>
     }
 }
 
@@ -324,8 +326,8 @@ fn ModelFacts(models: RwSignal<Vec<Model>>, model: RwSignal<String>) -> impl Int
         models.with(|all| {
             all.iter().find(|m| m.id == id).map(|m| {
                 format!(
-                    "{} credits per 100 words · at most {} words per generation",
-                    credits(m.cost_per_100_words_mc),
+                    "{} per 100 words · at most {} words per generation",
+                    count_credits(m.cost_per_100_words_mc),
                     m.max_output_words
                 )
             })
@@ -337,32 +339,9 @@ fn ModelFacts(models: RwSignal<Vec<Model>>, model: RwSignal<String>) -> impl Int
 /// The text as it arrives, what it costs so far, and how it ended.
 #[component]
 fn Output(run: Run) -> impl IntoView {
-    let session = Session::get();
-    let navigate = use_navigate();
-    let save_error = RwSignal::new(None::<ApiError>);
-    let saving = RwSignal::new(false);
     let started = move || run.running.get() || run.meta.with(Option::is_some);
-    let can_save = move || {
-        !run.running.get() && run.end.with(|e| e.as_ref().is_some_and(|e| e.words > 0))
-    };
-    let save = move |_| {
-        let Some(id) = run.generation_id() else {
-            return;
-        };
-        let navigate = navigate.clone();
-        saving.set(true);
-        save_error.set(None);
-        spawn_local(async move {
-            match api::save_generation(session, id, SaveGeneration::default()).await {
-                Ok(project) => navigate(&format!("/projects/{}", project.id), Default::default()),
-                Err(err) => {
-                    save_error.set(Some(err));
-                    saving.set(false);
-                }
-            }
-        });
-    };
-
+    let can_save =
+        move || !run.running.get() && run.end.with(|e| e.as_ref().is_some_and(|e| e.words > 0));
     view! {
         <Show when=started>
             <div class="generation">
@@ -379,38 +358,74 @@ fn Output(run: Run) -> impl IntoView {
                     {move || run.end.get().map(|e| summary(&e))}
                 </p>
                 <Show when=can_save>
-                    <div class="actions">
-                        <button type="button" data-testid="save" on:click=save.clone() prop:disabled=move || saving.get()>
-                            "Save as new project"
-                        </button>
-                    </div>
+                    <SaveButton run=run/>
                 </Show>
-                <FormError error=save_error/>
             </div>
         </Show>
     }
 }
 
-/// Words and cost so far, and the most it can cost (what was reserved).
+/// Saves the finished generation as a new document and opens it.
+#[component]
+fn SaveButton(run: Run) -> impl IntoView {
+    let session = Session::get();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<ApiError>);
+    let saving = RwSignal::new(false);
+    let save = move |_| {
+        let Some(id) = run.generation_id() else {
+            return;
+        };
+        let navigate = navigate.clone();
+        saving.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::save_generation(session, id, SaveGeneration::default()).await {
+                Ok(project) => navigate(&format!("/projects/{}", project.id), Default::default()),
+                Err(err) => {
+                    error.set(Some(err));
+                    saving.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <div class="actions">
+            <button type="button" data-testid="save" on:click=save prop:disabled=move || saving.get()>
+                "Save as new project"
+            </button>
+        </div>
+        <FormError error=error/>
+    }
+}
+
+/// Words and cost so far (`usage` comes every save interval, so not before the first), and
+/// the most it can cost: what was reserved.
 fn progress(run: &Run) -> Option<String> {
     if !run.running.get() {
         return None;
     }
-    let most = run.meta.with(|m| m.as_ref().map(|m| m.max_cost_mc))?;
-    let (words, cost) = run
-        .usage
-        .with(|u| u.as_ref().map_or((0, 0), |u| (u.words, u.cost_mc)));
-    Some(format!(
-        "{} so far, {} (at most {})",
-        count(words, "word"),
-        count_credits(cost),
-        count_credits(most)
-    ))
+    let (max_words, max_cost) = run
+        .meta
+        .with(|m| m.as_ref().map(|m| (m.max_words, m.max_cost_mc)))?;
+    let most = format!("at most {}", count_credits(max_cost));
+    Some(match run.usage.get() {
+        Some(usage) => format!(
+            "{} so far, {} ({most})",
+            count(usage.words, "word"),
+            count_credits(usage.cost_mc)
+        ),
+        None => format!("Up to {}, {most}", count(max_words, "word")),
+    })
 }
 
 /// How a generation ended, e.g. "Done: 143 words, 1.43 credits".
 fn summary(end: &EndEvent) -> String {
-    let spent = format!("{}, {}", count(end.words, "word"), count_credits(end.cost_mc));
+    let spent = format!(
+        "{}, {}",
+        count(end.words, "word"),
+        count_credits(end.cost_mc)
+    );
     if let Some(failure) = &end.error {
         return format!("Failed: {} ({spent} charged)", failure.message);
     }

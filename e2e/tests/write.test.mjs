@@ -1,0 +1,119 @@
+// A writer continues a paragraph with the offline model, watches the text arrive and what it
+// costs, saves it as a project; then starts a long piece, stops it midway, and is charged only
+// for the words delivered.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { launch, BASE, uniqueEmail, screenshot } from "./helpers.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const PARAGRAPH =
+  "The lighthouse had been dark for eleven years when Ana climbed its stairs again. " +
+  "Salt had eaten the railings, and the great lens was furred with dust.";
+
+async function signUp(page) {
+  await page.goto(BASE + "/sign-up");
+  await page.getByLabel("Email").fill(uniqueEmail("writer"));
+  await page.getByLabel("Your name (optional)").fill("Ana Writer");
+  await page.getByLabel("Password").fill("correct horse 7");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL("**/account");
+  await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
+}
+
+async function openWrite(page) {
+  await page.getByRole("link", { name: "Write", exact: true }).click();
+  await page.waitForURL("**/write");
+  // The catalog has loaded once the default model is chosen.
+  await page.getByLabel("Model").locator("option", { hasText: "Offline demo model" }).waitFor({ state: "attached" });
+  assert.equal(await page.getByLabel("Model").inputValue(), "offline-demo");
+}
+
+/** "Done: 143 words, 1.43 credits" -> { words: 143, credits: 1.43 } */
+function spent(result) {
+  const match = result.match(/: (\d+) words?, ([\d.]+) credits?/);
+  assert.ok(match, `no words and credits in "${result}"`);
+  return { words: Number(match[1]), credits: Number(match[2]) };
+}
+
+/** The nav balance after spending `credits` of the 50 welcome credits, as the app prints it. */
+async function balanceAfter(page, credits) {
+  const left = Math.round((50 - credits) * 1000) / 1000;
+  await page.getByTestId("nav-balance").filter({ hasText: `${left} credits` }).waitFor();
+  assert.ok(left < 50);
+}
+
+test("continue a paragraph live, see its model and cost, save it as a project", async () => {
+  const page = await browser.newPage();
+  await signUp(page);
+  await openWrite(page);
+
+  // Models that cannot run here are listed but cannot be chosen.
+  const catalog = await (await page.request.get(BASE + "/api/v1/models")).json();
+  for (const model of catalog.models.filter((m) => !m.available)) {
+    const option = page.getByLabel("Model").locator(`option[value="${model.id}"]`);
+    assert.equal(await option.textContent(), `${model.display_name} (unavailable)`);
+    assert.equal(await option.evaluate((o) => o.disabled), true);
+  }
+
+  // Continuing needs a text: the server says so under the text box.
+  await page.getByLabel("Tool").selectOption("continue");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await page.locator('[data-field="input"]').filter({ hasText: "works on your text" }).waitFor();
+
+  await page.getByLabel("Your text").fill(PARAGRAPH);
+  await page.getByRole("button", { name: "Generate" }).click();
+  const output = page.getByTestId("output");
+  await output.filter({ hasText: /\w+ \w+/ }).waitFor();
+  // Still streaming: Generate is off and Stop is offered.
+  assert.equal(await page.getByRole("button", { name: "Generating…" }).isDisabled(), true);
+  await page.getByTestId("stop").waitFor();
+
+  const result = page.getByTestId("result");
+  await result.filter({ hasText: /^Done: \d+ words?, [\d.]+ credits?$/ }).waitFor();
+  assert.equal(await page.getByTestId("model-label").textContent(), "Offline demo model");
+  assert.equal(await page.getByTestId("stop").count(), 0);
+  assert.equal(await page.getByRole("button", { name: "Generate" }).isEnabled(), true);
+  const { words, credits } = spent(await result.textContent());
+  assert.ok(words > 0 && credits > 0);
+  await balanceAfter(page, credits);
+  const text = (await output.textContent()).trim();
+  assert.ok(text.split(/\s+/).length >= words - 1, `${words} words charged for "${text}"`);
+
+  const row = page.getByTestId("history").getByTestId("generation");
+  await row.filter({ hasText: "continue" }).filter({ hasText: "completed" }).waitFor();
+  assert.equal(await row.count(), 1);
+  await screenshot(page, "write");
+
+  await page.getByTestId("save").click();
+  await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+  await page.getByTestId("project-facts").filter({ hasText: `${words} words` }).waitFor();
+  assert.equal((await page.getByLabel("Text").inputValue()).trim(), text);
+
+  // Back on the page, the generation links to the project it was saved into.
+  await page.getByRole("link", { name: "Write", exact: true }).click();
+  await page.getByTestId("history").getByRole("link", { name: "Open saved project" }).waitFor();
+});
+
+test("stop a long piece midway: only the words delivered are charged", async () => {
+  const page = await browser.newPage();
+  await signUp(page);
+  await openWrite(page);
+
+  await page.getByLabel("Length").selectOption("long");
+  await page.getByLabel("Instructions").fill("A story about a lighthouse keeper who collects storms in jars.");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await page.getByTestId("output").filter({ hasText: /\w+ \w+ \w+/ }).waitFor();
+  await page.getByTestId("stop").click();
+
+  const result = page.getByTestId("result").filter({ hasText: /^Stopped: / });
+  await result.waitFor();
+  const { words, credits } = spent(await result.textContent());
+  assert.ok(words > 0 && words < 800, `${words} words charged of a long (800-word) piece`);
+  await balanceAfter(page, credits);
+  await page.getByRole("button", { name: "Generate" }).waitFor();
+  await page.getByTestId("history").getByTestId("generation")
+    .filter({ hasText: "cancelled" }).filter({ hasText: `${words} word` }).waitFor();
+});
