@@ -26,13 +26,27 @@ pub struct BenchArgs {
     /// Skip the PostgreSQL run.
     #[arg(long)]
     skip_postgres: bool,
+    /// `proxy`: completions per throughput run (each of streaming and non-streaming).
+    #[arg(long, default_value_t = 6_000)]
+    completions: usize,
+    /// `proxy`: streams held open at once for the memory measurement.
+    #[arg(long, default_value_t = 5_000)]
+    streams: usize,
 }
 
 pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
     match args.what.as_str() {
         "ledger" => {}
         "export" => return crate::bench_export::run(root),
-        other => bail!("unknown benchmark {other:?}; available: ledger, export"),
+        "proxy" => {
+            let proxy = crate::bench_proxy::ProxyArgs {
+                completions: args.completions,
+                streams: args.streams,
+                skip_postgres: args.skip_postgres,
+            };
+            return crate::bench_proxy::run(root, &proxy);
+        }
+        other => bail!("unknown benchmark {other:?}; available: ledger, export, proxy"),
     }
     shell::run(shell::cargo().args([
         "build",
@@ -98,13 +112,13 @@ struct BenchResult {
     lost_updates: i64,
 }
 
-fn scratch(label: &str) -> PathBuf {
+pub(crate) fn scratch(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("penora-bench-{label}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
 
-fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
+pub(crate) fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
     shell::output(
         Command::new("psql")
             .arg(url)
@@ -113,13 +127,13 @@ fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
     .map(|_| ())
 }
 
-fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
+pub(crate) fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
     let mut parsed = url::Url::parse(url)?;
     parsed.set_path(&format!("/{name}"));
     Ok(parsed.to_string())
 }
 
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -128,7 +142,7 @@ impl Drop for Server {
     }
 }
 
-fn penora(binary: &Path, database_url: &str, dir: &Path) -> Command {
+pub(crate) fn penora(binary: &Path, database_url: &str, dir: &Path) -> Command {
     let mut cmd = Command::new(binary);
     cmd.env("DATABASE_URL", database_url)
         .env("PENORA_DATA_DIR", dir)
@@ -272,7 +286,7 @@ async fn bench_backend(
     })
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
     for _ in 0..300 {
         if client
             .get(format!("{base}/health"))

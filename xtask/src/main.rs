@@ -7,6 +7,7 @@
 
 mod bench;
 mod bench_export;
+mod bench_proxy;
 mod e2e;
 mod frontend;
 mod shell;
@@ -33,7 +34,7 @@ enum Command {
     E2e,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
-    /// Benchmarks against a release build: `ledger`.
+    /// Benchmarks against a release build: `ledger`, `export`, `proxy`.
     Bench(bench::BenchArgs),
 }
 

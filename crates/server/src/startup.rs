@@ -153,6 +153,13 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         }
         app.default_service(web::to(fallback::not_found))
     })
+    // Streamed events are small writes: without TCP_NODELAY, Nagle's algorithm holds each
+    // one back until the client's delayed ACK (40 ms on Linux).
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .shutdown_timeout(20)
     .listen(listener)?
     .run();

@@ -122,8 +122,19 @@ pub(crate) async fn run(
     if sse::wants_stream(req) {
         return Ok(sse::response(events, encode));
     }
+    let row = finished(&state, user.id, events).await?;
+    Ok(HttpResponse::Created().json(result_of(&state, user.id, &row).await?))
+}
+
+/// Waits for the generation to end and reads it back; a provider failure is a `502
+/// upstream_error` naming the stored (partial, billed) generation.
+pub(crate) async fn finished(
+    state: &AppState,
+    user: UserId,
+    events: mpsc::Receiver<Event>,
+) -> Result<GenerationRow, ApiError> {
     let end = last_event(events).await?;
-    let row = service::get(&state, user.id, end).await?;
+    let row = service::get(state, user, end).await?;
     if row.status == GenerationStatus::Failed.as_str() {
         let failure = failure_of(&row);
         let code = failure.as_ref().map(|f| f.code.clone()).unwrap_or_default();
@@ -140,7 +151,7 @@ pub(crate) async fn run(
             "cost_mc": row.cost_mc,
         })));
     }
-    Ok(HttpResponse::Created().json(result_of(&state, user.id, &row).await?))
+    Ok(row)
 }
 
 /// Waits for the end of a generation; the id of the generation that ended.

@@ -3,7 +3,6 @@
 //! this scope use OpenAI's shape (see `http::openai_errors`), so OpenAI's SDKs work
 //! against Penora unchanged.
 
-use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::openai::{
@@ -11,15 +10,15 @@ use penora_api_types::openai::{
     ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiError, OpenAiModel,
     OpenAiModelList, Stop,
 };
-use penora_api_types::{EndEvent, ErrorCode};
+use penora_api_types::EndEvent;
 use penora_domain::chat::{ChatRequest, RawChat};
 use penora_store::generations::GenerationRow;
 
-use super::generations::idempotency;
+use super::generations::{finished, idempotency};
 use super::sse;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::services::generations::{self as service, failure_of, Event, Job, Opened, DEFAULT_PLAN};
+use crate::services::generations::{self as service, Event, Job, Opened, DEFAULT_PLAN};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -120,24 +119,7 @@ pub async fn chat_completions(
         };
         return Ok(sse::response(events, move |event| chunks.encode(event)));
     }
-    let mut events = events;
-    let mut ended = None;
-    while let Some(event) = events.recv().await {
-        if let Event::End(end) = event {
-            ended = Some(end.generation_id);
-        }
-    }
-    let generation = ended.ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("the generation ended without a final event"))
-    })?;
-    let row = service::get(&state, user.id, generation).await?;
-    if let Some(failure) = failure_of(&row).filter(|_| row.status == "failed") {
-        return Err(ApiError::new(
-            StatusCode::BAD_GATEWAY,
-            ErrorCode::UpstreamError,
-            format!("The AI provider failed: {}", failure.message),
-        ));
-    }
+    let row = finished(&state, user.id, events).await?;
     Ok(HttpResponse::Ok().json(completion(&row)))
 }
 

@@ -1,0 +1,413 @@
+//! `cargo xtask bench proxy`: Penora as a billed proxy in front of an AI provider.
+//!
+//! A local fake provider (OpenAI format, 16 words per completion) runs in this process; a
+//! release build of `penora serve` points at it. Measured per backend (SQLite, PostgreSQL):
+//! - latency Penora adds with one client: the fake called directly vs. through
+//!   `/v1/chat/completions` (streaming and not), p50 and p99 of each;
+//! - billed completions per second with 64 concurrent clients, streaming and not, and that
+//!   every completion was billed exactly (balances checked at the end);
+//! - Penora's memory with 5,000 streams open at once (RSS growth per stream).
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Step, Wire};
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+use crate::bench::{penora, psql, replace_db, scratch, wait_ready, Server};
+use crate::shell;
+
+const CLIENTS: usize = 64;
+const USERS: usize = 64;
+const WORDS: usize = 16;
+/// 16 words at 1x.
+const COST_MC: i64 = WORDS as i64 * 10;
+const START_MC: i64 = 100_000_000_000;
+const SINGLE_CLIENT_REQUESTS: usize = 400;
+
+pub struct ProxyArgs {
+    /// Completions per throughput run (each of streaming and non-streaming).
+    pub completions: usize,
+    /// Concurrent streams for the memory measurement.
+    pub streams: usize,
+    pub skip_postgres: bool,
+}
+
+/// The fake provider: `fast` streams 16 words at once; `hold` sends one word and then keeps
+/// the stream open for a minute (for the open-streams measurement).
+fn reply(request: &Recorded) -> Reply {
+    let words: Vec<String> = (0..WORDS).map(|i| format!("word{i} ")).collect();
+    if request.body["model"] == "hold" {
+        let mut steps: Vec<Step> = Wire::OpenAi.opening().into_iter().map(Step::Send).collect();
+        steps.push(Step::Send(Wire::OpenAi.delta("first ")));
+        steps.push(Step::Pause(Duration::from_secs(60)));
+        steps.extend(Wire::OpenAi.closing(10, 2).into_iter().map(Step::Send));
+        return Reply::Stream(steps);
+    }
+    Reply::events(Wire::OpenAi.stream(&words))
+}
+
+const CATALOG: &str = r#"default_model = "offline-demo"
+
+[[models]]
+id = "offline-demo"
+display_name = "Offline demo model"
+provider = "offline"
+upstream = "offline"
+multiplier_per_mille = 1000
+context_tokens = 8192
+max_output_words = 4000
+
+[[models]]
+id = "bench-fast"
+display_name = "Bench fast"
+provider = "deepinfra"
+upstream = "fast"
+multiplier_per_mille = 1000
+context_tokens = 8192
+max_output_words = 100
+
+[[models]]
+id = "bench-hold"
+display_name = "Bench hold"
+provider = "deepinfra"
+upstream = "hold"
+multiplier_per_mille = 1000
+context_tokens = 8192
+max_output_words = 100
+"#;
+
+pub fn run(root: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
+    shell::run(shell::cargo().args(["build", "--release", "-p", "penora-server", "--bin", "penora"]))?;
+    let binary = shell::target_dir(root).join("release/penora");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let fake = FakeUpstream::quiet(|_, request| reply(request)).await;
+        let mut results = Vec::new();
+        let dir = scratch("proxy-sqlite");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+        results.push(("SQLite", bench_backend(&binary, &url, &dir, &fake, args).await?));
+        if !args.skip_postgres {
+            let admin = std::env::var("PENORA_TEST_DATABASE_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("penora_proxy_{}", std::process::id());
+            psql(&admin, &format!("CREATE DATABASE {name}"))?;
+            let url = replace_db(&admin, &name)?;
+            let outcome = bench_backend(&binary, &url, &scratch("proxy-postgres"), &fake, args).await;
+            psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+            results.push(("PostgreSQL", outcome?));
+        }
+        report(&results, args);
+        Ok(())
+    })
+}
+
+#[derive(Debug, Default)]
+struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    fn ms(&mut self, q: f64) -> f64 {
+        self.0.sort();
+        let index = ((self.0.len() as f64 * q) as usize).min(self.0.len().saturating_sub(1));
+        self.0.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    direct: Latencies,
+    via_json: Latencies,
+    via_stream: Latencies,
+    json_rate: f64,
+    json_load: Latencies,
+    stream_rate: f64,
+    stream_load: Latencies,
+    unbilled: i64,
+    rss_base_kb: u64,
+    rss_open_kb: u64,
+    streams_open: usize,
+}
+
+fn report(results: &[(&str, Outcome)], args: &ProxyArgs) {
+    println!("\nPenora in front of a local fake provider ({WORDS} words per completion)");
+    println!("\nadded latency, 1 client, {SINGLE_CLIENT_REQUESTS} requests each (time to the last byte)");
+    println!(
+        "{:<11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13}",
+        "backend", "direct p50", "direct p99", "+json p50", "+json p99", "+stream p50", "+stream p99"
+    );
+    for (name, r) in results {
+        let direct_50 = Latencies(r.direct.0.clone()).ms(0.5);
+        let direct_99 = Latencies(r.direct.0.clone()).ms(0.99);
+        println!(
+            "{name:<11} {direct_50:>10.2}ms {direct_99:>10.2}ms {:>12.2}ms {:>12.2}ms {:>12.2}ms {:>12.2}ms",
+            Latencies(r.via_json.0.clone()).ms(0.5) - direct_50,
+            Latencies(r.via_json.0.clone()).ms(0.99) - direct_99,
+            Latencies(r.via_stream.0.clone()).ms(0.5) - direct_50,
+            Latencies(r.via_stream.0.clone()).ms(0.99) - direct_99,
+        );
+    }
+    println!(
+        "\nbilled completions, {CLIENTS} clients, {} completions each way",
+        args.completions
+    );
+    println!(
+        "{:<11} {:>12} {:>9} {:>9} {:>12} {:>9} {:>9} {:>9}",
+        "backend", "json/s", "p50 ms", "p99 ms", "stream/s", "p50 ms", "p99 ms", "unbilled"
+    );
+    for (name, r) in results {
+        println!(
+            "{name:<11} {:>12.0} {:>9.2} {:>9.2} {:>12.0} {:>9.2} {:>9.2} {:>9}",
+            r.json_rate,
+            Latencies(r.json_load.0.clone()).ms(0.5),
+            Latencies(r.json_load.0.clone()).ms(0.99),
+            r.stream_rate,
+            Latencies(r.stream_load.0.clone()).ms(0.5),
+            Latencies(r.stream_load.0.clone()).ms(0.99),
+            r.unbilled
+        );
+    }
+    println!("\nmemory with streams open at once (penora's RSS)");
+    println!("{:<11} {:>8} {:>12} {:>12} {:>14}", "backend", "streams", "before MB", "open MB", "per stream kB");
+    for (name, r) in results {
+        let per = (r.rss_open_kb.saturating_sub(r.rss_base_kb)) as f64 / r.streams_open.max(1) as f64;
+        println!(
+            "{name:<11} {:>8} {:>12.1} {:>12.1} {:>14.1}",
+            r.streams_open,
+            r.rss_base_kb as f64 / 1024.0,
+            r.rss_open_kb as f64 / 1024.0,
+            per
+        );
+    }
+}
+
+async fn bench_backend(
+    binary: &Path,
+    database_url: &str,
+    dir: &Path,
+    fake: &FakeUpstream,
+    args: &ProxyArgs,
+) -> anyhow::Result<Outcome> {
+    std::fs::create_dir_all(dir)?;
+    let catalog = dir.join("models.toml");
+    std::fs::write(&catalog, CATALOG)?;
+    let configure = |cmd: &mut std::process::Command| {
+        cmd.env("PENORA_MODELS_FILE", &catalog)
+            .env("DEEPINFRA_API_KEY", "bench-key")
+            .env("DEEPINFRA_BASE_URL", format!("{}/v1", fake.base_url))
+            .env("PENORA_WELCOME_BONUS_MC", START_MC.to_string())
+            .env("PENORA_GENERATIONS_PER_USER", "100000")
+            // Short completions end well within it; the 5,000 held streams would otherwise
+            // write 5,000 progress saves a second.
+            .env("PENORA_GENERATION_SAVE_INTERVAL_MS", "30000")
+            .env("PENORA_ENCRYPTION_KEY", "bench-encryption-key-bench-encryption-key-0123");
+    };
+    let mut migrate = penora(binary, database_url, dir);
+    configure(&mut migrate);
+    shell::run(migrate.arg("migrate"))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut serve = penora(binary, database_url, dir);
+    configure(&mut serve);
+    let server = Server(
+        serve
+            .arg("serve")
+            .env("PENORA_BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    let pid = server.0.id();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.streams).build()?;
+    wait_ready(&client, &base).await?;
+    let keys = personal_keys(&client, &base).await?;
+    let mut outcome = Outcome::default();
+
+    // One client: the fake directly, then through Penora.
+    let direct_url = format!("{}/v1/chat/completions", fake.base_url);
+    let via_url = format!("{base}/v1/chat/completions");
+    let warm = 50;
+    for i in 0..SINGLE_CLIENT_REQUESTS + warm {
+        let t = Instant::now();
+        complete(&client, &direct_url, "bench-key", "fast", true).await?;
+        if i >= warm {
+            outcome.direct.0.push(t.elapsed());
+        }
+    }
+    for (stream, into) in [(false, &mut outcome.via_json), (true, &mut outcome.via_stream)] {
+        for i in 0..SINGLE_CLIENT_REQUESTS + warm {
+            let t = Instant::now();
+            complete(&client, &via_url, &keys[i % USERS], "bench-fast", stream).await?;
+            if i >= warm {
+                into.0.push(t.elapsed());
+            }
+        }
+    }
+    let single = 2 * (SINGLE_CLIENT_REQUESTS + warm);
+
+    // 64 clients.
+    (outcome.json_rate, outcome.json_load) =
+        load(&client, &via_url, &keys, args.completions, false).await?;
+    (outcome.stream_rate, outcome.stream_load) =
+        load(&client, &via_url, &keys, args.completions, true).await?;
+
+    // Every completion billed exactly once: balances add up.
+    let total = single + 2 * args.completions;
+    let mut spent = 0;
+    for key in &keys {
+        let balance: Value = client
+            .get(format!("{base}/api/v1/credits/balance"))
+            .bearer_auth(key)
+            .send()
+            .await?
+            .json()
+            .await?;
+        spent += START_MC - balance["balance_mc"].as_i64().context("balance")?;
+    }
+    outcome.unbilled = total as i64 * COST_MC - spent;
+
+    // Open streams.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    outcome.rss_base_kb = rss_kb(pid)?;
+    let (opened, release) = open_streams(&client, &via_url, &keys, args.streams).await?;
+    outcome.streams_open = opened;
+    outcome.rss_open_kb = rss_kb(pid)?;
+    let _ = release.send(true);
+    drop(server);
+    Ok(outcome)
+}
+
+async fn personal_keys(client: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
+    let mut keys = Vec::new();
+    for i in 0..USERS {
+        let body = json!({ "email": format!("proxy-{i}@example.com"), "password": "bench password 1" });
+        let signed: Value = client
+            .post(format!("{base}/api/v1/auth/signup"))
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = signed["access_token"].as_str().context("signup failed")?;
+        let key: Value = client
+            .post(format!("{base}/api/v1/api-keys"))
+            .bearer_auth(token)
+            .json(&json!({ "name": "bench", "scopes": ["generate", "read"] }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        keys.push(key["secret"].as_str().context("no key")?.to_owned());
+    }
+    Ok(keys)
+}
+
+/// One completion, read to its last byte.
+async fn complete(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    model: &str,
+    stream: bool,
+) -> anyhow::Result<()> {
+    let body = json!({
+        "model": model,
+        "messages": [{ "role": "user", "content": "Say sixteen words." }],
+        "stream": stream,
+    });
+    let response = client.post(url).bearer_auth(key).json(&body).send().await?;
+    let status = response.status();
+    let text = response.text().await?;
+    if !status.is_success() || !text.contains("word15") {
+        bail!("completion failed ({status}): {text}");
+    }
+    Ok(())
+}
+
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    keys: &[String],
+    total: usize,
+    stream: bool,
+) -> anyhow::Result<(f64, Latencies)> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let (client, url, key, next) = (client.clone(), url.to_owned(), keys[c % keys.len()].clone(), next.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while next.fetch_add(1, Ordering::SeqCst) < total {
+                    let t = Instant::now();
+                    complete(&client, &url, &key, "bench-fast", stream).await?;
+                    latencies.push(t.elapsed());
+                }
+                anyhow::Ok(latencies)
+            })
+        })
+        .collect();
+    let mut all = Latencies::default();
+    for task in futures_util::future::join_all(tasks).await {
+        all.0.extend(task??);
+    }
+    Ok((total as f64 / started.elapsed().as_secs_f64(), all))
+}
+
+/// Opens `count` streams that stay open (the fake holds them), waiting until each has its
+/// first word; returns how many opened and a switch that lets them go.
+async fn open_streams(
+    client: &reqwest::Client,
+    url: &str,
+    keys: &[String],
+    count: usize,
+) -> anyhow::Result<(usize, watch::Sender<bool>)> {
+    let (release, released) = watch::channel(false);
+    let opened = Arc::new(AtomicUsize::new(0));
+    for batch in 0..count.div_ceil(250) {
+        for i in batch * 250..((batch + 1) * 250).min(count) {
+            let (client, url, key) = (client.clone(), url.to_owned(), keys[i % keys.len()].clone());
+            let (opened, mut released) = (opened.clone(), released.clone());
+            tokio::spawn(async move {
+                let body = json!({
+                    "model": "bench-hold",
+                    "messages": [{ "role": "user", "content": "Hold on." }],
+                    "stream": true,
+                });
+                let Ok(mut response) = client.post(&url).bearer_auth(&key).json(&body).send().await else {
+                    return;
+                };
+                let mut seen = String::new();
+                while let Ok(Some(chunk)) = response.chunk().await {
+                    seen.push_str(&String::from_utf8_lossy(&chunk));
+                    if seen.contains("first") {
+                        opened.fetch_add(1, Ordering::SeqCst);
+                        break;
+                    }
+                }
+                let _ = released.wait_for(|go| *go).await;
+                drop(response);
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while opened.load(Ordering::SeqCst) < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Let the server settle into its steady state before measuring.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok((opened.load(Ordering::SeqCst), release))
+}
+
+fn rss_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmRSS")
+}
