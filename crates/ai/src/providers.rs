@@ -119,7 +119,9 @@ mod tests {
         // A user's own key reaches a provider the platform has no key for.
         let own = providers.with_key("gemini", SecretString::from("user-key".to_owned()));
         assert_eq!(own.map(|p| p.id()), Some("gemini"));
-        assert!(providers.with_key("offline", SecretString::from("x".to_owned())).is_none());
+        assert!(providers
+            .with_key("offline", SecretString::from("x".to_owned()))
+            .is_none());
         assert!(providers.accepts_own_keys("openai") && !providers.accepts_own_keys("offline"));
     }
 }

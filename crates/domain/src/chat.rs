@@ -53,7 +53,9 @@ impl ChatRequest {
             errors.push(FieldError::new(
                 "messages",
                 "too_long",
-                format!("The messages may have at most {MAX_CONVERSATION_CHARS} characters in all."),
+                format!(
+                    "The messages may have at most {MAX_CONVERSATION_CHARS} characters in all."
+                ),
             ));
         }
         let mut messages = Vec::with_capacity(raw.messages.len());
@@ -74,8 +76,9 @@ impl ChatRequest {
             };
             let text = match text {
                 Some(text) => errors.check(
-                    text_field("content", &text, MAX_CONVERSATION_CHARS)
-                        .map_err(|e| FieldError::new(format!("{field}.content"), e.code, e.message)),
+                    text_field("content", &text, MAX_CONVERSATION_CHARS).map_err(|e| {
+                        FieldError::new(format!("{field}.content"), e.code, e.message)
+                    }),
                 ),
                 None => {
                     errors.push(FieldError::new(
@@ -119,9 +122,15 @@ impl ChatRequest {
             }
         }
         if raw.n.is_some_and(|n| n != 1) {
-            errors.push(FieldError::new("n", "unsupported", "Only `n: 1` is supported."));
+            errors.push(FieldError::new(
+                "n",
+                "unsupported",
+                "Only `n: 1` is supported.",
+            ));
         }
-        if raw.stop.len() > MAX_STOP_SEQUENCES || raw.stop.iter().any(|s| s.is_empty() || s.len() > 200) {
+        if raw.stop.len() > MAX_STOP_SEQUENCES
+            || raw.stop.iter().any(|s| s.is_empty() || s.len() > 200)
+        {
             errors.push(FieldError::new(
                 "stop",
                 "invalid",
@@ -162,7 +171,12 @@ mod tests {
     }
 
     fn codes(result: Result<ChatRequest, Vec<FieldError>>) -> Vec<&'static str> {
-        result.err().unwrap_or_default().iter().map(|e| e.code).collect()
+        result
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.code)
+            .collect()
     }
 
     #[test]
@@ -182,7 +196,10 @@ mod tests {
     fn bad_conversations_are_refused() {
         assert_eq!(codes(ChatRequest::parse(raw(vec![]))), ["out_of_range"]);
         assert_eq!(
-            codes(ChatRequest::parse(raw(vec![("robot", Some("x")), ("user", None)]))),
+            codes(ChatRequest::parse(raw(vec![
+                ("robot", Some("x")),
+                ("user", None)
+            ]))),
             ["unknown_role", "unsupported_content"]
         );
         assert_eq!(

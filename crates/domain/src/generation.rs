@@ -218,16 +218,21 @@ impl ToolRequest {
         }
         errors.finish()?;
         match (tool, input, instructions, style, length, tone) {
-            (Some(tool), Some(input), Some(instructions), Some(style), Some(length), Some(tone)) => {
-                Ok(Self {
-                    tool,
-                    input,
-                    instructions,
-                    style,
-                    length,
-                    tone: tone.trim().to_owned(),
-                })
-            }
+            (
+                Some(tool),
+                Some(input),
+                Some(instructions),
+                Some(style),
+                Some(length),
+                Some(tone),
+            ) => Ok(Self {
+                tool,
+                input,
+                instructions,
+                style,
+                length,
+                tone: tone.trim().to_owned(),
+            }),
             _ => Err(Vec::new()),
         }
     }

@@ -46,8 +46,8 @@ pub fn placeholders(template: &str) -> Vec<&str> {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let after = &rest[open..];
-        if after.starts_with("{{") {
-            rest = &after[2..];
+        if let Some(escaped) = after.strip_prefix("{{") {
+            rest = escaped;
             continue;
         }
         match after.find('}') {
@@ -86,7 +86,10 @@ mod tests {
 
     #[test]
     fn braces_and_unknown_names_are_kept() {
-        assert_eq!(render("{{literal}} {nope} {Bad} {", vars), "{literal} {nope} {Bad} {");
+        assert_eq!(
+            render("{{literal}} {nope} {Bad} {", vars),
+            "{literal} {nope} {Bad} {"
+        );
         assert_eq!(render("}", vars), "}");
     }
 

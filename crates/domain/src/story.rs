@@ -58,7 +58,11 @@ fn in_range(field: &'static str, value: i64, min: u32, max: u32) -> Result<u32, 
         .ok()
         .filter(|v| (min..=max).contains(v))
         .ok_or_else(|| {
-            FieldError::new(field, "out_of_range", format!("`{field}` is {min} to {max}."))
+            FieldError::new(
+                field,
+                "out_of_range",
+                format!("`{field}` is {min} to {max}."),
+            )
         })
 }
 
@@ -134,7 +138,10 @@ mod tests {
     #[test]
     fn settings_have_defaults_and_limits() {
         let defaults = StorySettings::parse(None, None, None).unwrap();
-        assert_eq!((defaults.chapter_count, defaults.words_per_chapter), (5, 800));
+        assert_eq!(
+            (defaults.chapter_count, defaults.words_per_chapter),
+            (5, 800)
+        );
         let errors = StorySettings::parse(Some("a\u{0}"), Some(0), Some(50)).unwrap_err();
         let codes: Vec<_> = errors.iter().map(|e| (e.field.as_ref(), e.code)).collect();
         assert_eq!(
@@ -163,7 +170,10 @@ mod tests {
     #[test]
     fn summaries_keep_the_start_and_the_end() {
         let text = "One two three. Four five six. Seven eight nine. The end came.";
-        assert_eq!(summarize(text, 6), "One two three. Four five six. … The end came.");
+        assert_eq!(
+            summarize(text, 6),
+            "One two three. Four five six. … The end came."
+        );
         assert_eq!(summarize("Short.", 60), "Short.");
         assert_eq!(summarize("", 60), "");
     }

@@ -144,9 +144,8 @@ impl FakeUpstream {
                 let served = served.clone();
                 let (recorded, closed) = (recorded.clone(), closed.clone());
                 tokio::spawn(async move {
-                    let pick = |request: &Recorded| {
-                        route(served.fetch_add(1, Ordering::SeqCst), request)
-                    };
+                    let pick =
+                        |request: &Recorded| route(served.fetch_add(1, Ordering::SeqCst), request);
                     serve(socket, record, pick, recorded, closed).await;
                 });
             }
@@ -223,7 +222,8 @@ async fn serve(
 
 /// Plays a streamed reply; true when it ended properly and the connection can be reused.
 async fn play(socket: &mut TcpStream, steps: Vec<Step>, client_closed: &AtomicBool) -> bool {
-    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+    let head =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
     if socket.write_all(head.as_bytes()).await.is_err() {
         return false;
     }

@@ -52,7 +52,9 @@ impl Wire {
     pub fn closing(self, prompt_tokens: u32, completion_tokens: u32) -> Vec<String> {
         match self {
             Self::OpenAi => vec![
-                openai_data(json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})),
+                openai_data(
+                    json!({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+                ),
                 openai_data(json!({
                     "choices": [],
                     "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,

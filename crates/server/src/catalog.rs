@@ -138,8 +138,10 @@ mod tests {
         assert_eq!(catalog.default_model(), "offline-demo");
         assert!(catalog.get("offline-demo").is_some_and(|m| m.available));
         assert!(catalog.get("mistral-7b").is_some_and(|m| !m.available));
-        let with_key =
-            Catalog::load(None, |provider| ["offline", "deepinfra"].contains(&provider)).unwrap();
+        let with_key = Catalog::load(None, |provider| {
+            ["offline", "deepinfra"].contains(&provider)
+        })
+        .unwrap();
         assert!(with_key.get("mistral-7b").is_some_and(|m| m.available));
         assert!(with_key.get("gpt-4o-mini").is_some_and(|m| !m.available));
     }

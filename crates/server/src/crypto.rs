@@ -98,14 +98,22 @@ mod tests {
         let sealed = sealer_a.seal("sk-user-key-1234", "user-1:openai").unwrap();
         assert!(!sealed.contains("sk-user"));
         assert_eq!(
-            sealer_a.open(&sealed, "user-1:openai").unwrap().expose_secret(),
+            sealer_a
+                .open(&sealed, "user-1:openai")
+                .unwrap()
+                .expose_secret(),
             "sk-user-key-1234"
         );
         // Fresh nonce each time.
-        assert_ne!(sealed, sealer_a.seal("sk-user-key-1234", "user-1:openai").unwrap());
+        assert_ne!(
+            sealed,
+            sealer_a.seal("sk-user-key-1234", "user-1:openai").unwrap()
+        );
         assert!(sealer_a.open(&sealed, "user-2:openai").is_err());
         assert!(sealer_a.open(&sealed, "user-1:anthropic").is_err());
-        assert!(sealer("another secret entirely, also long").open(&sealed, "user-1:openai").is_err());
+        assert!(sealer("another secret entirely, also long")
+            .open(&sealed, "user-1:openai")
+            .is_err());
         assert!(sealer_a.open("not base64!", "user-1:openai").is_err());
         assert!(sealer_a.open("AAAA", "user-1:openai").is_err());
     }

@@ -5,7 +5,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::projects::{chapters, crud, export, share};
-use crate::routes::{admin, api_keys, apps, auth, credits, generations, health, me, openai, provider_keys, stories};
+use crate::routes::{
+    admin, api_keys, apps, auth, credits, generations, health, me, openai, provider_keys, stories,
+};
 
 #[derive(OpenApi)]
 #[openapi(

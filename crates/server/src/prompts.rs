@@ -93,7 +93,11 @@ impl Prompts {
     }
 
     /// The messages of the template `name` with placeholders from `lookup`.
-    pub fn render_named<'a>(&self, name: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> Rendered {
+    pub fn render_named<'a>(
+        &self,
+        name: &str,
+        lookup: impl Fn(&str) -> Option<&'a str>,
+    ) -> Rendered {
         // Validated at load, so every template used by name exists.
         let prompt = self.tools.get(name);
         let system = prompt
@@ -161,7 +165,16 @@ mod tests {
         };
         let tools = |extra: &str| {
             let mut text = "system = \"s\"\n".to_owned();
-            for tool in ["write", "continue", "rewrite", "describe", "brainstorm", "outline", "chapter", "chapter_continue"] {
+            for tool in [
+                "write",
+                "continue",
+                "rewrite",
+                "describe",
+                "brainstorm",
+                "outline",
+                "chapter",
+                "chapter_continue",
+            ] {
                 text.push_str(&format!("[tools.{tool}]\nuser = \"{{input}} {extra}\"\n"));
             }
             text

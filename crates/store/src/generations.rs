@@ -22,7 +22,11 @@ pub use crate::entities::generation::Model as GenerationRow;
 const RUNNING: &str = "running";
 
 /// Takes one of the user's `limit` generation slots; false when all are in use.
-pub async fn take_slot(txn: &impl ConnectionTrait, user: UserId, limit: u32) -> Result<bool, DbErr> {
+pub async fn take_slot(
+    txn: &impl ConnectionTrait,
+    user: UserId,
+    limit: u32,
+) -> Result<bool, DbErr> {
     let taken = Users::update_many()
         .col_expr(
             user::Column::ActiveGenerations,
@@ -292,11 +296,7 @@ pub async fn list(
 }
 
 /// Links a generation to the project its text was saved into.
-pub async fn set_project(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    project: Uuid,
-) -> Result<(), DbErr> {
+pub async fn set_project(db: &impl ConnectionTrait, id: Uuid, project: Uuid) -> Result<(), DbErr> {
     Generations::update_many()
         .col_expr(Column::ProjectId, Expr::value(project))
         .filter(Column::Id.eq(id))

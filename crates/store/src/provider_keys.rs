@@ -63,7 +63,11 @@ pub async fn list(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<Provide
 }
 
 /// True when there was a key to delete.
-pub async fn delete(db: &impl ConnectionTrait, user: UserId, provider: &str) -> Result<bool, DbErr> {
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    provider: &str,
+) -> Result<bool, DbErr> {
     let deleted = ProviderKeys::delete_many()
         .filter(Column::UserId.eq(user.as_uuid()))
         .filter(Column::Provider.eq(provider))

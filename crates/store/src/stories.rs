@@ -3,7 +3,9 @@
 use chrono::Utc;
 use penora_domain::story::StorySettings;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
 
 use crate::entities::story::{self, Column, Entity as Stories};
@@ -44,7 +46,10 @@ pub async fn update(
     if let Some(settings) = settings {
         update = update
             .col_expr(Column::Tone, Expr::value(settings.tone.clone()))
-            .col_expr(Column::ChapterCount, Expr::value(count_i32(settings.chapter_count)))
+            .col_expr(
+                Column::ChapterCount,
+                Expr::value(count_i32(settings.chapter_count)),
+            )
             .col_expr(
                 Column::WordsPerChapter,
                 Expr::value(count_i32(settings.words_per_chapter)),
@@ -53,7 +58,10 @@ pub async fn update(
     if let Some(outline) = outline {
         update = update.col_expr(Column::Outline, Expr::value(outline));
     }
-    update.filter(Column::ProjectId.eq(project)).exec(db).await?;
+    update
+        .filter(Column::ProjectId.eq(project))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

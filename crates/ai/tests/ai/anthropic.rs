@@ -3,13 +3,13 @@
 use penora_ai::{Anthropic, FinishReason, HttpSettings, Provider, SecretString, Transport};
 use serde_json::json;
 
+use crate::helpers::{chat_request, fast_settings, run, API_KEY};
+use crate::scenarios::Wire;
 use penora_fake_upstream::wire::{
     self, anthropic_event as event, anthropic_message_end as message_end,
     anthropic_message_start as message_start,
 };
 use penora_fake_upstream::{FakeUpstream, Reply};
-use crate::helpers::{chat_request, fast_settings, run, API_KEY};
-use crate::scenarios::Wire;
 
 pub struct AnthropicWire;
 

@@ -3,10 +3,10 @@
 use penora_ai::{FinishReason, Gemini, HttpSettings, Provider, SecretString, Transport};
 use serde_json::json;
 
-use penora_fake_upstream::wire::{self, gemini_chunk as chunk};
-use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
 use crate::scenarios::Wire;
+use penora_fake_upstream::wire::{self, gemini_chunk as chunk};
+use penora_fake_upstream::{FakeUpstream, Reply};
 
 pub struct GeminiWire;
 

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use penora_ai::{HttpSettings, Offline, ProviderConfig, Providers};
 
-use penora_fake_upstream::{FakeUpstream, Reply};
 use crate::helpers::{chat_request, run};
+use penora_fake_upstream::{FakeUpstream, Reply};
 
 #[tokio::test]
 async fn a_configured_upstream_is_reachable_through_the_registry() {

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use penora_ai::{FinishReason, HttpSettings, Provider, ProviderError, StreamEvent, TimeoutPhase};
 
-use penora_fake_upstream::{FakeUpstream, Reply, Step};
 use crate::helpers::{chat_request, fast_settings, run, API_KEY};
+use penora_fake_upstream::{FakeUpstream, Reply, Step};
 
 /// A provider's streaming format, as SSE event text.
 pub trait Wire {

@@ -32,14 +32,17 @@ pub async fn openai_errors(
     let (head, body) = response.into_parts();
     let body = to_bytes(body).await.unwrap_or_default();
     let Ok(problem) = serde_json::from_slice::<Problem>(&body) else {
-        return Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(body))));
+        return Ok(ServiceResponse::new(
+            request,
+            head.set_body(BoxBody::new(body)),
+        ));
     };
     let error = OpenAiError {
         error: OpenAiErrorBody {
-            message: problem
-                .errors
-                .first()
-                .map_or_else(|| problem.detail.clone(), |e| format!("{}: {}", e.field, e.message)),
+            message: problem.errors.first().map_or_else(
+                || problem.detail.clone(),
+                |e| format!("{}: {}", e.field, e.message),
+            ),
             kind: kind_of(status).to_owned(),
             param: problem.errors.first().map(|e| e.field.clone()),
             code: Some(problem.code.as_str().to_owned()),

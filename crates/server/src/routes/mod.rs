@@ -14,8 +14,8 @@ pub(crate) mod pagination;
 pub mod projects;
 pub mod provider_keys;
 mod responses;
-pub mod stories;
 pub(crate) mod sse;
+pub mod stories;
 
 use actix_web::web;
 

@@ -150,10 +150,16 @@ fn finish_reason(reason: Option<&str>) -> String {
 
 /// Tokens as reported by the provider, else estimated (about 4 tokens for 3 words).
 fn tokens(reported: Option<u32>, words: i64) -> u32 {
-    reported.unwrap_or_else(|| u32::try_from((words.max(0) as u64 * 4).div_ceil(3)).unwrap_or(u32::MAX))
+    reported
+        .unwrap_or_else(|| u32::try_from((words.max(0) as u64 * 4).div_ceil(3)).unwrap_or(u32::MAX))
 }
 
-fn usage(prompt: Option<u32>, completion: Option<u32>, input_words: i64, words: i64) -> CompletionUsage {
+fn usage(
+    prompt: Option<u32>,
+    completion: Option<u32>,
+    input_words: i64,
+    words: i64,
+) -> CompletionUsage {
     let prompt_tokens = tokens(prompt, input_words);
     let completion_tokens = tokens(completion, words);
     CompletionUsage {
@@ -246,13 +252,21 @@ impl Chunks {
         }
         let mut frames = vec![sse::json_frame(
             None,
-            &self.chunk(ChunkDelta::default(), Some(finish_reason(end.finish_reason.as_deref()))),
+            &self.chunk(
+                ChunkDelta::default(),
+                Some(finish_reason(end.finish_reason.as_deref())),
+            ),
         )];
         if self.include_usage {
             let mut last = self.chunk(ChunkDelta::default(), None);
             last.choices.clear();
             // The prompt's size is only known from the provider here.
-            last.usage = Some(usage(end.prompt_tokens, end.completion_tokens, 0, end.words));
+            last.usage = Some(usage(
+                end.prompt_tokens,
+                end.completion_tokens,
+                0,
+                end.words,
+            ));
             frames.push(sse::json_frame(None, &last));
         }
         frames.push(sse::frame(None, "[DONE]"));

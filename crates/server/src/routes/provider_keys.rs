@@ -33,8 +33,14 @@ pub async fn set(
     SessionUser(user): SessionUser,
     body: web::Json<SetProviderKey>,
 ) -> Result<web::Json<ProviderKey>, ApiError> {
-    let row =
-        provider_keys::set(&state, user.id, &body.provider, &body.key, &origin(&req, &state)).await?;
+    let row = provider_keys::set(
+        &state,
+        user.id,
+        &body.provider,
+        &body.key,
+        &origin(&req, &state),
+    )
+    .await?;
     Ok(web::Json(provider_keys::view(&row)))
 }
 

@@ -25,7 +25,10 @@ pub fn frame(event: Option<&str>, data: &str) -> Bytes {
 }
 
 pub fn json_frame<T: serde::Serialize>(event: Option<&str>, value: &T) -> Bytes {
-    frame(event, &serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned()))
+    frame(
+        event,
+        &serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned()),
+    )
 }
 
 /// A `text/event-stream` response whose frames are `encode`d from `rx`.

@@ -17,8 +17,8 @@ use super::{sse, validated};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::services::generations as generation_service;
-use crate::services::story_runs::{self, SequenceEvent};
 use crate::services::stories::{self, planned_chapters};
+use crate::services::story_runs::{self, SequenceEvent};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -60,15 +60,21 @@ pub async fn create(
     body: web::Json<CreateStory>,
 ) -> Result<HttpResponse, ApiError> {
     user.require("write")?;
-    let model = generation_service::choose_model(&state, body.model.as_deref())?.id.clone();
+    let model = generation_service::choose_model(&state, body.model.as_deref())?
+        .id
+        .clone();
     let mut errors = FieldErrors::new();
     let title = errors.check(ProjectTitle::parse(&body.title));
     let meta = ProjectMeta::parse(body.genre.as_deref(), body.premise.as_deref(), Some(&model))
         .map_err(|errs| errs.into_iter().for_each(|e| errors.push(e)))
         .ok();
-    let settings = StorySettings::parse(body.tone.as_deref(), body.chapter_count, body.words_per_chapter)
-        .map_err(|errs| errs.into_iter().for_each(|e| errors.push(e)))
-        .ok();
+    let settings = StorySettings::parse(
+        body.tone.as_deref(),
+        body.chapter_count,
+        body.words_per_chapter,
+    )
+    .map_err(|errs| errs.into_iter().for_each(|e| errors.push(e)))
+    .ok();
     let ((title, meta), settings) = validated(errors, title.zip(meta).zip(settings))?;
     let chapters = planned_chapters(settings.chapter_count);
     let content = ProjectContent::new(title, ProjectKind::Story, chapters, meta)
@@ -103,10 +109,20 @@ pub async fn update(
     user.require("write")?;
     let id = project_id(&id)?;
     let current = stories::get(&state, user.id, id).await?;
-    let settings = if body.tone.is_some() || body.chapter_count.is_some() || body.words_per_chapter.is_some() {
-        let tone = body.tone.as_deref().or(Some(current.settings.tone.as_str()));
-        let count = body.chapter_count.or(Some(i64::from(current.settings.chapter_count)));
-        let words = body.words_per_chapter.or(Some(i64::from(current.settings.words_per_chapter)));
+    let settings = if body.tone.is_some()
+        || body.chapter_count.is_some()
+        || body.words_per_chapter.is_some()
+    {
+        let tone = body
+            .tone
+            .as_deref()
+            .or(Some(current.settings.tone.as_str()));
+        let count = body
+            .chapter_count
+            .or(Some(i64::from(current.settings.chapter_count)));
+        let words = body
+            .words_per_chapter
+            .or(Some(i64::from(current.settings.words_per_chapter)));
         Some(StorySettings::parse(tone, count, words).map_err(ApiError::validation)?)
     } else {
         None
@@ -126,7 +142,10 @@ fn story_model<'a>(
     state: &'a AppState,
     story: &stories::Story,
 ) -> Result<&'a crate::catalog::ModelSpec, ApiError> {
-    Ok(generation_service::choose_model(state, story.project.model.as_deref())?)
+    Ok(generation_service::choose_model(
+        state,
+        story.project.model.as_deref(),
+    )?)
 }
 
 /// Generates (or regenerates) the outline, streamed like any generation; saved into the
@@ -225,12 +244,16 @@ pub async fn generate_all(
             return Ok(HttpResponse::Ok().json(end));
         }
     }
-    Err(ApiError::internal(anyhow::anyhow!("the story run ended without a final event")))
+    Err(ApiError::internal(anyhow::anyhow!(
+        "the story run ended without a final event"
+    )))
 }
 
 fn encode_sequence(event: SequenceEvent) -> Vec<Bytes> {
     match event {
-        SequenceEvent::Chapter(chapter) => vec![sse::json_frame::<ChapterEvent>(Some("chapter"), &chapter)],
+        SequenceEvent::Chapter(chapter) => {
+            vec![sse::json_frame::<ChapterEvent>(Some("chapter"), &chapter)]
+        }
         SequenceEvent::Step(event) => encode(event),
         SequenceEvent::End(end) => vec![sse::json_frame(Some("story_done"), &end)],
     }

@@ -33,14 +33,21 @@ fn binding(user: UserId, provider: &str) -> String {
 pub fn hint(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     if chars.len() <= 10 {
-        return "…".to_owned() + &chars[chars.len().saturating_sub(2)..].iter().collect::<String>();
+        return "…".to_owned()
+            + &chars[chars.len().saturating_sub(2)..]
+                .iter()
+                .collect::<String>();
     }
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}…{tail}")
 }
 
-fn parse(state: &AppState, provider: &str, key: &str) -> Result<(String, String), ProviderKeyError> {
+fn parse(
+    state: &AppState,
+    provider: &str,
+    key: &str,
+) -> Result<(String, String), ProviderKeyError> {
     let mut errors = Vec::new();
     if !state.providers.accepts_own_keys(provider) {
         errors.push(FieldError::new(
@@ -89,7 +96,15 @@ pub async fn set(
     let txn = begin_write(&state.db).await?;
     let row = provider_keys::upsert(&txn, user, &provider, &sealed, &hint).await?;
     let meta = serde_json::json!({ "provider": provider, "hint": hint });
-    audit::record_in(&txn, Some(user), "provider_key.set", Some(&provider), origin, meta).await?;
+    audit::record_in(
+        &txn,
+        Some(user),
+        "provider_key.set",
+        Some(&provider),
+        origin,
+        meta,
+    )
+    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -105,7 +120,15 @@ pub async fn delete(
         return Err(ProviderKeyError::NotFound);
     }
     let meta = serde_json::json!({ "provider": provider });
-    audit::record_in(&txn, Some(user), "provider_key.deleted", Some(provider), origin, meta).await?;
+    audit::record_in(
+        &txn,
+        Some(user),
+        "provider_key.deleted",
+        Some(provider),
+        origin,
+        meta,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -94,14 +94,18 @@ async fn retitle(
     }
     projects::edit(state, user, id, Expected::Any, |content| {
         for entry in &entries {
-            let Some(index) = usize::try_from(entry.number).ok().and_then(|n| n.checked_sub(1)) else {
+            let Some(index) = usize::try_from(entry.number)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+            else {
                 continue;
             };
             if index >= content.chapters().len() {
                 continue;
             }
             let text = content.chapter(index)?.text().to_owned();
-            let chapter = Chapter::parse(&entry.title, &text, "outline").map_err(ProjectError::Invalid)?;
+            let chapter =
+                Chapter::parse(&entry.title, &text, "outline").map_err(ProjectError::Invalid)?;
             content.replace_chapter(index, chapter)?;
         }
         Ok(())
@@ -123,7 +127,11 @@ struct Vars {
 
 impl Vars {
     fn of(story: &Story, content: &ProjectContent, words: u32) -> Self {
-        let or = |value: Option<String>, default: &str| value.filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned());
+        let or = |value: Option<String>, default: &str| {
+            value
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
         Self {
             title: content.title.as_str().to_owned(),
             premise: or(story.project.premise.clone(), "(none given)"),
@@ -167,7 +175,10 @@ pub fn outline_job(
     let rendered = state.prompts.render_named("outline", |name| vars.get(name));
     let request = GenerationRequest {
         model: model.upstream.clone(),
-        messages: vec![Message::system(rendered.system), Message::user(rendered.user)],
+        messages: vec![
+            Message::system(rendered.system),
+            Message::user(rendered.user),
+        ],
         max_tokens: max_tokens_for(words),
         temperature: None,
         stop: Vec::new(),
@@ -176,7 +187,15 @@ pub fn outline_job(
         seed: seed_of(&["outline", &vars.title, &vars.premise, &vars.chapters]),
     };
     let project = ProjectId::from_uuid(story.project.id);
-    Ok(story_job(Tool::Outline, model, request, words, &vars.premise, project, Target::Outline { project }))
+    Ok(story_job(
+        Tool::Outline,
+        model,
+        request,
+        words,
+        &vars.premise,
+        project,
+        Target::Outline { project },
+    ))
 }
 
 /// The job that writes chapter `number` (1-based) — afresh, or continuing its text.
@@ -202,7 +221,11 @@ pub fn chapter_job(
         .unwrap_or_default();
     let summaries = summaries_before(&content, index);
     let number_text = number.to_string();
-    let template = if append { "chapter_continue" } else { "chapter" };
+    let template = if append {
+        "chapter_continue"
+    } else {
+        "chapter"
+    };
     let rendered = state.prompts.render_named(template, |name| match name {
         "number" => Some(number_text.as_str()),
         "chapter_title" => Some(title.as_str()),
@@ -212,7 +235,10 @@ pub fn chapter_job(
     });
     let request = GenerationRequest {
         model: model.upstream.clone(),
-        messages: vec![Message::system(rendered.system), Message::user(rendered.user)],
+        messages: vec![
+            Message::system(rendered.system),
+            Message::user(rendered.user),
+        ],
         max_tokens: max_tokens_for(words),
         temperature: None,
         stop: Vec::new(),
@@ -224,7 +250,11 @@ pub fn chapter_job(
                 title: title.clone(),
             }
         },
-        input: if append { previous.clone() } else { title.clone() },
+        input: if append {
+            previous.clone()
+        } else {
+            title.clone()
+        },
         seed: seed_of(&["chapter", &vars.title, &number_text, &title, &previous]),
     };
     let project = ProjectId::from_uuid(story.project.id);
@@ -233,7 +263,15 @@ pub fn chapter_job(
         index,
         append,
     };
-    Ok(story_job(Tool::Chapter, model, request, words, &title, project, target))
+    Ok(story_job(
+        Tool::Chapter,
+        model,
+        request,
+        words,
+        &title,
+        project,
+        target,
+    ))
 }
 
 fn story_job(
@@ -267,7 +305,14 @@ fn summaries_before(content: &ProjectContent, index: usize) -> String {
         .take(index)
         .enumerate()
         .filter(|(_, c)| !c.text().trim().is_empty())
-        .map(|(i, c)| format!("Chapter {} ({}): {}", i + 1, c.title(), summarize(c.text(), SUMMARY_WORDS)))
+        .map(|(i, c)| {
+            format!(
+                "Chapter {} ({}): {}",
+                i + 1,
+                c.title(),
+                summarize(c.text(), SUMMARY_WORDS)
+            )
+        })
         .collect();
     if lines.is_empty() {
         "(this is the first chapter)".to_owned()
@@ -278,7 +323,13 @@ fn summaries_before(content: &ProjectContent, index: usize) -> String {
 
 /// Saves a finished story step's text (called by the generation task after settling) and
 /// notes the outcome on the final event.
-pub async fn keep(state: &AppState, user: UserId, target: Target, output: &str, end: &mut EndEvent) {
+pub async fn keep(
+    state: &AppState,
+    user: UserId,
+    target: Target,
+    output: &str,
+    end: &mut EndEvent,
+) {
     if output.trim().is_empty() {
         return;
     }
@@ -288,7 +339,10 @@ pub async fn keep(state: &AppState, user: UserId, target: Target, output: &str, 
             project,
             index,
             append,
-        } => (project, save_chapter(state, user, project, index, append, output).await),
+        } => (
+            project,
+            save_chapter(state, user, project, index, append, output).await,
+        ),
     };
     match saved {
         Ok(()) => end.saved_to = Some(project.as_uuid()),
@@ -317,8 +371,14 @@ async fn save_outline(
     project: ProjectId,
     output: &str,
 ) -> Result<(), ProjectError> {
-    let outline: String = output.trim().chars().take(penora_domain::story::MAX_OUTLINE_CHARS).collect();
-    update(state, user, project, None, Some(&outline)).await.map(|_| ())
+    let outline: String = output
+        .trim()
+        .chars()
+        .take(penora_domain::story::MAX_OUTLINE_CHARS)
+        .collect();
+    update(state, user, project, None, Some(&outline))
+        .await
+        .map(|_| ())
 }
 
 async fn save_chapter(
@@ -340,12 +400,17 @@ async fn save_chapter(
         }
         let current = content.chapter(index)?;
         let text = if append && !current.text().trim().is_empty() {
-            let joiner = if current.text().ends_with(char::is_whitespace) { "" } else { " " };
+            let joiner = if current.text().ends_with(char::is_whitespace) {
+                ""
+            } else {
+                " "
+            };
             format!("{}{joiner}{}", current.text(), output.trim_start())
         } else {
             output.trim().to_owned()
         };
-        let chapter = Chapter::parse(current.title(), &text, "chapter").map_err(ProjectError::Invalid)?;
+        let chapter =
+            Chapter::parse(current.title(), &text, "chapter").map_err(ProjectError::Invalid)?;
         Ok(content.replace_chapter(index, chapter)?)
     })
     .await

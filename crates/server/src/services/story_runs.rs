@@ -110,8 +110,14 @@ async fn write_all(
         if last.status != GenerationStatus::Completed.as_str() {
             end.error = last.error.clone().or_else(|| {
                 Some(GenerationFailure {
-                    code: last.finish_reason.clone().unwrap_or_else(|| last.status.clone()),
-                    message: format!("Chapter {number} was {}; the chapters before it are kept.", last.status),
+                    code: last
+                        .finish_reason
+                        .clone()
+                        .unwrap_or_else(|| last.status.clone()),
+                    message: format!(
+                        "Chapter {number} was {}; the chapters before it are kept.",
+                        last.status
+                    ),
                 })
             });
             return end;

@@ -56,7 +56,10 @@ fn route(request: &Recorded) -> Reply {
         let model = request.target.split("/models/").nth(1).unwrap_or_default();
         return reply_for(Wire::Gemini, model.split(':').next().unwrap_or_default());
     }
-    let model = request.body["model"].as_str().unwrap_or_default().to_owned();
+    let model = request.body["model"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let wire = if request.target.ends_with("/v1/messages") {
         Wire::Anthropic
     } else {
@@ -66,7 +69,17 @@ fn route(request: &Recorded) -> Reply {
 }
 
 const SCENARIOS: [&str; 11] = [
-    "ok", "e401", "e429", "e500", "e503", "hang", "stall", "malformed", "reset", "noend", "slow",
+    "ok",
+    "e401",
+    "e429",
+    "e500",
+    "e503",
+    "hang",
+    "stall",
+    "malformed",
+    "reset",
+    "noend",
+    "slow",
 ];
 
 /// A catalog with one model per provider format and scenario: `openai-<scenario>`,
@@ -89,7 +102,9 @@ fn catalog() -> String {
     text
 }
 
-pub async fn app_with_fake(tweak: impl FnOnce(&mut penora_server::config::Settings)) -> (TestApp, FakeUpstream) {
+pub async fn app_with_fake(
+    tweak: impl FnOnce(&mut penora_server::config::Settings),
+) -> (TestApp, FakeUpstream) {
     let fake = FakeUpstream::routed(|_, request| route(request)).await;
     let base = fake.base_url.clone();
     let app = spawn_app_with(move |s| {
@@ -134,7 +149,10 @@ async fn assert_failed(app: &TestApp, token: &str, events: &[(String, Value)], c
     assert_eq!(end["status"], "failed");
     let words = count_words(&text_of(events));
     assert_eq!(end["words"], words);
-    assert_eq!(end["cost_mc"], cost_mc(words, Multiplier::per_mille(2000).unwrap()).get());
+    assert_eq!(
+        end["cost_mc"],
+        cost_mc(words, Multiplier::per_mille(2000).unwrap()).get()
+    );
     let id = end["generation_id"].as_str().unwrap();
     let stored = app.settled_generation(token, id).await;
     assert_eq!(stored["error"]["code"], code);
@@ -191,10 +209,17 @@ async fn upstream_errors_before_the_first_byte_end_with_a_clear_error_and_no_cha
     }
     // JSON mode: a 502 problem naming the stored generation.
     let response = app
-        .post_authed("/api/v1/generations", &user.access_token, &body("openai-e500"))
+        .post_authed(
+            "/api/v1/generations",
+            &user.access_token,
+            &body("openai-e500"),
+        )
         .await;
     let problem = assert_problem(response, StatusCode::BAD_GATEWAY, "upstream_error").await;
-    assert_eq!(problem["extra"]["upstream_code"], "upstream_upstream_unavailable");
+    assert_eq!(
+        problem["extra"]["upstream_code"],
+        "upstream_upstream_unavailable"
+    );
     assert_eq!(problem["extra"]["cost_mc"], 0);
     let balance: Value = app
         .get_authed("/api/v1/credits/balance", &user.access_token)
@@ -241,7 +266,11 @@ async fn cancelling_an_upstream_generation_drops_the_upstream_request() {
     let id = meta["generation_id"].as_str().unwrap();
     while reader.next().await.unwrap().0 != "delta" {}
     let cancelled: Value = app
-        .post_authed(&format!("/api/v1/generations/{id}/cancel"), &user.access_token, &json!({}))
+        .post_authed(
+            &format!("/api/v1/generations/{id}/cancel"),
+            &user.access_token,
+            &json!({}),
+        )
         .await
         .json()
         .await
@@ -264,7 +293,11 @@ async fn two_hundred_concurrent_generations_with_cancels_disconnects_and_faults_
     .await;
     let mut tokens = Vec::new();
     for n in 0..10 {
-        tokens.push(app.signed_up_user(&format!("crowd{n}@example.com")).await.access_token);
+        tokens.push(
+            app.signed_up_user(&format!("crowd{n}@example.com"))
+                .await
+                .access_token,
+        );
     }
     let app = std::sync::Arc::new(app);
     let mut tasks = Vec::new();
@@ -279,7 +312,8 @@ async fn two_hundred_concurrent_generations_with_cancels_disconnects_and_faults_
                 8 => "gemini-reset",
                 _ => "openai-e503",
             };
-            let body = json!({ "tool": "write", "instructions": "crowds", "words": 100, "model": model });
+            let body =
+                json!({ "tool": "write", "instructions": "crowds", "words": 100, "model": model });
             let mut reader = EventReader::new(app.stream_generation(&token, &body).await);
             let (_, meta) = reader.next().await.unwrap();
             let id = meta["generation_id"].as_str().unwrap().to_owned();
@@ -309,9 +343,15 @@ async fn two_hundred_concurrent_generations_with_cancels_disconnects_and_faults_
     let mut statuses = std::collections::BTreeMap::new();
     for task in tasks {
         let generation = task.await.unwrap();
-        *statuses.entry(generation["status"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+        *statuses
+            .entry(generation["status"].as_str().unwrap().to_owned())
+            .or_insert(0) += 1;
         let words = generation["words"].as_u64().unwrap();
-        let multiplier = if generation["model"] == "offline-demo" { 1000 } else { 2000 };
+        let multiplier = if generation["model"] == "offline-demo" {
+            1000
+        } else {
+            2000
+        };
         assert_eq!(
             generation["cost_mc"],
             cost_mc(words, Multiplier::per_mille(multiplier).unwrap()).get(),
@@ -319,7 +359,12 @@ async fn two_hundred_concurrent_generations_with_cancels_disconnects_and_faults_
         );
     }
     assert_eq!(statuses.values().sum::<i32>(), 200);
-    assert!(statuses.contains_key("completed") && statuses.contains_key("failed") && statuses.contains_key("cancelled"), "{statuses:?}");
+    assert!(
+        statuses.contains_key("completed")
+            && statuses.contains_key("failed")
+            && statuses.contains_key("cancelled"),
+        "{statuses:?}"
+    );
     app.assert_generations_settled().await;
 }
 
@@ -327,14 +372,18 @@ async fn two_hundred_concurrent_generations_with_cancels_disconnects_and_faults_
 async fn the_openai_compatible_api_reports_provider_failures_in_openais_shape() {
     let (app, _fake) = app_with_fake(|_| {}).await;
     let key = crate::openai_compat::personal_key(&app, "compat@example.com").await;
-    let request = json!({ "model": "openai-e500", "messages": [{ "role": "user", "content": "hi" }] });
-    let response = app.post_authed("/v1/chat/completions", &key, &request).await;
+    let request =
+        json!({ "model": "openai-e500", "messages": [{ "role": "user", "content": "hi" }] });
+    let response = app
+        .post_authed("/v1/chat/completions", &key, &request)
+        .await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["type"], "api_error");
     assert_eq!(body["error"]["code"], "upstream_error");
 
-    let mut streamed = json!({ "model": "openai-reset", "messages": [{ "role": "user", "content": "hi" }] });
+    let mut streamed =
+        json!({ "model": "openai-reset", "messages": [{ "role": "user", "content": "hi" }] });
     streamed["stream"] = json!(true);
     let text = app
         .post_authed("/v1/chat/completions", &key, &streamed)
@@ -346,6 +395,9 @@ async fn the_openai_compatible_api_reports_provider_failures_in_openais_shape() 
     let error: Value = serde_json::from_str(last.strip_prefix("data: ").unwrap()).unwrap();
     assert_eq!(error["error"]["code"], "upstream_connection");
     assert!(!text.contains("[DONE]"));
-    assert!(text.contains("The tide"), "the text before the fault was sent: {text}");
+    assert!(
+        text.contains("The tide"),
+        "the text before the fault was sent: {text}"
+    );
     app.assert_generations_settled().await;
 }

@@ -31,10 +31,21 @@ fn chat(content: &str) -> Value {
 }
 
 /// Asserts OpenAI's error shape; returns `error`.
-async fn assert_openai_error(response: Response, status: StatusCode, kind: &str, code: &str) -> Value {
+async fn assert_openai_error(
+    response: Response,
+    status: StatusCode,
+    kind: &str,
+    code: &str,
+) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("application/json"), "{content_type}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
     let body: Value = response.json().await.unwrap();
     let error = body["error"].clone();
     assert_eq!(error["type"], kind, "{body}");
@@ -57,7 +68,12 @@ async fn balance_mc(app: &TestApp, key: &str) -> i64 {
 async fn models_lists_what_the_key_can_use() {
     let app = spawn_app().await;
     let key = personal_key(&app, "models@example.com").await;
-    let body: Value = app.get_authed("/v1/models", &key).await.json().await.unwrap();
+    let body: Value = app
+        .get_authed("/v1/models", &key)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["object"], "list");
     let ids: Vec<&str> = body["data"]
         .as_array()
@@ -68,7 +84,13 @@ async fn models_lists_what_the_key_can_use() {
     assert_eq!(ids, ["offline-demo"], "only models usable now");
     assert_eq!(body["data"][0]["object"], "model");
     let anonymous = app.get("/v1/models").await;
-    assert_openai_error(anonymous, StatusCode::UNAUTHORIZED, "authentication_error", "unauthorized").await;
+    assert_openai_error(
+        anonymous,
+        StatusCode::UNAUTHORIZED,
+        "authentication_error",
+        "unauthorized",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -94,7 +116,10 @@ async fn a_completion_has_openais_shape_and_is_billed() {
         usage["total_tokens"].as_u64().unwrap(),
         usage["prompt_tokens"].as_u64().unwrap() + usage["completion_tokens"].as_u64().unwrap()
     );
-    assert_eq!(balance_mc(&app, &key).await, 50_000 - cost_mc(words, Multiplier::ONE).get());
+    assert_eq!(
+        balance_mc(&app, &key).await,
+        50_000 - cost_mc(words, Multiplier::ONE).get()
+    );
     // It is a generation like any other.
     let history: Value = app
         .get_authed("/api/v1/generations?tool=chat", &key)
@@ -140,7 +165,10 @@ async fn max_tokens_and_stop_limit_the_text_and_the_charge() {
         .await
         .unwrap();
     let text = body["choices"][0]["message"]["content"].as_str().unwrap();
-    assert!(!text.contains(stop_word) && full_text.starts_with(text), "{text}");
+    assert!(
+        !text.contains(stop_word) && full_text.starts_with(text),
+        "{text}"
+    );
     app.assert_generations_settled().await;
 }
 
@@ -151,7 +179,9 @@ async fn a_streamed_completion_sends_chunks_usage_and_done() {
     let mut request = chat("A poem about rain");
     request["stream"] = json!(true);
     request["stream_options"] = json!({ "include_usage": true });
-    let response = app.post_authed("/v1/chat/completions", &key, &request).await;
+    let response = app
+        .post_authed("/v1/chat/completions", &key, &request)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()["content-type"]
         .to_str()
@@ -167,7 +197,9 @@ async fn a_streamed_completion_sends_chunks_usage_and_done() {
         .iter()
         .map(|d| serde_json::from_str(d).unwrap())
         .collect();
-    assert!(chunks.iter().all(|c| c["object"] == "chat.completion.chunk"));
+    assert!(chunks
+        .iter()
+        .all(|c| c["object"] == "chat.completion.chunk"));
     assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
     let text: String = chunks
         .iter()
@@ -179,7 +211,10 @@ async fn a_streamed_completion_sends_chunks_usage_and_done() {
     assert_eq!(usage["choices"], json!([]));
     assert!(usage["usage"]["completion_tokens"].as_u64().unwrap() > 0);
     let words = count_words(&text);
-    assert_eq!(balance_mc(&app, &key).await, 50_000 - cost_mc(words, Multiplier::ONE).get());
+    assert_eq!(
+        balance_mc(&app, &key).await,
+        50_000 - cost_mc(words, Multiplier::ONE).get()
+    );
     app.assert_generations_settled().await;
 }
 
@@ -194,19 +229,56 @@ async fn bad_requests_get_openais_error_shape() {
     };
     let mut unknown = chat("x");
     unknown["model"] = json!("gpt-5");
-    assert_openai_error(post(unknown).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "unknown_model").await;
-    let bad_role = json!({ "model": "offline-demo", "messages": [{ "role": "wizard", "content": "x" }] });
-    let error = assert_openai_error(post(bad_role).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "validation_failed").await;
+    assert_openai_error(
+        post(unknown).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request_error",
+        "unknown_model",
+    )
+    .await;
+    let bad_role =
+        json!({ "model": "offline-demo", "messages": [{ "role": "wizard", "content": "x" }] });
+    let error = assert_openai_error(
+        post(bad_role).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request_error",
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error["param"], "messages[0].role");
     let no_messages = json!({ "model": "offline-demo" });
-    assert_openai_error(post(no_messages).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "validation_failed").await;
+    assert_openai_error(
+        post(no_messages).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request_error",
+        "validation_failed",
+    )
+    .await;
     let mut two = chat("x");
     two["n"] = json!(2);
-    assert_openai_error(post(two).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "validation_failed").await;
+    assert_openai_error(
+        post(two).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request_error",
+        "validation_failed",
+    )
+    .await;
     let image = json!({ "model": "offline-demo", "messages": [{ "role": "user", "content": [{ "type": "image_url" }] }] });
-    assert_openai_error(post(image).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "validation_failed").await;
+    assert_openai_error(
+        post(image).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request_error",
+        "validation_failed",
+    )
+    .await;
     // No credits at all.
-    assert_openai_error(post(chat("x")).await, StatusCode::PAYMENT_REQUIRED, "insufficient_quota", "insufficient_credits").await;
+    assert_openai_error(
+        post(chat("x")).await,
+        StatusCode::PAYMENT_REQUIRED,
+        "insufficient_quota",
+        "insufficient_credits",
+    )
+    .await;
     let broken = app
         .client
         .post(app.url("/v1/chat/completions"))
@@ -216,10 +288,22 @@ async fn bad_requests_get_openais_error_shape() {
         .send()
         .await
         .unwrap();
-    assert_openai_error(broken, StatusCode::BAD_REQUEST, "invalid_request_error", "malformed_json").await;
+    assert_openai_error(
+        broken,
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        "malformed_json",
+    )
+    .await;
     let wrong_key = app
         .post_authed("/v1/chat/completions", "pk_live_not_a_key", &chat("x"))
         .await;
-    assert_openai_error(wrong_key, StatusCode::UNAUTHORIZED, "authentication_error", "unauthorized").await;
+    assert_openai_error(
+        wrong_key,
+        StatusCode::UNAUTHORIZED,
+        "authentication_error",
+        "unauthorized",
+    )
+    .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 0);
 }

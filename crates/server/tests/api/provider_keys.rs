@@ -23,18 +23,34 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
     let app = spawn_app().await;
     let user = app.signed_up_user("byok@example.com").await;
     let token = &user.access_token;
-    let stored: Value = set_key(&app, token, "deepinfra", KEY).await.json().await.unwrap();
+    let stored: Value = set_key(&app, token, "deepinfra", KEY)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stored["provider"], "deepinfra");
     assert_eq!(stored["hint"], "di-…9f3a");
     assert!(!stored.to_string().contains(KEY));
     // At rest it is ciphertext.
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM provider_keys WHERE sealed LIKE '%{KEY}%'")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM provider_keys WHERE sealed LIKE '%{KEY}%'"
+        ))
+        .await,
         0
     );
-    let replaced: Value = set_key(&app, token, "deepinfra", "di-another-key-0000").await.json().await.unwrap();
+    let replaced: Value = set_key(&app, token, "deepinfra", "di-another-key-0000")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(replaced["hint"], "di-…0000");
-    let list: Value = app.get_authed("/api/v1/me/provider-keys", token).await.json().await.unwrap();
+    let list: Value = app
+        .get_authed("/api/v1/me/provider-keys", token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     for (provider, key, field) in [
@@ -44,7 +60,12 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
         ("openai", "has spaces in it", "key"),
     ] {
         let response = set_key(&app, token, provider, key).await;
-        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let problem = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], field);
     }
     // A personal API key cannot manage provider keys.
@@ -58,12 +79,25 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
     assert_problem(by_key, StatusCode::FORBIDDEN, "session_required").await;
 
     let path = "/api/v1/me/provider-keys/deepinfra";
-    let deleted = app.client.delete(app.url(path)).bearer_auth(token).send().await.unwrap();
+    let deleted = app
+        .client
+        .delete(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let again = app.client.delete(app.url(path)).bearer_auth(token).send().await.unwrap();
+    let again = app
+        .client
+        .delete(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_problem(again, StatusCode::NOT_FOUND, "provider_key_not_found").await;
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'provider_key.%'").await,
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'provider_key.%'")
+            .await,
         3
     );
 }
@@ -79,7 +113,12 @@ async fn a_generation_with_an_own_key_uses_it_and_costs_no_credits() {
     let token = &user.access_token;
     let body = json!({ "tool": "write", "instructions": "the tide", "model": "openai-ok" });
     let before = app.post_authed("/api/v1/generations", token, &body).await;
-    assert_problem(before, StatusCode::UNPROCESSABLE_ENTITY, "model_unavailable").await;
+    assert_problem(
+        before,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "model_unavailable",
+    )
+    .await;
 
     set_key(&app, token, "deepinfra", KEY).await;
     let response = app.post_authed("/api/v1/generations", token, &body).await;
@@ -90,8 +129,15 @@ async fn a_generation_with_an_own_key_uses_it_and_costs_no_credits() {
     assert_eq!(result["generation"]["words"], 7);
     assert_eq!(result["balance"]["balance_mc"], 50_000);
     let sent = fake.requests();
-    assert_eq!(sent.last().unwrap().header("authorization"), Some(format!("Bearer {KEY}").as_str()));
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'generation'").await, 0);
+    assert_eq!(
+        sent.last().unwrap().header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'generation'")
+            .await,
+        0
+    );
     app.assert_generations_settled().await;
 }
 
@@ -102,7 +148,12 @@ async fn a_configured_fee_applies_to_own_key_generations() {
     let token = &user.access_token;
     set_key(&app, token, "deepinfra", KEY).await;
     let body = json!({ "tool": "write", "instructions": "the tide", "model": "openai-ok" });
-    let result: Value = app.post_authed("/api/v1/generations", token, &body).await.json().await.unwrap();
+    let result: Value = app
+        .post_authed("/api/v1/generations", token, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
     // 7 words at 2x would be 140 mc; half of it for the fee.
     assert_eq!(result["generation"]["cost_mc"], 70);
     assert_eq!(result["generation"]["billed_to"], "own_key");
@@ -133,7 +184,8 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
     let stored = set_key(&app, &user.access_token, "deepinfra", KEY).await;
     assert_eq!(stored.status(), StatusCode::OK, "{:?}", stored.text().await);
     let state = app.state.clone();
-    let model = penora_server::services::generations::choose_model(&state, Some("openai-stall")).unwrap();
+    let model =
+        penora_server::services::generations::choose_model(&state, Some("openai-stall")).unwrap();
     let request = penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {
         tool: "write",
         instructions: "x",
@@ -141,12 +193,17 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
     })
     .unwrap();
     let job = penora_server::services::generations::Job::for_tool(&state.prompts, &request, model);
-    let row = penora_store::users::find_by_email(&app.db, &penora_domain::Email::parse("free-crash@example.com").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let row = penora_store::users::find_by_email(
+        &app.db,
+        &penora_domain::Email::parse("free-crash@example.com").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     // Opened but never streamed: as if the process died at once.
-    let opened = penora_server::services::generations::start(&state, &row, job).await.unwrap();
+    let opened = penora_server::services::generations::start(&state, &row, job)
+        .await
+        .unwrap();
     let penora_server::services::generations::Opened::New(started) = opened else {
         panic!("not new");
     };
@@ -154,7 +211,10 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
     let id = started.row.id;
     drop(started);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    assert_eq!(penora_server::services::holds::sweep(&state).await.unwrap(), 1);
+    assert_eq!(
+        penora_server::services::holds::sweep(&state).await.unwrap(),
+        1
+    );
     let stored: Value = app
         .get_authed(&format!("/api/v1/generations/{id}"), &user.access_token)
         .await

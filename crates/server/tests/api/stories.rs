@@ -71,10 +71,15 @@ async fn a_story_is_planned_outlined_and_written_chapter_by_chapter() {
     let response = app.post_authed(&path, token, &json!({})).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let story = get_story(&app, token, id).await;
-    let written = story["project"]["chapters"][0]["text"].as_str().unwrap().to_owned();
+    let written = story["project"]["chapters"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(count_words(&written) > 20);
     assert!(count_words(&written) <= 120);
-    let response = app.post_authed(&path, token, &json!({ "continue": true })).await;
+    let response = app
+        .post_authed(&path, token, &json!({ "continue": true }))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let story = get_story(&app, token, id).await;
     let longer = story["project"]["chapters"][0]["text"].as_str().unwrap();
@@ -85,7 +90,11 @@ async fn a_story_is_planned_outlined_and_written_chapter_by_chapter() {
     // Out of range: no generation, no charge.
     for number in [0, 5] {
         let response = app
-            .post_authed(&format!("/api/v1/stories/{id}/chapters/{number}/generate"), token, &json!({}))
+            .post_authed(
+                &format!("/api/v1/stories/{id}/chapters/{number}/generate"),
+                token,
+                &json!({}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
@@ -104,11 +113,22 @@ async fn bad_story_settings_are_refused_and_write_nothing() {
         json!({ "title": "x", "words_per_chapter": 50 }),
         json!({ "title": "x", "chapter_count": "five" }),
     ] {
-        let response = app.post_authed("/api/v1/stories", &user.access_token, &body).await;
-        assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let response = app
+            .post_authed("/api/v1/stories", &user.access_token, &body)
+            .await;
+        assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
     }
     let unknown = app
-        .post_authed("/api/v1/stories", &user.access_token, &json!({ "title": "x", "model": "nope" }))
+        .post_authed(
+            "/api/v1/stories",
+            &user.access_token,
+            &json!({ "title": "x", "model": "nope" }),
+        )
         .await;
     assert_problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_model").await;
     assert_eq!(app.count("SELECT COUNT(*) FROM projects").await, 0);
@@ -122,18 +142,29 @@ async fn bad_story_settings_are_refused_and_write_nothing() {
         .await;
     assert_problem(peek, StatusCode::NOT_FOUND, "project_not_found").await;
     let theirs = app
-        .post_authed(&format!("/api/v1/stories/{id}/outline"), &stranger.access_token, &json!({}))
+        .post_authed(
+            &format!("/api/v1/stories/{id}/outline"),
+            &stranger.access_token,
+            &json!({}),
+        )
         .await;
     assert_problem(theirs, StatusCode::NOT_FOUND, "project_not_found").await;
     // A plain document is not a story.
     let document = app
-        .post_authed("/api/v1/projects", &user.access_token, &json!({ "title": "Notes" }))
+        .post_authed(
+            "/api/v1/projects",
+            &user.access_token,
+            &json!({ "title": "Notes" }),
+        )
         .await
         .json::<Value>()
         .await
         .unwrap();
     let not_story = app
-        .get_authed(&format!("/api/v1/stories/{}", document["id"].as_str().unwrap()), &user.access_token)
+        .get_authed(
+            &format!("/api/v1/stories/{}", document["id"].as_str().unwrap()),
+            &user.access_token,
+        )
         .await;
     assert_problem(not_story, StatusCode::NOT_FOUND, "project_not_found").await;
 }
@@ -192,7 +223,11 @@ async fn all_chapters_are_written_in_sequence_each_billed_and_saved() {
         .map(|(_, data)| data["number"].as_u64().unwrap())
         .collect();
     assert_eq!(chapters, [1, 2, 3]);
-    let dones: Vec<&Value> = events.iter().filter(|(n, _)| n == "done").map(|(_, d)| d).collect();
+    let dones: Vec<&Value> = events
+        .iter()
+        .filter(|(n, _)| n == "done")
+        .map(|(_, d)| d)
+        .collect();
     assert_eq!(dones.len(), 3);
     assert!(dones.iter().all(|d| d["saved_to"] == id));
     let (last, end) = events.last().unwrap();
@@ -201,15 +236,26 @@ async fn all_chapters_are_written_in_sequence_each_billed_and_saved() {
     assert_eq!(end["complete"], true);
     let total: i64 = dones.iter().map(|d| d["cost_mc"].as_i64().unwrap()).sum();
     assert_eq!(end["total_cost_mc"], total);
-    assert_eq!(total, cost_mc(count_words(&text_of(&events)), Multiplier::ONE).get().max(total));
+    assert_eq!(
+        total,
+        cost_mc(count_words(&text_of(&events)), Multiplier::ONE)
+            .get()
+            .max(total)
+    );
 
     let story = get_story(&app, &user.access_token, id).await;
     for chapter in story["project"]["chapters"].as_array().unwrap() {
-        assert!(count_words(chapter["text"].as_str().unwrap()) > 20, "{chapter}");
+        assert!(
+            count_words(chapter["text"].as_str().unwrap()) > 20,
+            "{chapter}"
+        );
     }
     // One ledger entry per chapter.
     let history: Value = app
-        .get_authed("/api/v1/credits/transactions?kind=generation", &user.access_token)
+        .get_authed(
+            "/api/v1/credits/transactions?kind=generation",
+            &user.access_token,
+        )
         .await
         .json()
         .await
@@ -249,7 +295,11 @@ async fn stopping_midway_keeps_what_was_written() {
                 }
             }
             let cancel = app
-                .post_authed(&format!("/api/v1/generations/{generation}/cancel"), &user.access_token, &json!({}))
+                .post_authed(
+                    &format!("/api/v1/generations/{generation}/cancel"),
+                    &user.access_token,
+                    &json!({}),
+                )
                 .await;
             assert_eq!(cancel.status(), StatusCode::OK);
             break;
@@ -265,7 +315,7 @@ async fn stopping_midway_keeps_what_was_written() {
     let chapters = story["project"]["chapters"].as_array().unwrap();
     assert!(count_words(chapters[0]["text"].as_str().unwrap()) > 20);
     let partial = count_words(chapters[1]["text"].as_str().unwrap());
-    assert!(partial >= 3 && partial < 120, "{partial}");
+    assert!((3..120).contains(&partial), "{partial}");
     assert_eq!(chapters[2]["text"], "");
     app.assert_generations_settled().await;
 }
@@ -278,7 +328,11 @@ async fn a_sequence_stops_cleanly_when_credits_run_out() {
     let story = create_story(&app, &user.access_token, 3).await;
     let id = story["project"]["id"].as_str().unwrap();
     let end: Value = app
-        .post_authed(&format!("/api/v1/stories/{id}/generate"), &user.access_token, &json!({}))
+        .post_authed(
+            &format!("/api/v1/stories/{id}/generate"),
+            &user.access_token,
+            &json!({}),
+        )
         .await
         .json()
         .await
@@ -292,7 +346,10 @@ async fn a_sequence_stops_cleanly_when_credits_run_out() {
         .await
         .unwrap();
     assert!(balance["balance_mc"].as_i64().unwrap() >= 0);
-    assert_eq!(balance["balance_mc"], 2_000 - end["total_cost_mc"].as_i64().unwrap());
+    assert_eq!(
+        balance["balance_mc"],
+        2_000 - end["total_cost_mc"].as_i64().unwrap()
+    );
     app.assert_generations_settled().await;
 }
 
@@ -320,14 +377,30 @@ async fn each_chapter_prompt_carries_the_outline_and_summaries_of_the_chapters_b
         .unwrap();
     for number in [1, 2] {
         let response = app
-            .post_authed(&format!("/api/v1/stories/{id}/chapters/{number}/generate"), token, &json!({}))
+            .post_authed(
+                &format!("/api/v1/stories/{id}/chapters/{number}/generate"),
+                token,
+                &json!({}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    let prompts: Vec<String> = fake.requests().iter().map(|r| r.body["messages"].to_string()).collect();
-    assert!(prompts[0].contains("The Wall") && prompts[0].contains("It breaks."), "{}", prompts[0]);
+    let prompts: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| r.body["messages"].to_string())
+        .collect();
+    assert!(
+        prompts[0].contains("The Wall") && prompts[0].contains("It breaks."),
+        "{}",
+        prompts[0]
+    );
     assert!(prompts[0].contains("this is the first chapter"));
     // The fake wrote "The tide came in over the stones." as chapter 1.
-    assert!(prompts[1].contains("Chapter 1 (The Wall): The tide came in over the stones."), "{}", prompts[1]);
+    assert!(
+        prompts[1].contains("Chapter 1 (The Wall): The tide came in over the stones."),
+        "{}",
+        prompts[1]
+    );
     assert!(prompts[1].contains("chapter 2 of 2"));
 }

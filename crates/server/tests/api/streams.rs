@@ -19,7 +19,10 @@ impl EventReader {
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        assert!(content_type.starts_with("text/event-stream"), "{content_type}");
+        assert!(
+            content_type.starts_with("text/event-stream"),
+            "{content_type}"
+        );
         Self {
             response,
             buffer: String::new(),
@@ -44,7 +47,8 @@ impl EventReader {
                 return Some((name, data));
             }
             let chunk = self.response.chunk().await.expect("body chunk")?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).expect("utf-8"));
+            self.buffer
+                .push_str(std::str::from_utf8(&chunk).expect("utf-8"));
         }
     }
 
@@ -105,7 +109,8 @@ impl TestApp {
             "running generations"
         );
         assert_eq!(
-            self.count("SELECT COUNT(*) FROM holds WHERE state = 'open'").await,
+            self.count("SELECT COUNT(*) FROM holds WHERE state = 'open'")
+                .await,
             0,
             "open holds"
         );
@@ -123,10 +128,12 @@ impl TestApp {
             .expect("generations");
         for generation in generations {
             let charged = match generation.hold_id {
-                Some(hold) => penora_store::ledger::find_by_reference(&self.db, &format!("hold:{hold}"))
-                    .await
-                    .expect("ledger")
-                    .map_or(0, |e| -e.amount_mc),
+                Some(hold) => {
+                    penora_store::ledger::find_by_reference(&self.db, &format!("hold:{hold}"))
+                        .await
+                        .expect("ledger")
+                        .map_or(0, |e| -e.amount_mc)
+                }
                 // Free generations (own key, no fee) reserve nothing.
                 None => 0,
             };

@@ -121,8 +121,9 @@ impl Price {
 
     /// The most words `available` pays for.
     pub fn affordable(self, available: Millicredits) -> u64 {
-        self.multiplier
-            .map_or(u64::MAX, |m| penora_domain::pricing::words_affordable(available, m))
+        self.multiplier.map_or(u64::MAX, |m| {
+            penora_domain::pricing::words_affordable(available, m)
+        })
     }
 }
 
@@ -148,8 +149,14 @@ pub struct Job {
 /// delivered before a cancel or a fault is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    Outline { project: ProjectId },
-    Chapter { project: ProjectId, index: usize, append: bool },
+    Outline {
+        project: ProjectId,
+    },
+    Chapter {
+        project: ProjectId,
+        index: usize,
+        append: bool,
+    },
 }
 
 impl Job {
@@ -164,7 +171,10 @@ impl Job {
         };
         let generation = GenerationRequest {
             model: model.upstream.clone(),
-            messages: vec![Message::system(rendered.system), Message::user(rendered.user)],
+            messages: vec![
+                Message::system(rendered.system),
+                Message::user(rendered.user),
+            ],
             max_tokens: max_tokens_for(words),
             temperature: None,
             stop: Vec::new(),
@@ -202,7 +212,9 @@ impl Job {
         let max_words = chat
             .max_tokens
             .map_or(model.max_output_words, |tokens| {
-                u32::try_from(u64::from(tokens) * 3 / 4).unwrap_or(u32::MAX).max(1)
+                u32::try_from(u64::from(tokens) * 3 / 4)
+                    .unwrap_or(u32::MAX)
+                    .max(1)
             })
             .min(model.max_output_words);
         let messages = chat
@@ -214,7 +226,11 @@ impl Job {
                 ChatRole::Assistant => Message::assistant(text.as_str()),
             })
             .collect();
-        let texts: Vec<&str> = chat.messages.iter().map(|(_, text)| text.as_str()).collect();
+        let texts: Vec<&str> = chat
+            .messages
+            .iter()
+            .map(|(_, text)| text.as_str())
+            .collect();
         let input = chat.last_user_message().to_owned();
         let request = GenerationRequest {
             model: model.upstream.clone(),
@@ -314,11 +330,7 @@ pub enum Opened {
 
 /// Opens a generation: a slot of the user's concurrency limit, a hold for what it may cost
 /// (what the balance allows when that is less), and the stored row — one transaction.
-pub async fn start(
-    state: &AppState,
-    user: &UserRow,
-    job: Job,
-) -> Result<Opened, GenerationError> {
+pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened, GenerationError> {
     let user_id = UserId::from_uuid(user.id);
     if let Some((key, fingerprint)) = &job.idempotency {
         if let Some(replay) = replay(state, user_id, key, fingerprint).await? {
@@ -343,7 +355,10 @@ pub async fn start(
             "own_key",
         ),
         None if job.model.available => (
-            state.providers.get(&job.model.provider).ok_or_else(unavailable)?,
+            state
+                .providers
+                .get(&job.model.provider)
+                .ok_or_else(unavailable)?,
             Price::of(job.model.multiplier()),
             "credits",
         ),
@@ -364,7 +379,8 @@ pub async fn start(
         return Err(GenerationError::Insufficient { available });
     }
     let max_cost = price.cost(max_words);
-    let grace = Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
+    let grace =
+        Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
     let hold = if max_cost.is_positive() {
         let hold = holds::reserve(
             &txn,

@@ -3,8 +3,7 @@
 //! as to any other project write.
 
 use penora_domain::{
-    Chapter, FieldError, ProjectContent, ProjectId, ProjectKind, ProjectMeta, ProjectTitle,
-    UserId,
+    Chapter, FieldError, ProjectContent, ProjectId, ProjectKind, ProjectMeta, ProjectTitle, UserId,
 };
 use penora_store::generations;
 use penora_store::projects::ProjectRow;
@@ -67,7 +66,9 @@ pub async fn save(
             .await?
         }
     };
-    generations::set_project(&state.db, id, row.id).await.map_err(GenerationError::from)?;
+    generations::set_project(&state.db, id, row.id)
+        .await
+        .map_err(GenerationError::from)?;
     Ok(row)
 }
 
@@ -85,7 +86,9 @@ fn append(content: &mut ProjectContent, title: &str, text: &str) -> Result<(), P
                 .map_err(ProjectError::Invalid)?;
             return Ok(content.replace_chapter(0, chapter)?);
         }
-        ProjectKind::Story => Chapter::parse(title, text, "output").map_err(ProjectError::Invalid)?,
+        ProjectKind::Story => {
+            Chapter::parse(title, text, "output").map_err(ProjectError::Invalid)?
+        }
     };
     Ok(content.add_chapter(None, chapter)?)
 }

@@ -175,7 +175,9 @@ async fn interrupt(
             cost,
             finish_reason: Some("error"),
             error_code: Some("interrupted"),
-            error_message: Some("The server stopped during this generation; what was saved is kept and billed."),
+            error_message: Some(
+                "The server stopped during this generation; what was saved is kept and billed.",
+            ),
             prompt_tokens: None,
             completion_tokens: None,
         },
