@@ -70,17 +70,9 @@ pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
     ));
 
     if !args.skip_postgres {
-        let admin = std::env::var("PENORA_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("penora_bench_{}", std::process::id());
-        psql(&admin, &format!("CREATE DATABASE {name}"))?;
-        let url = replace_db(&admin, &name)?;
+        let db = ScratchDb::create("bench")?;
         let dir = scratch("postgres");
-        let outcome = runtime.block_on(bench_backend(&binary, &url, &dir, args.requests));
-        psql(
-            &admin,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        )?;
+        let outcome = runtime.block_on(bench_backend(&binary, &db.url, &dir, args.requests));
         results.push(("PostgreSQL", outcome?));
     }
 
@@ -118,7 +110,7 @@ pub(crate) fn scratch(label: &str) -> PathBuf {
     dir
 }
 
-pub(crate) fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
+fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
     shell::output(
         Command::new("psql")
             .arg(url)
@@ -127,10 +119,38 @@ pub(crate) fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
     .map(|_| ())
 }
 
-pub(crate) fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
+fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
     let mut parsed = url::Url::parse(url)?;
     parsed.set_path(&format!("/{name}"));
     Ok(parsed.to_string())
+}
+
+/// A PostgreSQL database made for one benchmark run and dropped afterwards (also when the
+/// run fails).
+pub(crate) struct ScratchDb {
+    admin: String,
+    name: String,
+    pub(crate) url: String,
+}
+
+impl ScratchDb {
+    pub(crate) fn create(label: &str) -> anyhow::Result<Self> {
+        let admin = std::env::var("PENORA_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("penora_{label}_{}", std::process::id());
+        psql(&admin, &format!("CREATE DATABASE {name}"))?;
+        let url = replace_db(&admin, &name)?;
+        Ok(Self { admin, name, url })
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(err) = psql(&self.admin, &drop) {
+            eprintln!("xtask> could not drop {}: {err}", self.name);
+        }
+    }
 }
 
 pub(crate) struct Server(pub(crate) Child);

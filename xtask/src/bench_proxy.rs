@@ -19,7 +19,7 @@ use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Step, Wire};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::bench::{penora, psql, replace_db, scratch, wait_ready, Server};
+use crate::bench::{penora, scratch, wait_ready, ScratchDb, Server};
 use crate::shell;
 
 const CLIENTS: usize = 64;
@@ -83,24 +83,34 @@ max_output_words = 100
 "#;
 
 pub fn run(root: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
-    shell::run(shell::cargo().args(["build", "--release", "-p", "penora-server", "--bin", "penora"]))?;
+    shell::run(shell::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "penora-server",
+        "--bin",
+        "penora",
+    ]))?;
     let binary = shell::target_dir(root).join("release/penora");
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let fake = FakeUpstream::quiet(|_, request| reply(request)).await;
         let mut results = Vec::new();
         let dir = scratch("proxy-sqlite");
         let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-        results.push(("SQLite", bench_backend(&binary, &url, &dir, &fake, args).await?));
+        results.push((
+            "SQLite",
+            bench_backend(&binary, &url, &dir, &fake, args).await?,
+        ));
         if !args.skip_postgres {
-            let admin = std::env::var("PENORA_TEST_DATABASE_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("penora_proxy_{}", std::process::id());
-            psql(&admin, &format!("CREATE DATABASE {name}"))?;
-            let url = replace_db(&admin, &name)?;
-            let outcome = bench_backend(&binary, &url, &scratch("proxy-postgres"), &fake, args).await;
-            psql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-            results.push(("PostgreSQL", outcome?));
+            let db = ScratchDb::create("proxy")?;
+            let dir = scratch("proxy-postgres");
+            results.push((
+                "PostgreSQL",
+                bench_backend(&binary, &db.url, &dir, &fake, args).await?,
+            ));
         }
         report(&results, args);
         Ok(())
@@ -135,10 +145,18 @@ struct Outcome {
 
 fn report(results: &[(&str, Outcome)], args: &ProxyArgs) {
     println!("\nPenora in front of a local fake provider ({WORDS} words per completion)");
-    println!("\nadded latency, 1 client, {SINGLE_CLIENT_REQUESTS} requests each (time to the last byte)");
+    println!(
+        "\nadded latency, 1 client, {SINGLE_CLIENT_REQUESTS} requests each (time to the last byte)"
+    );
     println!(
         "{:<11} {:>11} {:>11} {:>13} {:>13} {:>13} {:>13}",
-        "backend", "direct p50", "direct p99", "+json p50", "+json p99", "+stream p50", "+stream p99"
+        "backend",
+        "direct p50",
+        "direct p99",
+        "+json p50",
+        "+json p99",
+        "+stream p50",
+        "+stream p99"
     );
     for (name, r) in results {
         let direct_50 = Latencies(r.direct.0.clone()).ms(0.5);
@@ -172,9 +190,13 @@ fn report(results: &[(&str, Outcome)], args: &ProxyArgs) {
         );
     }
     println!("\nmemory with streams open at once (penora's RSS)");
-    println!("{:<11} {:>8} {:>12} {:>12} {:>14}", "backend", "streams", "before MB", "open MB", "per stream kB");
+    println!(
+        "{:<11} {:>8} {:>12} {:>12} {:>14}",
+        "backend", "streams", "before MB", "open MB", "per stream kB"
+    );
     for (name, r) in results {
-        let per = (r.rss_open_kb.saturating_sub(r.rss_base_kb)) as f64 / r.streams_open.max(1) as f64;
+        let per =
+            (r.rss_open_kb.saturating_sub(r.rss_base_kb)) as f64 / r.streams_open.max(1) as f64;
         println!(
             "{name:<11} {:>8} {:>12.1} {:>12.1} {:>14.1}",
             r.streams_open,
@@ -204,12 +226,17 @@ async fn bench_backend(
             // Short completions end well within it; the 5,000 held streams would otherwise
             // write 5,000 progress saves a second.
             .env("PENORA_GENERATION_SAVE_INTERVAL_MS", "30000")
-            .env("PENORA_ENCRYPTION_KEY", "bench-encryption-key-bench-encryption-key-0123");
+            .env(
+                "PENORA_ENCRYPTION_KEY",
+                "bench-encryption-key-bench-encryption-key-0123",
+            );
     };
     let mut migrate = penora(binary, database_url, dir);
     configure(&mut migrate);
     shell::run(migrate.arg("migrate"))?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let base = format!("http://127.0.0.1:{port}");
     let mut serve = penora(binary, database_url, dir);
     configure(&mut serve);
@@ -221,7 +248,9 @@ async fn bench_backend(
             .spawn()?,
     );
     let pid = server.0.id();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.streams).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.streams)
+        .build()?;
     wait_ready(&client, &base).await?;
     let keys = personal_keys(&client, &base).await?;
     let mut outcome = Outcome::default();
@@ -237,7 +266,10 @@ async fn bench_backend(
             outcome.direct.0.push(t.elapsed());
         }
     }
-    for (stream, into) in [(false, &mut outcome.via_json), (true, &mut outcome.via_stream)] {
+    for (stream, into) in [
+        (false, &mut outcome.via_json),
+        (true, &mut outcome.via_stream),
+    ] {
         for i in 0..SINGLE_CLIENT_REQUESTS + warm {
             let t = Instant::now();
             complete(&client, &via_url, &keys[i % USERS], "bench-fast", stream).await?;
@@ -283,7 +315,8 @@ async fn bench_backend(
 async fn personal_keys(client: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
     let mut keys = Vec::new();
     for i in 0..USERS {
-        let body = json!({ "email": format!("proxy-{i}@example.com"), "password": "bench password 1" });
+        let body =
+            json!({ "email": format!("proxy-{i}@example.com"), "password": "bench password 1" });
         let signed: Value = client
             .post(format!("{base}/api/v1/auth/signup"))
             .json(&body)
@@ -338,7 +371,12 @@ async fn load(
     let started = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|c| {
-            let (client, url, key, next) = (client.clone(), url.to_owned(), keys[c % keys.len()].clone(), next.clone());
+            let (client, url, key, next) = (
+                client.clone(),
+                url.to_owned(),
+                keys[c % keys.len()].clone(),
+                next.clone(),
+            );
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 while next.fetch_add(1, Ordering::SeqCst) < total {
@@ -377,7 +415,8 @@ async fn open_streams(
                     "messages": [{ "role": "user", "content": "Hold on." }],
                     "stream": true,
                 });
-                let Ok(mut response) = client.post(&url).bearer_auth(&key).json(&body).send().await else {
+                let Ok(mut response) = client.post(&url).bearer_auth(&key).json(&body).send().await
+                else {
                     return;
                 };
                 let mut seen = String::new();

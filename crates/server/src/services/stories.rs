@@ -2,7 +2,7 @@
 //! write the outline and the chapters. Each step is a generation of its own (billed on its
 //! own); its text is saved into the story when it ends, also when it was stopped midway.
 
-use penora_ai::{GenerationRequest, Message, Task};
+use penora_ai::{GenerationRequest, Task};
 use penora_api_types::{EndEvent, GenerationFailure};
 use penora_domain::story::{outline_entries, summarize, StorySettings, SUMMARY_WORDS};
 use penora_domain::{Chapter, ProjectContent, ProjectId, Tool, UserId};
@@ -11,7 +11,7 @@ use penora_store::stories::{self, StoryRow};
 use penora_store::{begin_write, storage};
 
 use crate::catalog::ModelSpec;
-use crate::services::generations::{max_tokens_for, seed_of, Job, Target};
+use crate::services::generations::{prompted, seed_of, Job, Target};
 use crate::services::projects::{self, Expected, ProjectError};
 use crate::state::AppState;
 
@@ -173,19 +173,9 @@ pub fn outline_job(
     let words = (chapters * 40 + 40).min(model.max_output_words);
     let vars = Vars::of(story, &content, words);
     let rendered = state.prompts.render_named("outline", |name| vars.get(name));
-    let request = GenerationRequest {
-        model: model.upstream.clone(),
-        messages: vec![
-            Message::system(rendered.system),
-            Message::user(rendered.user),
-        ],
-        max_tokens: max_tokens_for(words),
-        temperature: None,
-        stop: Vec::new(),
-        task: Task::Outline { chapters },
-        input: vars.premise.clone(),
-        seed: seed_of(&["outline", &vars.title, &vars.premise, &vars.chapters]),
-    };
+    let seed = seed_of(&["outline", &vars.title, &vars.premise, &vars.chapters]);
+    let task = Task::Outline { chapters };
+    let request = prompted(model, rendered, words, task, vars.premise.clone(), seed);
     let project = ProjectId::from_uuid(story.project.id);
     Ok(story_job(
         Tool::Outline,
@@ -233,30 +223,22 @@ pub fn chapter_job(
         "previous_text" => Some(previous.as_str()),
         other => vars.get(other),
     });
-    let request = GenerationRequest {
-        model: model.upstream.clone(),
-        messages: vec![
-            Message::system(rendered.system),
-            Message::user(rendered.user),
-        ],
-        max_tokens: max_tokens_for(words),
-        temperature: None,
-        stop: Vec::new(),
-        task: if append {
-            Task::Continue
-        } else {
-            Task::Chapter {
-                number,
-                title: title.clone(),
-            }
-        },
-        input: if append {
-            previous.clone()
-        } else {
-            title.clone()
-        },
-        seed: seed_of(&["chapter", &vars.title, &number_text, &title, &previous]),
+    let task = if append {
+        Task::Continue
+    } else {
+        Task::Chapter {
+            number,
+            title: title.clone(),
+        }
     };
+    let input = if append {
+        previous.clone()
+    } else {
+        title.clone()
+    };
+    let seed = seed_of(&["chapter", &vars.title, &number_text, &title, &previous]);
+    let request = prompted(model, rendered, words, task, input, seed);
+
     let project = ProjectId::from_uuid(story.project.id);
     let target = Target::Chapter {
         project,

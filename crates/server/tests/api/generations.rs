@@ -604,29 +604,8 @@ async fn the_sweeper_bills_a_generation_whose_server_died() {
     let app = spawn_app_with(|s| s.offline_pace_ms = 15).await;
     let user = app.signed_up_user("crash@example.com").await;
     let state = app.state.clone();
-    let model = penora_server::services::generations::choose_model(&state, None).unwrap();
-    let request = penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {
-        tool: "write",
-        instructions: "a long walk",
-        words: Some(400),
-        ..Default::default()
-    })
-    .unwrap();
-    let job = penora_server::services::generations::Job::for_tool(&state.prompts, &request, model);
-    let row = penora_store::users::find_by_email(
-        &app.db,
-        &penora_domain::Email::parse("crash@example.com").unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
     // Opened, some text saved, then the process "died": nothing streams it any more.
-    let opened = penora_server::services::generations::start(&state, &row, job)
-        .await
-        .unwrap();
-    let penora_server::services::generations::Opened::New(started) = opened else {
-        panic!("not new");
-    };
+    let started = app.open_unstreamed("crash@example.com", None).await;
     let id = started.row.id;
     penora_store::generations::save_progress(
         &app.db,

@@ -184,29 +184,10 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
     let stored = set_key(&app, &user.access_token, "deepinfra", KEY).await;
     assert_eq!(stored.status(), StatusCode::OK, "{:?}", stored.text().await);
     let state = app.state.clone();
-    let model =
-        penora_server::services::generations::choose_model(&state, Some("openai-stall")).unwrap();
-    let request = penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {
-        tool: "write",
-        instructions: "x",
-        ..Default::default()
-    })
-    .unwrap();
-    let job = penora_server::services::generations::Job::for_tool(&state.prompts, &request, model);
-    let row = penora_store::users::find_by_email(
-        &app.db,
-        &penora_domain::Email::parse("free-crash@example.com").unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
     // Opened but never streamed: as if the process died at once.
-    let opened = penora_server::services::generations::start(&state, &row, job)
-        .await
-        .unwrap();
-    let penora_server::services::generations::Opened::New(started) = opened else {
-        panic!("not new");
-    };
+    let started = app
+        .open_unstreamed("free-crash@example.com", Some("openai-stall"))
+        .await;
     assert!(started.hold.is_none());
     let id = started.row.id;
     drop(started);

@@ -144,6 +144,37 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Opens a generation as the server does, without streaming it: as if the process died
+    /// right after.
+    pub async fn open_unstreamed(
+        &self,
+        email: &str,
+        model: Option<&str>,
+    ) -> Box<penora_server::services::generations::Started> {
+        use penora_server::services::generations::{self, Job, Opened};
+        let model = generations::choose_model(&self.state, model).unwrap();
+        let request =
+            penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {
+                tool: "write",
+                instructions: "a long walk",
+                words: Some(400),
+                ..Default::default()
+            })
+            .unwrap();
+        let job = Job::for_tool(&self.state.prompts, &request, model);
+        let email = penora_domain::Email::parse(email).unwrap();
+        let user = penora_store::users::find_by_email(&self.db, &email)
+            .await
+            .unwrap()
+            .unwrap();
+        match generations::start(&self.state, &user, job).await.unwrap() {
+            Opened::New(started) => started,
+            Opened::Replay(_) => panic!("not new"),
+        }
+    }
+}
+
 pub fn continue_body(input: &str) -> Value {
     json!({ "tool": "continue", "input": input, "length": "short" })
 }

@@ -169,19 +169,8 @@ impl Job {
         } else {
             request.input.clone()
         };
-        let generation = GenerationRequest {
-            model: model.upstream.clone(),
-            messages: vec![
-                Message::system(rendered.system),
-                Message::user(rendered.user),
-            ],
-            max_tokens: max_tokens_for(words),
-            temperature: None,
-            stop: Vec::new(),
-            task: task_for(request),
-            seed: seed_of(&[request.tool.as_str(), &request.input, &request.instructions]),
-            input,
-        };
+        let seed = seed_of(&[request.tool.as_str(), &request.input, &request.instructions]);
+        let generation = prompted(model, rendered, words, task_for(request), input, seed);
         Self {
             tool: request.tool,
             model: model.clone(),
@@ -262,6 +251,30 @@ impl Job {
             idempotency: None,
             target: None,
         }
+    }
+}
+
+/// A request from a rendered template: system and user message, room for `words`.
+pub fn prompted(
+    model: &ModelSpec,
+    rendered: crate::prompts::Rendered,
+    words: u32,
+    task: Task,
+    input: String,
+    seed: u64,
+) -> GenerationRequest {
+    GenerationRequest {
+        model: model.upstream.clone(),
+        messages: vec![
+            Message::system(rendered.system),
+            Message::user(rendered.user),
+        ],
+        max_tokens: max_tokens_for(words),
+        temperature: None,
+        stop: Vec::new(),
+        task,
+        input,
+        seed,
     }
 }
 
