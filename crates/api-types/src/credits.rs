@@ -99,9 +99,14 @@ pub struct Model {
     pub max_output_words: u32,
     /// Plans that may use it; empty means every account.
     pub plans: Vec<String>,
-    /// False when switched off or its provider has no key configured.
+    /// False when switched off or its provider has no key configured (on the server, or —
+    /// when you ask signed in — your own).
     pub available: bool,
     pub description: String,
+    /// Signed in: you stored your own key for its provider, so it runs on your key and costs
+    /// no credits.
+    #[serde(default)]
+    pub own_key: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

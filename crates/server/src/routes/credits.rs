@@ -14,6 +14,7 @@ use super::pagination::{cursor, limit};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::services::credits::{self, balance_of, transaction_view, GroupBy};
+use crate::services::provider_keys;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -128,29 +129,41 @@ pub async fn estimate(
     )?))
 }
 
-/// The model catalog with prices and availability. No sign-in needed.
+/// The model catalog with prices and availability. No sign-in needed; signed in (session or
+/// personal key), models of providers you stored your own key for are available to you.
 #[utoipa::path(get, path = "/api/v1/models", tag = "credits", responses((status = 200, body = ModelList)))]
-pub async fn models(state: web::Data<AppState>) -> web::Json<ModelList> {
+pub async fn models(
+    state: web::Data<AppState>,
+    user: Option<AuthUser>,
+) -> Result<web::Json<ModelList>, ApiError> {
+    let own = match &user {
+        Some(user) => provider_keys::providers_of(&state, user.id).await?,
+        None => Default::default(),
+    };
     let models = state
         .catalog
         .models()
         .iter()
         .filter(|m| m.enabled)
-        .map(|m| Model {
-            id: m.id.clone(),
-            display_name: m.display_name.clone(),
-            provider: m.provider.clone(),
-            multiplier_per_mille: m.multiplier_per_mille,
-            cost_per_100_words_mc: cost_mc(100, m.multiplier()).get(),
-            context_tokens: m.context_tokens,
-            max_output_words: m.max_output_words,
-            plans: m.plans.clone(),
-            available: m.available,
-            description: m.description.clone(),
+        .map(|m| {
+            let own_key = own.contains(&m.provider);
+            Model {
+                id: m.id.clone(),
+                display_name: m.display_name.clone(),
+                provider: m.provider.clone(),
+                multiplier_per_mille: m.multiplier_per_mille,
+                cost_per_100_words_mc: cost_mc(100, m.multiplier()).get(),
+                context_tokens: m.context_tokens,
+                max_output_words: m.max_output_words,
+                plans: m.plans.clone(),
+                available: m.available || own_key,
+                description: m.description.clone(),
+                own_key,
+            }
         })
         .collect();
-    web::Json(ModelList {
+    Ok(web::Json(ModelList {
         models,
         default_model: state.catalog.default_model().to_owned(),
-    })
+    }))
 }

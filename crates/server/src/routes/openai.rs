@@ -38,12 +38,16 @@ const MODELS_CREATED: i64 = 1_735_689_600;
 /// The models this key can use now, in OpenAI's list shape.
 #[utoipa::path(get, path = "/v1/models", tag = "openai", security(("bearer" = [])),
     responses((status = 200, body = OpenAiModelList), (status = 401, body = OpenAiError)))]
-pub async fn models(state: web::Data<AppState>, _user: AuthUser) -> web::Json<OpenAiModelList> {
+pub async fn models(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<web::Json<OpenAiModelList>, ApiError> {
+    let own = crate::services::provider_keys::providers_of(&state, user.id).await?;
     let data = state
         .catalog
         .models()
         .iter()
-        .filter(|m| m.enabled && m.available)
+        .filter(|m| m.enabled && (m.available || own.contains(&m.provider)))
         .filter(|m| m.plans.is_empty() || m.plans.iter().any(|p| p == DEFAULT_PLAN))
         .map(|m| OpenAiModel {
             id: m.id.clone(),
@@ -52,10 +56,10 @@ pub async fn models(state: web::Data<AppState>, _user: AuthUser) -> web::Json<Op
             owned_by: m.provider.clone(),
         })
         .collect();
-    web::Json(OpenAiModelList {
+    Ok(web::Json(OpenAiModelList {
         object: "list".to_owned(),
         data,
-    })
+    }))
 }
 
 /// A chat completion, streamed (`stream: true`, OpenAI's `chat.completion.chunk` events

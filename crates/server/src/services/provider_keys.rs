@@ -133,6 +133,18 @@ pub async fn delete(
     Ok(())
 }
 
+/// The providers the user stored keys for.
+pub async fn providers_of(
+    state: &AppState,
+    user: UserId,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    Ok(provider_keys::list(&state.db, user)
+        .await?
+        .into_iter()
+        .map(|row| row.provider)
+        .collect())
+}
+
 /// The user's own key for `provider`, decrypted, if they stored one.
 pub async fn own_key(
     state: &AppState,

@@ -121,6 +121,29 @@ async fn a_generation_with_an_own_key_uses_it_and_costs_no_credits() {
     .await;
 
     set_key(&app, token, "deepinfra", KEY).await;
+    // The catalog says so: available to this user on their key, not to everyone.
+    let model = |list: Value| {
+        list["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "openai-ok")
+            .cloned()
+            .unwrap()
+    };
+    let mine = model(
+        app.get_authed("/api/v1/models", token)
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        (mine["available"].clone(), mine["own_key"].clone()),
+        (json!(true), json!(true))
+    );
+    let anyone = model(app.get("/api/v1/models").await.json().await.unwrap());
+    assert_eq!(anyone["available"], false);
     let response = app.post_authed("/api/v1/generations", token, &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let result: Value = response.json().await.unwrap();
