@@ -33,3 +33,21 @@ export async function screenshot(page, name) {
   mkdirSync("test-results", { recursive: true });
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
 }
+
+/** Signs a new writer up; they land on their account page with the 50 welcome credits. */
+export async function signUp(page, prefix, name) {
+  await page.goto(BASE + "/sign-up");
+  await page.getByLabel("Email").fill(uniqueEmail(prefix));
+  await page.getByLabel("Your name (optional)").fill(name);
+  await page.getByLabel("Password").fill("correct horse 7");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForURL("**/account");
+  await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
+}
+
+/** The nav balance after spending `credits` of the 50 welcome credits, as the app prints it. */
+export async function balanceAfter(page, credits) {
+  const left = Math.round((50 - credits) * 1000) / 1000;
+  await page.getByTestId("nav-balance").filter({ hasText: `${left} credits` }).waitFor();
+  if (!(left < 50)) throw new Error(`nothing was spent (${credits} credits)`);
+}

@@ -2,25 +2,16 @@
 // stranger reads it by code, and the writer downloads an export.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, BASE, uniqueEmail, screenshot } from "./helpers.mjs";
+import { launch, BASE, screenshot, signUp } from "./helpers.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function signUp(page) {
-  await page.goto(BASE + "/sign-up");
-  await page.getByLabel("Email").fill(uniqueEmail("author"));
-  await page.getByLabel("Your name (optional)").fill("Mira Author");
-  await page.getByLabel("Password").fill("correct horse 7");
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("**/account");
-}
-
 test("create, edit, save, conflict, share, read by code, export", async () => {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await signUp(page);
+  await signUp(page, "author", "Mira Author");
 
   await page.getByRole("link", { name: "Projects" }).click();
   await page.waitForURL("**/projects");

@@ -3,7 +3,7 @@
 // for the words delivered.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, BASE, uniqueEmail, screenshot } from "./helpers.mjs";
+import { launch, BASE, screenshot, signUp, balanceAfter } from "./helpers.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -12,16 +12,6 @@ after(async () => { await browser?.close(); });
 const PARAGRAPH =
   "The lighthouse had been dark for eleven years when Ana climbed its stairs again. " +
   "Salt had eaten the railings, and the great lens was furred with dust.";
-
-async function signUp(page) {
-  await page.goto(BASE + "/sign-up");
-  await page.getByLabel("Email").fill(uniqueEmail("writer"));
-  await page.getByLabel("Your name (optional)").fill("Ana Writer");
-  await page.getByLabel("Password").fill("correct horse 7");
-  await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("**/account");
-  await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
-}
 
 async function openWrite(page) {
   await page.getByRole("link", { name: "Write", exact: true }).click();
@@ -38,16 +28,9 @@ function spent(result) {
   return { words: Number(match[1]), credits: Number(match[2]) };
 }
 
-/** The nav balance after spending `credits` of the 50 welcome credits, as the app prints it. */
-async function balanceAfter(page, credits) {
-  const left = Math.round((50 - credits) * 1000) / 1000;
-  await page.getByTestId("nav-balance").filter({ hasText: `${left} credits` }).waitFor();
-  assert.ok(left < 50);
-}
-
 test("continue a paragraph live, see its model and cost, save it as a project", async () => {
   const page = await browser.newPage();
-  await signUp(page);
+  await signUp(page, "writer", "Ana Writer");
   await openWrite(page);
 
   // Models that cannot run here are listed but cannot be chosen.
@@ -99,7 +82,7 @@ test("continue a paragraph live, see its model and cost, save it as a project", 
 
 test("stop a long piece midway: only the words delivered are charged", async () => {
   const page = await browser.newPage();
-  await signUp(page);
+  await signUp(page, "writer", "Ana Writer");
   await openWrite(page);
 
   await page.getByLabel("Length").selectOption("long");

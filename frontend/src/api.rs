@@ -3,10 +3,11 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
-    AuthResponse, Balance, CreateGeneration, CreateProjectRequest, ErrorCode, FieldProblem,
-    Generation, GenerationPage, LoginRequest, ModelList, Problem, Project, ProjectPage,
-    SaveGeneration, ShareInfo, SharedProject, SignupRequest, StorageUsage, UpdateProjectRequest,
-    User,
+    AuthResponse, Balance, CreateGeneration, CreateProjectRequest, CreateStory, ErrorCode,
+    FieldProblem, GenerateChapter, GenerateStory, Generation, GenerationPage, LoginRequest,
+    ModelList, Problem, Project, ProjectPage, ProviderKey, ProviderKeyList, SaveGeneration,
+    SetProviderKey, ShareInfo, SharedProject, SignupRequest, StorageUsage, Story,
+    UpdateProjectRequest, UpdateStory, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 use crate::session::Session;
-use crate::sse::{Frames, GenerationEvent};
+use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
 /// A failed call: the server's problem document when it sent one.
 #[derive(Debug, Clone)]
@@ -203,8 +204,8 @@ enum Method {
     Delete,
 }
 
-/// One authenticated JSON call (workspace, generations): optional `If-Match` and JSON body;
-/// `T` is `()` for 204s.
+/// One authenticated JSON call (workspace, generations, stories, provider keys): optional
+/// `If-Match` and JSON body; `T` is `()` for 204s.
 async fn workspace_call<T: DeserializeOwned + 'static>(
     session: Session,
     method: Method,
@@ -354,14 +355,61 @@ pub async fn models() -> Result<ModelList, ApiError> {
 pub async fn generate(
     session: Session,
     body: CreateGeneration,
-    mut on_event: impl FnMut(GenerationEvent),
+    on_event: impl FnMut(GenerationEvent),
+) -> Result<(), ApiError> {
+    stream(session, "/api/v1/generations".into(), json(&body), on_event).await
+}
+
+/// Writes a story's outline, streamed like [`generate`]; the server saves it into the story
+/// when it ends.
+pub async fn generate_outline(
+    session: Session,
+    id: String,
+    on_event: impl FnMut(GenerationEvent),
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/stories/{id}/outline");
+    stream(session, path, Some(serde_json::json!({})), on_event).await
+}
+
+/// Writes (or continues) chapter `number` (1-based), streamed; saved when it ends.
+pub async fn generate_chapter(
+    session: Session,
+    id: String,
+    number: u32,
+    body: GenerateChapter,
+    on_event: impl FnMut(GenerationEvent),
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/stories/{id}/chapters/{number}/generate");
+    stream(session, path, json(&body), on_event).await
+}
+
+/// Writes the chapters one after another; each chapter's events come between its `chapter`
+/// event and the next, and `story_done` ends the stream.
+pub async fn write_story(
+    session: Session,
+    id: String,
+    body: GenerateStory,
+    on_event: impl FnMut(StoryEvent),
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/stories/{id}/generate");
+    stream(session, path, json(&body), on_event).await
+}
+
+/// POSTs `body` asking for an event stream and hands each event to `on_event` as it arrives;
+/// returns after the last one. Problems found before the stream starts (credits, validation,
+/// too many at once) are the `Err`.
+async fn stream<E: StreamEvent>(
+    session: Session,
+    path: String,
+    body: Option<serde_json::Value>,
+    mut on_event: impl FnMut(E),
 ) -> Result<(), ApiError> {
     // Only the opening request is retried after a refresh: the stream itself has no token
     // to expire.
     let response = authed(session, move |token| {
-        let body = body.clone();
+        let (path, body) = (path.clone(), body.clone());
         async move {
-            let request = with_token(Request::post("/api/v1/generations"), token.as_deref())
+            let request = with_token(Request::post(&path), token.as_deref())
                 .header("Accept", "text/event-stream");
             let response = send_json(request, &body).await?;
             if response.ok() {
@@ -385,17 +433,17 @@ pub async fn generate(
     loop {
         let result: ReadableStreamReadResult = JsFuture::from(reader.read())
             .await
-            .map_err(|_| broken("The connection to Penora broke while the text was coming in. What was written is in Recent generations."))?
+            .map_err(|_| broken("The connection to Penora broke while the text was coming in. What was written so far is kept (see Recent generations)."))?
             .unchecked_into();
-        // A missing `done` would otherwise read empty chunks forever.
+        // A missing last event would otherwise read empty chunks forever.
         if result.get_done().unwrap_or(true) {
             break;
         }
         let chunk = js_sys::Uint8Array::new(&result.get_value()).to_vec();
         for frame in frames.push(&chunk) {
-            match GenerationEvent::decode(&frame) {
+            match E::decode(&frame) {
                 Some(Ok(event)) => {
-                    let last = matches!(event, GenerationEvent::End(_));
+                    let last = event.is_last();
                     on_event(event);
                     if last {
                         return Ok(());
@@ -411,7 +459,7 @@ pub async fn generate(
         }
     }
     Err(broken(
-        "The stream ended before the generation did. What was written is in Recent generations.",
+        "The stream ended before the generation did. What was written so far is kept (see Recent generations).",
     ))
 }
 
@@ -442,6 +490,51 @@ pub async fn save_generation(
 ) -> Result<Project, ApiError> {
     let path = format!("/api/v1/generations/{id}/save");
     workspace_call(session, Method::Post, path, None, json(&body)).await
+}
+
+pub async fn create_story(session: Session, body: CreateStory) -> Result<Story, ApiError> {
+    workspace_call(
+        session,
+        Method::Post,
+        "/api/v1/stories".into(),
+        None,
+        json(&body),
+    )
+    .await
+}
+
+pub async fn story(session: Session, id: String) -> Result<Story, ApiError> {
+    let path = format!("/api/v1/stories/{id}");
+    workspace_call(session, Method::Get, path, None, None).await
+}
+
+/// Changes a story's settings or outline (a new outline renames its chapters).
+pub async fn update_story(
+    session: Session,
+    id: String,
+    body: UpdateStory,
+) -> Result<Story, ApiError> {
+    let path = format!("/api/v1/stories/{id}");
+    workspace_call(session, Method::Patch, path, None, json(&body)).await
+}
+
+pub async fn provider_keys(session: Session) -> Result<ProviderKeyList, ApiError> {
+    let path = "/api/v1/me/provider-keys".into();
+    workspace_call(session, Method::Get, path, None, None).await
+}
+
+/// Stores (or replaces) the user's key for a provider; the answer holds only its hint.
+pub async fn set_provider_key(
+    session: Session,
+    body: SetProviderKey,
+) -> Result<ProviderKey, ApiError> {
+    let path = "/api/v1/me/provider-keys".into();
+    workspace_call(session, Method::Post, path, None, json(&body)).await
+}
+
+pub async fn delete_provider_key(session: Session, provider: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/me/provider-keys/{provider}");
+    workspace_call(session, Method::Delete, path, None, None).await
 }
 
 /// Downloads an export (it needs the Bearer header, so a plain link cannot fetch it) and

@@ -6,7 +6,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::api;
-use crate::pages::{account, auth_forms, editor, email_links, home, shared, workspace, write};
+use crate::pages::{
+    account, auth_forms, editor, email_links, home, new_story, shared, story, workspace, write,
+};
 use crate::session::Session;
 
 #[component]
@@ -36,6 +38,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id") view=editor::Editor/>
                     <Route path=path!("/s/:code") view=shared::SharedView/>
                     <Route path=path!("/write") view=write::Write/>
+                    <Route path=path!("/stories/new") view=new_story::NewStory/>
+                    <Route path=path!("/stories/:id") view=story::StoryPage/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,5 @@
-//! Small page pieces: a labelled input bound to a signal, the error line under it (also for
-//! other inputs), and the signed-in gate.
+//! Small page pieces: a labelled input or select bound to a signal, the error line under it
+//! (also for other inputs), the signed-in gate, and reading inputs into a request.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -32,6 +32,58 @@ pub fn Field(
             />
             <small class="field-error" data-field=name>{message}</small>
         </label>
+    }
+}
+
+/// Text that is left out of a request when blank (the server then uses its default).
+pub fn optional(text: RwSignal<String>) -> Option<String> {
+    let value = text.get_untracked();
+    (!value.trim().is_empty()).then_some(value)
+}
+
+/// A whole number from a number input; `None` (the server's default) when left empty.
+/// Number inputs report anything that is not a number as empty.
+pub fn number(text: RwSignal<String>) -> Option<i64> {
+    text.with_untracked(|t| t.trim().parse().ok())
+}
+
+/// One option of a [`Picker`]: value, label, and whether it can be chosen.
+pub type Choice = (String, String, bool);
+
+/// Options that can all be chosen, from `(value, label)` pairs.
+pub fn options(pairs: &[(&str, &str)]) -> Vec<Choice> {
+    pairs
+        .iter()
+        .map(|(value, label)| ((*value).to_owned(), (*label).to_owned(), true))
+        .collect()
+}
+
+/// A labelled select bound to `value`. The label sits beside the select, not around it, so
+/// its text (the accessible name) is not run together with every option's.
+#[component]
+pub fn Picker(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] options: Signal<Vec<Choice>>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()><span>{label}</span></label>
+            <select id=id name=name on:change=move |ev| value.set(event_target_value(&ev))>
+                // `selected` per option, not the select's value: options may arrive later
+                // than the value (the model catalog loads after the page).
+                {move || options.get().into_iter().map(|(id, text, enabled)| {
+                    let selected = id.clone();
+                    view! {
+                        <option value=id disabled=!enabled prop:selected=move || value.with(|v| *v == selected)>{text}</option>
+                    }
+                }).collect_view()}
+            </select>
+            <FieldError name=name error=error/>
+        </div>
     }
 }
 

@@ -1,8 +1,19 @@
 //! Server-sent events as `fetch` delivers them: bytes in chunks of any size, cut into frames
-//! at blank lines, then read as a generation's events. (`EventSource` cannot POST a body or
-//! send the Bearer header, so the stream is read by hand.)
+//! at blank lines, then read as a generation's events, or a story run's (a generation's
+//! events per chapter, between `chapter` and `story_done`). (`EventSource` cannot POST a
+//! body or send the Bearer header, so the stream is read by hand.)
 
-use penora_api_types::{DeltaEvent, EndEvent, MetaEvent, UsageEvent};
+use penora_api_types::{ChapterEvent, DeltaEvent, EndEvent, MetaEvent, StoryEndEvent, UsageEvent};
+
+/// What one kind of stream's frames are read as; the reader in `api.rs` is the same for all.
+pub trait StreamEvent: Sized {
+    /// The event a frame holds: `None` for names this app does not know (a newer server may
+    /// add some), an error when a known event's data does not parse.
+    fn decode(frame: &Frame) -> Option<Result<Self, serde_json::Error>>;
+
+    /// Whether the stream ends with this event.
+    fn is_last(&self) -> bool;
+}
 
 /// One event of a streamed generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,10 +25,8 @@ pub enum GenerationEvent {
     End(EndEvent),
 }
 
-impl GenerationEvent {
-    /// The event a frame holds: `None` for names this app does not know (a newer server may
-    /// add some), an error when a known event's data does not parse.
-    pub fn decode(frame: &Frame) -> Option<Result<Self, serde_json::Error>> {
+impl StreamEvent for GenerationEvent {
+    fn decode(frame: &Frame) -> Option<Result<Self, serde_json::Error>> {
         let data = frame.data.as_str();
         Some(match frame.event.as_str() {
             "meta" => serde_json::from_str(data).map(Self::Meta),
@@ -26,6 +35,37 @@ impl GenerationEvent {
             "done" | "error" => serde_json::from_str(data).map(Self::End),
             _ => return None,
         })
+    }
+
+    fn is_last(&self) -> bool {
+        matches!(self, Self::End(_))
+    }
+}
+
+/// One event of a story written chapter after chapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoryEvent {
+    /// The next chapter starts; its own generation's events follow.
+    Chapter(ChapterEvent),
+    /// An event of the running chapter's generation. Its `End` is not the stream's: the
+    /// next chapter, or `Done`, follows.
+    Step(GenerationEvent),
+    /// `story_done`, always the last event.
+    Done(StoryEndEvent),
+}
+
+impl StreamEvent for StoryEvent {
+    fn decode(frame: &Frame) -> Option<Result<Self, serde_json::Error>> {
+        let data = frame.data.as_str();
+        Some(match frame.event.as_str() {
+            "chapter" => serde_json::from_str(data).map(Self::Chapter),
+            "story_done" => serde_json::from_str(data).map(Self::Done),
+            _ => return GenerationEvent::decode(frame).map(|step| step.map(Self::Step)),
+        })
+    }
+
+    fn is_last(&self) -> bool {
+        matches!(self, Self::Done(_))
     }
 }
 
@@ -127,6 +167,12 @@ mod tests {
         assert_eq!(frames.push(b"data: c\n\n"), vec![frame("x", "c")]);
     }
 
+    fn end_json() -> &'static str {
+        "{\"generation_id\":\"0190e5b6-4c47-7cc3-9f5e-8d2d5f0b4a11\",\"status\":\"cancelled\",\
+        \"finish_reason\":\"cancelled\",\"words\":12,\"cost_mc\":120,\"balance_mc\":49880,\
+        \"available_mc\":49880,\"error\":null,\"prompt_tokens\":null,\"completion_tokens\":16}"
+    }
+
     #[test]
     fn decodes_the_generation_events() {
         let delta = GenerationEvent::decode(&frame("delta", "{\"text\":\"Hi \"}"));
@@ -136,11 +182,7 @@ mod tests {
                 text: "Hi ".into()
             })))
         );
-        let end =
-            "{\"generation_id\":\"0190e5b6-4c47-7cc3-9f5e-8d2d5f0b4a11\",\"status\":\"cancelled\",\
-            \"finish_reason\":\"cancelled\",\"words\":12,\"cost_mc\":120,\"balance_mc\":49880,\
-            \"available_mc\":49880,\"error\":null,\"prompt_tokens\":null,\"completion_tokens\":16}";
-        match GenerationEvent::decode(&frame("done", end)) {
+        match GenerationEvent::decode(&frame("done", end_json())) {
             Some(Ok(GenerationEvent::End(end))) => {
                 assert_eq!(
                     (end.status.as_str(), end.words, end.cost_mc),
@@ -154,5 +196,39 @@ mod tests {
             Some(Err(_))
         ));
         assert!(GenerationEvent::decode(&frame("ping", "{}")).is_none());
+    }
+
+    #[test]
+    fn decodes_a_story_runs_events() {
+        let chapter = StoryEvent::decode(&frame(
+            "chapter",
+            "{\"number\":2,\"of\":5,\"title\":\"The Quiet Harbour\"}",
+        ));
+        assert_eq!(
+            chapter.map(Result::ok),
+            Some(Some(StoryEvent::Chapter(ChapterEvent {
+                number: 2,
+                of: 5,
+                title: "The Quiet Harbour".into()
+            })))
+        );
+        // A chapter's own end does not end the story's stream.
+        let step = StoryEvent::decode(&frame("error", end_json()));
+        assert!(matches!(
+            &step,
+            Some(Ok(StoryEvent::Step(GenerationEvent::End(_))))
+        ));
+        assert!(step.and_then(Result::ok).is_some_and(|e| !e.is_last()));
+        let done = "{\"project_id\":\"0190e5b6-4c47-7cc3-9f5e-8d2d5f0b4a11\",\"written\":[1],\
+            \"complete\":false,\"total_cost_mc\":1500,\
+            \"error\":{\"code\":\"cancelled\",\"message\":\"Stopped.\"}}";
+        match StoryEvent::decode(&frame("story_done", done)) {
+            Some(Ok(StoryEvent::Done(end))) => assert_eq!(
+                (end.written, end.complete, end.total_cost_mc),
+                (vec![1], false, 1500)
+            ),
+            other => panic!("not a story end: {other:?}"),
+        }
+        assert!(StoryEvent::decode(&frame("ping", "{}")).is_none());
     }
 }

@@ -1,4 +1,4 @@
-//! The signed-in user's page: who they are, and signing out.
+//! The signed-in user's page: who they are, their own AI provider keys, and signing out.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,6 +7,7 @@ use penora_api_types::User;
 
 use crate::api;
 use crate::form::SignedIn;
+use crate::pages::provider_keys::ProviderKeys;
 use crate::session::Session;
 
 #[component]
@@ -27,6 +28,7 @@ pub fn Account() -> impl IntoView {
     view! {
         <SignedIn heading="You are signed out" what="your account">
             {move || session.user().map(|user| view! { <AccountCard user=user/> })}
+            <ProviderKeys/>
         </SignedIn>
     }
 }

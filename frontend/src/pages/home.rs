@@ -23,6 +23,7 @@ pub fn Home() -> impl IntoView {
             >
                 <div class="actions">
                     <A href="/write" attr:class="button">"Start writing"</A>
+                    <A href="/stories/new">"Write a story"</A>
                     <A href="/projects">"Your projects"</A>
                     <A href="/account">"Your account"</A>
                 </div>

@@ -85,6 +85,10 @@ fn ProjectList() -> impl IntoView {
             <h1>"Your projects"</h1>
             <StorageMeter usage=usage/>
             <NewProject/>
+            <p class="new-story">
+                <A href="/stories/new" attr:class="button" attr:data-testid="new-story">"New story"</A>
+                <span class="muted">"The AI outlines it, then writes it chapter by chapter."</span>
+            </p>
             <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); load(None); }>
                 <input type="search" placeholder="Search titles and text" aria-label="Search"
                     prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
@@ -152,7 +156,7 @@ fn NewProject() -> impl IntoView {
                 prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
             <select name="kind" aria-label="Kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                 <option value="document">"Document"</option>
-                <option value="story">"Story (chapters)"</option>
+                <option value="story">"Story (chapters, by hand)"</option>
             </select>
             <button type="submit">"New project"</button>
         </form>
@@ -209,10 +213,17 @@ fn ProjectRow(project: ProjectSummary, reload: RwSignal<u32>) -> impl IntoView {
         spawn_local(async move { report(api::download_export(session, id, format).await) });
     };
 
+    // Stories open where they are outlined and written; documents in the editor.
+    let href = if project.kind == "story" {
+        format!("/stories/{id}")
+    } else {
+        format!("/projects/{id}")
+    };
+
     view! {
         <li class="project" data-testid="project">
             <div class="project-head">
-                <A href=format!("/projects/{id}") attr:class="project-title">{project.title.clone()}</A>
+                <A href=href attr:class="project-title">{project.title.clone()}</A>
                 <span class="muted">
                     {format!("{} · {} words · {} · changed {}", project.kind, project.word_count,
                         bytes(project.size_bytes), project.updated_at.format("%-d %b %Y %H:%M"))}

@@ -1,0 +1,131 @@
+//! The account page's own AI provider keys: with one, that provider's models run on the
+//! writer's own account there and cost no credits. A key is never shown again once saved,
+//! only a hint of its ends.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use penora_api_types::{ProviderKey, SetProviderKey};
+
+use crate::api::{self, ApiError};
+use crate::form::{options, Field, FormError, Picker};
+use crate::session::Session;
+
+/// The providers that take a writer's own key, as the server names them.
+const PROVIDERS: [(&str, &str); 7] = [
+    ("openai", "OpenAI"),
+    ("anthropic", "Anthropic"),
+    ("gemini", "Google Gemini"),
+    ("groq", "Groq"),
+    ("openrouter", "OpenRouter"),
+    ("deepinfra", "DeepInfra"),
+    ("ollama", "Ollama"),
+];
+
+fn provider_name(id: &str) -> String {
+    PROVIDERS
+        .iter()
+        .find(|(value, _)| *value == id)
+        .map_or_else(|| id.to_owned(), |(_, name)| (*name).to_owned())
+}
+
+#[component]
+pub fn ProviderKeys() -> impl IntoView {
+    let session = Session::get();
+    let keys = RwSignal::new(Vec::<ProviderKey>::new());
+    let provider = RwSignal::new("openai".to_owned());
+    let key = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let notice = RwSignal::new(None::<String>);
+
+    let load = move || {
+        spawn_local(async move {
+            match api::provider_keys(session).await {
+                Ok(list) => keys.set(list.items),
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    load();
+
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let body = SetProviderKey {
+            provider: provider.get_untracked(),
+            key: key.get_untracked(),
+        };
+        error.set(None);
+        notice.set(None);
+        spawn_local(async move {
+            match api::set_provider_key(session, body).await {
+                Ok(saved) => {
+                    // The key leaves the page: only the server keeps it.
+                    key.set(String::new());
+                    notice.set(Some(format!(
+                        "Saved your {} key {}.",
+                        provider_name(&saved.provider),
+                        saved.hint
+                    )));
+                    load();
+                }
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    };
+    let remove = move |provider: String| {
+        error.set(None);
+        notice.set(None);
+        spawn_local(async move {
+            match api::delete_provider_key(session, provider.clone()).await {
+                Ok(()) => notice.set(Some(format!(
+                    "Removed your {} key.",
+                    provider_name(&provider)
+                ))),
+                Err(err) => error.set(Some(err)),
+            }
+            load();
+        });
+    };
+
+    view! {
+        <section class="card" data-testid="provider-keys">
+            <h2>"Your AI provider keys"</h2>
+            <p class="hint">
+                "With your own key for a provider, its models run on your account there and cost no Penora credits. "
+                "The key is stored encrypted and never shown again: only its first and last characters, to recognise it."
+            </p>
+            <Show when=move || keys.with(Vec::is_empty)>
+                <p class="muted">"No keys saved: every model is paid in credits."</p>
+            </Show>
+            <ul class="history">
+                <For each=move || keys.get() key=|k| (k.provider.clone(), k.updated_at) let:item>
+                    <KeyRow item=item remove=remove/>
+                </For>
+            </ul>
+            <form class="key-form" on:submit=save novalidate>
+                <Picker label="Provider" name="provider" value=provider options=options(&PROVIDERS) error=error/>
+                <Field label="Key" name="key" kind="password" autocomplete="off" value=key error=error/>
+                <div class="actions">
+                    <button type="submit">"Save key"</button>
+                </div>
+            </form>
+            <FormError error=error/>
+            <p class="notice" role="status">{move || notice.get()}</p>
+        </section>
+    }
+}
+
+#[component]
+fn KeyRow(item: ProviderKey, remove: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    let provider = item.provider.clone();
+    view! {
+        <li data-testid=format!("provider-key-{}", item.provider)>
+            <div class="project-head">
+                <strong>{provider_name(&item.provider)}</strong>
+                <code class="hint-code">{item.hint.clone()}</code>
+                <span class="muted">{format!("updated {}", item.updated_at.format("%-d %b %Y %H:%M"))}</span>
+                <button type="button" class="danger" on:click=move |_| remove(provider.clone())>"Remove"</button>
+            </div>
+        </li>
+    }
+}
