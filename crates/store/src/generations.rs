@@ -142,6 +142,8 @@ pub struct Finish<'a> {
     pub error_message: Option<&'a str>,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    /// When it ended (`updated_at` and `finished_at`).
+    pub at: chrono::DateTime<Utc>,
 }
 
 /// Closes a running generation; false when something else closed it first.
@@ -150,7 +152,7 @@ pub async fn finish(
     id: Uuid,
     finish: &Finish<'_>,
 ) -> Result<bool, DbErr> {
-    let now = Utc::now();
+    let now = finish.at;
     let mut update = Generations::update_many()
         .col_expr(Column::Status, Expr::value(finish.status.as_str()))
         .col_expr(Column::CostMc, Expr::value(finish.cost.get()))

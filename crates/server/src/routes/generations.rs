@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    CreateGeneration, DeltaEvent, Generation, GenerationPage, GenerationResult, Problem, Project,
-    SaveGeneration,
+    Balance, CreateGeneration, DeltaEvent, Generation, GenerationPage, GenerationResult, Problem,
+    Project, SaveGeneration,
 };
 use penora_domain::generation::RawToolRequest;
 use penora_domain::{GenerationStatus, ProjectId, ToolRequest, UserId};
@@ -22,7 +22,7 @@ use super::sse;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::services::credits::balance_of;
-use crate::services::generations::{self as service, failure_of, Event, Job, Opened};
+use crate::services::generations::{self as service, failure_of, Ended, Event, Job, Opened};
 use crate::services::idempotency::Idem;
 use crate::state::AppState;
 
@@ -122,19 +122,31 @@ pub(crate) async fn run(
     if sse::wants_stream(req) {
         return Ok(sse::response(events, encode));
     }
-    let row = finished(&state, user.id, events).await?;
-    Ok(HttpResponse::Created().json(result_of(&state, user.id, &row).await?))
+    let (row, balance) = finished(&state, user.id, events).await?;
+    Ok(HttpResponse::Created().json(GenerationResult {
+        generation: view(&state, &row),
+        balance,
+    }))
 }
 
-/// Waits for the generation to end and reads it back; a provider failure is a `502
-/// upstream_error` naming the stored (partial, billed) generation.
+/// Waits for the generation to end: the closed generation and the balance after it. A
+/// provider failure is a `502 upstream_error` naming the stored (partial, billed)
+/// generation.
 pub(crate) async fn finished(
     state: &AppState,
     user: UserId,
     events: mpsc::Receiver<Event>,
-) -> Result<GenerationRow, ApiError> {
+) -> Result<(GenerationRow, Balance), ApiError> {
     let end = last_event(events).await?;
-    let row = service::get(state, user, end).await?;
+    let balance = Balance {
+        balance_mc: end.event.balance_mc,
+        reserved_mc: end.event.balance_mc - end.event.available_mc,
+        available_mc: end.event.available_mc,
+    };
+    let row = match end.row {
+        Some(row) => *row,
+        None => service::get(state, user, end.event.generation_id).await?,
+    };
     if row.status == GenerationStatus::Failed.as_str() {
         let failure = failure_of(&row);
         let code = failure.as_ref().map(|f| f.code.clone()).unwrap_or_default();
@@ -151,14 +163,14 @@ pub(crate) async fn finished(
             "cost_mc": row.cost_mc,
         })));
     }
-    Ok(row)
+    Ok((row, balance))
 }
 
-/// Waits for the end of a generation; the id of the generation that ended.
-async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Uuid, ApiError> {
+/// Waits for the end of a generation.
+async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Ended, ApiError> {
     while let Some(event) = events.recv().await {
         if let Event::End(end) = event {
-            return Ok(end.generation_id);
+            return Ok(*end);
         }
     }
     Err(ApiError::internal(anyhow::anyhow!(
@@ -172,8 +184,12 @@ pub(crate) fn encode(event: Event) -> Vec<Bytes> {
         Event::Delta(text) => sse::json_frame(Some("delta"), &DeltaEvent { text }),
         Event::Usage(usage) => sse::json_frame(Some("usage"), &usage),
         Event::End(end) => {
-            let name = if end.error.is_some() { "error" } else { "done" };
-            sse::json_frame(Some(name), &end)
+            let name = if end.event.error.is_some() {
+                "error"
+            } else {
+                "done"
+            };
+            sse::json_frame(Some(name), &end.event)
         }
     }]
 }

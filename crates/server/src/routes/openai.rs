@@ -123,7 +123,7 @@ pub async fn chat_completions(
         };
         return Ok(sse::response(events, move |event| chunks.encode(event)));
     }
-    let row = finished(&state, user.id, events).await?;
+    let (row, _) = finished(&state, user.id, events).await?;
     Ok(HttpResponse::Ok().json(completion(&row)))
 }
 
@@ -239,7 +239,7 @@ impl Chunks {
                 None,
             ))],
             Event::Usage(_) => Vec::new(),
-            Event::End(end) => self.end(&end),
+            Event::End(end) => self.end(&end.event),
         }
     }
 

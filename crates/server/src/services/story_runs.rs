@@ -92,7 +92,7 @@ async fn write_all(
         let mut last = None;
         while let Some(event) = events.recv().await {
             if let Event::End(ended) = &event {
-                last = Some(ended.clone());
+                last = Some(ended.event.clone());
             }
             if tx.send(SequenceEvent::Step(event)).await.is_err() {
                 // The client left: dropping `events` stops this chapter, which settles and

@@ -35,7 +35,7 @@ use crate::state::AppState;
 pub use registry::Running;
 pub use run::{spawn, Event};
 pub use save::{save, SaveError};
-pub use settle::{failure_of, finish_interrupted, sweep_free, Ending};
+pub use settle::{failure_of, finish_interrupted, sweep_free, Ended, Ending};
 
 /// The plan every account is on until plans exist (issue: billing).
 pub const DEFAULT_PLAN: &str = "free";

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use penora_ai::{FinishReason, ProviderError, StreamEvent};
-use penora_api_types::{EndEvent, MetaEvent, UsageEvent};
+use penora_api_types::{MetaEvent, UsageEvent};
 use penora_domain::{GenerationStatus, WordMeter};
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
 
-use super::settle::{settle, Ending};
+use super::settle::{settle, Ended, Ending};
 use super::Started;
 use crate::state::AppState;
 
@@ -24,7 +24,7 @@ pub enum Event {
     Meta(MetaEvent),
     Delta(String),
     Usage(UsageEvent),
-    End(Box<EndEvent>),
+    End(Box<Ended>),
 }
 
 /// Enough for the response to lag a little behind the model without slowing it.
@@ -39,7 +39,8 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         drop(registered);
         let mut end = settle(&state, &started, &ending).await;
         if let Some(target) = started.target {
-            crate::services::stories::keep(&state, started.user, target, &ending.output, &mut end)
+            let output = &ending.output;
+            crate::services::stories::keep(&state, started.user, target, output, &mut end.event)
                 .await;
         }
         // The client may be gone; the generation is settled either way.

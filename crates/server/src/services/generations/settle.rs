@@ -31,9 +31,17 @@ pub fn failure_code(err: &ProviderError) -> String {
     format!("upstream_{}", err.code())
 }
 
+/// The end of a generation: the final event, and the generation as it was closed (known
+/// without reading it back; `None` when settling failed or something else closed it).
+#[derive(Debug, Clone)]
+pub struct Ended {
+    pub event: EndEvent,
+    pub row: Option<Box<generations::GenerationRow>>,
+}
+
 /// Settles, retrying a failed transaction a few times. If the database stays away the hold
 /// expires and the sweeper bills what was saved last.
-pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> EndEvent {
+pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> Ended {
     let mut attempt = 0;
     loop {
         match try_settle(state, started, ending).await {
@@ -45,7 +53,7 @@ pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> End
             }
             Err(err) => {
                 tracing::error!(generation = %started.row.id, error = %err, "settling failed; the sweeper will bill it");
-                return EndEvent {
+                let event = EndEvent {
                     generation_id: started.row.id,
                     status: ending.status.as_str().to_owned(),
                     finish_reason: Some(ending.finish_reason.to_owned()),
@@ -62,6 +70,7 @@ pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> End
                     saved_to: None,
                     save_error: None,
                 };
+                return Ended { event, row: None };
             }
         }
     }
@@ -71,27 +80,25 @@ async fn try_settle(
     state: &AppState,
     started: &Started,
     ending: &Ending,
-) -> Result<EndEvent, LedgerError> {
+) -> Result<Ended, LedgerError> {
     let cost = started.price.cost(ending.words);
     let error_code = ending.error.as_ref().map(failure_code);
     let error_message = ending.error.as_ref().map(ToString::to_string);
+    let finish = Finish {
+        status: ending.status,
+        output: Some(&ending.output),
+        words: Some(ending.words),
+        cost,
+        finish_reason: Some(ending.finish_reason),
+        error_code: error_code.as_deref(),
+        error_message: error_message.as_deref(),
+        prompt_tokens: ending.tokens.map(|t| t.0),
+        completion_tokens: ending.tokens.map(|t| t.1),
+        // Microseconds: what PostgreSQL keeps, so the answer equals a later read.
+        at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6),
+    };
     let txn = begin_write(&state.db).await?;
-    let closed = generations::finish(
-        &txn,
-        started.row.id,
-        &Finish {
-            status: ending.status,
-            output: Some(&ending.output),
-            words: Some(ending.words),
-            cost,
-            finish_reason: Some(ending.finish_reason),
-            error_code: error_code.as_deref(),
-            error_message: error_message.as_deref(),
-            prompt_tokens: ending.tokens.map(|t| t.0),
-            completion_tokens: ending.tokens.map(|t| t.1),
-        },
-    )
-    .await?;
+    let closed = generations::finish(&txn, started.row.id, &finish).await?;
     if closed {
         let meta = serde_json::json!({
             "generation_id": started.row.id,
@@ -103,12 +110,18 @@ async fn try_settle(
         generations::release_slot(&txn, started.user.as_uuid()).await?;
     }
     txn.commit().await?;
-    let row = generations::find(&state.db, started.row.id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(started.row.id.to_string()))?;
+    // Closed here: the row is what was just written. Closed elsewhere (the sweeper, after a
+    // long stall): read what it wrote.
+    let row = if closed {
+        closed_row(started, &finish)
+    } else {
+        generations::find(&state.db, started.row.id)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(started.row.id.to_string()))?
+    };
     let user = users::find_by_id(&state.db, started.user).await?;
     let (balance, reserved) = user.map_or((0, 0), |u| (u.balance_mc, u.reserved_mc));
-    Ok(EndEvent {
+    let event = EndEvent {
         generation_id: row.id,
         status: row.status.clone(),
         finish_reason: row.finish_reason.clone(),
@@ -121,7 +134,32 @@ async fn try_settle(
         completion_tokens: row.completion_tokens.and_then(|t| u32::try_from(t).ok()),
         saved_to: None,
         save_error: None,
+    };
+    Ok(Ended {
+        event,
+        row: Some(Box::new(row)),
     })
+}
+
+/// The stored row after `finish` closed it, without reading it back.
+fn closed_row(started: &Started, finish: &Finish<'_>) -> generations::GenerationRow {
+    let mut row = started.row.clone();
+    row.status = finish.status.as_str().to_owned();
+    if let Some(output) = finish.output {
+        row.output = output.to_owned();
+    }
+    if let Some(words) = finish.words {
+        row.words = words_i64(words);
+    }
+    row.cost_mc = finish.cost.get();
+    row.finish_reason = finish.finish_reason.map(str::to_owned);
+    row.error_code = finish.error_code.map(str::to_owned);
+    row.error_message = finish.error_message.map(str::to_owned);
+    row.prompt_tokens = finish.prompt_tokens.and_then(|t| i32::try_from(t).ok());
+    row.completion_tokens = finish.completion_tokens.and_then(|t| i32::try_from(t).ok());
+    row.updated_at = finish.at;
+    row.finished_at = Some(finish.at);
+    row
 }
 
 /// The failure recorded on a generation, if any.
@@ -180,6 +218,7 @@ async fn interrupt(
             ),
             prompt_tokens: None,
             completion_tokens: None,
+            at: chrono::Utc::now(),
         },
     )
     .await?;
