@@ -48,18 +48,7 @@ pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
         }
         other => bail!("unknown benchmark {other:?}; available: ledger, export, proxy"),
     }
-    shell::run(shell::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "penora-server",
-        "--bin",
-        "penora",
-    ]))?;
-    let binary = shell::target_dir(root).join("release/penora");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let (binary, runtime) = release_server(root)?;
     let mut results = Vec::new();
 
     let dir = scratch("sqlite");
@@ -102,6 +91,22 @@ struct BenchResult {
     p99_ms: f64,
     max_ms: f64,
     lost_updates: i64,
+}
+
+/// Builds `penora` in release mode; its path, and a runtime for the load generator.
+pub(crate) fn release_server(root: &Path) -> anyhow::Result<(PathBuf, tokio::runtime::Runtime)> {
+    shell::run(shell::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "penora-server",
+        "--bin",
+        "penora",
+    ]))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    Ok((shell::target_dir(root).join("release/penora"), runtime))
 }
 
 pub(crate) fn scratch(label: &str) -> PathBuf {

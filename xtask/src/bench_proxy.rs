@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Step, Wire};
+
+use crate::shell;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::bench::{penora, scratch, wait_ready, ScratchDb, Server};
-use crate::shell;
+use crate::bench::{penora, release_server, scratch, wait_ready, ScratchDb, Server};
 
 const CLIENTS: usize = 64;
 const USERS: usize = 64;
@@ -83,18 +84,7 @@ max_output_words = 100
 "#;
 
 pub fn run(root: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
-    shell::run(shell::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "penora-server",
-        "--bin",
-        "penora",
-    ]))?;
-    let binary = shell::target_dir(root).join("release/penora");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let (binary, runtime) = release_server(root)?;
     runtime.block_on(async {
         let fake = FakeUpstream::quiet(|_, request| reply(request)).await;
         let mut results = Vec::new();

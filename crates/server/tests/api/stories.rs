@@ -207,15 +207,8 @@ async fn all_chapters_are_written_in_sequence_each_billed_and_saved() {
     let user = app.signed_up_user("sequence@example.com").await;
     let story = create_story(&app, &user.access_token, 3).await;
     let id = story["project"]["id"].as_str().unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/stories/{id}/generate")))
-        .bearer_auth(&user.access_token)
-        .header("accept", "text/event-stream")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/api/v1/stories/{id}/generate");
+    let response = app.stream_post(&path, &user.access_token, &json!({})).await;
     let events = EventReader::new(response).all().await;
     let chapters: Vec<u64> = events
         .iter()
@@ -270,15 +263,8 @@ async fn stopping_midway_keeps_what_was_written() {
     let user = app.signed_up_user("halt@example.com").await;
     let story = create_story(&app, &user.access_token, 3).await;
     let id = story["project"]["id"].as_str().unwrap();
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/stories/{id}/generate")))
-        .bearer_auth(&user.access_token)
-        .header("accept", "text/event-stream")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/api/v1/stories/{id}/generate");
+    let response = app.stream_post(&path, &user.access_token, &json!({})).await;
     let mut reader = EventReader::new(response);
     // Let chapter 1 finish, then stop chapter 2 after its first words.
     let mut current = None;

@@ -74,8 +74,13 @@ pub fn text_of(events: &[(String, Value)]) -> String {
 impl TestApp {
     /// POST /api/v1/generations asking for a stream.
     pub async fn stream_generation(&self, token: &str, body: &Value) -> Response {
+        self.stream_post("/api/v1/generations", token, body).await
+    }
+
+    /// POST asking for `text/event-stream`.
+    pub async fn stream_post(&self, path: &str, token: &str, body: &Value) -> Response {
         self.client
-            .post(self.url("/api/v1/generations"))
+            .post(self.url(path))
             .bearer_auth(token)
             .header("accept", "text/event-stream")
             .json(body)
