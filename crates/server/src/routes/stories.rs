@@ -109,31 +109,39 @@ pub async fn update(
     user.require("write")?;
     let id = project_id(&id)?;
     let current = stories::get(&state, user.id, id).await?;
-    let settings = if body.tone.is_some()
-        || body.chapter_count.is_some()
-        || body.words_per_chapter.is_some()
-    {
-        let tone = body
-            .tone
-            .as_deref()
-            .or(Some(current.settings.tone.as_str()));
-        let count = body
-            .chapter_count
-            .or(Some(i64::from(current.settings.chapter_count)));
-        let words = body
-            .words_per_chapter
-            .or(Some(i64::from(current.settings.words_per_chapter)));
-        Some(StorySettings::parse(tone, count, words).map_err(ApiError::validation)?)
-    } else {
-        None
-    };
+    let changes_settings =
+        body.tone.is_some() || body.chapter_count.is_some() || body.words_per_chapter.is_some();
+    // Fields left out keep their current values.
+    let settings = changes_settings
+        .then(|| {
+            StorySettings::parse(
+                Some(body.tone.as_deref().unwrap_or(&current.settings.tone)),
+                Some(
+                    body.chapter_count
+                        .unwrap_or(current.settings.chapter_count.into()),
+                ),
+                Some(
+                    body.words_per_chapter
+                        .unwrap_or(current.settings.words_per_chapter.into()),
+                ),
+            )
+        })
+        .transpose()
+        .map_err(ApiError::validation)?;
     let outline = body
         .outline
         .as_deref()
         .map(parse_outline)
         .transpose()
         .map_err(|e| ApiError::validation(vec![e]))?;
-    let story = stories::update(&state, user.id, id, settings.as_ref(), outline.as_deref()).await?;
+    let story = stories::update(
+        &state,
+        user.id,
+        &current,
+        settings.as_ref(),
+        outline.as_deref(),
+    )
+    .await?;
     Ok(web::Json(story_view(&state, &story)?))
 }
 

@@ -66,14 +66,15 @@ pub async fn get(state: &AppState, user: UserId, id: ProjectId) -> Result<Story,
 }
 
 /// Changes settings and/or the outline (last write wins: these are small, single fields).
+/// `story` was read for `user`, which proves it is theirs.
 pub async fn update(
     state: &AppState,
     user: UserId,
-    id: ProjectId,
+    story: &Story,
     settings: Option<&StorySettings>,
     outline: Option<&str>,
 ) -> Result<Story, ProjectError> {
-    let story = get(state, user, id).await?;
+    let id = ProjectId::from_uuid(story.project.id);
     stories::update(&state.db, story.project.id, settings, outline).await?;
     if let Some(outline) = outline {
         retitle(state, user, id, outline).await?;
@@ -358,7 +359,8 @@ async fn save_outline(
         .chars()
         .take(penora_domain::story::MAX_OUTLINE_CHARS)
         .collect();
-    update(state, user, project, None, Some(&outline))
+    let story = get(state, user, project).await?;
+    update(state, user, &story, None, Some(&outline))
         .await
         .map(|_| ())
 }

@@ -130,6 +130,8 @@ async fn write_all(
     }
 }
 
+/// Why the sequence stopped, with the same stable code and wording the API answers with for
+/// that error (the one mapping in `error::from_services`, not a second copy of it).
 fn failure(err: ApiError) -> GenerationFailure {
     let problem = err.problem();
     GenerationFailure {

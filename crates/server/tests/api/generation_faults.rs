@@ -222,11 +222,8 @@ async fn upstream_errors_before_the_first_byte_end_with_a_clear_error_and_no_cha
     );
     assert_eq!(problem["extra"]["cost_mc"], 0);
     let balance: Value = app
-        .get_authed("/api/v1/credits/balance", &user.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/credits/balance", &user.access_token)
+        .await;
     assert_eq!(balance["balance_mc"], 50_000);
     app.assert_generations_settled().await;
 }
@@ -266,15 +263,12 @@ async fn cancelling_an_upstream_generation_drops_the_upstream_request() {
     let id = meta["generation_id"].as_str().unwrap();
     while reader.next().await.unwrap().0 != "delta" {}
     let cancelled: Value = app
-        .post_authed(
+        .post_authed_json(
             &format!("/api/v1/generations/{id}/cancel"),
             &user.access_token,
             &json!({}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(cancelled["status"], "cancelled");
     assert!(fake.client_closed_within(Duration::from_secs(2)).await);
     app.assert_generations_settled().await;

@@ -14,11 +14,7 @@ const STORY: &str =
     "Mira pushed the lighthouse door open. The lamp room smelled of salt and old brass.";
 
 async fn balance(app: &TestApp, token: &str) -> Value {
-    app.get_authed("/api/v1/credits/balance", token)
-        .await
-        .json()
-        .await
-        .unwrap()
+    app.get_json("/api/v1/credits/balance", token).await
 }
 
 #[tokio::test]
@@ -55,14 +51,11 @@ async fn a_json_generation_is_billed_for_the_words_it_delivered() {
 
     // The ledger has one generation entry for it.
     let history: Value = app
-        .get_authed(
+        .get_json(
             "/api/v1/credits/transactions?kind=generation",
             &user.access_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(history["items"][0]["amount_mc"], -cost);
     assert_eq!(history["items"][0]["words"], words);
     assert_eq!(history["items"][0]["model"], "offline-demo");
@@ -316,11 +309,8 @@ async fn cancel_settles_on_the_words_delivered_and_twice_is_harmless() {
     }
     let path = format!("/api/v1/generations/{id}/cancel");
     let cancelled: Value = app
-        .post_authed(&path, &user.access_token, &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json(&path, &user.access_token, &json!({}))
+        .await;
     assert_eq!(cancelled["status"], "cancelled");
     assert_eq!(cancelled["finish_reason"], "cancelled");
     // The stream ends with `done` carrying the same figures.
@@ -338,11 +328,8 @@ async fn cancel_settles_on_the_words_delivered_and_twice_is_harmless() {
     assert_eq!(count_words(cancelled["output"].as_str().unwrap()), words);
 
     let again: Value = app
-        .post_authed(&path, &user.access_token, &json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json(&path, &user.access_token, &json!({}))
+        .await;
     assert_eq!(again, cancelled);
     let stranger = app.signed_up_user("stranger@example.com").await;
     let theirs = app
@@ -436,35 +423,26 @@ async fn a_result_is_saved_into_a_new_or_an_existing_project() {
     let id = generation["id"].as_str().unwrap();
     let save = format!("/api/v1/generations/{id}/save");
     let project: Value = app
-        .post_authed(&save, token, &json!({ "title": "Lighthouse" }))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json(&save, token, &json!({ "title": "Lighthouse" }))
+        .await;
     assert_eq!(project["title"], "Lighthouse");
     assert_eq!(project["chapters"][0]["text"], generation["output"]);
     let project_id = project["id"].as_str().unwrap();
     let read: Value = app
-        .get_authed(&format!("/api/v1/generations/{id}"), token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/generations/{id}"), token)
+        .await;
     assert_eq!(read["project_id"], project_id);
 
     // Appended to the same document as a new paragraph.
     let second = generate(json!({ "tool": "describe", "input": "the lamp room" })).await;
     let second_id = second["id"].as_str().unwrap();
     let appended: Value = app
-        .post_authed(
+        .post_authed_json(
             &format!("/api/v1/generations/{second_id}/save"),
             token,
             &json!({ "project_id": project_id }),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let text = appended["chapters"][0]["text"].as_str().unwrap();
     assert!(text.starts_with(generation["output"].as_str().unwrap().trim_end()));
     assert!(text.ends_with(second["output"].as_str().unwrap()));
@@ -489,12 +467,7 @@ async fn a_result_is_saved_into_a_new_or_an_existing_project() {
         "quota_exceeded",
     )
     .await;
-    let storage: Value = app
-        .get_authed("/api/v1/storage", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let storage: Value = app.get_json("/api/v1/storage", token).await;
     assert!(
         storage["used_bytes"].as_i64().unwrap() <= 4_000,
         "{storage}"
@@ -520,34 +493,25 @@ async fn history_lists_the_users_own_generations_newest_first() {
         ids.push(body["generation"]["id"].as_str().unwrap().to_owned());
     }
     let page: Value = app
-        .get_authed("/api/v1/generations?limit=2", &user.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/generations?limit=2", &user.access_token)
+        .await;
     assert_eq!(page["items"][0]["id"], ids[2].as_str());
     assert_eq!(page["items"][1]["id"], ids[1].as_str());
     let cursor = page["next_cursor"].as_str().unwrap();
     let rest: Value = app
-        .get_authed(
+        .get_json(
             &format!("/api/v1/generations?limit=2&cursor={cursor}"),
             &user.access_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(rest["items"][0]["id"], ids[0].as_str());
     assert!(rest["next_cursor"].is_null());
     let writes: Value = app
-        .get_authed(
+        .get_json(
             "/api/v1/generations?tool=write&status=completed",
             &user.access_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(writes["items"].as_array().unwrap().len(), 2);
     for bad in ["?tool=summon", "?status=done", "?cursor=zzz", "?limit=0"] {
         let response = app
@@ -556,11 +520,8 @@ async fn history_lists_the_users_own_generations_newest_first() {
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_parameter").await;
     }
     let theirs: Value = app
-        .get_authed("/api/v1/generations", &other.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/generations", &other.access_token)
+        .await;
     assert_eq!(theirs["items"], json!([]));
     let peek = app
         .get_authed(
@@ -630,11 +591,8 @@ async fn the_sweeper_bills_a_generation_whose_server_died() {
         1
     );
     let stored: Value = app
-        .get_authed(&format!("/api/v1/generations/{id}"), &user.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/generations/{id}"), &user.access_token)
+        .await;
     assert_eq!(stored["status"], "interrupted");
     assert_eq!(stored["error"]["code"], "interrupted");
     assert_eq!(stored["cost_mc"], 110);

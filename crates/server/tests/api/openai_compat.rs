@@ -55,12 +55,7 @@ async fn assert_openai_error(
 }
 
 async fn balance_mc(app: &TestApp, key: &str) -> i64 {
-    let body: Value = app
-        .get_authed("/api/v1/credits/balance", key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/api/v1/credits/balance", key).await;
     body["balance_mc"].as_i64().unwrap()
 }
 
@@ -68,12 +63,7 @@ async fn balance_mc(app: &TestApp, key: &str) -> i64 {
 async fn models_lists_what_the_key_can_use() {
     let app = spawn_app().await;
     let key = personal_key(&app, "models@example.com").await;
-    let body: Value = app
-        .get_authed("/v1/models", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.get_json("/v1/models", &key).await;
     assert_eq!(body["object"], "list");
     let ids: Vec<&str> = body["data"]
         .as_array()
@@ -121,12 +111,7 @@ async fn a_completion_has_openais_shape_and_is_billed() {
         50_000 - cost_mc(words, Multiplier::ONE).get()
     );
     // It is a generation like any other.
-    let history: Value = app
-        .get_authed("/api/v1/generations?tool=chat", &key)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let history: Value = app.get_json("/api/v1/generations?tool=chat", &key).await;
     assert_eq!(history["items"][0]["output"], text);
     assert_eq!(history["items"][0]["input"], "A poem about the sea");
     app.assert_generations_settled().await;
@@ -139,31 +124,22 @@ async fn max_tokens_and_stop_limit_the_text_and_the_charge() {
     let mut request = chat("A long story please");
     request["max_tokens"] = json!(8);
     let body: Value = app
-        .post_authed("/v1/chat/completions", &key, &request)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json("/v1/chat/completions", &key, &request)
+        .await;
     let text = body["choices"][0]["message"]["content"].as_str().unwrap();
     assert!(count_words(text) <= 6, "{text}");
     assert_eq!(body["choices"][0]["finish_reason"], "length");
 
     let full: Value = app
-        .post_authed("/v1/chat/completions", &key, &chat("A story about a fox"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json("/v1/chat/completions", &key, &chat("A story about a fox"))
+        .await;
     let full_text = full["choices"][0]["message"]["content"].as_str().unwrap();
     let stop_word = full_text.split_whitespace().nth(3).unwrap();
     let mut stopped = chat("A story about a fox");
     stopped["stop"] = json!(stop_word);
     let body: Value = app
-        .post_authed("/v1/chat/completions", &key, &stopped)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json("/v1/chat/completions", &key, &stopped)
+        .await;
     let text = body["choices"][0]["message"]["content"].as_str().unwrap();
     assert!(
         !text.contains(stop_word) && full_text.starts_with(text),

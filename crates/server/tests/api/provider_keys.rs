@@ -45,12 +45,7 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
         .await
         .unwrap();
     assert_eq!(replaced["hint"], "di-…0000");
-    let list: Value = app
-        .get_authed("/api/v1/me/provider-keys", token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/api/v1/me/provider-keys", token).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     for (provider, key, field) in [
@@ -70,11 +65,8 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
     }
     // A personal API key cannot manage provider keys.
     let api_key: Value = app
-        .post_authed("/api/v1/api-keys", token, &json!({ "name": "k" }))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json("/api/v1/api-keys", token, &json!({ "name": "k" }))
+        .await;
     let by_key = set_key(&app, api_key["secret"].as_str().unwrap(), "openai", KEY).await;
     assert_problem(by_key, StatusCode::FORBIDDEN, "session_required").await;
 
@@ -131,13 +123,7 @@ async fn a_generation_with_an_own_key_uses_it_and_costs_no_credits() {
             .cloned()
             .unwrap()
     };
-    let mine = model(
-        app.get_authed("/api/v1/models", token)
-            .await
-            .json()
-            .await
-            .unwrap(),
-    );
+    let mine = model(app.get_json("/api/v1/models", token).await);
     assert_eq!(
         (mine["available"].clone(), mine["own_key"].clone()),
         (json!(true), json!(true))
@@ -172,11 +158,8 @@ async fn a_configured_fee_applies_to_own_key_generations() {
     set_key(&app, token, "deepinfra", KEY).await;
     let body = json!({ "tool": "write", "instructions": "the tide", "model": "openai-ok" });
     let result: Value = app
-        .post_authed("/api/v1/generations", token, &body)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .post_authed_json("/api/v1/generations", token, &body)
+        .await;
     // 7 words at 2x would be 140 mc; half of it for the fee.
     assert_eq!(result["generation"]["cost_mc"], 70);
     assert_eq!(result["generation"]["billed_to"], "own_key");
@@ -220,11 +203,8 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
         1
     );
     let stored: Value = app
-        .get_authed(&format!("/api/v1/generations/{id}"), &user.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/generations/{id}"), &user.access_token)
+        .await;
     assert_eq!(stored["status"], "interrupted");
     assert_eq!(stored["cost_mc"], 0);
     app.assert_generations_settled().await;

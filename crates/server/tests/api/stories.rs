@@ -28,11 +28,7 @@ async fn create_story(app: &TestApp, token: &str, chapters: i64) -> Value {
 }
 
 async fn get_story(app: &TestApp, token: &str, id: &str) -> Value {
-    app.get_authed(&format!("/api/v1/stories/{id}"), token)
-        .await
-        .json()
-        .await
-        .unwrap()
+    app.get_json(&format!("/api/v1/stories/{id}"), token).await
 }
 
 #[tokio::test]
@@ -151,15 +147,12 @@ async fn bad_story_settings_are_refused_and_write_nothing() {
     assert_problem(theirs, StatusCode::NOT_FOUND, "project_not_found").await;
     // A plain document is not a story.
     let document = app
-        .post_authed(
+        .post_authed_json(
             "/api/v1/projects",
             &user.access_token,
             &json!({ "title": "Notes" }),
         )
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+        .await;
     let not_story = app
         .get_authed(
             &format!("/api/v1/stories/{}", document["id"].as_str().unwrap()),
@@ -245,14 +238,11 @@ async fn all_chapters_are_written_in_sequence_each_billed_and_saved() {
     }
     // One ledger entry per chapter.
     let history: Value = app
-        .get_authed(
+        .get_json(
             "/api/v1/credits/transactions?kind=generation",
             &user.access_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(history["items"].as_array().unwrap().len(), 3);
     app.assert_generations_settled().await;
 }
@@ -314,23 +304,17 @@ async fn a_sequence_stops_cleanly_when_credits_run_out() {
     let story = create_story(&app, &user.access_token, 3).await;
     let id = story["project"]["id"].as_str().unwrap();
     let end: Value = app
-        .post_authed(
+        .post_authed_json(
             &format!("/api/v1/stories/{id}/generate"),
             &user.access_token,
             &json!({}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(end["complete"], false, "{end}");
     assert!(!end["written"].as_array().unwrap().is_empty());
     let balance: Value = app
-        .get_authed("/api/v1/credits/balance", &user.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/api/v1/credits/balance", &user.access_token)
+        .await;
     assert!(balance["balance_mc"].as_i64().unwrap() >= 0);
     assert_eq!(
         balance["balance_mc"],

@@ -72,6 +72,24 @@ pub fn text_of(events: &[(String, Value)]) -> String {
 }
 
 impl TestApp {
+    /// GET with a bearer token; the JSON body.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get_authed(path, token)
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// POST with a bearer token; the JSON body.
+    pub async fn post_authed_json(&self, path: &str, token: &str, body: &Value) -> Value {
+        self.post_authed(path, token, body)
+            .await
+            .json()
+            .await
+            .expect("json")
+    }
+
     /// POST /api/v1/generations asking for a stream.
     pub async fn stream_generation(&self, token: &str, body: &Value) -> Response {
         self.stream_post("/api/v1/generations", token, body).await
