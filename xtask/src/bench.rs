@@ -1,327 +1,48 @@
-//! `cargo xtask bench ledger`: debits per second and latency over HTTP against a release
-//! build of `penora serve`, with 32 concurrent clients, on SQLite and PostgreSQL; then checks
-//! that no update was lost (every balance equals its start minus its accepted debits).
+//! `cargo xtask bench <what>`: builds `penora` and the load generators (`penora-bench`) in
+//! release, in one cargo run, then runs the benchmark. `export` has its own runner.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
-use anyhow::{bail, Context};
-use serde_json::{json, Value};
+use anyhow::bail;
 
 use crate::shell;
 
-const CLIENTS: usize = 32;
-const USERS: usize = 32;
-const WELCOME_MC: i64 = 50_000;
-
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// What to measure: `ledger` or `export`.
+    /// What to measure: `ledger`, `proxy` or `export`.
     what: String,
-    /// Debits per backend.
-    #[arg(long, default_value_t = 20_000)]
-    requests: usize,
-    /// Skip the PostgreSQL run.
-    #[arg(long)]
-    skip_postgres: bool,
-    /// `proxy`: completions per throughput run (each of streaming and non-streaming).
-    #[arg(long, default_value_t = 6_000)]
-    completions: usize,
-    /// `proxy`: streams held open at once for the memory measurement.
-    #[arg(long, default_value_t = 5_000)]
-    streams: usize,
+    /// Passed on to the benchmark, e.g. `--skip-postgres`, `--requests 40000`
+    /// (`cargo xtask bench ledger -- --help` lists them).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    options: Vec<String>,
 }
 
 pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
     match args.what.as_str() {
-        "ledger" => {}
-        "export" => return crate::bench_export::run(root),
-        "proxy" => {
-            let proxy = crate::bench_proxy::ProxyArgs {
-                completions: args.completions,
-                streams: args.streams,
-                skip_postgres: args.skip_postgres,
-            };
-            return crate::bench_proxy::run(root, &proxy);
+        "export" => crate::bench_export::run(root),
+        "ledger" | "proxy" => {
+            shell::run(shell::cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "penora-server",
+                "-p",
+                "penora-bench",
+                "--bin",
+                "penora",
+                "--bin",
+                "penora-bench",
+            ]))?;
+            let release = shell::target_dir(root).join("release");
+            shell::run(
+                Command::new(release.join("penora-bench"))
+                    .arg("--penora")
+                    .arg(release.join("penora"))
+                    .arg(&args.what)
+                    .args(&args.options),
+            )
         }
-        other => bail!("unknown benchmark {other:?}; available: ledger, export, proxy"),
+        other => bail!("unknown benchmark {other:?}; available: ledger, proxy, export"),
     }
-    let (binary, runtime) = release_server(root)?;
-    let mut results = Vec::new();
-
-    let dir = scratch("sqlite");
-    let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    results.push((
-        "SQLite",
-        runtime.block_on(bench_backend(&binary, &sqlite_url, &dir, args.requests))?,
-    ));
-
-    if !args.skip_postgres {
-        let db = ScratchDb::create("bench")?;
-        let dir = scratch("postgres");
-        let outcome = runtime.block_on(bench_backend(&binary, &db.url, &dir, args.requests));
-        results.push(("PostgreSQL", outcome?));
-    }
-
-    println!(
-        "\nledger debits over HTTP, {CLIENTS} concurrent clients, {} debits per backend",
-        args.requests
-    );
-    println!(
-        "{:<12} {:>12} {:>10} {:>10} {:>10} {:>8}",
-        "backend", "debits/s", "p50 ms", "p99 ms", "max ms", "lost"
-    );
-    for (name, r) in &results {
-        println!(
-            "{name:<12} {:>12.0} {:>10.2} {:>10.2} {:>10.2} {:>8}",
-            r.per_second, r.p50_ms, r.p99_ms, r.max_ms, r.lost_updates
-        );
-    }
-    if results.iter().any(|(_, r)| r.lost_updates != 0) {
-        bail!("lost updates detected");
-    }
-    Ok(())
-}
-
-struct BenchResult {
-    per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-    lost_updates: i64,
-}
-
-/// Builds `penora` in release mode; its path, and a runtime for the load generator.
-pub(crate) fn release_server(root: &Path) -> anyhow::Result<(PathBuf, tokio::runtime::Runtime)> {
-    shell::run(shell::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "penora-server",
-        "--bin",
-        "penora",
-    ]))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    Ok((shell::target_dir(root).join("release/penora"), runtime))
-}
-
-pub(crate) fn scratch(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("penora-bench-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
-    shell::output(
-        Command::new("psql")
-            .arg(url)
-            .args(["-v", "ON_ERROR_STOP=1", "-qc", sql]),
-    )
-    .map(|_| ())
-}
-
-fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
-    let mut parsed = url::Url::parse(url)?;
-    parsed.set_path(&format!("/{name}"));
-    Ok(parsed.to_string())
-}
-
-/// A PostgreSQL database made for one benchmark run and dropped afterwards (also when the
-/// run fails).
-pub(crate) struct ScratchDb {
-    admin: String,
-    name: String,
-    pub(crate) url: String,
-}
-
-impl ScratchDb {
-    pub(crate) fn create(label: &str) -> anyhow::Result<Self> {
-        let admin = std::env::var("PENORA_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("penora_{label}_{}", std::process::id());
-        psql(&admin, &format!("CREATE DATABASE {name}"))?;
-        let url = replace_db(&admin, &name)?;
-        Ok(Self { admin, name, url })
-    }
-}
-
-impl Drop for ScratchDb {
-    fn drop(&mut self) {
-        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(err) = psql(&self.admin, &drop) {
-            eprintln!("xtask> could not drop {}: {err}", self.name);
-        }
-    }
-}
-
-pub(crate) struct Server(pub(crate) Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub(crate) fn penora(binary: &Path, database_url: &str, dir: &Path) -> Command {
-    let mut cmd = Command::new(binary);
-    cmd.env("DATABASE_URL", database_url)
-        .env("PENORA_DATA_DIR", dir)
-        .env(
-            "JWT_SECRET_KEY",
-            "bench-secret-bench-secret-bench-secret-0123456789",
-        )
-        .env("PENORA_RATE_SIGNUP_PER_IP_PER_HOUR", "100000")
-        .env("RUST_LOG", "warn");
-    cmd
-}
-
-async fn bench_backend(
-    binary: &Path,
-    database_url: &str,
-    dir: &Path,
-    requests: usize,
-) -> anyhow::Result<BenchResult> {
-    std::fs::create_dir_all(dir)?;
-    shell::run(penora(binary, database_url, dir).arg("migrate"))?;
-    let key_out = shell::output(penora(binary, database_url, dir).args([
-        "admin",
-        "create-app-key",
-        "--name",
-        "bench",
-        "--scopes",
-        "credits:read,credits:write",
-    ]))?;
-    let key = String::from_utf8(key_out)?
-        .lines()
-        .find_map(|l| l.strip_prefix("Secret (shown once): ").map(str::to_owned))
-        .context("create-app-key printed no secret")?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        penora(binary, database_url, dir)
-            .arg("serve")
-            .env("PENORA_BIND", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
-        .build()?;
-    wait_ready(&client, &base).await?;
-
-    let mut users = Vec::new();
-    for i in 0..USERS {
-        let body =
-            json!({ "email": format!("bench-{i}@example.com"), "password": "bench password 1" });
-        let r: Value = client
-            .post(format!("{base}/api/v1/auth/signup"))
-            .json(&body)
-            .send()
-            .await?
-            .json()
-            .await?;
-        users.push(
-            r["user"]["id"]
-                .as_str()
-                .context("signup failed")?
-                .to_owned(),
-        );
-    }
-    let users = Arc::new(users);
-
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let (client, base, key, users) =
-                (client.clone(), base.clone(), key.clone(), users.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut accepted = vec![0i64; USERS];
-                let mut i = c;
-                while i < requests {
-                    let u = i % USERS;
-                    let t = Instant::now();
-                    let r = client
-                        .post(format!("{base}/api/v1/apps/users/{}/debits", users[u]))
-                        .bearer_auth(&key)
-                        .header("idempotency-key", format!("bench-{i}"))
-                        .json(&json!({ "amount_mc": 1 }))
-                        .send()
-                        .await;
-                    latencies.push(t.elapsed());
-                    if r.is_ok_and(|r| r.status().as_u16() == 201) {
-                        accepted[u] += 1;
-                    }
-                    i += CLIENTS;
-                }
-                (latencies, accepted)
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    let mut accepted = vec![0i64; USERS];
-    for task in futures_util::future::join_all(tasks).await {
-        let (l, a) = task?;
-        latencies.extend(l);
-        for (total, n) in accepted.iter_mut().zip(a) {
-            *total += n;
-        }
-    }
-    let elapsed = started.elapsed();
-
-    let mut lost = 0;
-    for (u, id) in users.iter().enumerate() {
-        let b: Value = client
-            .get(format!("{base}/api/v1/apps/users/{id}/balance"))
-            .bearer_auth(&key)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let expected = WELCOME_MC - accepted[u];
-        lost += (b["balance_mc"].as_i64().unwrap_or_default() - expected).abs();
-    }
-    let total_accepted: i64 = accepted.iter().sum();
-    if total_accepted != requests as i64 {
-        bail!("only {total_accepted} of {requests} debits were accepted");
-    }
-    latencies.sort();
-    let pick = |q: f64| {
-        latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)].as_secs_f64()
-            * 1000.0
-    };
-    Ok(BenchResult {
-        per_second: requests as f64 / elapsed.as_secs_f64(),
-        p50_ms: pick(0.50),
-        p99_ms: pick(0.99),
-        max_ms: latencies
-            .last()
-            .copied()
-            .unwrap_or(Duration::ZERO)
-            .as_secs_f64()
-            * 1000.0,
-        lost_updates: lost,
-    })
-}
-
-pub(crate) async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    for _ in 0..300 {
-        if client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    bail!("penora did not start at {base}")
 }

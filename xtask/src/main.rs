@@ -7,7 +7,6 @@
 
 mod bench;
 mod bench_export;
-mod bench_proxy;
 mod e2e;
 mod frontend;
 mod shell;

@@ -21,6 +21,7 @@ pub async fn find(
         .await
 }
 
+#[derive(Debug, Clone)]
 pub struct NewResponse<'a> {
     pub scope: &'a str,
     pub key: &'a str,

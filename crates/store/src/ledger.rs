@@ -67,11 +67,42 @@ pub enum LedgerError {
     Db(#[from] DbErr),
 }
 
+/// A write refused for a unique value: the reference (or the request carrying it) was
+/// applied before.
+pub(crate) fn refused_twice(err: DbErr, reference: &str) -> LedgerError {
+    if crate::is_unique_violation(&err) {
+        LedgerError::AlreadyApplied(reference.to_owned())
+    } else {
+        LedgerError::Db(err)
+    }
+}
+
+/// Why a movement for `user` did not apply: no such user, or not enough available credits.
+pub(crate) async fn refusal(db: &impl ConnectionTrait, user: UserId) -> LedgerError {
+    match Users::find_by_id(user.as_uuid()).one(db).await {
+        Ok(Some(u)) => LedgerError::Insufficient {
+            available: Millicredits::new(u.balance_mc - u.reserved_mc),
+        },
+        Ok(None) => LedgerError::UnknownUser,
+        Err(err) => LedgerError::Db(err),
+    }
+}
+
 /// Applies a movement inside `txn`. On `AlreadyApplied` roll back and read the first result
 /// with [`find_by_reference`].
 pub async fn apply(
     txn: &impl ConnectionTrait,
     movement: Movement<'_>,
+) -> Result<EntryRow, LedgerError> {
+    apply_as(txn, movement, LedgerEntryId::new().as_uuid(), Utc::now()).await
+}
+
+/// [`apply`] with the entry's id and time chosen by the caller.
+pub(crate) async fn apply_as(
+    txn: &impl ConnectionTrait,
+    movement: Movement<'_>,
+    id: Uuid,
+    at: DateTime<Utc>,
 ) -> Result<EntryRow, LedgerError> {
     let amount = movement.amount.get();
     let mut update = Users::update_many()
@@ -90,17 +121,10 @@ pub async fn apply(
     }
     let updated = update.exec_with_returning(txn).await?;
     let Some(row) = updated.into_iter().next() else {
-        return Err(
-            match Users::find_by_id(movement.user.as_uuid()).one(txn).await? {
-                Some(u) => LedgerError::Insufficient {
-                    available: Millicredits::new(u.balance_mc - u.reserved_mc),
-                },
-                None => LedgerError::UnknownUser,
-            },
-        );
+        return Err(refusal(txn, movement.user).await);
     };
     let entry = ledger_entry::ActiveModel {
-        id: Set(LedgerEntryId::new().as_uuid()),
+        id: Set(id),
         user_id: Set(movement.user.as_uuid()),
         kind: Set(movement.kind.as_str().to_owned()),
         amount_mc: Set(amount),
@@ -112,15 +136,12 @@ pub async fn apply(
         actor: Set(movement.actor.map(str::to_owned)),
         description: Set(movement.description.map(str::to_owned)),
         meta: Set(movement.meta),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     };
-    entry.insert(txn).await.map_err(|err| {
-        if crate::is_unique_violation(&err) {
-            LedgerError::AlreadyApplied(movement.reference.to_owned())
-        } else {
-            LedgerError::Db(err)
-        }
-    })
+    entry
+        .insert(txn)
+        .await
+        .map_err(|err| refused_twice(err, movement.reference))
 }
 
 pub async fn find_by_reference(

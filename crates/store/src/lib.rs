@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod projects;
 pub mod provider_keys;
 pub mod rate_limits;
+pub mod recorded;
 pub mod refresh_tokens;
 pub mod storage;
 pub mod stories;
@@ -79,6 +80,12 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// The time now, to the microsecond PostgreSQL keeps: a value written and the answer that
+/// reports it agree.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6)
 }
 
 /// Applies every pending migration.

@@ -2,11 +2,13 @@
 
 use penora_api_types::{Balance, Debit, Refund};
 use penora_domain::{Email, EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
+use penora_store::audit::AuditEntry;
 use penora_store::ledger::{self, Movement};
 use penora_store::projects::{ListQuery, ProjectRow};
+use penora_store::recorded::Recorded;
 use penora_store::storage::Usage;
 use penora_store::users::{self, UserRow};
-use penora_store::DatabaseTransaction;
+use penora_store::{DatabaseTransaction, DbErr};
 
 use super::audit::{self, Origin};
 use super::credits::{balance_of, CreditError};
@@ -159,49 +161,49 @@ pub async fn debit(
 ) -> Result<Outcome<Debit>, CreditError> {
     let reference = idem.reference("app_debit");
     let actor = caller.actor();
+    let amount_mc = amount.get().get();
+    let (id, at) = (LedgerEntryId::new(), penora_store::now());
+    let answer = |balance_mc| Debit {
+        debit_id: id.as_uuid(),
+        user_id: user.as_uuid(),
+        amount_mc,
+        balance_mc,
+        created_at: at,
+    };
+    let template = serde_json::to_value(answer(0)).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let mut movement = Movement::new(
+        user,
+        EntryKind::AppDebit,
+        Millicredits::new(-amount_mc),
+        &reference,
+    );
+    movement.actor = Some(&actor);
+    movement.description = description.as_deref();
+    movement.meta = serde_json::json!({ "app": caller.name });
+    let subject = user.to_string();
+    let audit = AuditEntry {
+        actor: None,
+        action: "app.debit",
+        subject: Some(&subject),
+        ip: origin.ip.as_deref(),
+        meta: app_meta(
+            caller,
+            serde_json::json!({ "debit_id": id.as_uuid(), "amount_mc": amount_mc }),
+        ),
+    };
     let ttl = state.config.settings.idempotency_ttl_hours;
-    let outcome = idempotency::once(
-        &state.db,
-        idem,
-        201,
-        ttl,
-        |txn: DatabaseTransaction| async move {
-            let amount_mc = amount.get().get();
-            let mut movement = Movement::new(
-                user,
-                EntryKind::AppDebit,
-                Millicredits::new(-amount_mc),
-                &reference,
-            );
-            movement.actor = Some(&actor);
-            movement.description = description.as_deref();
-            movement.meta = serde_json::json!({ "app": caller.name });
-            let entry = ledger::apply(&txn, movement).await?;
-            let body = Debit {
-                debit_id: entry.id,
-                user_id: entry.user_id,
-                amount_mc,
-                balance_mc: entry.balance_after_mc,
-                created_at: entry.created_at,
-            };
-            let meta = app_meta(
-                caller,
-                serde_json::json!({ "debit_id": entry.id, "amount_mc": amount_mc }),
-            );
-            audit::record_in(
-                &txn,
-                None,
-                "app.debit",
-                Some(&user.to_string()),
-                origin,
-                meta,
-            )
-            .await?;
-            Ok::<_, CreditError>((body, txn))
-        },
-    )
-    .await?;
-    Ok(outcome)
+    let recorded = Recorded {
+        id,
+        at,
+        movement,
+        audit,
+        response: idem.response(201, ttl, template),
+        balance_field: "balance_mc",
+    };
+    idempotency::once_recorded(&state.db, idem, recorded, |entry| {
+        answer(entry.balance_after_mc)
+    })
+    .await
 }
 
 /// What a refund asks for.

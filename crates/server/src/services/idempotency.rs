@@ -9,6 +9,8 @@ use std::future::Future;
 
 use chrono::{Duration, Utc};
 use penora_store::idempotency::{self, NewResponse};
+use penora_store::ledger::{EntryRow, LedgerError};
+use penora_store::recorded::{self, Recorded};
 use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -50,6 +52,23 @@ impl Idem {
             key: key.to_owned(),
             fingerprint,
         })
+    }
+
+    /// The stored form of `response`, kept for `ttl_hours`.
+    pub fn response(
+        &self,
+        status: u16,
+        ttl_hours: u32,
+        response: serde_json::Value,
+    ) -> NewResponse<'_> {
+        NewResponse {
+            scope: &self.scope,
+            key: &self.key,
+            fingerprint: &self.fingerprint,
+            status,
+            response,
+            expires_at: Utc::now() + Duration::hours(i64::from(ttl_hours)),
+        }
     }
 
     /// A ledger reference unique to this key in this scope.
@@ -97,18 +116,7 @@ where
     match op(txn).await {
         Ok((body, txn)) => {
             let response = serde_json::to_value(&body).map_err(|e| DbErr::Custom(e.to_string()))?;
-            let saved = idempotency::insert(
-                &txn,
-                NewResponse {
-                    scope: &idem.scope,
-                    key: &idem.key,
-                    fingerprint: &idem.fingerprint,
-                    status,
-                    response,
-                    expires_at: Utc::now() + Duration::hours(i64::from(ttl_hours)),
-                },
-            )
-            .await;
+            let saved = idempotency::insert(&txn, idem.response(status, ttl_hours, response)).await;
             match saved {
                 Ok(()) => {
                     txn.commit().await?;
@@ -129,6 +137,35 @@ where
         Err(err) => match stored::<T, E>(db, idem).await? {
             Some(replay) => Ok(replay),
             None => Err(err),
+        },
+    }
+}
+
+/// [`once`] for a single ledger movement whose response is known before it runs except for
+/// the balance after it (`recorded.response` holds it, `recorded.balance_field` names that
+/// field): the movement, its audit entry and the response commit together, in one round trip
+/// on PostgreSQL. `respond` builds the answer from the applied entry.
+pub async fn once_recorded<T, E>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+    recorded: Recorded<'_>,
+    respond: impl FnOnce(&EntryRow) -> T,
+) -> Result<Outcome<T>, E>
+where
+    T: DeserializeOwned,
+    E: IdempotentError + From<LedgerError>,
+{
+    let status = recorded.response.status;
+    match recorded::apply(db, recorded).await {
+        Ok(entry) => Ok(Outcome {
+            status,
+            body: respond(&entry),
+            replayed: false,
+        }),
+        Err(LedgerError::AlreadyApplied(_)) => replay_or_conflict(db, idem).await,
+        Err(err) => match stored::<T, E>(db, idem).await? {
+            Some(replay) => Ok(replay),
+            None => Err(err.into()),
         },
     }
 }

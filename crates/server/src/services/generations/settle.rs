@@ -95,7 +95,7 @@ async fn try_settle(
         prompt_tokens: ending.tokens.map(|t| t.0),
         completion_tokens: ending.tokens.map(|t| t.1),
         // Microseconds: what PostgreSQL keeps, so the answer equals a later read.
-        at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6),
+        at: penora_store::now(),
     };
     let txn = begin_write(&state.db).await?;
     let closed = generations::finish(&txn, started.row.id, &finish).await?;

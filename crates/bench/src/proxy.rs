@@ -17,11 +17,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Step, Wire};
 
-use crate::shell;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::bench::{penora, release_server, scratch, wait_ready, ScratchDb, Server};
+use crate::harness::{penora, run, scratch, wait_ready, ScratchDb, Server};
 
 const CLIENTS: usize = 64;
 const USERS: usize = 64;
@@ -31,12 +30,20 @@ const COST_MC: i64 = WORDS as i64 * 10;
 const START_MC: i64 = 100_000_000_000;
 const SINGLE_CLIENT_REQUESTS: usize = 400;
 
+#[derive(clap::Args)]
 pub struct ProxyArgs {
     /// Completions per throughput run (each of streaming and non-streaming).
-    pub completions: usize,
-    /// Concurrent streams for the memory measurement.
-    pub streams: usize,
-    pub skip_postgres: bool,
+    #[arg(long, default_value_t = 6_000)]
+    completions: usize,
+    /// Streams held open at once for the memory measurement.
+    #[arg(long, default_value_t = 5_000)]
+    streams: usize,
+    /// Skip the SQLite run.
+    #[arg(long)]
+    skip_sqlite: bool,
+    /// Skip the PostgreSQL run.
+    #[arg(long)]
+    skip_postgres: bool,
 }
 
 /// The fake provider: `fast` streams 16 words at once; `hold` sends one word and then keeps
@@ -83,28 +90,27 @@ context_tokens = 8192
 max_output_words = 100
 "#;
 
-pub fn run(root: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
-    let (binary, runtime) = release_server(root)?;
-    runtime.block_on(async {
-        let fake = FakeUpstream::quiet(|_, request| reply(request)).await;
-        let mut results = Vec::new();
+pub async fn bench(binary: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
+    let fake = FakeUpstream::quiet(|_, request| reply(request)).await;
+    let mut results = Vec::new();
+    if !args.skip_sqlite {
         let dir = scratch("proxy-sqlite");
         let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
         results.push((
             "SQLite",
-            bench_backend(&binary, &url, &dir, &fake, args).await?,
+            bench_backend(binary, &url, &dir, &fake, args).await?,
         ));
-        if !args.skip_postgres {
-            let db = ScratchDb::create("proxy")?;
-            let dir = scratch("proxy-postgres");
-            results.push((
-                "PostgreSQL",
-                bench_backend(&binary, &db.url, &dir, &fake, args).await?,
-            ));
-        }
-        report(&results, args);
-        Ok(())
-    })
+    }
+    if !args.skip_postgres {
+        let db = ScratchDb::create("proxy")?;
+        let dir = scratch("proxy-postgres");
+        results.push((
+            "PostgreSQL",
+            bench_backend(binary, &db.url, &dir, &fake, args).await?,
+        ));
+    }
+    report(&results, args);
+    Ok(())
 }
 
 #[derive(Debug, Default)]
@@ -223,7 +229,7 @@ async fn bench_backend(
     };
     let mut migrate = penora(binary, database_url, dir);
     configure(&mut migrate);
-    shell::run(migrate.arg("migrate"))?;
+    run(migrate.arg("migrate"))?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();

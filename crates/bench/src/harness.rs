@@ -1,0 +1,114 @@
+//! What every benchmark needs: scratch directories and databases, a `penora` process, and
+//! commands that fail clearly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {cmd:?}"))?;
+    if !status.success() {
+        bail!("`{cmd:?}` failed ({status})");
+    }
+    Ok(())
+}
+
+pub fn output(cmd: &mut Command) -> anyhow::Result<Vec<u8>> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("could not start {cmd:?}"))?;
+    if !out.status.success() {
+        bail!("`{cmd:?}` failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(out.stdout)
+}
+
+pub fn scratch(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("penora-bench-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn psql(url: &str, sql: &str) -> anyhow::Result<()> {
+    output(
+        Command::new("psql")
+            .arg(url)
+            .args(["-v", "ON_ERROR_STOP=1", "-qc", sql]),
+    )
+    .map(|_| ())
+}
+
+fn replace_db(url: &str, name: &str) -> anyhow::Result<String> {
+    let mut parsed = url::Url::parse(url)?;
+    parsed.set_path(&format!("/{name}"));
+    Ok(parsed.to_string())
+}
+
+/// A PostgreSQL database made for one benchmark run and dropped afterwards (also when the
+/// run fails).
+pub struct ScratchDb {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl ScratchDb {
+    pub fn create(label: &str) -> anyhow::Result<Self> {
+        let admin = std::env::var("PENORA_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("penora_{label}_{}", std::process::id());
+        psql(&admin, &format!("CREATE DATABASE {name}"))?;
+        let url = replace_db(&admin, &name)?;
+        Ok(Self { admin, name, url })
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(err) = psql(&self.admin, &drop) {
+            eprintln!("xtask> could not drop {}: {err}", self.name);
+        }
+    }
+}
+
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn penora(binary: &Path, database_url: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new(binary);
+    cmd.env("DATABASE_URL", database_url)
+        .env("PENORA_DATA_DIR", dir)
+        .env(
+            "JWT_SECRET_KEY",
+            "bench-secret-bench-secret-bench-secret-0123456789",
+        )
+        .env("PENORA_RATE_SIGNUP_PER_IP_PER_HOUR", "100000")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+pub async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("penora did not start at {base}")
+}
