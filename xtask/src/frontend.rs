@@ -74,7 +74,7 @@ fn check_bindgen_version(root: &Path) -> anyhow::Result<()> {
 }
 
 /// Installs the wasm32 target through rustup when it is missing.
-fn ensure_wasm_target() -> anyhow::Result<()> {
+pub fn ensure_wasm_target() -> anyhow::Result<()> {
     let installed = shell::output(Command::new("rustup").args(["target", "list", "--installed"]))
         .map(|o| String::from_utf8_lossy(&o).contains("wasm32-unknown-unknown"))
         .unwrap_or(false);

@@ -34,6 +34,8 @@ pub fn run(root: &Path, args: TestArgs) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // A fresh machine has no wasm32 target yet; clippy for it needs one.
+    frontend::ensure_wasm_target()?;
     shell::run(shell::cargo().args([
         "clippy",
         "-p",

@@ -2,10 +2,11 @@
 //! commands that fail clearly.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use serde_json::{json, Value};
 
 pub fn run(cmd: &mut Command) -> anyhow::Result<()> {
     let status = cmd
@@ -111,4 +112,36 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     bail!("penora did not start at {base}")
+}
+
+/// Starts `serve` (a `penora` command) on a free loopback port: the process (stopped when
+/// dropped) and its base URL.
+pub fn serve(mut serve: Command) -> anyhow::Result<(Server, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let server = Server(
+        serve
+            .arg("serve")
+            .env("PENORA_BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    Ok((server, format!("http://127.0.0.1:{port}")))
+}
+
+/// Signs up `email`; the response (user and tokens).
+pub async fn signup(client: &reqwest::Client, base: &str, email: &str) -> anyhow::Result<Value> {
+    let body = json!({ "email": email, "password": "bench password 1" });
+    let signed: Value = client
+        .post(format!("{base}/api/v1/auth/signup"))
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    if signed["access_token"].is_null() {
+        bail!("signup of {email} failed: {signed}");
+    }
+    Ok(signed)
 }

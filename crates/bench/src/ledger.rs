@@ -3,14 +3,13 @@
 //! update was lost (every balance equals its start minus its accepted debits).
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
-use crate::harness::{output, penora, run, scratch, wait_ready, ScratchDb, Server};
+use crate::harness::{output, penora, run, scratch, serve, signup, wait_ready, ScratchDb};
 
 const CLIENTS: usize = 32;
 const USERS: usize = 32;
@@ -96,17 +95,7 @@ async fn bench_backend(
         .lines()
         .find_map(|l| l.strip_prefix("Secret (shown once): ").map(str::to_owned))
         .context("create-app-key printed no secret")?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        penora(binary, database_url, dir)
-            .arg("serve")
-            .env("PENORA_BIND", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
+    let (_server, base) = serve(penora(binary, database_url, dir))?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()?;
@@ -114,19 +103,11 @@ async fn bench_backend(
 
     let mut users = Vec::new();
     for i in 0..USERS {
-        let body =
-            json!({ "email": format!("bench-{i}@example.com"), "password": "bench password 1" });
-        let r: Value = client
-            .post(format!("{base}/api/v1/auth/signup"))
-            .json(&body)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let signed = signup(&client, &base, &format!("bench-{i}@example.com")).await?;
         users.push(
-            r["user"]["id"]
+            signed["user"]["id"]
                 .as_str()
-                .context("signup failed")?
+                .context("no user id")?
                 .to_owned(),
         );
     }

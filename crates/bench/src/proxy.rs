@@ -9,7 +9,6 @@
 //! - Penora's memory with 5,000 streams open at once (RSS growth per stream).
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +19,7 @@ use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Step, Wire};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::harness::{penora, run, scratch, wait_ready, ScratchDb, Server};
+use crate::harness::{penora, run, scratch, serve, signup, wait_ready, ScratchDb};
 
 const CLIENTS: usize = 64;
 const USERS: usize = 64;
@@ -230,19 +229,9 @@ async fn bench_backend(
     let mut migrate = penora(binary, database_url, dir);
     configure(&mut migrate);
     run(migrate.arg("migrate"))?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut serve = penora(binary, database_url, dir);
-    configure(&mut serve);
-    let server = Server(
-        serve
-            .arg("serve")
-            .env("PENORA_BIND", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
+    let mut command = penora(binary, database_url, dir);
+    configure(&mut command);
+    let (server, base) = serve(command)?;
     let pid = server.0.id();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.streams)
@@ -311,15 +300,7 @@ async fn bench_backend(
 async fn personal_keys(client: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
     let mut keys = Vec::new();
     for i in 0..USERS {
-        let body =
-            json!({ "email": format!("proxy-{i}@example.com"), "password": "bench password 1" });
-        let signed: Value = client
-            .post(format!("{base}/api/v1/auth/signup"))
-            .json(&body)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let signed = signup(client, base, &format!("proxy-{i}@example.com")).await?;
         let token = signed["access_token"].as_str().context("signup failed")?;
         let key: Value = client
             .post(format!("{base}/api/v1/api-keys"))
