@@ -94,16 +94,6 @@ pub async fn apply(
     txn: &impl ConnectionTrait,
     movement: Movement<'_>,
 ) -> Result<EntryRow, LedgerError> {
-    apply_as(txn, movement, LedgerEntryId::new().as_uuid(), Utc::now()).await
-}
-
-/// [`apply`] with the entry's id and time chosen by the caller.
-pub(crate) async fn apply_as(
-    txn: &impl ConnectionTrait,
-    movement: Movement<'_>,
-    id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<EntryRow, LedgerError> {
     let amount = movement.amount.get();
     let mut update = Users::update_many()
         .col_expr(
@@ -124,7 +114,7 @@ pub(crate) async fn apply_as(
         return Err(refusal(txn, movement.user).await);
     };
     let entry = ledger_entry::ActiveModel {
-        id: Set(id),
+        id: Set(LedgerEntryId::new().as_uuid()),
         user_id: Set(movement.user.as_uuid()),
         kind: Set(movement.kind.as_str().to_owned()),
         amount_mc: Set(amount),
@@ -136,7 +126,7 @@ pub(crate) async fn apply_as(
         actor: Set(movement.actor.map(str::to_owned)),
         description: Set(movement.description.map(str::to_owned)),
         meta: Set(movement.meta),
-        created_at: Set(at),
+        created_at: Set(Utc::now()),
     };
     entry
         .insert(txn)
