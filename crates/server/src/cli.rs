@@ -74,8 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve().await,
         Command::Migrate => {
             let config = load()?;
-            let db = penora_store::connect(&config.database_url, 2).await?;
-            penora_store::migrate(&db).await?;
+            penora_store::migrate_url(&config.database_url).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
@@ -112,8 +111,8 @@ async fn serve() -> anyhow::Result<()> {
 
 async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
     let config = load()?;
+    penora_store::migrate_url(&config.database_url).await?;
     let db = penora_store::connect(&config.database_url, 2).await?;
-    penora_store::migrate(&db).await?;
     let state = build_state(config, db)?;
     match command {
         AdminCommand::CreateAdmin {

@@ -34,10 +34,10 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it when configured) and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
         if config.settings.migrate_on_start {
-            penora_store::migrate(&db).await?;
+            penora_store::migrate_url(&config.database_url).await?;
         }
+        let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
         let state = build_state(config, db)?;
         Self::with_state(state)
     }

@@ -93,6 +93,16 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Applies every pending migration over a connection of its own, closed before returning:
+/// open the pool that serves afterwards. A pooled SQLite connection that loaded the schema
+/// before a migration can still prepare statements against the old one (an upsert whose
+/// new unique index it has not seen fails with "ON CONFLICT clause does not match").
+pub async fn migrate_url(url: &str) -> Result<(), DbErr> {
+    let db = connect(url, 1).await?;
+    migrate(&db).await?;
+    db.close().await
+}
+
 /// Names of migrations not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
     Ok(Migrator::get_pending_migrations(db)
