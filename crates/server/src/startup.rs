@@ -81,8 +81,10 @@ pub fn build_state(
         providers.is_available(provider)
     })?;
     let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
+    let reads = penora_store::readers(&db, &config.database_url)?;
     Ok(AppState {
         db,
+        reads,
         config: Arc::new(config),
         catalog: Arc::new(catalog),
         providers,

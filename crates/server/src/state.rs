@@ -16,6 +16,9 @@ use crate::services::generations::Running;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// For authentication's reads: on SQLite they do not queue behind the writer
+    /// ([`penora_store::readers`]).
+    pub reads: DatabaseConnection,
     pub config: Arc<Config>,
     pub catalog: Arc<Catalog>,
     /// One client per configured AI provider, plus the offline model.

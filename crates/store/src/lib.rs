@@ -61,13 +61,40 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+        .map_sqlx_sqlite_opts(sqlite_options);
     Database::connect(options).await
+}
+
+/// Every SQLite connection's settings. Each connection applies them when it opens, so all
+/// must agree: one without the WAL setting would switch the file back to rollback-journal
+/// mode, where readers block the writer.
+fn sqlite_options(opts: sqlx::sqlite::SqliteConnectOptions) -> sqlx::sqlite::SqliteConnectOptions {
+    opts.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+}
+
+/// Read-only connections that read while SQLite's one writer writes.
+const SQLITE_READERS: u32 = 4;
+
+/// A pool for the hot reads (authenticating each request) that need not queue behind
+/// writes. SQLite has one writer and the main pool holds one connection by default; in WAL
+/// mode, read-only connections beside it see every committed write without waiting for it.
+/// PostgreSQL's pool already reads concurrently: the same pool. Connections open on first
+/// use.
+pub fn readers(db: &DatabaseConnection, url: &str) -> Result<DatabaseConnection, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite || url.contains(":memory:") {
+        return Ok(db.clone());
+    }
+    let options: sqlx::sqlite::SqliteConnectOptions = url
+        .parse()
+        .map_err(|e: sqlx::Error| DbErr::Custom(format!("SQLite URL: {e}")))?;
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(SQLITE_READERS)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(sqlite_options(options).read_only(true));
+    Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at `BEGIN`

@@ -97,7 +97,7 @@ fn missing() -> ApiError {
 }
 
 async fn key_row(state: &AppState, token: &str) -> Result<ApiKeyRow, ApiError> {
-    api_keys::authenticate(&state.db, token)
+    api_keys::authenticate(&state.reads, &state.db, token)
         .await?
         .ok_or_else(|| ApiError::unauthorized("This API key is not valid or was revoked."))
 }
@@ -108,7 +108,7 @@ async fn load_user(
     via: Via,
     epoch: Option<i64>,
 ) -> Result<AuthUser, ApiError> {
-    let row = users::find_by_id(&state.db, id)
+    let row = users::find_by_id(&state.reads, id)
         .await?
         .filter(|row| epoch.is_none_or(|e| row.session_epoch == e))
         .ok_or_else(|| ApiError::unauthorized("This session has ended; sign in again."))?;

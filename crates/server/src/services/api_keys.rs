@@ -133,12 +133,14 @@ pub async fn create(
     Ok((row, secret))
 }
 
-/// The live key a bearer secret belongs to, noting its use.
+/// The live key a bearer secret belongs to (read through `reads`), noting its use (written
+/// through `db`).
 pub async fn authenticate(
+    reads: &impl ConnectionTrait,
     db: &impl ConnectionTrait,
     secret: &str,
 ) -> Result<Option<ApiKeyRow>, DbErr> {
-    let Some(row) = api_keys::find_live_by_hash(db, &opaque::hash(secret)).await? else {
+    let Some(row) = api_keys::find_live_by_hash(reads, &opaque::hash(secret)).await? else {
         return Ok(None);
     };
     let stale = row
