@@ -138,6 +138,10 @@ struct Progress {
     meter: WordMeter,
     output: String,
     tokens: Option<(u32, u32)>,
+    /// How much of `output` the database has, and when the hold's expiry last moved on: a
+    /// stalled or slow stream then costs one small read per tick, not three writes.
+    saved_len: usize,
+    extended_at: std::time::Instant,
 }
 
 impl Progress {
@@ -146,6 +150,8 @@ impl Progress {
             meter: WordMeter::new(started.max_words),
             output: String::new(),
             tokens: None,
+            saved_len: 0,
+            extended_at: std::time::Instant::now(),
         }
     }
 
@@ -156,18 +162,22 @@ impl Progress {
         }
     }
 
-    /// Saves the text and what it has cost so far (moving the hold's expiry on), and says
-    /// whether a cancel arrived through the database. A failed save is logged and retried
-    /// at the next tick: the stream goes on.
-    async fn save(&self, state: &AppState, started: &Started) -> bool {
+    /// Saves the text and what it has cost so far when they grew (moving the hold's expiry
+    /// on; with nothing new, only every quarter of the grace period), and says whether a
+    /// cancel arrived through the database. A failed save is logged and retried at the next
+    /// tick: the stream goes on.
+    async fn save(&mut self, state: &AppState, started: &Started) -> bool {
         let words = self.meter.words();
         let delivered = started.price.cost(words);
-        let grace = chrono::Duration::seconds(
-            i64::try_from(state.config.settings.generation_hold_grace_secs).unwrap_or(120),
-        );
+        let grace_secs = state.config.settings.generation_hold_grace_secs;
+        let grace = chrono::Duration::seconds(i64::try_from(grace_secs).unwrap_or(120));
+        let grown = self.output.len() != self.saved_len;
+        let heartbeat_due = self.extended_at.elapsed().as_secs() >= grace_secs / 4;
         let saved = async {
-            generations::save_progress(&state.db, started.row.id, &self.output, words).await?;
-            if let Some(hold) = started.hold {
+            if grown {
+                generations::save_progress(&state.db, started.row.id, &self.output, words).await?;
+            }
+            if let Some(hold) = started.hold.filter(|_| grown || heartbeat_due) {
                 holds::record_delivery(
                     &state.db,
                     hold,
@@ -179,6 +189,12 @@ impl Progress {
             generations::cancel_requested(&state.db, started.row.id).await
         }
         .await;
+        if saved.is_ok() {
+            self.saved_len = self.output.len();
+            if grown || heartbeat_due {
+                self.extended_at = std::time::Instant::now();
+            }
+        }
         match saved {
             Ok(cancelled) => cancelled,
             Err(err) => {
