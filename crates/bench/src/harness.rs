@@ -28,7 +28,65 @@ pub fn output(cmd: &mut Command) -> anyhow::Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
-pub fn scratch(label: &str) -> PathBuf {
+/// Which backends a benchmark runs on (both unless told otherwise).
+#[derive(clap::Args)]
+pub struct Backends {
+    /// Skip the SQLite run.
+    #[arg(long)]
+    skip_sqlite: bool,
+    /// Skip the PostgreSQL run.
+    #[arg(long)]
+    skip_postgres: bool,
+}
+
+/// One backend to run against: a fresh database and data directory.
+pub struct Target {
+    pub name: &'static str,
+    pub url: String,
+    pub dir: PathBuf,
+    /// Dropped (with the PostgreSQL database) when the run is over.
+    _db: Option<ScratchDb>,
+}
+
+impl Backends {
+    /// A fresh SQLite file and/or PostgreSQL database, named after `label`.
+    pub fn targets(&self, label: &str) -> anyhow::Result<Vec<Target>> {
+        let mut targets = Vec::new();
+        if !self.skip_sqlite {
+            let dir = scratch(&format!("{label}-sqlite"));
+            let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+            targets.push(Target {
+                name: "SQLite",
+                url,
+                dir,
+                _db: None,
+            });
+        }
+        if !self.skip_postgres {
+            let db = ScratchDb::create(label)?;
+            targets.push(Target {
+                name: "PostgreSQL",
+                url: db.url.clone(),
+                dir: scratch(&format!("{label}-postgres")),
+                _db: Some(db),
+            });
+        }
+        Ok(targets)
+    }
+}
+
+/// A GET answered with JSON, as `bearer`.
+pub async fn get_json(client: &reqwest::Client, url: &str, bearer: &str) -> anyhow::Result<Value> {
+    Ok(client
+        .get(url)
+        .bearer_auth(bearer)
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
+fn scratch(label: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("penora-bench-{label}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::harness::{output, penora, run, scratch, serve, signup, wait_ready, ScratchDb};
+use crate::harness::{get_json, output, penora, run, serve, signup, wait_ready, Backends};
 
 const CLIENTS: usize = 32;
 const USERS: usize = 32;
@@ -20,31 +20,16 @@ pub struct LedgerArgs {
     /// Debits per backend.
     #[arg(long, default_value_t = 20_000)]
     requests: usize,
-    /// Skip the SQLite run.
-    #[arg(long)]
-    skip_sqlite: bool,
-    /// Skip the PostgreSQL run.
-    #[arg(long)]
-    skip_postgres: bool,
+    #[command(flatten)]
+    backends: Backends,
 }
 
 pub async fn bench(binary: &Path, args: &LedgerArgs) -> anyhow::Result<()> {
     let mut results = Vec::new();
 
-    if !args.skip_sqlite {
-        let dir = scratch("sqlite");
-        let sqlite_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-        results.push((
-            "SQLite",
-            bench_backend(binary, &sqlite_url, &dir, args.requests).await?,
-        ));
-    }
-
-    if !args.skip_postgres {
-        let db = ScratchDb::create("bench")?;
-        let dir = scratch("postgres");
-        let outcome = bench_backend(binary, &db.url, &dir, args.requests).await;
-        results.push(("PostgreSQL", outcome?));
+    for target in args.backends.targets("bench")? {
+        let outcome = bench_backend(binary, &target.url, &target.dir, args.requests).await?;
+        results.push((target.name, outcome));
     }
 
     println!(
@@ -155,13 +140,12 @@ async fn bench_backend(
 
     let mut lost = 0;
     for (u, id) in users.iter().enumerate() {
-        let b: Value = client
-            .get(format!("{base}/api/v1/apps/users/{id}/balance"))
-            .bearer_auth(&key)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let b = get_json(
+            &client,
+            &format!("{base}/api/v1/apps/users/{id}/balance"),
+            &key,
+        )
+        .await?;
         let expected = WELCOME_MC - accepted[u];
         lost += (b["balance_mc"].as_i64().unwrap_or_default() - expected).abs();
     }

@@ -19,7 +19,7 @@ use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Step, Wire};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::harness::{penora, run, scratch, serve, signup, wait_ready, ScratchDb};
+use crate::harness::{get_json, penora, run, serve, signup, wait_ready, Backends};
 
 const CLIENTS: usize = 64;
 const USERS: usize = 64;
@@ -37,12 +37,8 @@ pub struct ProxyArgs {
     /// Streams held open at once for the memory measurement.
     #[arg(long, default_value_t = 5_000)]
     streams: usize,
-    /// Skip the SQLite run.
-    #[arg(long)]
-    skip_sqlite: bool,
-    /// Skip the PostgreSQL run.
-    #[arg(long)]
-    skip_postgres: bool,
+    #[command(flatten)]
+    backends: Backends,
 }
 
 /// The fake provider: `fast` streams 16 words at once; `hold` sends one word and then keeps
@@ -92,21 +88,9 @@ max_output_words = 100
 pub async fn bench(binary: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
     let fake = FakeUpstream::quiet(|_, request| reply(request)).await;
     let mut results = Vec::new();
-    if !args.skip_sqlite {
-        let dir = scratch("proxy-sqlite");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-        results.push((
-            "SQLite",
-            bench_backend(binary, &url, &dir, &fake, args).await?,
-        ));
-    }
-    if !args.skip_postgres {
-        let db = ScratchDb::create("proxy")?;
-        let dir = scratch("proxy-postgres");
-        results.push((
-            "PostgreSQL",
-            bench_backend(binary, &db.url, &dir, &fake, args).await?,
-        ));
+    for target in args.backends.targets("proxy")? {
+        let outcome = bench_backend(binary, &target.url, &target.dir, &fake, args).await?;
+        results.push((target.name, outcome));
     }
     report(&results, args);
     Ok(())
@@ -275,13 +259,7 @@ async fn bench_backend(
     let total = single + 2 * args.completions;
     let mut spent = 0;
     for key in &keys {
-        let balance: Value = client
-            .get(format!("{base}/api/v1/credits/balance"))
-            .bearer_auth(key)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let balance = get_json(&client, &format!("{base}/api/v1/credits/balance"), key).await?;
         spent += START_MC - balance["balance_mc"].as_i64().context("balance")?;
     }
     outcome.unbilled = total as i64 * COST_MC - spent;

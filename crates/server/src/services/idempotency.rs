@@ -133,11 +133,7 @@ where
                 Err(err) => Err(err.into()),
             }
         }
-        Err(err) if err.is_already_applied() => replay_or_conflict(db, idem).await,
-        Err(err) => match stored::<T, E>(db, idem).await? {
-            Some(replay) => Ok(replay),
-            None => Err(err),
-        },
+        Err(err) => recover(db, idem, err).await,
     }
 }
 
@@ -162,11 +158,24 @@ where
             body: respond(&entry),
             replayed: false,
         }),
-        Err(LedgerError::AlreadyApplied(_)) => replay_or_conflict(db, idem).await,
-        Err(err) => match stored::<T, E>(db, idem).await? {
-            Some(replay) => Ok(replay),
-            None => Err(err.into()),
-        },
+        Err(err) => recover(db, idem, E::from(err)).await,
+    }
+}
+
+/// After an operation failed: a reference applied before means a retry (or a lost race) —
+/// replay what was stored; any other failure may still be a retry of a request that
+/// succeeded (it now fails for lack of credits, say) — replay it if stored, else report it.
+async fn recover<T: DeserializeOwned, E: IdempotentError>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+    err: E,
+) -> Result<Outcome<T>, E> {
+    if err.is_already_applied() {
+        return replay_or_conflict(db, idem).await;
+    }
+    match stored::<T, E>(db, idem).await? {
+        Some(replay) => Ok(replay),
+        None => Err(err),
     }
 }
 

@@ -172,12 +172,12 @@ impl Progress {
         let grace_secs = state.config.settings.generation_hold_grace_secs;
         let grace = chrono::Duration::seconds(i64::try_from(grace_secs).unwrap_or(120));
         let grown = self.output.len() != self.saved_len;
-        let heartbeat_due = self.extended_at.elapsed().as_secs() >= grace_secs / 4;
+        let extend = grown || self.extended_at.elapsed().as_secs() >= grace_secs / 4;
         let saved = async {
             if grown {
                 generations::save_progress(&state.db, started.row.id, &self.output, words).await?;
             }
-            if let Some(hold) = started.hold.filter(|_| grown || heartbeat_due) {
+            if let Some(hold) = started.hold.filter(|_| extend) {
                 holds::record_delivery(
                     &state.db,
                     hold,
@@ -191,7 +191,7 @@ impl Progress {
         .await;
         if saved.is_ok() {
             self.saved_len = self.output.len();
-            if grown || heartbeat_due {
+            if extend {
                 self.extended_at = std::time::Instant::now();
             }
         }
