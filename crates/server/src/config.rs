@@ -102,6 +102,10 @@ pub struct Settings {
     /// What a generation with the user's own provider key costs, in per mille of the
     /// credits it would cost otherwise (0: free).
     pub own_key_fee_per_mille: u32,
+    /// How long a looked-up API key is trusted without reading it again (milliseconds; 0:
+    /// never). Revoking takes effect at once on the replica that revoked, within this time
+    /// on the others.
+    pub api_key_cache_ms: u64,
 }
 
 impl Default for Settings {
@@ -146,6 +150,7 @@ impl Default for Settings {
             upstream_first_byte_timeout_secs: 60,
             upstream_idle_timeout_secs: 30,
             own_key_fee_per_mille: 0,
+            api_key_cache_ms: 1_000,
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::openapi::ApiDoc;
 use crate::prompts::Prompts;
 use crate::rate_limit::RateLimits;
 use crate::routes;
+use crate::services::api_keys::KeyCache;
 use crate::services::generations::Running;
 use crate::state::AppState;
 
@@ -82,6 +83,7 @@ pub fn build_state(
     })?;
     let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
     let reads = penora_store::readers(&db, &config.database_url)?;
+    let key_cache_ms = config.settings.api_key_cache_ms;
     Ok(AppState {
         db,
         reads,
@@ -94,6 +96,7 @@ pub fn build_state(
         secrets,
         mailer,
         limits,
+        keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
         started_at: Instant::now(),
     })
 }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::mailer::Mailer;
 use crate::prompts::Prompts;
 use crate::rate_limit::RateLimits;
+use crate::services::api_keys::KeyCache;
 use crate::services::generations::Running;
 
 #[derive(Clone)]
@@ -31,5 +32,7 @@ pub struct AppState {
     pub secrets: crate::crypto::SecretBox,
     pub mailer: Mailer,
     pub limits: RateLimits,
+    /// API keys looked up a moment ago.
+    pub keys: KeyCache,
     pub started_at: Instant,
 }

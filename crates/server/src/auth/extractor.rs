@@ -97,7 +97,7 @@ fn missing() -> ApiError {
 }
 
 async fn key_row(state: &AppState, token: &str) -> Result<ApiKeyRow, ApiError> {
-    api_keys::authenticate(&state.reads, &state.db, token)
+    api_keys::authenticate(&state.keys, &state.reads, &state.db, token)
         .await?
         .ok_or_else(|| ApiError::unauthorized("This API key is not valid or was revoked."))
 }

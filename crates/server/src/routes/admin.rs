@@ -225,7 +225,8 @@ pub async fn list_app_keys(
     }))
 }
 
-/// Revoke an app key; it stops working at once.
+/// Revoke an app key; it stops working at once (within `PENORA_API_KEY_CACHE_MS`, one second
+/// by default, on other servers of a multi-server deployment).
 #[utoipa::path(delete, path = "/api/v1/admin/app-keys/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The key's id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
@@ -236,7 +237,7 @@ pub async fn revoke_app_key(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = penora_domain::ApiKeyId::from_uuid(id.into_inner());
-    if !penora_store::api_keys::revoke_app(&state.db, id).await? {
+    if !crate::services::api_keys::revoke_app(&state.db, &state.keys, id).await? {
         return Err(ApiError::not_found(
             "There is no live app key with this id.",
         ));

@@ -59,7 +59,8 @@ pub async fn list(
     }))
 }
 
-/// Revoke one of your keys; it stops working at once.
+/// Revoke one of your keys; it stops working at once (within `PENORA_API_KEY_CACHE_MS`, one
+/// second by default, on other servers of a multi-server deployment).
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The key's id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
@@ -70,7 +71,7 @@ pub async fn revoke(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApiKeyId::from_uuid(id.into_inner());
-    if !penora_store::api_keys::revoke_personal(&state.db, user.id, id).await? {
+    if !api_keys::revoke_personal(&state.db, &state.keys, user.id, id).await? {
         return Err(ApiError::not_found("You have no live key with this id."));
     }
     audit::record(

@@ -1,5 +1,7 @@
 //! Creating, listing, revoking and checking API keys.
 
+use std::time::Duration;
+
 use penora_api_types::{ApiKey, CreatedApiKey};
 use penora_domain::{ApiKeyId, UserId};
 use penora_store::api_keys::{self, ApiKeyRow, NewKey};
@@ -133,23 +135,88 @@ pub async fn create(
     Ok((row, secret))
 }
 
-/// The live key a bearer secret belongs to (read through `reads`), noting its use (written
-/// through `db`).
+/// Live API keys recently looked up, by the hash of their secret, so that a busy client
+/// (an app debiting for every image it makes) does not cost a database read per request.
+///
+/// Revoking a key forgets every cached key of this process at once. Another replica keeps
+/// trusting a key it looked up for at most the cache time (`PENORA_API_KEY_CACHE_MS`,
+/// default one second): the price of not asking the database on every request.
+#[derive(Clone)]
+pub struct KeyCache(Option<moka::sync::Cache<String, ApiKeyRow>>);
+
+impl KeyCache {
+    /// Enough for every key in use at once; the least used go first beyond it.
+    const CAPACITY: u64 = 10_000;
+
+    /// `ttl` zero: no cache, every request reads the key.
+    pub fn new(ttl: Duration) -> Self {
+        Self((!ttl.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(Self::CAPACITY)
+                .time_to_live(ttl)
+                .build()
+        }))
+    }
+
+    /// After a revocation.
+    pub fn forget_all(&self) {
+        if let Some(cache) = &self.0 {
+            cache.invalidate_all();
+        }
+    }
+}
+
+/// The live key a bearer secret belongs to (read through `reads` unless cached), noting its
+/// use at most once a minute (written through `db`).
 pub async fn authenticate(
+    cache: &KeyCache,
     reads: &impl ConnectionTrait,
     db: &impl ConnectionTrait,
     secret: &str,
 ) -> Result<Option<ApiKeyRow>, DbErr> {
-    let Some(row) = api_keys::find_live_by_hash(reads, &opaque::hash(secret)).await? else {
+    let hash = opaque::hash(secret);
+    if let Some(row) = cache.0.as_ref().and_then(|c| c.get(&hash)) {
+        return Ok(Some(row));
+    }
+    let Some(mut row) = api_keys::find_live_by_hash(reads, &hash).await? else {
         return Ok(None);
     };
-    let stale = row
+    let now = chrono::Utc::now();
+    // A cached row was used within the minute: only a fresh read can find it stale.
+    if row
         .last_used_at
-        .is_none_or(|at| chrono::Utc::now() - at > chrono::Duration::seconds(60));
-    if stale {
+        .is_none_or(|at| now - at > chrono::Duration::seconds(60))
+    {
         api_keys::touch(db, ApiKeyId::from_uuid(row.id)).await?;
+        row.last_used_at = Some(now);
+    }
+    if let Some(cache) = &cache.0 {
+        cache.insert(hash, row.clone());
     }
     Ok(Some(row))
+}
+
+/// Revokes one of `user`'s personal keys; false when they have no live key `id`.
+pub async fn revoke_personal(
+    db: &impl ConnectionTrait,
+    cache: &KeyCache,
+    user: UserId,
+    id: ApiKeyId,
+) -> Result<bool, DbErr> {
+    let revoked = api_keys::revoke_personal(db, user, id).await?;
+    cache.forget_all();
+    Ok(revoked)
+}
+
+/// Revokes an app key; false when there is no live app key `id`.
+pub async fn revoke_app(
+    db: &impl ConnectionTrait,
+    cache: &KeyCache,
+    id: ApiKeyId,
+) -> Result<bool, DbErr> {
+    let revoked = api_keys::revoke_app(db, id).await?;
+    cache.forget_all();
+    Ok(revoked)
 }
 
 pub fn looks_like_key(token: &str) -> bool {

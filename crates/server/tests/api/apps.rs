@@ -413,3 +413,74 @@ async fn admins_list_and_revoke_app_keys() {
         1
     );
 }
+
+/// Another replica revoking a key (here: the database changed behind this server's back)
+/// takes effect once this server's cached look-up expires; revoking here takes effect at once.
+#[tokio::test]
+async fn a_key_revoked_elsewhere_stops_working_when_its_cached_look_up_expires() {
+    use sea_orm::ConnectionTrait;
+
+    let path = "/api/v1/apps/users/resolve";
+    let resolve = json!({ "email": "nobody@example.com" });
+    let status = |response: reqwest::Response| response.status();
+
+    let app = crate::helpers::spawn_app_with(|s| s.api_key_cache_ms = 300).await;
+    let key = app.app_key(&["users:read"]).await;
+    let works = |response| status(response) == StatusCode::NOT_FOUND;
+    assert!(works(app.post_authed(path, &key, &resolve).await));
+    app.db
+        .execute_unprepared("UPDATE api_keys SET revoked_at = created_at")
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let after = app.post_authed(path, &key, &resolve).await;
+    assert_problem(after, StatusCode::UNAUTHORIZED, "unauthorized").await;
+
+    // A long cache time: a key revoked elsewhere still works from the cache, until a
+    // revocation through this server forgets every cached key.
+    let app = crate::helpers::spawn_app_with(|s| s.api_key_cache_ms = 600_000).await;
+    let (elsewhere, here) = (
+        app.app_key(&["users:read"]).await,
+        app.app_key(&["users:read"]).await,
+    );
+    for key in [&elsewhere, &here] {
+        assert!(works(app.post_authed(path, key, &resolve).await));
+    }
+    let admin = app.admin("revoker@example.com").await;
+    let listed: Value = app
+        .get_authed("/api/v1/admin/app-keys", &admin.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id_of = |secret: &str| {
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| secret.starts_with(k["prefix"].as_str().unwrap()))
+            .map(|k| k["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let sql = format!(
+        "UPDATE api_keys SET revoked_at = created_at WHERE prefix = '{}'",
+        &elsewhere[.."ak_live_".len() + 6]
+    );
+    app.db.execute_unprepared(&sql).await.unwrap();
+    assert!(
+        works(app.post_authed(path, &elsewhere, &resolve).await),
+        "served from the cache"
+    );
+    let revoked = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/app-keys/{}", id_of(&here))))
+        .bearer_auth(&admin.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    for key in [&elsewhere, &here] {
+        let after = app.post_authed(path, key, &resolve).await;
+        assert_problem(after, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+}
