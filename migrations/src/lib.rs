@@ -8,6 +8,7 @@ mod m20261124_000003_workspace;
 mod m20261124_000004_generations;
 mod m20261124_000005_stories;
 mod m20261124_000006_provider_keys;
+mod m20261130_000007_sparse_indexes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_generations::Migration),
             Box::new(m20261124_000005_stories::Migration),
             Box::new(m20261124_000006_provider_keys::Migration),
+            Box::new(m20261130_000007_sparse_indexes::Migration),
         ]
     }
 }
