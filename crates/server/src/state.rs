@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use penora_store::recorded::Recorder;
 use penora_store::DatabaseConnection;
 
 use crate::auth::jwt::JwtKeys;
@@ -17,6 +18,8 @@ use crate::services::generations::Running;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Writes app debits (grouped into one statement on PostgreSQL).
+    pub recorder: Recorder,
     /// For authentication's reads: on SQLite they do not queue behind the writer
     /// ([`penora_store::readers`]).
     pub reads: DatabaseConnection,

@@ -200,7 +200,7 @@ pub async fn debit(
         response: idem.response(201, ttl, template),
         balance_field: "balance_mc",
     };
-    idempotency::once_recorded(&state.db, idem, recorded, |entry| {
+    idempotency::once_recorded(&state.recorder, idem, recorded, |entry| {
         answer(entry.balance_after_mc)
     })
     .await

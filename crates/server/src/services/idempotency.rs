@@ -10,7 +10,7 @@ use std::future::Future;
 use chrono::{Duration, Utc};
 use penora_store::idempotency::{self, NewResponse};
 use penora_store::ledger::{EntryRow, LedgerError};
-use penora_store::recorded::{self, Recorded};
+use penora_store::recorded::{Recorded, Recorder};
 use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -142,7 +142,7 @@ where
 /// field): the movement, its audit entry and the response commit together, in one round trip
 /// on PostgreSQL. `respond` builds the answer from the applied entry.
 pub async fn once_recorded<T, E>(
-    db: &DatabaseConnection,
+    recorder: &Recorder,
     idem: &Idem,
     recorded: Recorded<'_>,
     respond: impl FnOnce(&EntryRow) -> T,
@@ -152,13 +152,13 @@ where
     E: IdempotentError + From<LedgerError>,
 {
     let status = recorded.response.status;
-    match recorded::apply(db, recorded).await {
+    match recorder.apply(recorded).await {
         Ok(entry) => Ok(Outcome {
             status,
             body: respond(&entry),
             replayed: false,
         }),
-        Err(err) => recover(db, idem, E::from(err)).await,
+        Err(err) => recover(recorder.db(), idem, E::from(err)).await,
     }
 }
 

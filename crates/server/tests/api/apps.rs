@@ -484,3 +484,66 @@ async fn a_key_revoked_elsewhere_stops_working_when_its_cached_look_up_expires()
         assert_problem(after, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
 }
+
+/// Debits arriving together (on PostgreSQL they share one statement): several per user, the
+/// same request sent three times at once, and more than a user can pay. Each retry answers
+/// like the first, each success is one entry, and no balance goes below zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn debits_arriving_together_are_each_applied_once() {
+    let app = std::sync::Arc::new(crate::helpers::spawn_app().await);
+    let key = app.app_key(&["credits:write"]).await;
+    let mut users = Vec::new();
+    for i in 0..4 {
+        let session = app
+            .signed_up_user(&format!("together{i}@example.com"))
+            .await;
+        users.push(app.user_id(&session).await);
+    }
+    // 4 users x 8 debits of 7 credits (welcome: 50 credits, so 7 of 8 fit), each sent three
+    // times with the same key, all at once.
+    let mut tasks = Vec::new();
+    for (u, user) in users.iter().enumerate() {
+        for n in 0..8 {
+            for _copy in 0..3 {
+                let (app, key, user) = (app.clone(), key.clone(), user.clone());
+                tasks.push(tokio::spawn(async move {
+                    let response = app.debit(&key, &user, &format!("t-{u}-{n}"), 7_000).await;
+                    let status = response.status();
+                    let body: Value = response.json().await.unwrap();
+                    ((u, n), status, body)
+                }));
+            }
+        }
+    }
+    let mut answers: std::collections::HashMap<(usize, usize), Vec<(StatusCode, Value)>> =
+        std::collections::HashMap::new();
+    for task in tasks {
+        let (request, status, body) = task.await.unwrap();
+        answers.entry(request).or_default().push((status, body));
+    }
+    let mut applied = 0;
+    for copies in answers.values() {
+        let (status, first) = &copies[0];
+        if *status == StatusCode::CREATED {
+            applied += 1;
+            for (other_status, other) in copies {
+                assert_eq!(*other_status, StatusCode::CREATED);
+                assert_eq!(other["debit_id"], first["debit_id"], "one debit per key");
+            }
+        } else {
+            assert_eq!(*status, StatusCode::PAYMENT_REQUIRED, "{first}");
+        }
+    }
+    assert_eq!(applied, 4 * 7, "7 of each user's 8 debits fit");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'app_debit'")
+            .await,
+        applied
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE balance_mc = 1000")
+            .await,
+        4
+    );
+    app.assert_ledger_consistent().await;
+}
