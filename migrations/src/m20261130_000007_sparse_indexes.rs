@@ -14,19 +14,21 @@ const SPARSE: [(&str, &str, &str); 2] = [
     ("idx_audit_log_actor", "audit_log", "actor_user_id"),
 ];
 
+/// One string, so that both statements run over one connection: a pooled SQLite connection
+/// other than the one that dropped the index may not have seen the drop yet.
 async fn recreate(manager: &SchemaManager<'_>, partial: bool) -> Result<(), DbErr> {
-    let db = manager.get_connection();
+    let mut sql = String::new();
     for (index, table, column) in SPARSE {
         let only = if partial {
             format!(" WHERE {column} IS NOT NULL")
         } else {
             String::new()
         };
-        db.execute_unprepared(&format!("DROP INDEX {index}"))
-            .await?;
-        db.execute_unprepared(&format!("CREATE INDEX {index} ON {table} ({column}){only}"))
-            .await?;
+        sql.push_str(&format!(
+            "DROP INDEX {index}; CREATE INDEX {index} ON {table} ({column}){only};\n"
+        ));
     }
+    manager.get_connection().execute_unprepared(&sql).await?;
     Ok(())
 }
 

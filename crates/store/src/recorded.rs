@@ -7,21 +7,24 @@
 //! statements, `COMMIT`) per movement, and at a few thousand debits a second those round
 //! trips and commits, not the writes, were most of the CPU of both the server and the
 //! database. SQLite has no data-modifying CTEs; there the four writes are one batch of
-//! statements inside `BEGIN IMMEDIATE` … `COMMIT` (three hand-offs to SQLite's worker thread
-//! instead of six: with one writer, those hand-offs are what limits throughput). Each later
-//! write of the batch runs only when the one before it changed a row (`changes()`).
+//! statements, and the movements waiting at the same moment share one `BEGIN IMMEDIATE` …
+//! `COMMIT` (with one writer connection, the hand-offs to SQLite's worker thread are what
+//! limits throughput). Each later write of the batch runs only when the one before it changed
+//! a row (`changes()`).
 //!
 //! The rules are the ledger's: the update's `WHERE` refuses an overdraft, the unique
-//! reference and the unique idempotency key refuse a second application. A statement that
-//! fails as a whole (a retry whose first attempt is in it) is written again one movement at
-//! a time, so each gets its own answer.
+//! reference and the unique idempotency key refuse a second application. A lot that fails as
+//! a whole (a retry whose first attempt is in the same statement) is written again one
+//! movement at a time, so each gets its own answer.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use penora_domain::{LedgerEntryId, UserId};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement, Value,
+};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -79,8 +82,11 @@ WITH d AS (
 )
 SELECT id, balance_after_mc FROM entry"#;
 
-/// The same writes for SQLite, with the same parameters.
+/// The same writes for SQLite, with the same parameters, inside a savepoint: in a
+/// transaction shared with other movements, a failed one is rolled back to it alone
+/// ([`UNDO`]).
 const BATCH: &str = r#"
+SAVEPOINT movement;
 UPDATE users SET balance_mc = balance_mc + $1
 WHERE id = $2 AND balance_mc - reserved_mc >= $3;
 INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
@@ -93,11 +99,15 @@ INSERT INTO idempotency_keys (id, scope, key, fingerprint, status, response, cre
     expires_at)
 SELECT $20, $21, $22, $23, $24, json_set($25, '$.' || $26, balance_after_mc), $13, $27
 FROM ledger_entries WHERE id = $4 AND changes() = 1;
+RELEASE movement;
 SELECT balance_after_mc FROM ledger_entries WHERE id = $4"#;
 
-/// Applies movements with their audit entries and stored responses: on PostgreSQL through a
-/// task that writes whatever movements are waiting as one statement (see [`Recorder::start`]),
-/// on SQLite (or before `start`) one at a time.
+/// After a statement of [`BATCH`] failed.
+const UNDO: &str = "ROLLBACK TO movement; RELEASE movement";
+
+/// Applies movements with their audit entries and stored responses, through a task that
+/// writes whatever movements are waiting together (see [`Recorder::start`]); one at a time
+/// before `start`.
 #[derive(Clone)]
 pub struct Recorder {
     db: DatabaseConnection,
@@ -109,12 +119,22 @@ struct Pending {
     id: Uuid,
     user: UserId,
     reference: String,
-    item: serde_json::Value,
+    params: Params,
     done: oneshot::Sender<Result<i64, LedgerError>>,
 }
 
-/// The most movements in one statement.
+/// A movement's parameters, as its database's statement reads them.
+enum Params {
+    /// An object of [`STATEMENT`]'s array.
+    Postgres(serde_json::Value),
+    /// [`BATCH`]'s `$1` to `$27`.
+    Sqlite(Vec<Value>),
+}
+
+/// The most movements written together.
 const MOST: usize = 64;
+
+type Answer = Result<i64, LedgerError>;
 
 impl Recorder {
     pub fn new(db: DatabaseConnection) -> Self {
@@ -128,20 +148,17 @@ impl Recorder {
         &self.db
     }
 
-    /// Group commit on PostgreSQL: a task (on the calling Tokio runtime) takes every movement
-    /// waiting and writes them as one statement, then the next lot. At a few thousand debits
-    /// a second the fixed cost of each statement and commit — round trips, wake-ups,
-    /// executor start-up, a WAL flush — was most of PostgreSQL's work; in one statement
-    /// twenty debits cost little more than one. One statement is in flight per process, so
-    /// a lone debit waits for none. SQLite has one writer connection and no
-    /// data-modifying CTEs: it keeps writing one movement at a time.
+    /// Group commit: a task (on the calling Tokio runtime) takes every movement waiting and
+    /// writes them together, then the next lot. At a few thousand debits a second the fixed
+    /// cost of each commit — round trips, wake-ups, executor start-up, a WAL flush on
+    /// PostgreSQL, hand-offs to the one writer connection on SQLite — was most of the work;
+    /// twenty debits together cost little more than one. One lot is in flight per process,
+    /// so a lone debit waits for none. On PostgreSQL a lot is one statement; on SQLite one
+    /// transaction with a savepoint per movement.
     pub fn start(&self) {
-        if self.db.get_database_backend() != DbBackend::Postgres {
-            return;
-        }
         let (sender, queue) = mpsc::channel(16 * MOST);
         if self.queue.set(sender).is_ok() {
-            tokio::spawn(write_batches(self.db.clone(), queue));
+            tokio::spawn(write_lots(self.db.clone(), queue));
         }
     }
 
@@ -150,42 +167,39 @@ impl Recorder {
     pub async fn apply(&self, recorded: Recorded<'_>) -> Result<EntryRow, LedgerError> {
         let (id, at) = (recorded.id.as_uuid(), recorded.at);
         let m = &recorded.movement;
-        let mut entry = EntryRow {
+        let (done, answer) = oneshot::channel();
+        let pending = Pending {
+            id,
+            user: m.user,
+            reference: m.reference.to_owned(),
+            params: match self.db.get_database_backend() {
+                DbBackend::Postgres => Params::Postgres(item(&recorded)),
+                _ => Params::Sqlite(values(&recorded)),
+            },
+            done,
+        };
+        let balance_after_mc = match self.queue.get() {
+            Some(queue) => match queue.send(pending).await {
+                Ok(()) => answer.await.map_err(|_| stopped())??,
+                Err(mpsc::error::SendError(pending)) => alone(&self.db, &pending).await?,
+            },
+            None => alone(&self.db, &pending).await?,
+        };
+        Ok(EntryRow {
             id,
             user_id: m.user.as_uuid(),
             kind: m.kind.as_str().to_owned(),
             amount_mc: m.amount.get(),
-            balance_after_mc: 0,
+            balance_after_mc,
             reference: m.reference.to_owned(),
             related_entry_id: m.related.map(|r| r.as_uuid()),
             model: m.model.map(str::to_owned),
             words: m.words,
             actor: m.actor.map(str::to_owned),
             description: m.description.map(str::to_owned),
-            meta: m.meta.clone(),
+            meta: recorded.movement.meta,
             created_at: at,
-        };
-        entry.balance_after_mc = match self.db.get_database_backend() {
-            DbBackend::Postgres => {
-                let (done, answer) = oneshot::channel();
-                let pending = Pending {
-                    id,
-                    user: m.user,
-                    reference: m.reference.to_owned(),
-                    item: item(&recorded),
-                    done,
-                };
-                match self.queue.get() {
-                    Some(queue) => match queue.send(pending).await {
-                        Ok(()) => answer.await.map_err(|_| stopped())??,
-                        Err(mpsc::error::SendError(pending)) => alone(&self.db, pending).await?,
-                    },
-                    None => alone(&self.db, pending).await?,
-                }
-            }
-            backend => apply_sqlite(&self.db, backend, &recorded).await?,
-        };
-        Ok(entry)
+        })
     }
 }
 
@@ -193,9 +207,9 @@ fn stopped() -> LedgerError {
     LedgerError::Db(DbErr::Custom("the ledger writer stopped".to_owned()))
 }
 
-/// The writer task: batches of waiting movements, at most one per user in each (a statement
-/// updates a row once), the others kept in order for the next batch.
-async fn write_batches(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
+/// The writer task: lots of waiting movements, at most one per user in each (a statement
+/// updates a row once), the others kept in order for the next lot.
+async fn write_lots(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
     let mut waiting: Vec<Pending> = Vec::new();
     loop {
         if waiting.is_empty() {
@@ -211,83 +225,111 @@ async fn write_batches(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending
             }
         }
         let mut users = HashSet::new();
-        let (batch, later): (Vec<_>, Vec<_>) = waiting
+        let (lot, later): (Vec<_>, Vec<_>) = waiting
             .into_iter()
-            .enumerate()
-            .partition(|(_, p)| users.len() < MOST && users.insert(p.user.as_uuid()));
-        waiting = later.into_iter().map(|(_, p)| p).collect();
-        write_batch(&db, batch.into_iter().map(|(_, p)| p).collect()).await;
-    }
-}
-
-async fn write_batch(db: &DatabaseConnection, mut batch: Vec<Pending>) {
-    if batch.len() == 1 {
-        if let Some(pending) = batch.pop() {
-            let (done, result) = finish(db, pending).await;
-            let _ = done.send(result);
-        }
-        return;
-    }
-    // The same order in every batch of every replica: row locks taken in one order cannot
-    // deadlock.
-    batch.sort_by_key(|p| p.user.as_uuid());
-    let items: Vec<&serde_json::Value> = batch.iter().map(|p| &p.item).collect();
-    match write(db, &items).await {
-        Ok(applied) => {
-            for pending in batch {
-                let result = match applied.get(&pending.id) {
-                    Some(balance) => Ok(*balance),
-                    None => Err(refusal(db, pending.user).await),
-                };
-                let _ = pending.done.send(result);
+            .partition(|p| users.len() < MOST && users.insert(p.user.as_uuid()));
+        waiting = later;
+        let answers = match lot.len() {
+            1 => None,
+            _ => write_lot(&db, &lot).await.ok(),
+        };
+        // A lot that failed as a whole (a retry in it, a lost connection): each alone, for
+        // its own answer.
+        let answers = match answers {
+            Some(answers) => answers,
+            None => {
+                let mut answers = Vec::with_capacity(lot.len());
+                for pending in &lot {
+                    answers.push(alone(&db, pending).await);
+                }
+                answers
             }
-        }
-        // One of them was applied before (a retry), or the batch failed as a whole: each
-        // alone, for its own answer.
-        Err(err) => {
-            tracing::debug!(error = %err, movements = batch.len(), "batch refused; one at a time");
-            for pending in batch {
-                let (done, result) = finish(db, pending).await;
-                let _ = done.send(result);
-            }
+        };
+        for (pending, answer) in lot.into_iter().zip(answers) {
+            let _ = pending.done.send(answer);
         }
     }
 }
 
-/// One movement in a statement of its own.
-async fn alone(db: &DatabaseConnection, pending: Pending) -> Result<i64, LedgerError> {
-    finish(db, pending).await.1
+/// Writes a lot together: an answer per movement (applied, or refused for lack of credits),
+/// or an error when it must be written one at a time.
+async fn write_lot(db: &DatabaseConnection, lot: &[Pending]) -> Result<Vec<Answer>, DbErr> {
+    let mut answers = Vec::with_capacity(lot.len());
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Locks are taken in user order in every lot of every replica: no deadlocks.
+        let mut order: Vec<&Pending> = lot.iter().collect();
+        order.sort_by_key(|p| p.user.as_uuid());
+        let items = order.iter().filter_map(|p| match &p.params {
+            Params::Postgres(item) => Some(item.clone()),
+            Params::Sqlite(_) => None,
+        });
+        let applied = write_statement(db, items.collect()).await?;
+        for pending in lot {
+            answers.push(match applied.get(&pending.id) {
+                Some(balance) => Ok(*balance),
+                None => Err(refusal(db, pending.user).await),
+            });
+        }
+        return Ok(answers);
+    }
+    let txn = crate::begin_write(db).await?;
+    for pending in lot {
+        answers.push(match write_batch(&txn, pending).await {
+            Ok(answer) => answer,
+            Err(err) => {
+                txn.execute_unprepared(UNDO).await?;
+                Err(refused_twice(err, &pending.reference))
+            }
+        });
+    }
+    txn.commit().await?;
+    Ok(answers)
 }
 
-async fn finish(
-    db: &DatabaseConnection,
-    pending: Pending,
-) -> (
-    oneshot::Sender<Result<i64, LedgerError>>,
-    Result<i64, LedgerError>,
-) {
-    let result = match write(db, &[&pending.item]).await {
-        Ok(applied) => match applied.get(&pending.id) {
-            Some(balance) => Ok(*balance),
-            None => Err(refusal(db, pending.user).await),
+/// One movement in a statement (PostgreSQL) or transaction (SQLite) of its own.
+async fn alone(db: &DatabaseConnection, pending: &Pending) -> Answer {
+    match &pending.params {
+        Params::Postgres(item) => match write_statement(db, vec![item.clone()]).await {
+            Ok(applied) => match applied.get(&pending.id) {
+                Some(balance) => Ok(*balance),
+                None => Err(refusal(db, pending.user).await),
+            },
+            Err(err) => Err(refused_twice(err, &pending.reference)),
         },
-        Err(err) => Err(refused_twice(err, &pending.reference)),
-    };
-    (pending.done, result)
+        Params::Sqlite(_) => {
+            let txn = crate::begin_write(db).await?;
+            let answer = write_batch(&txn, pending)
+                .await
+                .map_err(|err| refused_twice(err, &pending.reference))??;
+            txn.commit().await?;
+            Ok(answer)
+        }
+    }
 }
 
 /// Runs [`STATEMENT`]: the balance after each applied movement, by entry id.
-async fn write(
+async fn write_statement(
     db: &DatabaseConnection,
-    items: &[&serde_json::Value],
+    items: Vec<serde_json::Value>,
 ) -> Result<HashMap<Uuid, i64>, DbErr> {
-    let items = serde_json::Value::Array(items.iter().map(|&i| i.clone()).collect());
-    let statement =
-        Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, [Value::from(items)]);
+    let items = Value::from(serde_json::Value::Array(items));
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, [items]);
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
         .collect()
+}
+
+/// Runs [`BATCH`] inside `txn`: the balance after, or the refusal (nothing written then).
+async fn write_batch(txn: &DatabaseTransaction, pending: &Pending) -> Result<Answer, DbErr> {
+    let Params::Sqlite(values) = &pending.params else {
+        return Err(DbErr::Custom("SQLite parameters expected".to_owned()));
+    };
+    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, BATCH, values.clone());
+    Ok(match txn.query_one_raw(statement).await? {
+        Some(row) => Ok(row.try_get_by_index::<i64>(0)?),
+        None => Err(refusal(txn, pending.user).await),
+    })
 }
 
 /// One movement as [`STATEMENT`] reads it.
@@ -332,25 +374,6 @@ fn needed(amount: i64) -> i64 {
     } else {
         i64::MIN
     }
-}
-
-async fn apply_sqlite(
-    db: &DatabaseConnection,
-    backend: DbBackend,
-    recorded: &Recorded<'_>,
-) -> Result<i64, LedgerError> {
-    let txn = crate::begin_write(db).await?;
-    let statement = Statement::from_sql_and_values(backend, BATCH, values(recorded));
-    let row = txn
-        .query_one_raw(statement)
-        .await
-        .map_err(|err| refused_twice(err, recorded.movement.reference))?;
-    let balance = match row {
-        Some(row) => row.try_get_by_index::<i64>(0)?,
-        None => return Err(refusal(&txn, recorded.movement.user).await),
-    };
-    txn.commit().await?;
-    Ok(balance)
 }
 
 /// The parameters of [`BATCH`], `$1` to `$27`.
