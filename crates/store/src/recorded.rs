@@ -122,7 +122,7 @@ struct Pending {
     user: UserId,
     reference: String,
     params: Params,
-    done: oneshot::Sender<Result<i64, LedgerError>>,
+    done: oneshot::Sender<Answer>,
 }
 
 /// A movement's parameters, as its database's statement reads them.
@@ -268,10 +268,7 @@ async fn write_lot(db: &DatabaseConnection, lot: &[Pending]) -> Result<Vec<Answe
         });
         let applied = write_statement(db, &items.collect::<Vec<_>>()).await?;
         for pending in lot {
-            answers.push(match applied.get(&pending.id) {
-                Some(balance) => Ok(*balance),
-                None => Err(refusal(db, pending.user).await),
-            });
+            answers.push(answer_of(db, &applied, pending).await);
         }
         return Ok(answers);
     }
@@ -293,10 +290,7 @@ async fn write_lot(db: &DatabaseConnection, lot: &[Pending]) -> Result<Vec<Answe
 async fn alone(db: &DatabaseConnection, pending: &Pending) -> Answer {
     match &pending.params {
         Params::Postgres(item) => match write_statement(db, &[item]).await {
-            Ok(applied) => match applied.get(&pending.id) {
-                Some(balance) => Ok(*balance),
-                None => Err(refusal(db, pending.user).await),
-            },
+            Ok(applied) => answer_of(db, &applied, pending).await,
             Err(err) => Err(refused_twice(err, &pending.reference)),
         },
         Params::Sqlite(_) => {
@@ -307,6 +301,19 @@ async fn alone(db: &DatabaseConnection, pending: &Pending) -> Answer {
             txn.commit().await?;
             Ok(answer)
         }
+    }
+}
+
+/// A movement's answer from what [`STATEMENT`] applied: the balance after it, or why it was
+/// refused (it is missing only when the user cannot pay or does not exist).
+async fn answer_of(
+    db: &DatabaseConnection,
+    applied: &HashMap<Uuid, i64>,
+    pending: &Pending,
+) -> Answer {
+    match applied.get(&pending.id) {
+        Some(balance) => Ok(*balance),
+        None => Err(refusal(db, pending.user).await),
     }
 }
 
@@ -412,7 +419,8 @@ fn needed(amount: i64) -> i64 {
     }
 }
 
-/// The parameters of [`BATCH`], `$1` to `$27`.
+/// The parameters of [`BATCH`], `$1` to `$27`: the same fields as [`Item`], positionally (a
+/// SQLite uuid is a blob, which JSON text cannot carry).
 fn values(recorded: &Recorded<'_>) -> Vec<Value> {
     let (m, a, r) = (&recorded.movement, &recorded.audit, &recorded.response);
     let amount = m.amount.get();
