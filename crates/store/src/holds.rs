@@ -149,7 +149,7 @@ pub async fn settle(
             entry: None,
         });
     }
-    let reference = format!("hold:{hold_id}");
+    let reference = reference(hold_id);
     let mut movement = Movement::new(
         UserId::from_uuid(hold.user_id),
         EntryKind::Generation,
@@ -165,6 +165,11 @@ pub async fn settle(
         charged: charge,
         entry: Some(Box::new(entry)),
     })
+}
+
+/// The reference of a hold's charge in the ledger: one charge per hold.
+pub fn reference(hold: Uuid) -> String {
+    format!("hold:{hold}")
 }
 
 /// Open holds past their expiry, oldest first.

@@ -408,6 +408,30 @@ async fn a_retried_start_with_the_same_idempotency_key_runs_once() {
     app.assert_generations_settled().await;
 }
 
+/// Retries racing each other (as many as the user's three slots): the one-statement open
+/// refuses all but one on the unique key, and the others answer with that one.
+#[tokio::test]
+async fn retries_sent_together_with_one_idempotency_key_run_once() {
+    let app = spawn_app().await;
+    let user = app.signed_up_user("race@example.com").await;
+    let body = continue_body(STORY);
+    let tries =
+        (0..3).map(|_| app.post_idem("/api/v1/generations", &user.access_token, "race-1", &body));
+    let mut ids = Vec::new();
+    for response in futures_util::future::join_all(tries).await {
+        assert!(response.status().is_success(), "{}", response.status());
+        let answer: Value = response.json().await.unwrap();
+        ids.push(answer["generation"]["id"].clone());
+    }
+    assert!(
+        ids.iter().all(|id| *id == ids[0] && id.is_string()),
+        "{ids:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM holds").await, 1);
+    app.assert_generations_settled().await;
+}
+
 #[tokio::test]
 async fn a_result_is_saved_into_a_new_or_an_existing_project() {
     let app = spawn_app_with(|s| s.storage_quota_bytes = 4_000).await;

@@ -20,7 +20,7 @@ use penora_domain::chat::{ChatRequest, ChatRole};
 use penora_domain::{
     cost_mc, FieldError, Millicredits, Multiplier, ProjectId, Style, Tool, ToolRequest, UserId,
 };
-use penora_store::generations::{self, GenerationRow, NewGeneration};
+use penora_store::generations::{self, GenerationRow, NewGeneration, Opening};
 use penora_store::holds;
 use penora_store::ledger::LedgerError;
 use penora_store::users::UserRow;
@@ -377,6 +377,78 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
         ),
         None => return Err(unavailable()),
     };
+    let (key, fingerprint) = job
+        .idempotency
+        .as_ref()
+        .map(|(k, f)| (Some(k.as_str()), Some(f.as_str())))
+        .unwrap_or((None, None));
+    let new = |max_cost: Millicredits, hold: Option<Uuid>| NewGeneration {
+        id: Uuid::now_v7(),
+        user: user_id,
+        tool: job.tool.as_str(),
+        model: &job.model.id,
+        provider: &job.model.provider,
+        input: &job.input,
+        instructions: &job.instructions,
+        params: job.params.clone(),
+        max_cost,
+        hold,
+        project: job.project,
+        billed_to,
+        idempotency_key: key,
+        fingerprint,
+    };
+    let grace =
+        Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
+    // The common case in one statement: a free slot and a balance that pays for the whole
+    // length asked for.
+    let full_cost = price.cost(job.max_words);
+    let at = penora_store::now();
+    let opening = Opening {
+        new: new(full_cost, full_cost.is_positive().then(Uuid::now_v7)),
+        slots: settings.generations_per_user,
+        expires_at: at + grace,
+        at,
+    };
+    let opened = match generations::open(&state.db, &opening).await {
+        Ok(Some(row)) => Some((row, job.max_words)),
+        // No slot, or not enough for all of it: the long way says which, or reserves less.
+        Ok(None) => None,
+        Err(err) => return raced(state, user_id, &job, err).await,
+    };
+    let (row, max_words) = match opened {
+        Some(opened) => opened,
+        None => match open_limited(state, user_id, &job, price, &new, grace).await? {
+            Ok(opened) => opened,
+            Err(err) => return raced(state, user_id, &job, err).await,
+        },
+    };
+    Ok(Opened::New(Box::new(Started {
+        user: user_id,
+        hold: row.hold_id,
+        row,
+        provider,
+        request: job.request,
+        credit_limited: max_words < job.max_words,
+        max_words,
+        model: job.model,
+        target: job.target,
+        price,
+    })))
+}
+
+/// Opens a generation the long way, in a transaction: says why there is no slot or no
+/// credit, and reserves what the balance allows when it is less than the length asked for.
+/// The inner error is the insert's, for [`raced`].
+async fn open_limited<'a>(
+    state: &AppState,
+    user_id: UserId,
+    job: &Job,
+    price: Price,
+    new: &impl Fn(Millicredits, Option<Uuid>) -> NewGeneration<'a>,
+    grace: Duration,
+) -> Result<Result<(GenerationRow, u64), DbErr>, GenerationError> {
+    let settings = &state.config.settings;
     let txn = begin_write(&state.db).await?;
     if !generations::take_slot(&txn, user_id, settings.generations_per_user).await? {
         return Err(GenerationError::TooMany {
@@ -392,8 +464,6 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
         return Err(GenerationError::Insufficient { available });
     }
     let max_cost = price.cost(max_words);
-    let grace =
-        Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
     let hold = if max_cost.is_positive() {
         let hold = holds::reserve(
             &txn,
@@ -407,57 +477,30 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
     } else {
         None
     };
-    let (key, fingerprint) = job
-        .idempotency
-        .as_ref()
-        .map(|(k, f)| (Some(k.as_str()), Some(f.as_str())))
-        .unwrap_or((None, None));
-    let inserted = generations::insert(
-        &txn,
-        NewGeneration {
-            id: Uuid::now_v7(),
-            user: user_id,
-            tool: job.tool.as_str(),
-            model: &job.model.id,
-            provider: &job.model.provider,
-            input: &job.input,
-            instructions: &job.instructions,
-            params: job.params.clone(),
-            max_cost,
-            hold,
-            project: job.project,
-            billed_to,
-            idempotency_key: key,
-            fingerprint,
-        },
-    )
-    .await;
-    let row = match inserted {
+    let row = match generations::insert(&txn, new(max_cost, hold)).await {
         Ok(row) => row,
-        // The same key raced in from another request: answer with the winner.
-        Err(err) if penora_store::is_unique_violation(&err) => {
-            drop(txn);
-            let (key, fingerprint) = job.idempotency.as_ref().ok_or(err)?;
-            return replay(state, user_id, key, fingerprint)
-                .await?
-                .map(|row| Opened::Replay(Box::new(row)))
-                .ok_or(GenerationError::KeyReused);
-        }
-        Err(err) => return Err(err.into()),
+        Err(err) => return Ok(Err(err)),
     };
     txn.commit().await?;
-    Ok(Opened::New(Box::new(Started {
-        row,
-        user: user_id,
-        hold,
-        provider,
-        request: job.request,
-        credit_limited: max_words < job.max_words,
-        max_words,
-        model: job.model,
-        target: job.target,
-        price,
-    })))
+    Ok(Ok((row, max_words)))
+}
+
+/// After inserting the generation failed: when the same idempotency key raced in from
+/// another request, answer with the winner.
+async fn raced(
+    state: &AppState,
+    user: UserId,
+    job: &Job,
+    err: DbErr,
+) -> Result<Opened, GenerationError> {
+    if !penora_store::is_unique_violation(&err) {
+        return Err(err.into());
+    }
+    let (key, fingerprint) = job.idempotency.as_ref().ok_or(err)?;
+    replay(state, user, key, fingerprint)
+        .await?
+        .map(|row| Opened::Replay(Box::new(row)))
+        .ok_or(GenerationError::KeyReused)
 }
 
 async fn replay(

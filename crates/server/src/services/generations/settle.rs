@@ -7,8 +7,8 @@ use std::time::Duration;
 use penora_ai::ProviderError;
 use penora_api_types::{EndEvent, GenerationFailure};
 use penora_domain::{GenerationStatus, Millicredits};
-use penora_store::generations::{self, Finish};
-use penora_store::holds::{self, HoldRow};
+use penora_store::generations::{self, Closing, Finish};
+use penora_store::holds::HoldRow;
 use penora_store::ledger::LedgerError;
 use penora_store::{begin_write, users, DbErr};
 
@@ -97,30 +97,34 @@ async fn try_settle(
         // Microseconds: what PostgreSQL keeps, so the answer equals a later read.
         at: penora_store::now(),
     };
-    let txn = begin_write(&state.db).await?;
-    let closed = generations::finish(&txn, started.row.id, &finish).await?;
-    if closed {
-        let meta = serde_json::json!({
+    let closing = Closing {
+        id: started.row.id,
+        user: started.user,
+        hold: started.hold,
+        model: &started.model.id,
+        finish: &finish,
+        meta: serde_json::json!({
             "generation_id": started.row.id,
             "tool": started.row.tool,
-        });
-        if let Some(hold) = started.hold {
-            holds::settle(&txn, hold, cost, Some(words_i64(ending.words)), meta).await?;
-        }
-        generations::release_slot(&txn, started.user.as_uuid()).await?;
-    }
-    txn.commit().await?;
-    // Closed here: the row is what was just written. Closed elsewhere (the sweeper, after a
-    // long stall): read what it wrote.
-    let row = if closed {
-        closed_row(started, &finish)
-    } else {
-        generations::find(&state.db, started.row.id)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound(started.row.id.to_string()))?
+        }),
     };
-    let user = users::find_by_id(&state.db, started.user).await?;
-    let (balance, reserved) = user.map_or((0, 0), |u| (u.balance_mc, u.reserved_mc));
+    // Closed here: the row is what was just written. Closed elsewhere (the sweeper, after a
+    // long stall): read what it wrote, and the balance.
+    let (row, balance, reserved) = match generations::close(&state.db, &closing).await? {
+        Some(closed) => (
+            closed_row(started, &finish),
+            closed.balance_mc,
+            closed.reserved_mc,
+        ),
+        None => {
+            let row = generations::find(&state.db, started.row.id)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(started.row.id.to_string()))?;
+            let user = users::find_by_id(&state.db, started.user).await?;
+            let (balance, reserved) = user.map_or((0, 0), |u| (u.balance_mc, u.reserved_mc));
+            (row, balance, reserved)
+        }
+    };
     let event = EndEvent {
         generation_id: row.id,
         status: row.status.clone(),

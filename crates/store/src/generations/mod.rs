@@ -14,6 +14,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+mod close;
+mod open;
+
+pub use close::{close, Closed, Closing};
+pub use open::{open, Opening};
+
 use crate::entities::generation::{self, Column, Entity as Generations};
 use crate::entities::user::{self, Entity as Users};
 
@@ -311,6 +317,6 @@ fn words_i64(words: u64) -> i64 {
     i64::try_from(words).unwrap_or(i64::MAX)
 }
 
-fn tokens_i32(tokens: u32) -> i32 {
+pub(crate) fn tokens_i32(tokens: u32) -> i32 {
     i32::try_from(tokens).unwrap_or(i32::MAX)
 }
