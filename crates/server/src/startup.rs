@@ -86,6 +86,7 @@ pub fn build_state(
     let key_cache_ms = config.settings.api_key_cache_ms;
     Ok(AppState {
         recorder: penora_store::recorded::Recorder::new(db.clone()),
+        generations: penora_store::generations::Writer::new(db.clone()),
         db,
         reads,
         config: Arc::new(config),
@@ -135,6 +136,7 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
     state.recorder.start();
+    state.generations.start();
     let openapi = ApiDoc::openapi();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {

@@ -20,6 +20,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Writes app debits (grouped into one statement on PostgreSQL).
     pub recorder: Recorder,
+    /// Opens and closes billed generations (grouped the same way).
+    pub generations: penora_store::generations::Writer,
     /// For authentication's reads: on SQLite they do not queue behind the writer
     /// ([`penora_store::readers`]).
     pub reads: DatabaseConnection,

@@ -11,6 +11,7 @@ pub mod generations;
 pub mod holds;
 pub mod idempotency;
 pub mod ledger;
+mod lots;
 pub mod projects;
 pub mod provider_keys;
 pub mod rate_limits;

@@ -17,8 +17,7 @@
 //! a whole (a retry whose first attempt is in the same statement) is written again one
 //! movement at a time, so each gets its own answer.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use penora_domain::{LedgerEntryId, UserId};
@@ -26,12 +25,12 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement, Value,
 };
 use serde::Serialize;
-use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
 use crate::idempotency::NewResponse;
 use crate::ledger::{refusal, refused_twice, EntryRow, LedgerError, Movement};
+use crate::lots::{Lots, Writes};
 
 /// What commits together.
 pub struct Recorded<'a> {
@@ -107,13 +106,14 @@ SELECT balance_after_mc FROM ledger_entries WHERE id = $4"#;
 /// After a statement of [`BATCH`] failed.
 const UNDO: &str = "ROLLBACK TO movement; RELEASE movement";
 
-/// Applies movements with their audit entries and stored responses, through a task that
-/// writes whatever movements are waiting together (see [`Recorder::start`]); one at a time
-/// before `start`.
+/// Applies movements with their audit entries and stored responses, the movements waiting
+/// at the same moment together (see [`crate::lots`]) once [`Recorder::start`] has run; on
+/// PostgreSQL a lot is one statement, on SQLite one transaction with a savepoint per
+/// movement. (A second writer with its own users measured no faster.)
 #[derive(Clone)]
 pub struct Recorder {
     db: DatabaseConnection,
-    queue: Arc<OnceLock<mpsc::Sender<Pending>>>,
+    lots: Lots<Movements>,
 }
 
 /// A movement waiting for the writer task.
@@ -122,7 +122,6 @@ struct Pending {
     user: UserId,
     reference: String,
     params: Params,
-    done: oneshot::Sender<Answer>,
 }
 
 /// A movement's parameters, as its database's statement reads them.
@@ -133,16 +132,13 @@ enum Params {
     Sqlite(Vec<Value>),
 }
 
-/// The most movements written together.
-const MOST: usize = 64;
-
 type Answer = Result<i64, LedgerError>;
 
 impl Recorder {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
+            lots: Lots::new(Movements { db: db.clone() }),
             db,
-            queue: Arc::default(),
         }
     }
 
@@ -150,19 +146,9 @@ impl Recorder {
         &self.db
     }
 
-    /// Group commit: a task (on the calling Tokio runtime) takes every movement waiting and
-    /// writes them together, then the next lot. At a few thousand debits a second the fixed
-    /// cost of each commit — round trips, wake-ups, executor start-up, a WAL flush on
-    /// PostgreSQL, hand-offs to the one writer connection on SQLite — was most of the work;
-    /// twenty debits together cost little more than one. One lot is in flight per process,
-    /// so a lone debit waits for none (a second writer with its own users measured no
-    /// faster). On PostgreSQL a lot is one statement; on SQLite one transaction with a
-    /// savepoint per movement.
+    /// Starts writing in lots (a task on the calling Tokio runtime).
     pub fn start(&self) {
-        let (sender, queue) = mpsc::channel(16 * MOST);
-        if self.queue.set(sender).is_ok() {
-            tokio::spawn(write_lots(self.db.clone(), queue));
-        }
+        self.lots.start();
     }
 
     /// Applies `recorded` once. A second application (same reference or same idempotency
@@ -170,7 +156,6 @@ impl Recorder {
     pub async fn apply(&self, recorded: Recorded<'_>) -> Result<EntryRow, LedgerError> {
         let (id, at) = (recorded.id.as_uuid(), recorded.at);
         let m = &recorded.movement;
-        let (done, answer) = oneshot::channel();
         let pending = Pending {
             id,
             user: m.user,
@@ -179,15 +164,8 @@ impl Recorder {
                 DbBackend::Postgres => Params::Postgres(item(&recorded)?),
                 _ => Params::Sqlite(values(&recorded)),
             },
-            done,
         };
-        let balance_after_mc = match self.queue.get() {
-            Some(queue) => match queue.send(pending).await {
-                Ok(()) => answer.await.map_err(|_| stopped())??,
-                Err(mpsc::error::SendError(pending)) => alone(&self.db, &pending).await?,
-            },
-            None => alone(&self.db, &pending).await?,
-        };
+        let balance_after_mc = self.lots.write(pending).await?;
         Ok(EntryRow {
             id,
             user_id: m.user.as_uuid(),
@@ -206,63 +184,40 @@ impl Recorder {
     }
 }
 
-fn stopped() -> LedgerError {
-    LedgerError::Db(DbErr::Custom("the ledger writer stopped".to_owned()))
+/// Ledger movements as [`Lots`] write them.
+struct Movements {
+    db: DatabaseConnection,
 }
 
-/// The writer task: lots of waiting movements, at most one per user in each (a statement
-/// updates a row once), the others kept in order for the next lot.
-async fn write_lots(db: DatabaseConnection, mut queue: mpsc::Receiver<Pending>) {
-    let mut waiting: Vec<Pending> = Vec::new();
-    loop {
-        if waiting.is_empty() {
-            match queue.recv().await {
-                Some(pending) => waiting.push(pending),
-                None => return,
-            }
-        }
-        while waiting.len() < 4 * MOST {
-            match queue.try_recv() {
-                Ok(pending) => waiting.push(pending),
-                Err(_) => break,
-            }
-        }
-        let mut users = HashSet::new();
-        let (lot, later): (Vec<_>, Vec<_>) = waiting
-            .into_iter()
-            .partition(|p| users.len() < MOST && users.insert(p.user.as_uuid()));
-        waiting = later;
-        let answers = match lot.len() {
-            1 => None,
-            _ => write_lot(&db, &lot).await.ok(),
-        };
-        // A lot that failed as a whole (a retry in it, a lost connection): each alone, for
-        // its own answer.
-        let answers = match answers {
-            Some(answers) => answers,
-            None => {
-                let mut answers = Vec::with_capacity(lot.len());
-                for pending in &lot {
-                    answers.push(alone(&db, pending).await);
-                }
-                answers
-            }
-        };
-        for (pending, answer) in lot.into_iter().zip(answers) {
-            let _ = pending.done.send(answer);
-        }
+impl Writes for Movements {
+    type Item = Pending;
+    type Answer = Answer;
+
+    fn key(item: &Pending) -> Uuid {
+        item.user.as_uuid()
+    }
+
+    async fn together(&self, lot: &[&Pending]) -> Result<Vec<Answer>, DbErr> {
+        write_lot(&self.db, lot).await
+    }
+
+    async fn alone(&self, item: &Pending) -> Answer {
+        alone(&self.db, item).await
+    }
+
+    fn stopped() -> Answer {
+        Err(LedgerError::Db(DbErr::Custom(
+            "the ledger writer stopped".to_owned(),
+        )))
     }
 }
 
 /// Writes a lot together: an answer per movement (applied, or refused for lack of credits),
 /// or an error when it must be written one at a time.
-async fn write_lot(db: &DatabaseConnection, lot: &[Pending]) -> Result<Vec<Answer>, DbErr> {
+async fn write_lot(db: &DatabaseConnection, lot: &[&Pending]) -> Result<Vec<Answer>, DbErr> {
     let mut answers = Vec::with_capacity(lot.len());
     if db.get_database_backend() == DbBackend::Postgres {
-        // Locks are taken in user order in every lot of every replica: no deadlocks.
-        let mut order: Vec<&Pending> = lot.iter().collect();
-        order.sort_by_key(|p| p.user.as_uuid());
-        let items = order.iter().filter_map(|p| match &p.params {
+        let items = lot.iter().filter_map(|p| match &p.params {
             Params::Postgres(item) => Some(item.as_str()),
             Params::Sqlite(_) => None,
         });

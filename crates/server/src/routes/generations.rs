@@ -180,7 +180,7 @@ async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Ended, ApiError
 
 pub(crate) fn encode(event: Event) -> Vec<Bytes> {
     vec![match event {
-        Event::Meta(meta) => sse::json_frame(Some("meta"), &meta),
+        Event::Meta(meta) => sse::json_frame(Some("meta"), &*meta),
         Event::Delta(text) => sse::json_frame(Some("delta"), &DeltaEvent { text }),
         Event::Usage(usage) => sse::json_frame(Some("usage"), &usage),
         Event::End(end) => {

@@ -432,6 +432,70 @@ async fn retries_sent_together_with_one_idempotency_key_run_once() {
     app.assert_generations_settled().await;
 }
 
+/// Generations opening and closing together (on PostgreSQL they share statements): each of
+/// five users sends, all at once, a short request three times with one idempotency key and a
+/// long one that the balance pays only part of (refused in its lot, then opened the long way
+/// for less, or refused for credit). Every copy answers like the others, and every
+/// generation is billed exactly what it delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn generations_opened_together_are_each_opened_once_and_billed_exactly() {
+    // 0.5 credits each: 50 words at 1x.
+    let app = std::sync::Arc::new(
+        spawn_app_with(|s| {
+            s.welcome_bonus_mc = 500;
+            s.generations_per_user = 10;
+        })
+        .await,
+    );
+    let mut tasks = Vec::new();
+    for u in 0..5 {
+        let token = app
+            .signed_up_user(&format!("lot{u}@example.com"))
+            .await
+            .access_token;
+        for copy in 0..4 {
+            let (app, token) = (app.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let response = if copy < 3 {
+                    let short = json!({ "tool": "write", "instructions": "a haiku", "words": 20 });
+                    app.post_idem("/api/v1/generations", &token, &format!("short-{u}"), &short)
+                        .await
+                } else {
+                    let long = json!({ "tool": "write", "instructions": "a saga", "words": 400 });
+                    app.post_authed("/api/v1/generations", &token, &long).await
+                };
+                let status = response.status();
+                let body: Value = response.json().await.unwrap();
+                ((u, copy < 3), status, body)
+            }));
+        }
+    }
+    let mut answers: std::collections::HashMap<(usize, bool), Vec<(StatusCode, Value)>> =
+        std::collections::HashMap::new();
+    for task in tasks {
+        let (request, status, body) = task.await.unwrap();
+        answers.entry(request).or_default().push((status, body));
+    }
+    for copies in answers.values() {
+        let (status, first) = &copies[0];
+        for (other_status, other) in copies {
+            assert_eq!(other_status.is_success(), status.is_success(), "{other}");
+            if status.is_success() {
+                assert_eq!(other["generation"]["id"], first["generation"]["id"]);
+            } else {
+                assert_eq!(*other_status, StatusCode::PAYMENT_REQUIRED, "{other}");
+            }
+        }
+    }
+    assert!(app.count("SELECT COUNT(*) FROM generations").await >= 5);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE balance_mc < 0")
+            .await,
+        0
+    );
+    app.assert_generations_settled().await;
+}
+
 #[tokio::test]
 async fn a_result_is_saved_into_a_new_or_an_existing_project() {
     let app = spawn_app_with(|s| s.storage_quota_bytes = 4_000).await;

@@ -4,23 +4,33 @@
 //! Only the first closer closes it (the row's `status = 'running'` condition), so the
 //! streaming task, a cancel on another replica and the hold sweeper can all try. On
 //! PostgreSQL it is one statement of data-modifying CTEs that also returns the balance the
-//! final event reports: the transaction it replaces cost ten round trips, the most of any
-//! step of a completion. On SQLite it is that transaction (round trips to an in-process
+//! final event reports (the transaction it replaces cost ten round trips, the most of any
+//! step of a completion), and the closings waiting at the same moment share it
+//! ([`crate::lots`]). On SQLite it is that transaction (round trips to an in-process
 //! database cost little).
 //!
-//! Each table is reached by its primary key with scalar parameters. (Rows given as a JSON
-//! array joined to `generations`, as app debits do for `users`, were planned as a scan of
-//! the whole table while it was young, and the cached plan stayed: half the database's time
-//! at 600 completions/s.)
+//! A lone closing reaches each table by its primary key with scalar parameters; a lot also
+//! passes its ids as an array. (Rows given only as a JSON array joined to `generations`
+//! were planned as a scan of the whole table while it was young, and the cached plan
+//! stayed: half the database's time at 600 completions/s.)
+
+use std::collections::HashMap;
 
 use penora_domain::{EntryKind, UserId};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryResult, Statement,
+    Value,
+};
+use serde::Serialize;
 use uuid::Uuid;
+
+use super::writer::{query_lot, stopped, Queued};
 
 use super::{finish, release_slot, tokens_i32, Finish};
 use crate::entities::user::Entity as Users;
 use crate::holds;
 use crate::ledger::LedgerError;
+use crate::lots::Writes;
 
 /// A generation to close.
 #[derive(Debug, Clone)]
@@ -72,28 +82,151 @@ WITH closed AS (
 )
 SELECT balance_mc, reserved_mc FROM moved"#;
 
-/// Closes the generation; `None` when something else closed it first (nothing is written).
-pub async fn close(
-    db: &DatabaseConnection,
-    closing: &Closing<'_>,
-) -> Result<Option<Closed>, LedgerError> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let statement =
-                Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, values(closing));
-            match db.query_one_raw(statement).await? {
-                Some(row) => Ok(Some(Closed {
-                    balance_mc: row.try_get_by_index(0)?,
-                    reserved_mc: row.try_get_by_index(1)?,
-                })),
-                None => Ok(None),
-            }
+/// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
+/// of the JSON array `$1` ([`Item`]); `$2` holds their ids, for the index (without it, the
+/// join was planned as a scan of every generation, see the module's comment).
+const LOT: &str = r#"
+WITH d AS (
+    SELECT * FROM json_to_recordset($1::json) AS d(
+        id uuid, hold_id uuid, status text, cost bigint, output text, words bigint,
+        finish_reason text, error_code text, error_message text, prompt_tokens int,
+        completion_tokens int, at timestamptz, entry_id uuid, kind text, reference text,
+        model text, meta json)
+), closed AS (
+    UPDATE generations SET status = d.status, cost_mc = d.cost,
+        output = COALESCE(d.output, generations.output),
+        words = COALESCE(d.words, generations.words), finish_reason = d.finish_reason,
+        error_code = d.error_code, error_message = d.error_message,
+        prompt_tokens = d.prompt_tokens, completion_tokens = d.completion_tokens,
+        updated_at = d.at, finished_at = d.at
+    FROM d WHERE generations.id = d.id AND generations.id = ANY($2::uuid[])
+        AND generations.status = 'running'
+    RETURNING d.id, generations.user_id
+), settled AS (
+    UPDATE holds SET state = 'settled', settled_at = d.at,
+        charged_mc = LEAST(GREATEST(d.cost, 0), holds.amount_mc)
+    FROM d JOIN closed ON closed.id = d.id
+    WHERE holds.id = d.hold_id AND holds.state = 'open'
+    RETURNING d.id, holds.amount_mc, holds.charged_mc
+), moved AS (
+    UPDATE users SET active_generations = GREATEST(users.active_generations - 1, 0),
+        reserved_mc = users.reserved_mc - COALESCE(settled.amount_mc, 0),
+        balance_mc = users.balance_mc - COALESCE(settled.charged_mc, 0)
+    FROM closed LEFT JOIN settled ON settled.id = closed.id
+    WHERE users.id = closed.user_id
+    RETURNING closed.id, closed.user_id, users.balance_mc, users.reserved_mc,
+        COALESCE(settled.charged_mc, 0) AS charged
+), entry AS (
+    INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
+        model, words, actor, meta, created_at)
+    SELECT d.entry_id, moved.user_id, d.kind, -moved.charged, moved.balance_mc, d.reference,
+        d.model, d.words, 'system', d.meta, d.at
+    FROM d JOIN moved ON moved.id = d.id WHERE moved.charged > 0
+)
+SELECT id, balance_mc, reserved_mc FROM moved"#;
+
+/// One generation as [`LOT`] reads it: [`values`] by name.
+#[derive(Serialize)]
+struct Item<'a> {
+    id: Uuid,
+    hold_id: Option<Uuid>,
+    status: &'a str,
+    cost: i64,
+    output: Option<&'a str>,
+    words: Option<i64>,
+    finish_reason: Option<&'a str>,
+    error_code: Option<&'a str>,
+    error_message: Option<&'a str>,
+    prompt_tokens: Option<i32>,
+    completion_tokens: Option<i32>,
+    at: chrono::DateTime<chrono::Utc>,
+    entry_id: Uuid,
+    kind: &'a str,
+    reference: Option<String>,
+    model: &'a str,
+    meta: &'a serde_json::Value,
+}
+
+/// Closings as [`crate::lots::Lots`] write them (PostgreSQL): the balance after, or `None`
+/// when something else closed the generation first.
+pub(super) struct Closes {
+    pub db: DatabaseConnection,
+}
+
+impl Writes for Closes {
+    type Item = Queued;
+    type Answer = Result<Option<Closed>, DbErr>;
+
+    fn key(item: &Queued) -> Uuid {
+        item.user
+    }
+
+    async fn together(&self, lot: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
+        let closed: HashMap<Uuid, Closed> = query_lot(&self.db, LOT, lot, |q| q.id)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get_by_index(0)?, closed_of(row, 1)?)))
+            .collect::<Result<_, DbErr>>()?;
+        Ok(lot.iter().map(|q| Ok(closed.get(&q.id).copied())).collect())
+    }
+
+    async fn alone(&self, item: &Queued) -> Self::Answer {
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, item.values.clone());
+        match self.db.query_one_raw(statement).await? {
+            Some(row) => Ok(Some(closed_of(&row, 0)?)),
+            None => Ok(None),
         }
-        _ => close_in_transaction(db, closing).await,
+    }
+
+    fn stopped() -> Self::Answer {
+        Err(stopped())
     }
 }
 
-async fn close_in_transaction(
+/// The balance and reservation from columns `from` and `from + 1`.
+fn closed_of(row: &QueryResult, from: usize) -> Result<Closed, DbErr> {
+    Ok(Closed {
+        balance_mc: row.try_get_by_index(from)?,
+        reserved_mc: row.try_get_by_index(from + 1)?,
+    })
+}
+
+/// A closing ready to queue.
+pub(super) fn queued(closing: &Closing<'_>) -> Result<Queued, DbErr> {
+    let f = closing.finish;
+    let entry_id = penora_domain::LedgerEntryId::new().as_uuid();
+    let item = serde_json::to_string(&Item {
+        id: closing.id,
+        hold_id: closing.hold,
+        status: f.status.as_str(),
+        cost: f.cost.get(),
+        output: f.output,
+        words: f.words.map(words_i64),
+        finish_reason: f.finish_reason,
+        error_code: f.error_code,
+        error_message: f.error_message,
+        prompt_tokens: f.prompt_tokens.map(tokens_i32),
+        completion_tokens: f.completion_tokens.map(tokens_i32),
+        at: f.at,
+        entry_id,
+        kind: EntryKind::Generation.as_str(),
+        reference: closing.hold.map(holds::reference),
+        model: closing.model,
+        meta: &closing.meta,
+    })
+    .map_err(|err| DbErr::Custom(err.to_string()))?;
+    Ok(Queued {
+        user: closing.user.as_uuid(),
+        id: closing.id,
+        item,
+        values: values(closing, entry_id),
+    })
+}
+
+/// SQLite: the transaction of the long way (round trips to an in-process database cost
+/// little).
+pub(super) async fn close_in_transaction(
     db: &DatabaseConnection,
     closing: &Closing<'_>,
 ) -> Result<Option<Closed>, LedgerError> {
@@ -118,7 +251,7 @@ async fn close_in_transaction(
 }
 
 /// The parameters of [`STATEMENT`].
-fn values(closing: &Closing<'_>) -> Vec<Value> {
+fn values(closing: &Closing<'_>, entry_id: Uuid) -> Vec<Value> {
     let f = closing.finish;
     let text = |s: Option<&str>| Value::from(s.map(str::to_owned));
     vec![
@@ -134,7 +267,7 @@ fn values(closing: &Closing<'_>) -> Vec<Value> {
         f.prompt_tokens.map(tokens_i32).into(),
         f.completion_tokens.map(tokens_i32).into(),
         f.at.into(),
-        penora_domain::LedgerEntryId::new().as_uuid().into(),
+        entry_id.into(),
         EntryKind::Generation.as_str().into(),
         closing.hold.map(holds::reference).into(),
         closing.model.into(),

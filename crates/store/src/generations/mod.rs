@@ -16,9 +16,11 @@ use uuid::Uuid;
 
 mod close;
 mod open;
+mod writer;
 
-pub use close::{close, Closed, Closing};
-pub use open::{open, Opening};
+pub use close::{Closed, Closing};
+pub use open::Opening;
+pub use writer::Writer;
 
 use crate::entities::generation::{self, Column, Entity as Generations};
 use crate::entities::user::{self, Entity as Users};

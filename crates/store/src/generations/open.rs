@@ -9,16 +9,23 @@
 //! `None` and the caller opens the generation the long way, which tells the two apart and
 //! reserves what the balance allows.
 //!
-//! On PostgreSQL it is one statement of data-modifying CTEs (committed on its own); SQLite has none, so there it is
-//! one batch in a `BEGIN IMMEDIATE` transaction, each write running only when the one before
-//! it changed a row (`changes()`). The rules are the long way's: the update's `WHERE`
+//! On PostgreSQL it is one statement of data-modifying CTEs, which the openings waiting at
+//! the same moment share ([`crate::lots`]). SQLite has none, so there it is one batch in a
+//! `BEGIN IMMEDIATE` transaction, each write running only when the one before it changed a
+//! row (`changes()`). The rules are the long way's: the update's `WHERE`
 //! refuses a slot past the limit and an overdraft, the unique idempotency key a second
 //! generation for one request (an error, as with the long way).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, Value};
+use serde::Serialize;
+use uuid::Uuid;
 
+use super::writer::{query_lot, stopped, Queued};
 use super::{GenerationRow, NewGeneration, RUNNING};
+use crate::lots::Writes;
 
 /// A generation to open with a hold of `new.max_cost` (none when that is zero).
 #[derive(Debug, Clone)]
@@ -32,7 +39,7 @@ pub struct Opening<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// PostgreSQL: `$1` to `$17` as in [`values`].
+/// PostgreSQL, one generation: `$1` to `$17` as in [`values`].
 const STATEMENT: &str = r#"
 WITH taken AS (
     UPDATE users SET active_generations = active_generations + 1,
@@ -67,37 +74,143 @@ INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_a
 SELECT $5, $2, $4, 0, 'open', $7, $16, $17 WHERE changes() = 1 AND $5 IS NOT NULL;
 SELECT count(*) FROM generations WHERE id = $1"#;
 
-/// Opens the generation, or `None` when the slot or the full hold was refused (nothing is
-/// written then). A second generation for the same idempotency key is a unique violation.
-pub async fn open(
+/// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
+/// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids, for the index (see
+/// [`super::close`]).
+const LOT: &str = r#"
+WITH d AS (
+    SELECT * FROM json_to_recordset($1::json) AS d(
+        id uuid, user_id uuid, slots int, cost bigint, hold_id uuid, tool text, model text,
+        provider text, input text, instructions text, params text, project_id uuid,
+        billed_to text, idempotency_key text, fingerprint text, at timestamptz,
+        expires_at timestamptz)
+), taken AS (
+    UPDATE users SET active_generations = users.active_generations + 1,
+        reserved_mc = users.reserved_mc + d.cost
+    FROM d WHERE users.id = d.user_id AND users.id = ANY($2::uuid[])
+        AND users.active_generations < d.slots
+        AND users.balance_mc - users.reserved_mc >= d.cost
+    RETURNING d.id
+), held AS (
+    INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
+        expires_at)
+    SELECT d.hold_id, d.user_id, d.cost, 0, 'open', d.model, d.at, d.expires_at
+    FROM d JOIN taken ON taken.id = d.id WHERE d.hold_id IS NOT NULL
+)
+INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
+    output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
+    billed_to, idempotency_key, fingerprint, created_at, updated_at)
+SELECT d.id, d.user_id, d.tool, d.model, d.provider, d.input, d.instructions, d.params, '',
+    0, 0, d.cost, 'running', d.hold_id, false, d.project_id, d.billed_to, d.idempotency_key,
+    d.fingerprint, d.at, d.at
+FROM d JOIN taken ON taken.id = d.id
+RETURNING id"#;
+
+/// One generation as [`LOT`] reads it.
+#[derive(Serialize)]
+struct Item<'a> {
+    id: Uuid,
+    user_id: Uuid,
+    slots: u32,
+    cost: i64,
+    hold_id: Option<Uuid>,
+    tool: &'a str,
+    model: &'a str,
+    provider: &'a str,
+    input: &'a str,
+    instructions: &'a str,
+    params: String,
+    project_id: Option<Uuid>,
+    billed_to: &'a str,
+    idempotency_key: Option<&'a str>,
+    fingerprint: Option<&'a str>,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+/// Openings as [`crate::lots::Lots`] write them (PostgreSQL): opened or refused.
+pub(super) struct Opens {
+    pub db: DatabaseConnection,
+}
+
+impl Writes for Opens {
+    type Item = Queued;
+    type Answer = Result<bool, DbErr>;
+
+    fn key(item: &Queued) -> Uuid {
+        item.user
+    }
+
+    async fn together(&self, lot: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
+        let opened: HashSet<Uuid> = query_lot(&self.db, LOT, lot, |q| q.user)
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index(0))
+            .collect::<Result<_, _>>()?;
+        Ok(lot.iter().map(|q| Ok(opened.contains(&q.id))).collect())
+    }
+
+    async fn alone(&self, item: &Queued) -> Self::Answer {
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, item.values.clone());
+        Ok(self.db.query_one_raw(statement).await?.is_some())
+    }
+
+    fn stopped() -> Self::Answer {
+        Err(stopped())
+    }
+}
+
+/// An opening ready to queue.
+pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
+    let new = &opening.new;
+    let item = serde_json::to_string(&Item {
+        id: new.id,
+        user_id: new.user.as_uuid(),
+        slots: opening.slots,
+        cost: new.max_cost.get(),
+        hold_id: new.hold,
+        tool: new.tool,
+        model: new.model,
+        provider: new.provider,
+        input: new.input,
+        instructions: new.instructions,
+        params: new.params.to_string(),
+        project_id: new.project,
+        billed_to: new.billed_to,
+        idempotency_key: new.idempotency_key,
+        fingerprint: new.fingerprint,
+        at: opening.at,
+        expires_at: opening.expires_at,
+    })
+    .map_err(|err| DbErr::Custom(err.to_string()))?;
+    Ok(Queued {
+        user: new.user.as_uuid(),
+        id: new.id,
+        item,
+        values: values(opening),
+    })
+}
+
+/// SQLite: [`BATCH`] in a transaction of its own; true when it opened.
+pub(super) async fn open_sqlite(
     db: &DatabaseConnection,
     opening: &Opening<'_>,
-) -> Result<Option<GenerationRow>, DbErr> {
-    let opened = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            let statement =
-                Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, values(opening));
-            !db.query_all_raw(statement).await?.is_empty()
-        }
-        _ => {
-            let txn = crate::begin_write(db).await?;
-            let statement =
-                Statement::from_sql_and_values(DbBackend::Sqlite, BATCH, values(opening));
-            let count = match txn.query_one_raw(statement).await? {
-                Some(row) => row.try_get_by_index::<i64>(0)?,
-                None => 0,
-            };
-            if count == 1 {
-                txn.commit().await?;
-            }
-            count == 1
-        }
+) -> Result<bool, DbErr> {
+    let txn = crate::begin_write(db).await?;
+    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, BATCH, values(opening));
+    let count = match txn.query_one_raw(statement).await? {
+        Some(row) => row.try_get_by_index::<i64>(0)?,
+        None => 0,
     };
-    Ok(opened.then(|| row(opening)))
+    if count == 1 {
+        txn.commit().await?;
+    }
+    Ok(count == 1)
 }
 
 /// The row as [`STATEMENT`] wrote it, without reading it back.
-fn row(opening: &Opening<'_>) -> GenerationRow {
+pub(super) fn row(opening: &Opening<'_>) -> GenerationRow {
     let new = &opening.new;
     GenerationRow {
         id: new.id,

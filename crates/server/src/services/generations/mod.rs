@@ -410,7 +410,7 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
         expires_at: at + grace,
         at,
     };
-    let opened = match generations::open(&state.db, &opening).await {
+    let opened = match state.generations.open(&opening).await {
         Ok(Some(row)) => Some((row, job.max_words)),
         // No slot, or not enough for all of it: the long way says which, or reserves less.
         Ok(None) => None,
@@ -418,9 +418,13 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
     };
     let (row, max_words) = match opened {
         Some(opened) => opened,
-        None => match open_limited(state, user_id, &job, price, &new, grace).await? {
-            Ok(opened) => opened,
-            Err(err) => return raced(state, user_id, &job, err).await,
+        None => match open_limited(state, user_id, &job, price, &new, grace).await {
+            Ok(Ok(opened)) => opened,
+            Ok(Err(err)) => return raced(state, user_id, &job, err).await,
+            Err(
+                refused @ (GenerationError::Insufficient { .. } | GenerationError::TooMany { .. }),
+            ) => return refused_unless_retry(state, user_id, &job, refused).await,
+            Err(err) => return Err(err),
         },
     };
     Ok(Opened::New(Box::new(Started {
@@ -501,6 +505,24 @@ async fn raced(
         .await?
         .map(|row| Opened::Replay(Box::new(row)))
         .ok_or(GenerationError::KeyReused)
+}
+
+/// A refusal for credit or slots, unless the request is a retry whose first attempt opened
+/// in the meantime (its reservation or slot is what this one was refused for): then the
+/// answer is that generation.
+async fn refused_unless_retry(
+    state: &AppState,
+    user: UserId,
+    job: &Job,
+    refused: GenerationError,
+) -> Result<Opened, GenerationError> {
+    let Some((key, fingerprint)) = &job.idempotency else {
+        return Err(refused);
+    };
+    match replay(state, user, key, fingerprint).await? {
+        Some(row) => Ok(Opened::Replay(Box::new(row))),
+        None => Err(refused),
+    }
 }
 
 async fn replay(

@@ -18,10 +18,11 @@ use super::settle::{settle, Ended, Ending};
 use super::Started;
 use crate::state::AppState;
 
-/// What the response streams. `End` is always the last event.
+/// What the response streams. `End` is always the last event. Large variants are boxed: the
+/// channel allocates room for 32 events at once, per open stream.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Meta(MetaEvent),
+    Meta(Box<MetaEvent>),
     Delta(String),
     Usage(UsageEvent),
     End(Box<Ended>),
@@ -33,15 +34,25 @@ const CHANNEL: usize = 64;
 /// Starts streaming `started` and returns the events as they come.
 pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
     let (tx, rx) = mpsc::channel(CHANNEL);
+    // The steps that run once, before or after the stream (database writes, whose futures
+    // are large), are boxed: inline, the task would hold room for the largest of them all
+    // the time it streams, several kB per open stream.
     tokio::spawn(async move {
         let registered = state.running.register(started.row.id);
         let ending = drive(&state, &started, &tx, &registered.notify).await;
         drop(registered);
-        let mut end = settle(&state, &started, &ending).await;
+        let mut end = Box::pin(settle(&state, &started, &ending)).await;
         if let Some(target) = started.target {
             let output = &ending.output;
-            crate::services::stories::keep(&state, started.user, target, output, &mut end.event)
-                .await;
+            let event = &mut end.event;
+            Box::pin(crate::services::stories::keep(
+                &state,
+                started.user,
+                target,
+                output,
+                event,
+            ))
+            .await;
         }
         // The client may be gone; the generation is settled either way.
         let _ = tx.send(Event::End(Box::new(end))).await;
@@ -70,7 +81,7 @@ async fn drive(
         max_cost_mc: started.row.max_cost_mc,
         max_words: i64::try_from(started.max_words).unwrap_or(i64::MAX),
     };
-    if tx.send(Event::Meta(meta)).await.is_err() {
+    if tx.send(Event::Meta(Box::new(meta))).await.is_err() {
         return progress.end(Stop::Cancelled("client_disconnected"));
     }
     let opened = tokio::select! {
@@ -91,7 +102,7 @@ async fn drive(
             () = cancel.notified() => break Stop::Cancelled("cancelled"),
             () = tx.closed() => break Stop::Cancelled("client_disconnected"),
             _ = save.tick() => {
-                if progress.save(state, started).await {
+                if Box::pin(progress.save(state, started)).await {
                     break Stop::Cancelled("cancelled");
                 }
                 let usage = progress.usage(started);

@@ -110,7 +110,7 @@ async fn try_settle(
     };
     // Closed here: the row is what was just written. Closed elsewhere (the sweeper, after a
     // long stall): read what it wrote, and the balance.
-    let (row, balance, reserved) = match generations::close(&state.db, &closing).await? {
+    let (row, balance, reserved) = match state.generations.close(&closing).await? {
         Some(closed) => (
             closed_row(started, &finish),
             closed.balance_mc,
