@@ -24,7 +24,7 @@ use crate::rate_limit::RateLimits;
 use crate::routes;
 use crate::services::api_keys::KeyCache;
 use crate::services::generations::Running;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 pub struct Application {
     port: u16,
@@ -84,7 +84,7 @@ pub fn build_state(
     let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
     let reads = penora_store::readers(&db, &config.database_url)?;
     let key_cache_ms = config.settings.api_key_cache_ms;
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         recorder: penora_store::recorded::Recorder::new(db.clone()),
         generations: penora_store::generations::Writer::new(db.clone()),
         db,
@@ -100,7 +100,7 @@ pub fn build_state(
         limits,
         keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
         started_at: Instant::now(),
-    })
+    }))
 }
 
 /// The offline model and a client for every provider whose variables are set (environment

@@ -15,8 +15,27 @@ use crate::rate_limit::RateLimits;
 use crate::services::api_keys::KeyCache;
 use crate::services::generations::Running;
 
+/// A cheap handle: every generation's task holds one while it streams, so cloning it is one
+/// reference count, not a copy of the providers' settings, the JWT keys and the rest (that
+/// deep copy was about 2 kB per open stream).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub db: DatabaseConnection,
     /// Writes app debits (grouped into one statement on PostgreSQL).
     pub recorder: Recorder,
