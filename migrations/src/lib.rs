@@ -9,6 +9,7 @@ mod m20261124_000004_generations;
 mod m20261124_000005_stories;
 mod m20261124_000006_provider_keys;
 mod m20261130_000007_sparse_indexes;
+mod m20261130_000008_provider_key_count;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_stories::Migration),
             Box::new(m20261124_000006_provider_keys::Migration),
             Box::new(m20261130_000007_sparse_indexes::Migration),
+            Box::new(m20261130_000008_provider_key_count::Migration),
         ]
     }
 }

@@ -45,6 +45,7 @@ pub async fn insert(
         storage_used_bytes: Set(0),
         storage_limit_bytes: Set(None),
         active_generations: Set(0),
+        provider_keys: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -47,6 +47,9 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
     assert_eq!(replaced["hint"], "di-…0000");
     let list: Value = app.get_json("/api/v1/me/provider-keys", token).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    // The user's row counts their keys (generations look for one only when it is not zero).
+    let counted = "SELECT SUM(provider_keys) FROM users";
+    assert_eq!(app.count(counted).await, 1, "a replaced key is still one");
 
     for (provider, key, field) in [
         ("skynet", KEY, "provider"),
@@ -79,6 +82,7 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.count(counted).await, 0);
     let again = app
         .client
         .delete(app.url(path))
@@ -147,6 +151,17 @@ async fn a_generation_with_an_own_key_uses_it_and_costs_no_credits() {
             .await,
         0
     );
+    // Deleted, the key is no longer used: the model is unavailable to this user again.
+    let deleted = app
+        .client
+        .delete(app.url("/api/v1/me/provider-keys/deepinfra"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let after = app.post_authed("/api/v1/generations", token, &body).await;
+    assert_problem(after, StatusCode::UNPROCESSABLE_ENTITY, "model_unavailable").await;
     app.assert_generations_settled().await;
 }
 

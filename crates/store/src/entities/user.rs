@@ -17,6 +17,8 @@ pub struct Model {
     pub storage_used_bytes: i64,
     pub storage_limit_bytes: Option<i64>,
     pub active_generations: i32,
+    /// How many own provider keys the user stored (kept by `provider_keys`).
+    pub provider_keys: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

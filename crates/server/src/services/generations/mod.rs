@@ -352,8 +352,10 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
     }
     let settings = &state.config.settings;
     let unavailable = || GenerationError::ModelUnavailable(job.model.id.clone());
-    // The user's own key wins over the platform's: they chose to pay the provider.
-    let own_key = if state.providers.accepts_own_keys(&job.model.provider) {
+    // The user's own key wins over the platform's: they chose to pay the provider. The row
+    // (read to authenticate this request) says whether they stored any.
+    let own_key = if user.provider_keys > 0 && state.providers.accepts_own_keys(&job.model.provider)
+    {
         provider_keys::own_key(state, user_id, &job.model.provider).await?
     } else {
         None
