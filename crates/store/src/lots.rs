@@ -4,11 +4,14 @@
 //! At a few thousand writes a second the fixed cost of each commit — round trips, wake-ups,
 //! executor start-up, a WAL flush — was most of the work; twenty writes together cost little
 //! more than one. One lot is in flight per kind and process, so a lone write waits for none.
-//! A lot holds at most one write per key (the row it changes: a statement changes a row
-//! once), sorted by key so that the lots of two replicas lock rows in the same order; the
-//! others wait, in order, for the next lot. A lot that fails as a whole (say a retry whose
-//! first attempt is in the same lot) is written again one write at a time, so each gets the
-//! answer it would have had alone.
+//! A lot holds at most one write per key (the user whose row it changes: a statement
+//! changes a row once); the others wait, in order, for the next lot. Each lot statement
+//! first locks its users' rows in id order (`FOR NO KEY UPDATE`), so lots of any kind, here
+//! or on another replica, take those locks in one order and never wait for each other in a
+//! circle. A lot that fails as a whole (say a retry whose first attempt committed earlier
+//! meets its unique key) is written again one write at a time, so each gets the answer it
+//! would have had alone. A write whose caller went away before its lot was written (a client
+//! that disconnected) is dropped, not written.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -105,6 +108,10 @@ async fn write_lots<W: Writes>(writes: Arc<W>, mut queue: mpsc::Receiver<Waiting
                 Ok(next) => waiting.push(next),
                 Err(_) => break,
             }
+        }
+        waiting.retain(|w| !w.done.is_closed());
+        if waiting.is_empty() {
+            continue;
         }
         let mut keys = HashSet::new();
         let (mut lot, later): (Vec<_>, Vec<_>) = waiting

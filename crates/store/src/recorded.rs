@@ -46,12 +46,15 @@ pub struct Recorded<'a> {
 }
 
 /// PostgreSQL: any number of movements (of distinct users) in one statement, each given as
-/// an object of a JSON array (see [`item`]), sent as text: `json` is only checked where
+/// an object of a JSON array `$1` (see [`item`]; `$2` their users, locked first), sent as text: `json` is only checked where
 /// `jsonb` would be parsed, sorted and printed again. Movements refused for lack of credits are left
 /// out of the result; a second application of a reference or idempotency key fails the
 /// whole statement (unique violation).
 const STATEMENT: &str = r#"
-WITH d AS (
+WITH locked AS MATERIALIZED (
+    -- The users' rows first, in id order (see crate::lots).
+    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
+), d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
         amount bigint, user_id uuid, needed bigint, id uuid, kind text, reference text,
         related uuid, model text, words bigint, actor text, description text, meta json,
@@ -61,6 +64,7 @@ WITH d AS (
 ), moved AS (
     UPDATE users SET balance_mc = users.balance_mc + d.amount
     FROM d WHERE users.id = d.user_id AND users.balance_mc - users.reserved_mc >= d.needed
+        AND (SELECT count(*) FROM locked) >= 0
     RETURNING d.id, users.balance_mc
 ), entry AS (
     INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
@@ -217,11 +221,7 @@ impl Writes for Movements {
 async fn write_lot(db: &DatabaseConnection, lot: &[&Pending]) -> Result<Vec<Answer>, DbErr> {
     let mut answers = Vec::with_capacity(lot.len());
     if db.get_database_backend() == DbBackend::Postgres {
-        let items = lot.iter().filter_map(|p| match &p.params {
-            Params::Postgres(item) => Some(item.as_str()),
-            Params::Sqlite(_) => None,
-        });
-        let applied = write_statement(db, &items.collect::<Vec<_>>()).await?;
+        let applied = write_statement(db, lot).await?;
         for pending in lot {
             answers.push(answer_of(db, &applied, pending).await);
         }
@@ -244,7 +244,7 @@ async fn write_lot(db: &DatabaseConnection, lot: &[&Pending]) -> Result<Vec<Answ
 /// One movement in a statement (PostgreSQL) or transaction (SQLite) of its own.
 async fn alone(db: &DatabaseConnection, pending: &Pending) -> Answer {
     match &pending.params {
-        Params::Postgres(item) => match write_statement(db, &[item]).await {
+        Params::Postgres(_) => match write_statement(db, &[pending]).await {
             Ok(applied) => answer_of(db, &applied, pending).await,
             Err(err) => Err(refused_twice(err, &pending.reference)),
         },
@@ -275,10 +275,21 @@ async fn answer_of(
 /// Runs [`STATEMENT`]: the balance after each applied movement, by entry id.
 async fn write_statement(
     db: &DatabaseConnection,
-    items: &[&str],
+    lot: &[&Pending],
 ) -> Result<HashMap<Uuid, i64>, DbErr> {
-    let items = Value::from(format!("[{}]", items.join(",")));
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, [items]);
+    let items: Vec<&str> = lot
+        .iter()
+        .filter_map(|p| match &p.params {
+            Params::Postgres(item) => Some(item.as_str()),
+            Params::Sqlite(_) => None,
+        })
+        .collect();
+    let users: Vec<String> = lot.iter().map(|p| p.user.as_uuid().to_string()).collect();
+    let values = [
+        Value::from(format!("[{}]", items.join(","))),
+        Value::from(format!("{{{}}}", users.join(","))),
+    ];
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, values);
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))

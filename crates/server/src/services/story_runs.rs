@@ -79,7 +79,16 @@ async fn write_all(
         if tx.send(SequenceEvent::Chapter(chapter)).await.is_err() {
             return end;
         }
-        let started = match generations::start(state, user, job).await {
+        // The account as it is now: a key stored since the run began pays for this chapter.
+        let user = match penora_store::users::find_by_id(&state.reads, user_id).await {
+            Ok(Some(now)) => now,
+            Ok(None) => return end,
+            Err(err) => {
+                end.error = Some(failure(ApiError::from(err)));
+                return end;
+            }
+        };
+        let started = match generations::start(state, &user, job).await {
             Ok(Opened::New(started)) => started,
             // Sequence steps carry no idempotency key, so there is nothing to replay.
             Ok(Opened::Replay(_)) => return end,

@@ -83,10 +83,14 @@ WITH closed AS (
 SELECT balance_mc, reserved_mc FROM moved"#;
 
 /// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
-/// of the JSON array `$1` ([`Item`]); `$2` holds their ids, for the index (without it, the
-/// join was planned as a scan of every generation, see the module's comment).
+/// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids (locked first) and `$3`
+/// theirs, for the index (without it, the join was planned as a scan of every generation,
+/// see the module's comment).
 const LOT: &str = r#"
-WITH d AS (
+WITH locked AS MATERIALIZED (
+    -- The users' rows first, in id order (see crate::lots).
+    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
+), d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
         id uuid, hold_id uuid, status text, cost bigint, output text, words bigint,
         finish_reason text, error_code text, error_message text, prompt_tokens int,
@@ -99,8 +103,8 @@ WITH d AS (
         error_code = d.error_code, error_message = d.error_message,
         prompt_tokens = d.prompt_tokens, completion_tokens = d.completion_tokens,
         updated_at = d.at, finished_at = d.at
-    FROM d WHERE generations.id = d.id AND generations.id = ANY($2::uuid[])
-        AND generations.status = 'running'
+    FROM d WHERE generations.id = d.id AND generations.id = ANY($3::uuid[])
+        AND generations.status = 'running' AND (SELECT count(*) FROM locked) >= 0
     RETURNING d.id, generations.user_id
 ), settled AS (
     UPDATE holds SET state = 'settled', settled_at = d.at,
@@ -162,7 +166,7 @@ impl Writes for Closes {
     }
 
     async fn together(&self, lot: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
-        let closed: HashMap<Uuid, Closed> = query_lot(&self.db, LOT, lot, |q| q.id)
+        let closed: HashMap<Uuid, Closed> = query_lot(&self.db, LOT, lot)
             .await?
             .iter()
             .map(|row| Ok((row.try_get_by_index(0)?, closed_of(row, 1)?)))

@@ -75,10 +75,13 @@ SELECT $5, $2, $4, 0, 'open', $7, $16, $17 WHERE changes() = 1 AND $5 IS NOT NUL
 SELECT count(*) FROM generations WHERE id = $1"#;
 
 /// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
-/// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids, for the index (see
-/// [`super::close`]).
+/// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids, `$3` theirs (see
+/// `writer::query_lot`).
 const LOT: &str = r#"
-WITH d AS (
+WITH locked AS MATERIALIZED (
+    -- The users' rows first, in id order (see crate::lots).
+    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
+), d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
         id uuid, user_id uuid, slots int, cost bigint, hold_id uuid, tool text, model text,
         provider text, input text, instructions text, params text, project_id uuid,
@@ -88,6 +91,7 @@ WITH d AS (
     UPDATE users SET active_generations = users.active_generations + 1,
         reserved_mc = users.reserved_mc + d.cost
     FROM d WHERE users.id = d.user_id AND users.id = ANY($2::uuid[])
+        AND (SELECT count(*) FROM locked) >= 0 AND d.id = ANY($3::uuid[])
         AND users.active_generations < d.slots
         AND users.balance_mc - users.reserved_mc >= d.cost
     RETURNING d.id
@@ -142,7 +146,7 @@ impl Writes for Opens {
     }
 
     async fn together(&self, lot: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
-        let opened: HashSet<Uuid> = query_lot(&self.db, LOT, lot, |q| q.user)
+        let opened: HashSet<Uuid> = query_lot(&self.db, LOT, lot)
             .await?
             .iter()
             .map(|row| row.try_get_by_index(0))

@@ -68,19 +68,23 @@ pub(super) struct Queued {
     pub values: Vec<Value>,
 }
 
-/// Runs a lot statement: `$1` the items as a JSON array, `$2` the `key` of each (`uuid[]`):
-/// the rows its first write reaches.
+/// Runs a lot statement: `$1` the items as a JSON array, `$2` their users' ids and `$3`
+/// theirs (both `uuid[]`). Every lot statement first locks its users' rows in id order (see
+/// [`crate::lots`]); the ids let the planner reach the other rows by primary key.
 pub(super) async fn query_lot(
     db: &DatabaseConnection,
     sql: &str,
     lot: &[&Queued],
-    key: impl Fn(&Queued) -> Uuid,
 ) -> Result<Vec<QueryResult>, DbErr> {
     let items: Vec<&str> = lot.iter().map(|q| q.item.as_str()).collect();
-    let ids: Vec<String> = lot.iter().map(|q| key(q).to_string()).collect();
+    let array = |ids: Vec<Uuid>| {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        Value::from(format!("{{{}}}", ids.join(",")))
+    };
     let values = [
         Value::from(format!("[{}]", items.join(","))),
-        Value::from(format!("{{{}}}", ids.join(","))),
+        array(lot.iter().map(|q| q.user).collect()),
+        array(lot.iter().map(|q| q.id).collect()),
     ];
     db.query_all_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
