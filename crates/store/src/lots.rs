@@ -21,6 +21,20 @@ use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+/// How every lot statement on PostgreSQL begins: a CTE `locked` that takes the rows of the
+/// lot's users (`$2`, a `uuid[]`) in id order, which the statement's later writes must
+/// depend on (`(SELECT count(*) FROM locked) >= 0` evaluates it whole, first). The caller's
+/// next CTE follows the comma.
+macro_rules! lock_users {
+    () => {
+        "
+WITH locked AS MATERIALIZED (
+    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
+), "
+    };
+}
+pub(crate) use lock_users;
+
 /// The most writes committed together.
 pub(crate) const MOST: usize = 64;
 

@@ -30,7 +30,7 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::idempotency::NewResponse;
 use crate::ledger::{refusal, refused_twice, EntryRow, LedgerError, Movement};
-use crate::lots::{Lots, Writes};
+use crate::lots::{lock_users, Lots, Writes};
 
 /// What commits together.
 pub struct Recorded<'a> {
@@ -50,11 +50,9 @@ pub struct Recorded<'a> {
 /// `jsonb` would be parsed, sorted and printed again. Movements refused for lack of credits are left
 /// out of the result; a second application of a reference or idempotency key fails the
 /// whole statement (unique violation).
-const STATEMENT: &str = r#"
-WITH locked AS MATERIALIZED (
-    -- The users' rows first, in id order (see crate::lots).
-    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
-), d AS (
+const STATEMENT: &str = concat!(
+    lock_users!(),
+    r#"d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
         amount bigint, user_id uuid, needed bigint, id uuid, kind text, reference text,
         related uuid, model text, words bigint, actor text, description text, meta json,
@@ -85,7 +83,8 @@ WITH locked AS MATERIALIZED (
         d.at, d.expires_at
     FROM d JOIN entry ON entry.id = d.id
 )
-SELECT id, balance_after_mc FROM entry"#;
+SELECT id, balance_after_mc FROM entry"#
+);
 
 /// The same writes for SQLite, with the same parameters, inside a savepoint: in a
 /// transaction shared with other movements, a failed one is rolled back to it alone

@@ -26,11 +26,11 @@ use uuid::Uuid;
 
 use super::writer::{query_lot, stopped, Queued};
 
-use super::{finish, release_slot, tokens_i32, Finish};
+use super::{finish, release_slot, tokens_i32, words_i64, Finish};
 use crate::entities::user::Entity as Users;
 use crate::holds;
 use crate::ledger::LedgerError;
-use crate::lots::Writes;
+use crate::lots::{lock_users, Writes};
 
 /// A generation to close.
 #[derive(Debug, Clone)]
@@ -86,11 +86,9 @@ SELECT balance_mc, reserved_mc FROM moved"#;
 /// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids (locked first) and `$3`
 /// theirs, for the index (without it, the join was planned as a scan of every generation,
 /// see the module's comment).
-const LOT: &str = r#"
-WITH locked AS MATERIALIZED (
-    -- The users' rows first, in id order (see crate::lots).
-    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
-), d AS (
+const LOT: &str = concat!(
+    lock_users!(),
+    r#"d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
         id uuid, hold_id uuid, status text, cost bigint, output text, words bigint,
         finish_reason text, error_code text, error_message text, prompt_tokens int,
@@ -127,7 +125,8 @@ WITH locked AS MATERIALIZED (
         d.model, d.words, 'system', d.meta, d.at
     FROM d JOIN moved ON moved.id = d.id WHERE moved.charged > 0
 )
-SELECT id, balance_mc, reserved_mc FROM moved"#;
+SELECT id, balance_mc, reserved_mc FROM moved"#
+);
 
 /// One generation as [`LOT`] reads it: [`values`] by name.
 #[derive(Serialize)]
@@ -277,8 +276,4 @@ fn values(closing: &Closing<'_>, entry_id: Uuid) -> Vec<Value> {
         closing.model.into(),
         closing.meta.clone().into(),
     ]
-}
-
-fn words_i64(words: u64) -> i64 {
-    i64::try_from(words).unwrap_or(i64::MAX)
 }

@@ -315,7 +315,7 @@ pub async fn set_project(db: &impl ConnectionTrait, id: Uuid, project: Uuid) -> 
     Ok(())
 }
 
-fn words_i64(words: u64) -> i64 {
+pub(crate) fn words_i64(words: u64) -> i64 {
     i64::try_from(words).unwrap_or(i64::MAX)
 }
 

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::writer::{query_lot, stopped, Queued};
 use super::{GenerationRow, NewGeneration, RUNNING};
-use crate::lots::Writes;
+use crate::lots::{lock_users, Writes};
 
 /// A generation to open with a hold of `new.max_cost` (none when that is zero).
 #[derive(Debug, Clone)]
@@ -77,11 +77,9 @@ SELECT count(*) FROM generations WHERE id = $1"#;
 /// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
 /// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids, `$3` theirs (see
 /// `writer::query_lot`).
-const LOT: &str = r#"
-WITH locked AS MATERIALIZED (
-    -- The users' rows first, in id order (see crate::lots).
-    SELECT id FROM users WHERE id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE
-), d AS (
+const LOT: &str = concat!(
+    lock_users!(),
+    r#"d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
         id uuid, user_id uuid, slots int, cost bigint, hold_id uuid, tool text, model text,
         provider text, input text, instructions text, params text, project_id uuid,
@@ -108,7 +106,8 @@ SELECT d.id, d.user_id, d.tool, d.model, d.provider, d.input, d.instructions, d.
     0, 0, d.cost, 'running', d.hold_id, false, d.project_id, d.billed_to, d.idempotency_key,
     d.fingerprint, d.at, d.at
 FROM d JOIN taken ON taken.id = d.id
-RETURNING id"#;
+RETURNING id"#
+);
 
 /// One generation as [`LOT`] reads it.
 #[derive(Serialize)]

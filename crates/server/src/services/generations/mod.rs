@@ -425,7 +425,7 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
             Ok(Err(err)) => return raced(state, user_id, &job, err).await,
             Err(
                 refused @ (GenerationError::Insufficient { .. } | GenerationError::TooMany { .. }),
-            ) => return refused_unless_retry(state, user_id, &job, refused).await,
+            ) => return first_attempt_or(state, user_id, &job, refused).await,
             Err(err) => return Err(err),
         },
     };
@@ -499,31 +499,26 @@ async fn raced(
     job: &Job,
     err: DbErr,
 ) -> Result<Opened, GenerationError> {
-    if !penora_store::is_unique_violation(&err) {
+    if !penora_store::is_unique_violation(&err) || job.idempotency.is_none() {
         return Err(err.into());
     }
-    let (key, fingerprint) = job.idempotency.as_ref().ok_or(err)?;
-    replay(state, user, key, fingerprint)
-        .await?
-        .map(|row| Opened::Replay(Box::new(row)))
-        .ok_or(GenerationError::KeyReused)
+    first_attempt_or(state, user, job, GenerationError::KeyReused).await
 }
 
-/// A refusal for credit or slots, unless the request is a retry whose first attempt opened
-/// in the meantime (its reservation or slot is what this one was refused for): then the
-/// answer is that generation.
-async fn refused_unless_retry(
+/// The first attempt of a request with an idempotency key, if it opened (after a race with
+/// this one, or taking the reservation or slot this one was refused for); else `otherwise`.
+async fn first_attempt_or(
     state: &AppState,
     user: UserId,
     job: &Job,
-    refused: GenerationError,
+    otherwise: GenerationError,
 ) -> Result<Opened, GenerationError> {
     let Some((key, fingerprint)) = &job.idempotency else {
-        return Err(refused);
+        return Err(otherwise);
     };
     match replay(state, user, key, fingerprint).await? {
         Some(row) => Ok(Opened::Replay(Box::new(row))),
-        None => Err(refused),
+        None => Err(otherwise),
     }
 }
 
