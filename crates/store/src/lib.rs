@@ -103,6 +103,8 @@ pub fn readers(db: &DatabaseConnection, url: &str) -> Result<DatabaseConnection,
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(SQLITE_READERS)
         .acquire_timeout(Duration::from_secs(10))
+        // A file in this process does not drop connections: no ping before each read.
+        .test_before_acquire(false)
         .connect_lazy_with(sqlite_options(options).read_only(true));
     Ok(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
