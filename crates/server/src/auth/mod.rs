@@ -6,4 +6,4 @@ pub mod jwt;
 pub mod opaque;
 pub mod password;
 
-pub use extractor::{AdminUser, AppClient, AuthUser, SessionUser, Via};
+pub use extractor::{AdminUser, AppClient, AuthUser, Caller, SessionUser, Via};

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use penora_api_types::ErrorCode;
 use penora_domain::FieldError;
 
-use super::ApiError;
+use super::{ApiError, SESSION_ENDED};
 use crate::services::accounts::AccountError;
 use crate::services::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
 use crate::services::exports::ExportFailed;
@@ -264,6 +264,7 @@ impl From<crate::services::generations::GenerationError> for ApiError {
                 ErrorCode::GenerationNotFound,
                 "No such generation.",
             ),
+            E::SignedOut => ApiError::unauthorized(SESSION_ENDED),
             E::KeyReused => IdemError::Reused.into(),
             E::Invalid(errors) => ApiError::validation(errors),
             E::OwnKey(e) => e.into(),

@@ -14,6 +14,10 @@ pub(crate) mod from_services;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// The `401` detail when the account is gone or the session's epoch moved on (signed out
+/// everywhere, password changed).
+pub const SESSION_ENDED: &str = "This session has ended; sign in again.";
+
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,

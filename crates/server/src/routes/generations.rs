@@ -19,10 +19,12 @@ use uuid::Uuid;
 use super::pagination::{bad_parameter, cursor, limit};
 use super::projects::views::project_view;
 use super::sse;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::error::ApiError;
 use crate::services::credits::balance_of;
-use crate::services::generations::{self as service, failure_of, Ended, Event, Job, Opened};
+use crate::services::generations::{
+    self as service, failure_of, Account, Ended, Event, Job, Opened,
+};
 use crate::services::idempotency::Idem;
 use crate::state::AppState;
 
@@ -60,7 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     body: web::Json<CreateGeneration>,
 ) -> Result<HttpResponse, ApiError> {
@@ -79,7 +81,7 @@ pub async fn create(
     let model = service::choose_model(&state, body.model.as_deref())?;
     let mut job = Job::for_tool(&state.prompts, &request, model);
     job.idempotency = idempotency(&req, user.id, &*body)?;
-    run(state, &user, &req, job).await
+    run(state, user.account(), &req, job).await
 }
 
 /// The key and fingerprint of an optional `Idempotency-Key` header.
@@ -105,13 +107,13 @@ pub(crate) fn idempotency<T: serde::Serialize>(
 /// Starts `job` and answers as the client asked: a stream of events or JSON at the end.
 pub(crate) async fn run(
     state: web::Data<AppState>,
-    user: &AuthUser,
+    account: Account,
     req: &HttpRequest,
     job: Job,
 ) -> Result<HttpResponse, ApiError> {
-    let started = match service::start(&state, &user.row, job).await? {
+    let started = match service::start(&state, account, job).await? {
         Opened::Replay(row) => {
-            let result = result_of(&state, user.id, &row).await?;
+            let result = result_of(&state, account.user, &row).await?;
             return Ok(HttpResponse::Ok()
                 .insert_header(("Idempotent-Replayed", "true"))
                 .json(result));
@@ -122,7 +124,7 @@ pub(crate) async fn run(
     if sse::wants_stream(req) {
         return Ok(sse::response(events, encode));
     }
-    let (row, balance) = finished(&state, user.id, events).await?;
+    let (row, balance) = finished(&state, account.user, events).await?;
     Ok(HttpResponse::Created().json(GenerationResult {
         generation: view(&state, &row),
         balance,

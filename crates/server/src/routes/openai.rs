@@ -16,7 +16,7 @@ use penora_store::generations::GenerationRow;
 
 use super::generations::{finished, idempotency};
 use super::sse;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::error::ApiError;
 use crate::services::generations::{self as service, Event, Job, Opened, DEFAULT_PLAN};
 use crate::state::AppState;
@@ -79,7 +79,7 @@ pub async fn models(
     ))]
 pub async fn chat_completions(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     body: web::Json<ChatCompletionRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -103,7 +103,7 @@ pub async fn chat_completions(
     let model = service::choose_model(&state, Some(&body.model))?;
     let mut job = Job::for_chat(&chat, model);
     job.idempotency = idempotency(&req, user.id, &*body)?;
-    let started = match service::start(&state, &user.row, job).await? {
+    let started = match service::start(&state, user.account(), job).await? {
         Opened::Replay(row) => return Ok(HttpResponse::Ok().json(completion(&row))),
         Opened::New(started) => started,
     };

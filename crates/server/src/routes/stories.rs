@@ -14,7 +14,7 @@ use super::generations::{encode, run};
 use super::projects::project_id;
 use super::projects::views::project_view;
 use super::{sse, validated};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Caller};
 use crate::error::ApiError;
 use crate::services::generations as generation_service;
 use crate::services::stories::{self, planned_chapters};
@@ -167,14 +167,14 @@ fn story_model<'a>(
     ))]
 pub async fn outline(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     user.require("generate")?;
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
     let job = stories::outline_job(&state, &story, story_model(&state, &story)?)?;
-    run(state, &user, &req, job).await
+    run(state, user.account(), &req, job).await
 }
 
 /// Writes chapter `number` (1-based) from the outline and summaries of the chapters before
@@ -189,7 +189,7 @@ pub async fn outline(
     ))]
 pub async fn chapter(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     path: web::Path<(String, u32)>,
     body: Option<web::Json<GenerateChapter>>,
@@ -200,7 +200,7 @@ pub async fn chapter(
     check_number(&story, number)?;
     let append = body.is_some_and(|b| b.continue_text);
     let job = stories::chapter_job(&state, &story, story_model(&state, &story)?, number, append)?;
-    run(state, &user, &req, job).await
+    run(state, user.account(), &req, job).await
 }
 
 /// Chapters 1..=planned count, plus one more (a story may grow by one at a time).
@@ -232,7 +232,7 @@ fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
     ))]
 pub async fn generate_all(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Caller,
     req: HttpRequest,
     id: web::Path<String>,
     body: Option<web::Json<GenerateStory>>,
@@ -243,7 +243,7 @@ pub async fn generate_all(
     let from = body.and_then(|b| b.from).unwrap_or(1).max(1);
     check_number(&story, from)?;
     let model = story_model(&state, &story)?.clone();
-    let mut events = story_runs::spawn(state.get_ref().clone(), user.row.clone(), id, model, from);
+    let mut events = story_runs::spawn(state.get_ref().clone(), user.account(), id, model, from);
     if sse::wants_stream(&req) {
         return Ok(sse::response(events, encode_sequence));
     }

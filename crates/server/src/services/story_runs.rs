@@ -4,12 +4,11 @@
 
 use penora_api_types::{ChapterEvent, GenerationFailure, StoryEndEvent};
 use penora_domain::{GenerationStatus, ProjectId};
-use penora_store::users::UserRow;
 use tokio::sync::mpsc;
 
 use crate::catalog::ModelSpec;
 use crate::error::ApiError;
-use crate::services::generations::{self, Event, Opened};
+use crate::services::generations::{self, Account, Event, Opened};
 use crate::services::stories;
 use crate::state::AppState;
 
@@ -23,14 +22,14 @@ pub enum SequenceEvent {
 
 pub fn spawn(
     state: AppState,
-    user: UserRow,
+    account: Account,
     story: ProjectId,
     model: ModelSpec,
     from: u32,
 ) -> mpsc::Receiver<SequenceEvent> {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
-        let end = write_all(&state, &user, story, &model, from, &tx).await;
+        let end = write_all(&state, account, story, &model, from, &tx).await;
         let _ = tx.send(SequenceEvent::End(end)).await;
     });
     rx
@@ -38,13 +37,13 @@ pub fn spawn(
 
 async fn write_all(
     state: &AppState,
-    user: &UserRow,
+    account: Account,
     id: ProjectId,
     model: &ModelSpec,
     from: u32,
     tx: &mpsc::Sender<SequenceEvent>,
 ) -> StoryEndEvent {
-    let user_id = penora_domain::UserId::from_uuid(user.id);
+    let user_id = account.user;
     let mut end = StoryEndEvent {
         project_id: id.as_uuid(),
         written: Vec::new(),
@@ -79,16 +78,9 @@ async fn write_all(
         if tx.send(SequenceEvent::Chapter(chapter)).await.is_err() {
             return end;
         }
-        // The account as it is now: a key stored since the run began pays for this chapter.
-        let user = match penora_store::users::find_by_id(&state.reads, user_id).await {
-            Ok(Some(now)) => now,
-            Ok(None) => return end,
-            Err(err) => {
-                end.error = Some(failure(ApiError::from(err)));
-                return end;
-            }
-        };
-        let started = match generations::start(state, &user, job).await {
+        // Each chapter opens against the account as it is then: a key stored since the run
+        // began pays for this chapter, and signing out everywhere stops the run.
+        let started = match generations::start(state, account, job).await {
             Ok(Opened::New(started)) => started,
             // Sequence steps carry no idempotency key, so there is nothing to replay.
             Ok(Opened::Replay(_)) => return end,

@@ -63,6 +63,43 @@ async fn a_json_generation_is_billed_for_the_words_it_delivered() {
 }
 
 #[tokio::test]
+async fn a_session_ended_everywhere_starts_no_generation() {
+    let app = spawn_app().await;
+    let user = app.signed_up_user("ended@example.com").await;
+    let out = app
+        .post_authed("/api/v1/auth/logout-all", &user.access_token, &json!({}))
+        .await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    // These routes do not read the account before starting: the opening checks the epoch.
+    let tool = app
+        .post_authed(
+            "/api/v1/generations",
+            &user.access_token,
+            &continue_body(STORY),
+        )
+        .await;
+    assert_problem(tool, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let chat =
+        json!({ "model": "offline-demo", "messages": [{ "role": "user", "content": "Hi" }] });
+    let completion = app
+        .post_authed("/v1/chat/completions", &user.access_token, &chat)
+        .await;
+    assert_eq!(completion.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM holds").await, 0);
+    let again = crate::helpers::Session::from_response(
+        app.login("ended@example.com", crate::helpers::PASSWORD)
+            .await,
+    )
+    .await;
+    let after = balance(&app, &again.access_token).await;
+    assert_eq!(
+        (after["balance_mc"].clone(), after["reserved_mc"].clone()),
+        (json!(50_000), json!(0))
+    );
+}
+
+#[tokio::test]
 async fn the_offline_model_is_repeatable_and_follows_the_tool() {
     let app = spawn_app().await;
     let user = app.signed_up_user("tools@example.com").await;

@@ -182,6 +182,29 @@ async fn a_configured_fee_applies_to_own_key_generations() {
 }
 
 #[tokio::test]
+async fn a_key_for_another_provider_leaves_the_platform_paying() {
+    let (app, fake) = app_with_fake(|_| {}).await;
+    let user = app.signed_up_user("other-provider@example.com").await;
+    let token = &user.access_token;
+    let stored = set_key(&app, token, "anthropic", KEY).await;
+    assert_eq!(stored.status(), StatusCode::OK);
+    let body = json!({ "tool": "write", "instructions": "the tide", "model": "openai-ok" });
+    let result: Value = app
+        .post_authed_json("/api/v1/generations", token, &body)
+        .await;
+    // 7 words at 2x, on the platform's key.
+    assert_eq!(result["generation"]["billed_to"], "credits");
+    assert_eq!(result["generation"]["cost_mc"], 140);
+    assert_eq!(result["balance"]["balance_mc"], 50_000 - 140);
+    let sent = fake.requests();
+    assert_ne!(
+        sent.last().unwrap().header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    app.assert_generations_settled().await;
+}
+
+#[tokio::test]
 async fn an_unreadable_key_is_reported_not_silently_billed() {
     let (app, _fake) = app_with_fake(|_| {}).await;
     let user = app.signed_up_user("garbled@example.com").await;

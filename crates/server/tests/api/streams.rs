@@ -191,7 +191,8 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        match generations::start(&self.state, &user, job).await.unwrap() {
+        let account = generations::Account::of(&user);
+        match generations::start(&self.state, account, job).await.unwrap() {
             Opened::New(started) => started,
             Opened::Replay(_) => panic!("not new"),
         }

@@ -10,7 +10,13 @@
 //! reserves what the balance allows.
 //!
 //! On PostgreSQL it is one statement of data-modifying CTEs, which the openings waiting at
-//! the same moment share ([`crate::lots`]). SQLite has none, so there it is one batch in a
+//! the same moment share ([`crate::lots`]).
+//!
+//! It also checks what authenticating would otherwise have read the account for, so that a
+//! generation needs no read before it: the account exists, a session's epoch is current,
+//! and, when asked, the user stored no provider key of their own (which would be used
+//! instead of the platform's). A refusal for any of these also sends the caller the long
+//! way, which reads the account and says which. SQLite has none, so there it is one batch in a
 //! `BEGIN IMMEDIATE` transaction, each write running only when the one before it changed a
 //! row (`changes()`). The rules are the long way's: the update's `WHERE`
 //! refuses a slot past the limit and an overdraft, the unique idempotency key a second
@@ -37,14 +43,19 @@ pub struct Opening<'a> {
     pub expires_at: DateTime<Utc>,
     /// The row's times; take it from [`crate::now`] so the row returned equals a later read.
     pub at: DateTime<Utc>,
+    /// Refused unless the user's session epoch is this (a session's token; `None` for keys).
+    pub session_epoch: Option<i64>,
+    /// Refused when the user stored provider keys of their own.
+    pub without_own_keys: bool,
 }
 
-/// PostgreSQL, one generation: `$1` to `$17` as in [`values`].
+/// PostgreSQL, one generation: `$1` to `$19` as in [`values`].
 const STATEMENT: &str = r#"
 WITH taken AS (
     UPDATE users SET active_generations = active_generations + 1,
         reserved_mc = reserved_mc + $4
     WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
+        AND ($18::bigint IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0)
     RETURNING id
 ), held AS (
     INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
@@ -62,7 +73,8 @@ RETURNING id"#;
 /// The same writes for SQLite, with the same parameters.
 const BATCH: &str = r#"
 UPDATE users SET active_generations = active_generations + 1, reserved_mc = reserved_mc + $4
-WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4;
+WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
+    AND ($18 IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0);
 INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
     output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
     billed_to, idempotency_key, fingerprint, created_at, updated_at)
@@ -84,7 +96,7 @@ const LOT: &str = concat!(
         id uuid, user_id uuid, slots int, cost bigint, hold_id uuid, tool text, model text,
         provider text, input text, instructions text, params text, project_id uuid,
         billed_to text, idempotency_key text, fingerprint text, at timestamptz,
-        expires_at timestamptz)
+        expires_at timestamptz, session_epoch bigint, without_own_keys boolean)
 ), taken AS (
     UPDATE users SET active_generations = users.active_generations + 1,
         reserved_mc = users.reserved_mc + d.cost
@@ -92,6 +104,8 @@ const LOT: &str = concat!(
         AND (SELECT count(*) FROM locked) >= 0 AND d.id = ANY($3::uuid[])
         AND users.active_generations < d.slots
         AND users.balance_mc - users.reserved_mc >= d.cost
+        AND (d.session_epoch IS NULL OR users.session_epoch = d.session_epoch)
+        AND (NOT d.without_own_keys OR users.provider_keys = 0)
     RETURNING d.id
 ), held AS (
     INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
@@ -129,6 +143,8 @@ struct Item<'a> {
     fingerprint: Option<&'a str>,
     at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
+    session_epoch: Option<i64>,
+    without_own_keys: bool,
 }
 
 /// Openings as [`crate::lots::Lots`] write them (PostgreSQL): opened or refused.
@@ -185,6 +201,8 @@ pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
         fingerprint: new.fingerprint,
         at: opening.at,
         expires_at: opening.expires_at,
+        session_epoch: opening.session_epoch,
+        without_own_keys: opening.without_own_keys,
     })
     .map_err(|err| DbErr::Custom(err.to_string()))?;
     Ok(Queued {
@@ -267,5 +285,7 @@ fn values(opening: &Opening<'_>) -> Vec<Value> {
         new.fingerprint.map(str::to_owned).into(),
         opening.at.into(),
         opening.expires_at.into(),
+        opening.session_epoch.into(),
+        opening.without_own_keys.into(),
     ]
 }

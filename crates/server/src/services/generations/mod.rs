@@ -54,6 +54,10 @@ pub enum GenerationError {
     TooMany { limit: u32 },
     #[error("no such generation")]
     NotFound,
+    /// The account is gone or the session ended (found when the generation starts: its
+    /// route does not read the account first).
+    #[error("signed out")]
+    SignedOut,
     #[error("idempotency key reused")]
     KeyReused,
     #[error("invalid request")]
@@ -341,52 +345,163 @@ pub enum Opened {
     Replay(Box<GenerationRow>),
 }
 
+/// Whose generation it is: the user, and the epoch of the session asking (`None` for a
+/// personal key, or when the caller has read the account already).
+#[derive(Debug, Clone, Copy)]
+pub struct Account {
+    pub user: UserId,
+    pub session_epoch: Option<i64>,
+}
+
+impl Account {
+    /// An account the caller has read, and so checked, already.
+    pub fn of(row: &UserRow) -> Self {
+        Self {
+            user: UserId::from_uuid(row.id),
+            session_epoch: None,
+        }
+    }
+}
+
+/// Who writes the text and how it is paid for.
+struct Billing {
+    provider: Arc<dyn Provider>,
+    price: Price,
+    billed_to: &'static str,
+}
+
+/// How a one-statement opening went.
+enum AtOnce {
+    Opened(Box<GenerationRow>),
+    /// No slot, not enough credit for the whole length, or a check failed: the long way says
+    /// which.
+    Refused,
+    /// A retry that raced its first attempt: the first attempt.
+    Answered(Opened),
+}
+
 /// Opens a generation: a slot of the user's concurrency limit, a hold for what it may cost
-/// (what the balance allows when that is less), and the stored row — one transaction.
-pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened, GenerationError> {
-    let user_id = UserId::from_uuid(user.id);
+/// (what the balance allows when that is less), and the stored row.
+///
+/// The common case — the platform's key, a free slot, a balance that pays for the whole
+/// length asked for — is one statement with nothing read before it: the statement also
+/// checks what authenticating would have read the account for (it exists, a session is
+/// current, the user stored no key of their own, which would win over the platform's).
+/// Otherwise the long way reads the account: it answers `SignedOut`, or opens with the
+/// user's own key, or says why there is no slot or credit, or reserves what the balance
+/// allows.
+pub async fn start(
+    state: &AppState,
+    account: Account,
+    job: Job,
+) -> Result<Opened, GenerationError> {
+    let user_id = account.user;
     if let Some((key, fingerprint)) = &job.idempotency {
         if let Some(replay) = replay(state, user_id, key, fingerprint).await? {
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
-    let settings = &state.config.settings;
-    let unavailable = || GenerationError::ModelUnavailable(job.model.id.clone());
-    // The user's own key wins over the platform's: they chose to pay the provider. The row
-    // (read to authenticate this request) says whether they stored any.
-    let own_key = if user.provider_keys > 0 && state.providers.accepts_own_keys(&job.model.provider)
-    {
-        provider_keys::own_key(state, user_id, &job.model.provider).await?
-    } else {
-        None
+    let platform = || {
+        let provider = state.providers.get(&job.model.provider)?;
+        job.model.available.then(|| Billing {
+            provider,
+            price: Price::of(job.model.multiplier()),
+            billed_to: "credits",
+        })
     };
-    let (provider, price, billed_to) = match own_key {
-        Some(key) => (
-            state
-                .providers
-                .with_key(&job.model.provider, key)
-                .ok_or_else(unavailable)?,
-            Price::own_key(job.model.multiplier(), settings.own_key_fee_per_mille),
-            "own_key",
-        ),
-        None if job.model.available => (
-            state
-                .providers
-                .get(&job.model.provider)
-                .ok_or_else(unavailable)?,
-            Price::of(job.model.multiplier()),
-            "credits",
-        ),
-        None => return Err(unavailable()),
+    if let Some(billing) = platform() {
+        let checks = Checks {
+            session_epoch: account.session_epoch,
+            without_own_keys: state.providers.accepts_own_keys(&job.model.provider),
+        };
+        match open_at_once(state, user_id, &job, &billing, checks).await? {
+            AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None)),
+            AtOnce::Answered(opened) => return Ok(opened),
+            AtOnce::Refused => {}
+        }
+    }
+    let user = penora_store::users::find_by_id(&state.reads, user_id)
+        .await?
+        .filter(|row| {
+            account
+                .session_epoch
+                .is_none_or(|epoch| row.session_epoch == epoch)
+        })
+        .ok_or(GenerationError::SignedOut)?;
+    let billing = match own_key(state, &user, &job).await? {
+        Some(billing) => billing,
+        None => {
+            platform().ok_or_else(|| GenerationError::ModelUnavailable(job.model.id.clone()))?
+        }
     };
+    // Without the checks, which the read has made: refused now, it is for a slot or credit.
+    match open_at_once(state, user_id, &job, &billing, Checks::default()).await? {
+        AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None)),
+        AtOnce::Answered(opened) => return Ok(opened),
+        AtOnce::Refused => {}
+    }
+    match open_limited(state, user_id, &job, &billing).await {
+        Ok(Ok((row, max_words))) => Ok(started(job, user_id, billing, row, Some(max_words))),
+        Ok(Err(err)) => raced(state, user_id, &job, err).await,
+        Err(refused @ (GenerationError::Insufficient { .. } | GenerationError::TooMany { .. })) => {
+            first_attempt_or(state, user_id, &job, refused).await
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// What the one-statement opening checks besides the slot and the balance.
+#[derive(Debug, Clone, Copy, Default)]
+struct Checks {
+    session_epoch: Option<i64>,
+    without_own_keys: bool,
+}
+
+/// The user's own key for the model's provider, when they stored one: they chose to pay
+/// the provider, so it wins over the platform's.
+async fn own_key(
+    state: &AppState,
+    user: &UserRow,
+    job: &Job,
+) -> Result<Option<Billing>, GenerationError> {
+    let provider = &job.model.provider;
+    if user.provider_keys == 0 || !state.providers.accepts_own_keys(provider) {
+        return Ok(None);
+    }
+    let Some(key) = provider_keys::own_key(state, UserId::from_uuid(user.id), provider).await?
+    else {
+        return Ok(None);
+    };
+    let provider = state
+        .providers
+        .with_key(provider, key)
+        .ok_or_else(|| GenerationError::ModelUnavailable(job.model.id.clone()))?;
+    Ok(Some(Billing {
+        provider,
+        price: Price::own_key(
+            job.model.multiplier(),
+            state.config.settings.own_key_fee_per_mille,
+        ),
+        billed_to: "own_key",
+    }))
+}
+
+/// The row to insert for `job`, reserving `max_cost` under `hold`.
+fn new_generation<'a>(
+    job: &'a Job,
+    user: UserId,
+    billing: &Billing,
+    max_cost: Millicredits,
+    hold: Option<Uuid>,
+) -> NewGeneration<'a> {
     let (key, fingerprint) = job
         .idempotency
         .as_ref()
         .map(|(k, f)| (Some(k.as_str()), Some(f.as_str())))
         .unwrap_or((None, None));
-    let new = |max_cost: Millicredits, hold: Option<Uuid>| NewGeneration {
+    NewGeneration {
         id: Uuid::now_v7(),
-        user: user_id,
+        user,
         tool: job.tool.as_str(),
         model: &job.model.id,
         provider: &job.model.provider,
@@ -396,63 +511,83 @@ pub async fn start(state: &AppState, user: &UserRow, job: Job) -> Result<Opened,
         max_cost,
         hold,
         project: job.project,
-        billed_to,
+        billed_to: billing.billed_to,
         idempotency_key: key,
         fingerprint,
-    };
-    let grace =
-        Duration::seconds(i64::try_from(settings.generation_hold_grace_secs).unwrap_or(120));
-    // The common case in one statement: a free slot and a balance that pays for the whole
-    // length asked for.
-    let full_cost = price.cost(job.max_words);
+    }
+}
+
+/// How long a hold lives without progress before the sweeper settles it.
+fn grace(state: &AppState) -> Duration {
+    Duration::seconds(
+        i64::try_from(state.config.settings.generation_hold_grace_secs).unwrap_or(120),
+    )
+}
+
+/// The common case in one statement: a free slot and a balance that pays for the whole
+/// length asked for, and `checks`.
+async fn open_at_once(
+    state: &AppState,
+    user: UserId,
+    job: &Job,
+    billing: &Billing,
+    checks: Checks,
+) -> Result<AtOnce, GenerationError> {
+    let full_cost = billing.price.cost(job.max_words);
     let at = penora_store::now();
     let opening = Opening {
-        new: new(full_cost, full_cost.is_positive().then(Uuid::now_v7)),
-        slots: settings.generations_per_user,
-        expires_at: at + grace,
+        new: new_generation(
+            job,
+            user,
+            billing,
+            full_cost,
+            full_cost.is_positive().then(Uuid::now_v7),
+        ),
+        slots: state.config.settings.generations_per_user,
+        expires_at: at + grace(state),
         at,
+        session_epoch: checks.session_epoch,
+        without_own_keys: checks.without_own_keys,
     };
-    let opened = match state.generations.open(&opening).await {
-        Ok(Some(row)) => Some((row, job.max_words)),
-        // No slot, or not enough for all of it: the long way says which, or reserves less.
-        Ok(None) => None,
-        Err(err) => return raced(state, user_id, &job, err).await,
-    };
-    let (row, max_words) = match opened {
-        Some(opened) => opened,
-        None => match open_limited(state, user_id, &job, price, &new, grace).await {
-            Ok(Ok(opened)) => opened,
-            Ok(Err(err)) => return raced(state, user_id, &job, err).await,
-            Err(
-                refused @ (GenerationError::Insufficient { .. } | GenerationError::TooMany { .. }),
-            ) => return first_attempt_or(state, user_id, &job, refused).await,
-            Err(err) => return Err(err),
-        },
-    };
-    Ok(Opened::New(Box::new(Started {
-        user: user_id,
+    match state.generations.open(&opening).await {
+        Ok(Some(row)) => Ok(AtOnce::Opened(Box::new(row))),
+        Ok(None) => Ok(AtOnce::Refused),
+        Err(err) => raced(state, user, job, err).await.map(AtOnce::Answered),
+    }
+}
+
+/// The opened generation, ready to stream. `max_words` is what the hold pays for when the
+/// balance allowed less than the length asked for.
+fn started(
+    job: Job,
+    user: UserId,
+    billing: Billing,
+    row: GenerationRow,
+    max_words: Option<u64>,
+) -> Opened {
+    let max_words = max_words.unwrap_or(job.max_words);
+    Opened::New(Box::new(Started {
+        user,
         hold: row.hold_id,
         row,
-        provider,
+        provider: billing.provider,
         request: job.request,
         credit_limited: max_words < job.max_words,
         max_words,
         model: job.model,
         target: job.target,
-        price,
-    })))
+        price: billing.price,
+    }))
 }
 
 /// Opens a generation the long way, in a transaction: says why there is no slot or no
 /// credit, and reserves what the balance allows when it is less than the length asked for.
 /// The inner error is the insert's, for [`raced`].
-async fn open_limited<'a>(
+async fn open_limited(
     state: &AppState,
     user_id: UserId,
     job: &Job,
-    price: Price,
-    new: &impl Fn(Millicredits, Option<Uuid>) -> NewGeneration<'a>,
-    grace: Duration,
+    billing: &Billing,
 ) -> Result<Result<(GenerationRow, u64), DbErr>, GenerationError> {
     let settings = &state.config.settings;
     let txn = begin_write(&state.db).await?;
@@ -465,25 +600,26 @@ async fn open_limited<'a>(
         .await?
         .ok_or(GenerationError::NotFound)?;
     let available = Millicredits::new(current.balance_mc - current.reserved_mc);
-    let max_words = job.max_words.min(price.affordable(available));
+    let max_words = job.max_words.min(billing.price.affordable(available));
     if max_words == 0 {
         return Err(GenerationError::Insufficient { available });
     }
-    let max_cost = price.cost(max_words);
+    let max_cost = billing.price.cost(max_words);
     let hold = if max_cost.is_positive() {
         let hold = holds::reserve(
             &txn,
             user_id,
             max_cost,
             Some(&job.model.id),
-            chrono::Utc::now() + grace,
+            chrono::Utc::now() + grace(state),
         )
         .await?;
         Some(hold.id)
     } else {
         None
     };
-    let row = match generations::insert(&txn, new(max_cost, hold)).await {
+    let new = new_generation(job, user_id, billing, max_cost, hold);
+    let row = match generations::insert(&txn, new).await {
         Ok(row) => row,
         Err(err) => return Ok(Err(err)),
     };
