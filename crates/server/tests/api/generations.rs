@@ -533,6 +533,91 @@ async fn generations_opened_together_are_each_opened_once_and_billed_exactly() {
     app.assert_generations_settled().await;
 }
 
+/// The opening statement's checks hold for each opening when they are written together (one
+/// lot on PostgreSQL, all queued before the writer runs) as when alone (SQLite).
+#[tokio::test]
+async fn openings_written_together_each_check_their_own_account() {
+    use penora_domain::{Millicredits, UserId};
+    use penora_store::generations::{NewGeneration, Opening};
+    use sea_orm::ConnectionTrait;
+
+    let app = spawn_app().await;
+    let mut users = Vec::new();
+    for u in 0..4 {
+        let session = app.signed_up_user(&format!("check{u}@example.com")).await;
+        let id = UserId::parse(&app.user_id(&session).await).unwrap();
+        let row = penora_store::users::find_by_id(&app.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        users.push((id, row.session_epoch));
+    }
+    // The third stored a provider key of their own.
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            "UPDATE users SET provider_keys = 1 WHERE id = $1",
+            [users[2].0.as_uuid().into()],
+        ))
+        .await
+        .unwrap();
+    // (session epoch to check, refuse own keys, opens)
+    let cases = [
+        (Some(users[0].1), true, true),
+        (Some(users[1].1 + 1), true, false),
+        (None, true, false),
+        (None, false, true),
+    ];
+    let at = penora_store::now();
+    let openings: Vec<Opening> = users
+        .iter()
+        .zip(&cases)
+        .map(
+            |((user, _), (session_epoch, without_own_keys, _))| Opening {
+                new: NewGeneration {
+                    id: uuid::Uuid::now_v7(),
+                    user: *user,
+                    tool: "write",
+                    model: "offline-demo",
+                    provider: "offline",
+                    input: "",
+                    instructions: "a haiku",
+                    params: json!({}),
+                    max_cost: Millicredits::new(200),
+                    hold: Some(uuid::Uuid::now_v7()),
+                    project: None,
+                    billed_to: "credits",
+                    idempotency_key: None,
+                    fingerprint: None,
+                },
+                slots: 3,
+                expires_at: at + chrono::Duration::seconds(120),
+                at,
+                session_epoch: *session_epoch,
+                without_own_keys: *without_own_keys,
+            },
+        )
+        .collect();
+    let opened = futures_util::future::join_all(
+        openings
+            .iter()
+            .map(|opening| app.state.generations.open(opening)),
+    )
+    .await;
+    for ((opened, (_, _, opens)), user) in opened.into_iter().zip(&cases).zip(&users) {
+        assert_eq!(opened.unwrap().is_some(), *opens, "{user:?}");
+    }
+    let mut reserved = Vec::new();
+    for (user, _) in &users {
+        let row = penora_store::users::find_by_id(&app.db, *user)
+            .await
+            .unwrap();
+        reserved.push(row.unwrap().reserved_mc);
+    }
+    assert_eq!(reserved, [200, 0, 0, 200]);
+}
+
 #[tokio::test]
 async fn a_result_is_saved_into_a_new_or_an_existing_project() {
     let app = spawn_app_with(|s| s.storage_quota_bytes = 4_000).await;
