@@ -14,7 +14,7 @@ use super::generations::{encode, run};
 use super::projects::project_id;
 use super::projects::views::project_view;
 use super::{sse, validated};
-use crate::auth::{AuthUser, Caller};
+use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::services::generations as generation_service;
 use crate::services::stories::{self, planned_chapters};
@@ -167,7 +167,7 @@ fn story_model<'a>(
     ))]
 pub async fn outline(
     state: web::Data<AppState>,
-    user: Caller,
+    user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -189,7 +189,7 @@ pub async fn outline(
     ))]
 pub async fn chapter(
     state: web::Data<AppState>,
-    user: Caller,
+    user: AuthUser,
     req: HttpRequest,
     path: web::Path<(String, u32)>,
     body: Option<web::Json<GenerateChapter>>,
@@ -232,7 +232,7 @@ fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
     ))]
 pub async fn generate_all(
     state: web::Data<AppState>,
-    user: Caller,
+    user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
     body: Option<web::Json<GenerateStory>>,

@@ -66,10 +66,31 @@ async fn a_json_generation_is_billed_for_the_words_it_delivered() {
 async fn a_session_ended_everywhere_starts_no_generation() {
     let app = spawn_app().await;
     let user = app.signed_up_user("ended@example.com").await;
+    let first = app
+        .post_idem(
+            "/api/v1/generations",
+            &user.access_token,
+            "before-logout",
+            &continue_body(STORY),
+        )
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let cost = first["generation"]["cost_mc"].as_i64().unwrap();
     let out = app
         .post_authed("/api/v1/auth/logout-all", &user.access_token, &json!({}))
         .await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    // A retry of the first request would replay it: not to an ended session.
+    let replay = app
+        .post_idem(
+            "/api/v1/generations",
+            &user.access_token,
+            "before-logout",
+            &continue_body(STORY),
+        )
+        .await;
+    assert_problem(replay, StatusCode::UNAUTHORIZED, "unauthorized").await;
     // These routes do not read the account before starting: the opening checks the epoch.
     let tool = app
         .post_authed(
@@ -85,8 +106,8 @@ async fn a_session_ended_everywhere_starts_no_generation() {
         .post_authed("/v1/chat/completions", &user.access_token, &chat)
         .await;
     assert_eq!(completion.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM holds").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM holds").await, 1);
     let again = crate::helpers::Session::from_response(
         app.login("ended@example.com", crate::helpers::PASSWORD)
             .await,
@@ -95,8 +116,9 @@ async fn a_session_ended_everywhere_starts_no_generation() {
     let after = balance(&app, &again.access_token).await;
     assert_eq!(
         (after["balance_mc"].clone(), after["reserved_mc"].clone()),
-        (json!(50_000), json!(0))
+        (json!(50_000 - cost), json!(0))
     );
+    app.assert_generations_settled().await;
 }
 
 #[tokio::test]

@@ -398,6 +398,8 @@ pub async fn start(
     let user_id = account.user;
     if let Some((key, fingerprint)) = &job.idempotency {
         if let Some(replay) = replay(state, user_id, key, fingerprint).await? {
+            // The first attempt's text goes only to a caller whose account is current.
+            current(state, account).await?;
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
@@ -420,14 +422,7 @@ pub async fn start(
             AtOnce::Refused => {}
         }
     }
-    let user = penora_store::users::find_by_id(&state.reads, user_id)
-        .await?
-        .filter(|row| {
-            account
-                .session_epoch
-                .is_none_or(|epoch| row.session_epoch == epoch)
-        })
-        .ok_or(GenerationError::SignedOut)?;
+    let user = current(state, account).await?;
     let billing = match own_key(state, &user, &job).await? {
         Some(billing) => billing,
         None => {
@@ -448,6 +443,18 @@ pub async fn start(
         }
         Err(err) => Err(err),
     }
+}
+
+/// The account, when it exists and a session asking is still current.
+async fn current(state: &AppState, account: Account) -> Result<UserRow, GenerationError> {
+    penora_store::users::find_by_id(&state.reads, account.user)
+        .await?
+        .filter(|row| {
+            account
+                .session_epoch
+                .is_none_or(|epoch| row.session_epoch == epoch)
+        })
+        .ok_or(GenerationError::SignedOut)
 }
 
 /// What the one-statement opening checks besides the slot and the balance.
