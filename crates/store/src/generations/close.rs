@@ -53,14 +53,19 @@ pub struct Closed {
     pub reserved_mc: i64,
 }
 
-/// `$1` to `$17` as in [`values`].
+/// `$1` to `$18` as in [`values`]. The user's row is locked first, as every statement that
+/// opens, closes or debits does: closing the generation's row first and the user's second
+/// deadlocked with a retry opening against the same user (the user's row, then the
+/// idempotency key's index entry, which waited for this closing's new row version).
 const STATEMENT: &str = r#"
-WITH closed AS (
+WITH locked AS MATERIALIZED (
+    SELECT id FROM users WHERE id = $18 FOR NO KEY UPDATE
+), closed AS (
     UPDATE generations SET status = $3, cost_mc = $4, output = COALESCE($5, output),
         words = COALESCE($6, words), finish_reason = $7, error_code = $8,
         error_message = $9, prompt_tokens = $10, completion_tokens = $11, updated_at = $12,
         finished_at = $12
-    WHERE id = $1 AND status = 'running'
+    WHERE id = $1 AND status = 'running' AND (SELECT count(*) FROM locked) >= 0
     RETURNING user_id
 ), settled AS (
     UPDATE holds SET state = 'settled', settled_at = $12,
@@ -275,5 +280,6 @@ fn values(closing: &Closing<'_>, entry_id: Uuid) -> Vec<Value> {
         closing.hold.map(holds::reference).into(),
         closing.model.into(),
         closing.meta.clone().into(),
+        closing.user.as_uuid().into(),
     ]
 }
