@@ -1,8 +1,8 @@
 //! How many own provider keys each user stored, on the user's row. Every generation asked
 //! the database whether its user had a key for the model's provider; nearly all have none,
-//! and that read was a quarter of a billed completion's cost. The row is read anyway to
-//! authenticate the request, so a zero here skips the read, exactly (the count changes in the
-//! transaction that stores or deletes a key).
+//! and that read was a quarter of a billed completion's cost. A zero here skips it, exactly
+//! (the count changes in the transaction that stores or deletes a key); the opening of a
+//! generation checks it in the same statement.
 
 use sea_orm_migration::prelude::*;
 

@@ -62,6 +62,18 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: UserId) -> Result<Option<
     Users::find_by_id(id.as_uuid()).one(db).await
 }
 
+/// The account, unless it is gone or the session asking (`session_epoch`; `None` for an API
+/// key) has ended: signed out everywhere, or the password changed.
+pub async fn find_current(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    session_epoch: Option<i64>,
+) -> Result<Option<UserRow>, DbErr> {
+    Ok(find_by_id(db, id)
+        .await?
+        .filter(|row| session_epoch.is_none_or(|epoch| row.session_epoch == epoch)))
+}
+
 pub async fn find_by_email(
     db: &impl ConnectionTrait,
     email: &Email,

@@ -155,9 +155,8 @@ async fn load_user(state: &AppState, caller: Caller) -> Result<AuthUser, ApiErro
         via,
         session_epoch,
     } = caller;
-    let row = users::find_by_id(&state.reads, id)
+    let row = users::find_current(&state.reads, id, session_epoch)
         .await?
-        .filter(|row| session_epoch.is_none_or(|e| row.session_epoch == e))
         .ok_or_else(|| ApiError::unauthorized(SESSION_ENDED))?;
     let role = row.role.parse().map_err(ApiError::internal)?;
     Ok(AuthUser { id, role, row, via })

@@ -560,7 +560,7 @@ async fn generations_opened_together_are_each_opened_once_and_billed_exactly() {
 #[tokio::test]
 async fn openings_written_together_each_check_their_own_account() {
     use penora_domain::{Millicredits, UserId};
-    use penora_store::generations::{NewGeneration, Opening};
+    use penora_store::generations::{Checks, NewGeneration, Opening};
     use sea_orm::ConnectionTrait;
 
     let app = spawn_app().await;
@@ -616,8 +616,10 @@ async fn openings_written_together_each_check_their_own_account() {
                 slots: 3,
                 expires_at: at + chrono::Duration::seconds(120),
                 at,
-                session_epoch: *session_epoch,
-                without_own_keys: *without_own_keys,
+                checks: Checks {
+                    session_epoch: *session_epoch,
+                    without_own_keys: *without_own_keys,
+                },
             },
         )
         .collect();

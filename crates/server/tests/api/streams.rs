@@ -191,7 +191,10 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        let account = generations::Account::of(&user);
+        let account = generations::Account {
+            user: penora_domain::UserId::from_uuid(user.id),
+            session_epoch: None,
+        };
         match generations::start(&self.state, account, job).await.unwrap() {
             Opened::New(started) => started,
             Opened::Replay(_) => panic!("not new"),

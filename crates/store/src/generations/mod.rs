@@ -19,7 +19,7 @@ mod open;
 mod writer;
 
 pub use close::{Closed, Closing};
-pub use open::Opening;
+pub use open::{Checks, Opening};
 pub use writer::Writer;
 
 use crate::entities::generation::{self, Column, Entity as Generations};

@@ -43,6 +43,12 @@ pub struct Opening<'a> {
     pub expires_at: DateTime<Utc>,
     /// The row's times; take it from [`crate::now`] so the row returned equals a later read.
     pub at: DateTime<Utc>,
+    pub checks: Checks,
+}
+
+/// What the opening checks of the account besides the slot and the balance.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Checks {
     /// Refused unless the user's session epoch is this (a session's token; `None` for keys).
     pub session_epoch: Option<i64>,
     /// Refused when the user stored provider keys of their own.
@@ -201,8 +207,8 @@ pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
         fingerprint: new.fingerprint,
         at: opening.at,
         expires_at: opening.expires_at,
-        session_epoch: opening.session_epoch,
-        without_own_keys: opening.without_own_keys,
+        session_epoch: opening.checks.session_epoch,
+        without_own_keys: opening.checks.without_own_keys,
     })
     .map_err(|err| DbErr::Custom(err.to_string()))?;
     Ok(Queued {
@@ -285,7 +291,7 @@ fn values(opening: &Opening<'_>) -> Vec<Value> {
         new.fingerprint.map(str::to_owned).into(),
         opening.at.into(),
         opening.expires_at.into(),
-        opening.session_epoch.into(),
-        opening.without_own_keys.into(),
+        opening.checks.session_epoch.into(),
+        opening.checks.without_own_keys.into(),
     ]
 }

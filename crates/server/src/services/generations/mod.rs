@@ -20,7 +20,7 @@ use penora_domain::chat::{ChatRequest, ChatRole};
 use penora_domain::{
     cost_mc, FieldError, Millicredits, Multiplier, ProjectId, Style, Tool, ToolRequest, UserId,
 };
-use penora_store::generations::{self, GenerationRow, NewGeneration, Opening};
+use penora_store::generations::{self, Checks, GenerationRow, NewGeneration, Opening};
 use penora_store::holds;
 use penora_store::ledger::LedgerError;
 use penora_store::users::UserRow;
@@ -353,16 +353,6 @@ pub struct Account {
     pub session_epoch: Option<i64>,
 }
 
-impl Account {
-    /// An account the caller has read, and so checked, already.
-    pub fn of(row: &UserRow) -> Self {
-        Self {
-            user: UserId::from_uuid(row.id),
-            session_epoch: None,
-        }
-    }
-}
-
 /// Who writes the text and how it is paid for.
 struct Billing {
     provider: Arc<dyn Provider>,
@@ -447,21 +437,9 @@ pub async fn start(
 
 /// The account, when it exists and a session asking is still current.
 async fn current(state: &AppState, account: Account) -> Result<UserRow, GenerationError> {
-    penora_store::users::find_by_id(&state.reads, account.user)
+    penora_store::users::find_current(&state.reads, account.user, account.session_epoch)
         .await?
-        .filter(|row| {
-            account
-                .session_epoch
-                .is_none_or(|epoch| row.session_epoch == epoch)
-        })
         .ok_or(GenerationError::SignedOut)
-}
-
-/// What the one-statement opening checks besides the slot and the balance.
-#[derive(Debug, Clone, Copy, Default)]
-struct Checks {
-    session_epoch: Option<i64>,
-    without_own_keys: bool,
 }
 
 /// The user's own key for the model's provider, when they stored one: they chose to pay
@@ -553,8 +531,7 @@ async fn open_at_once(
         slots: state.config.settings.generations_per_user,
         expires_at: at + grace(state),
         at,
-        session_epoch: checks.session_epoch,
-        without_own_keys: checks.without_own_keys,
+        checks,
     };
     match state.generations.open(&opening).await {
         Ok(Some(row)) => Ok(AtOnce::Opened(Box::new(row))),
