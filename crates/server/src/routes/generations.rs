@@ -54,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, description = "`text/event-stream` (events `meta`, `delta`, `usage`, `done`, `error`); or the first generation, for a repeated `Idempotency-Key`", body = GenerationResult),
         (status = 201, description = "The finished generation (JSON mode)", body = GenerationResult),
+        (status = 401, description = "`unauthorized`: no valid access token or API key, or the session has ended (signed out everywhere, password changed)", body = Problem, content_type = "application/problem+json"),
         (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`model_not_in_plan`, `insufficient_scope`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
