@@ -3,6 +3,7 @@
 //! Values that cross a trust boundary are parsed into these types once (parse, don't
 //! validate); code behind the HTTP layer receives only values that are already valid.
 
+pub mod billable;
 pub mod chat;
 pub mod credits;
 pub mod display_name;
@@ -21,6 +22,7 @@ pub mod validation;
 pub mod word_meter;
 pub mod words;
 
+pub use billable::{billable_words, billable_words_of, TextLength};
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
