@@ -16,6 +16,7 @@ mod generations;
 mod helpers;
 mod ledger_concurrency;
 mod mail_flows;
+mod old_app_bugs;
 mod openai_compat;
 mod operations;
 mod provider_keys;
