@@ -293,6 +293,11 @@ impl From<crate::services::provider_keys::ProviderKeyError> for ApiError {
         use crate::services::provider_keys::ProviderKeyError as E;
         match err {
             E::Invalid(errors) => ApiError::validation(errors),
+            E::NotAccepted => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ProviderKeyNotAccepted,
+                "This provider takes no key: its models are paid in credits.",
+            ),
             E::NotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::ProviderKeyNotFound,
