@@ -1,0 +1,123 @@
+//! Limits that protect money or accounts, counted in the database so every replica meets
+//! the same counter (DESIGN.md, "Several replicas"): fixed windows in `rate_limit_hits`.
+//!
+//! Bucket names are bounded whatever the request held: a client is its [`ClientIp::rate_key`]
+//! (an IPv6 client is its /64), an email is a SHA-256 prefix (which also keeps addresses out
+//! of the counters). Windows are at most an hour long: the sweeper forgets windows that
+//! started over an hour ago ([`crate::services::shares::purge_counters`]).
+
+use chrono::Utc;
+use penora_domain::{ClientIp, Email, UserId};
+use penora_store::{rate_limits, ConnectionTrait, DbErr};
+
+/// What a caller is counted under.
+pub enum Bucket<'a> {
+    /// Sign-ups (each with its welcome bonus) from one client.
+    Signup(&'a ClientIp),
+    /// Sign-in attempts from one client, whatever the email.
+    LoginIp(&'a ClientIp),
+    /// Sign-in attempts for one email from one client.
+    LoginEmailIp(&'a Email, &'a ClientIp),
+    /// Sign-in attempts for one email from anywhere (the ceiling).
+    LoginEmail(&'a Email),
+    /// Password checks behind a session (`POST /me/password`, `DELETE /me`).
+    PasswordChecks(UserId),
+    /// Share-code look-ups and shared exports from one client.
+    ShareLookup(&'a ClientIp),
+}
+
+impl Bucket<'_> {
+    fn name(&self) -> String {
+        match self {
+            Bucket::Signup(ip) => format!("signup:{}", ip.rate_key()),
+            Bucket::LoginIp(ip) => format!("login-ip:{}", ip.rate_key()),
+            Bucket::LoginEmailIp(email, ip) => {
+                format!("login-email-ip:{}:{}", email_key(email), ip.rate_key())
+            }
+            Bucket::LoginEmail(email) => format!("login-email:{}", email_key(email)),
+            Bucket::PasswordChecks(user) => format!("password:{user}"),
+            // The name share look-ups have always counted under.
+            Bucket::ShareLookup(ip) => format!("share:{}", ip.rate_key()),
+        }
+    }
+}
+
+/// 128 bits of SHA-256 of the (already normalised) address, as hex.
+fn email_key(email: &Email) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, email.as_str().as_bytes());
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `max` hits per window of `window_secs` (at most 3600).
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    max: u32,
+    window_secs: i64,
+}
+
+impl Limit {
+    pub fn per_minute(max: u32) -> Self {
+        Self {
+            max,
+            window_secs: 60,
+        }
+    }
+
+    pub fn per_hour(max: u32) -> Self {
+        Self {
+            max,
+            window_secs: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    /// Over the limit: whole seconds until the window ends (at least 1).
+    Wait(u64),
+}
+
+/// Counts one hit (refused ones too, so hammering never earns a fresh window early) and
+/// says whether it was within the limit.
+pub async fn hit(
+    db: &impl ConnectionTrait,
+    bucket: Bucket<'_>,
+    limit: Limit,
+) -> Result<Verdict, DbErr> {
+    let now = Utc::now().timestamp();
+    let window = now - now.rem_euclid(limit.window_secs);
+    let hits = rate_limits::hit(db, &bucket.name(), window).await?;
+    if hits <= i64::from(limit.max) {
+        return Ok(Verdict::Allowed);
+    }
+    let wait = u64::try_from(window + limit.window_secs - now).unwrap_or(1);
+    Ok(Verdict::Wait(wait.max(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names_are_bounded() -> Result<(), penora_domain::FieldError> {
+        let long = format!("{}@example.com", "a".repeat(60));
+        let email = Email::parse(&long)?;
+        let ip = ClientIp::new(std::net::IpAddr::V6(std::net::Ipv6Addr::new(
+            0xffff, 0xffff, 0xffff, 0xffff, 1, 2, 3, 4,
+        )));
+        let name = Bucket::LoginEmailIp(&email, &ip).name();
+        assert_eq!(
+            name,
+            format!(
+                "login-email-ip:{}:ffff:ffff:ffff:ffff::/64",
+                email_key(&email)
+            )
+        );
+        assert!(name.len() <= 80, "{name}");
+        Ok(())
+    }
+}
