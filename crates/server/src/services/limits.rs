@@ -1,10 +1,11 @@
 //! Limits that protect money or accounts, counted in the database so every replica meets
-//! the same counter (DESIGN.md, "Several replicas"): fixed windows in `rate_limit_hits`.
+//! the same counter (DESIGN.md, "Several replicas"): per-window counts in `rate_limit_hits`,
+//! read as a sliding window (the current window plus the overlapping part of the previous).
 //!
 //! Bucket names are bounded whatever the request held: a client is its [`ClientIp::rate_key`]
 //! (an IPv6 client is its /64), an email is a SHA-256 prefix (which also keeps addresses out
 //! of the counters). Windows are at most an hour long: the sweeper forgets windows that
-//! started over an hour ago ([`crate::services::shares::purge_counters`]).
+//! started over two hours ago ([`crate::services::shares::purge_counters`]).
 
 use chrono::Utc;
 use penora_domain::{ClientIp, Email, UserId};
@@ -90,17 +91,53 @@ pub async fn hit(
 ) -> Result<Verdict, DbErr> {
     let now = Utc::now().timestamp();
     let window = now - now.rem_euclid(limit.window_secs);
-    let hits = rate_limits::hit(db, &bucket.name(), window).await?;
-    if hits <= i64::from(limit.max) {
-        return Ok(Verdict::Allowed);
+    let name = bucket.name();
+    let current = rate_limits::hit(db, &name, window).await?;
+    let previous = if current > i64::from(limit.max) {
+        0
+    } else {
+        rate_limits::hits(db, &name, window - limit.window_secs).await?
+    };
+    Ok(verdict(limit, previous, current, now - window))
+}
+
+/// A sliding window estimated from two fixed ones: the previous window's hits count for the
+/// part of it still inside the last `window_secs`. Fixed windows alone let twice the limit
+/// through around a boundary (and reset a limit a moment after it bit).
+fn verdict(limit: Limit, previous: i64, current: i64, elapsed: i64) -> Verdict {
+    let w = limit.window_secs;
+    let max = i64::from(limit.max);
+    // Scaled by `w` to stay in integers: estimate × w = previous × (w − elapsed) + current × w.
+    if previous * (w - elapsed) + current * w <= max * w {
+        return Verdict::Allowed;
     }
-    let wait = u64::try_from(window + limit.window_secs - now).unwrap_or(1);
-    Ok(Verdict::Wait(wait.max(1)))
+    let wait = if current > max {
+        // The current window alone is over: wait for it to end (it then slides away).
+        w - elapsed
+    } else {
+        // The previous window's share must shrink to (max − current): at elapsed e with
+        // previous × (w − e) ≤ (max − current) × w.
+        let e = w - ((max - current) * w) / previous.max(1);
+        e - elapsed
+    };
+    Verdict::Wait(u64::try_from(wait).unwrap_or(1).max(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_previous_window_counts_for_what_is_left_of_it() {
+        let limit = Limit::per_minute(3);
+        assert_eq!(verdict(limit, 0, 3, 10), Verdict::Allowed);
+        assert_eq!(verdict(limit, 0, 4, 10), Verdict::Wait(50));
+        // Three hits just before the boundary still count just after it.
+        assert_eq!(verdict(limit, 3, 1, 1), Verdict::Wait(19));
+        assert_eq!(verdict(limit, 3, 1, 40), Verdict::Allowed);
+        assert_eq!(verdict(limit, 3, 1, 20), Verdict::Allowed);
+        assert_eq!(verdict(Limit::per_hour(0), 0, 1, 0), Verdict::Wait(3600));
+    }
 
     #[test]
     fn bucket_names_are_bounded() -> Result<(), penora_domain::FieldError> {

@@ -105,7 +105,8 @@ pub async fn read(state: &AppState, raw_code: &str) -> Result<Shared, ShareError
     Ok(Shared { row, author })
 }
 
-/// Forgets rate-limit windows older than an hour (run by the sweeper).
+/// Forgets rate-limit windows that started over two hours ago (run by the sweeper): an
+/// hourly limit still reads the window before the current one.
 pub async fn purge_counters(state: &AppState) -> Result<u64, DbErr> {
-    rate_limits::purge(&state.db, Utc::now().timestamp() - 3_600).await
+    rate_limits::purge(&state.db, Utc::now().timestamp() - 7_200).await
 }
