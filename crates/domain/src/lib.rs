@@ -5,6 +5,7 @@
 
 pub mod billable;
 pub mod chat;
+pub mod client_ip;
 pub mod credits;
 pub mod display_name;
 pub mod email;
@@ -23,6 +24,7 @@ pub mod word_meter;
 pub mod words;
 
 pub use billable::{billable_words, billable_words_of, TextLength};
+pub use client_ip::ClientIp;
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;

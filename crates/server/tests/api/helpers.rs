@@ -75,7 +75,9 @@ async fn start_app(
         db_max_connections: Some(8),
         jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
         rate_login_per_ip_per_minute: 1000,
-        rate_login_per_email_per_minute: 1000,
+        rate_login_per_email_ip_per_minute: 1000,
+        rate_login_per_email_per_hour: 1000,
+        rate_password_checks_per_user_per_hour: 1000,
         rate_signup_per_ip_per_hour: 1000,
         rate_email_per_address_per_hour: 1000,
         // The offline model streams at full speed unless a test wants to watch it.

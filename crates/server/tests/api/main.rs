@@ -14,6 +14,7 @@ mod exports;
 mod generation_faults;
 mod generations;
 mod helpers;
+mod identity_limits;
 mod ledger_concurrency;
 mod mail_flows;
 mod old_app_bugs;
