@@ -14,6 +14,7 @@ mod exports;
 mod generation_faults;
 mod generations;
 mod helpers;
+mod input_billing;
 mod ledger_concurrency;
 mod mail_flows;
 mod openai_compat;
