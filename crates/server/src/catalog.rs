@@ -182,5 +182,27 @@ mod tests {
         assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 0))).is_err());
         assert!(parse(format!("default_model = \"b\"\n{}", spec("a", 1000))).is_err());
         assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 1500))).is_ok());
+        let with_input = |input: u32| {
+            format!(
+                "default_model = \"a\"\n{}input_multiplier_per_mille = {input}\n",
+                spec("a", 1000)
+            )
+        };
+        assert!(parse(with_input(0)).is_err());
+        assert!(parse(with_input(100_001)).is_err());
+        let catalog = parse(with_input(400)).unwrap();
+        assert_eq!(
+            catalog.get("a").map(|m| m.input_multiplier().get()),
+            Some(400)
+        );
+    }
+
+    #[test]
+    fn the_input_rate_defaults_to_a_quarter_of_the_output_rate_rounded_up() {
+        let catalog = Catalog::load(None, |_| true).unwrap();
+        let input = |id: &str| catalog.get(id).map(|m| m.input_multiplier().get());
+        assert_eq!(input("offline-demo"), Some(250));
+        assert_eq!(input("mixtral-8x7b"), Some(375));
+        assert_eq!(input("llama-3.1-70b"), Some(750));
     }
 }
