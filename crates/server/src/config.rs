@@ -117,6 +117,9 @@ pub struct Settings {
     /// What a generation with the user's own provider key costs, in per mille of the
     /// credits it would cost otherwise (0: free).
     pub own_key_fee_per_mille: u32,
+    /// Billable words of input (prompt, instructions, messages) each generation includes
+    /// free; input beyond it is charged at the model's input rate.
+    pub free_input_words: u64,
     /// How long a looked-up API key is trusted without reading it again (milliseconds; 0:
     /// never). Revoking takes effect at once on the replica that revoked, within this time
     /// on the others.
@@ -170,6 +173,7 @@ impl Default for Settings {
             upstream_first_byte_timeout_secs: 60,
             upstream_idle_timeout_secs: 30,
             own_key_fee_per_mille: 0,
+            free_input_words: 1_000,
             api_key_cache_ms: 1_000,
         }
     }

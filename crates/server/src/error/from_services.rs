@@ -155,6 +155,11 @@ impl From<EstimateError> for ApiError {
                 "out_of_range",
                 format!("Ask for 1 to {MAX_ESTIMATE_WORDS} words."),
             )]),
+            EstimateError::BothInputs => ApiError::validation(vec![FieldError::new(
+                "input_words",
+                "conflict",
+                "Give the input as `input` (text) or as `input_words`, not both.",
+            )]),
         }
     }
 }

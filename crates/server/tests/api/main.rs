@@ -15,6 +15,7 @@ mod generation_faults;
 mod generations;
 mod helpers;
 mod identity_limits;
+mod input_billing;
 mod ledger_concurrency;
 mod mail_flows;
 mod old_app_bugs;
