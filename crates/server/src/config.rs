@@ -416,6 +416,24 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_read_as_a_list_or_one_string() -> Result<(), Box<figment::Error>> {
+        for toml in [
+            r#"trusted_proxies = "127.0.0.1, 10.0.0.0/8""#,
+            r#"trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]"#,
+        ] {
+            let settings: Settings = Figment::from(Toml::string(toml)).extract()?;
+            assert_eq!(
+                settings.trusted_proxies.to_string(),
+                "127.0.0.1/32,10.0.0.0/8"
+            );
+        }
+        let bad = Figment::from(Toml::string(r#"trusted_proxies = "proxy.local""#));
+        assert!(bad.extract::<Settings>().is_err());
+        assert!(Settings::default().trusted_proxies.to_string().is_empty());
+        Ok(())
+    }
+
+    #[test]
     fn debug_output_hides_secrets() {
         let settings = Settings {
             jwt_secret_key: Some(SecretString::from(
