@@ -112,7 +112,11 @@ async fn drive(
             }
             item = stream.next() => match item {
                 Some(Ok(StreamEvent::Delta(text))) => {
+                    // Every provider's text enters here, cleaned once, before it is
+                    // metered, shown, saved or billed.
+                    let text = penora_domain::clean_delta(&text);
                     let metered = progress.meter.push(&text);
+                    progress.cut |= metered.accepted.len() < text.len();
                     if !metered.accepted.is_empty() {
                         progress.output.push_str(metered.accepted);
                         let delta = Event::Delta(metered.accepted.to_owned());
@@ -149,6 +153,9 @@ struct Progress {
     meter: WordMeter,
     output: String,
     tokens: Option<(u32, u32)>,
+    /// The meter kept back text the provider wrote: its token count is not what was
+    /// delivered.
+    cut: bool,
     /// How much of `output` the database has, and when the hold's expiry last moved on: a
     /// stalled or slow stream then costs one small read per tick, not three writes.
     saved_len: usize,
@@ -161,6 +168,7 @@ impl Progress {
             meter: WordMeter::new(started.max_words),
             output: String::new(),
             tokens: None,
+            cut: false,
             saved_len: 0,
             extended_at: std::time::Instant::now(),
         }
@@ -216,7 +224,11 @@ impl Progress {
     }
 
     fn end(self, stop: Stop) -> Ending {
-        let words = self.meter.words();
+        let reported = self.tokens.filter(|_| !self.cut);
+        let length = self
+            .meter
+            .length()
+            .with_tokens(reported.map(|(_, completion)| u64::from(completion)));
         let (status, reason, error) = match stop {
             Stop::Finished(reason) => (GenerationStatus::Completed, reason, None),
             Stop::Cancelled(reason) => (GenerationStatus::Cancelled, reason, None),
@@ -227,7 +239,7 @@ impl Progress {
             finish_reason: reason,
             error,
             output: self.output,
-            words,
+            length,
             tokens: self.tokens,
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use penora_ai::ProviderError;
 use penora_api_types::{EndEvent, GenerationFailure};
-use penora_domain::{GenerationStatus, Millicredits};
+use penora_domain::{GenerationStatus, Millicredits, TextLength};
 use penora_store::generations::{self, Closing, Finish};
 use penora_store::holds::HoldRow;
 use penora_store::ledger::LedgerError;
@@ -22,8 +22,17 @@ pub struct Ending {
     pub finish_reason: &'static str,
     pub error: Option<ProviderError>,
     pub output: String,
-    pub words: u64,
+    /// The delivered text's length, with the provider's completion tokens when they count
+    /// (reported, and nothing of what they count was kept back).
+    pub length: TextLength,
     pub tokens: Option<(u32, u32)>,
+}
+
+impl Ending {
+    /// The billable words charged: never more than the hold pays for.
+    pub fn billed_words(&self, started: &Started) -> u64 {
+        self.length.billable().min(started.max_words)
+    }
 }
 
 /// The stable code of an upstream failure, as stored and sent in `error` events.
@@ -57,7 +66,7 @@ pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> End
                     generation_id: started.row.id,
                     status: ending.status.as_str().to_owned(),
                     finish_reason: Some(ending.finish_reason.to_owned()),
-                    words: i64::try_from(ending.words).unwrap_or(i64::MAX),
+                    words: words_i64(ending.billed_words(started)),
                     cost_mc: 0,
                     balance_mc: 0,
                     available_mc: 0,
@@ -81,13 +90,14 @@ async fn try_settle(
     started: &Started,
     ending: &Ending,
 ) -> Result<Ended, LedgerError> {
-    let cost = started.price.cost(ending.words);
+    let words = ending.billed_words(started);
+    let cost = started.price.cost(words);
     let error_code = ending.error.as_ref().map(failure_code);
     let error_message = ending.error.as_ref().map(ToString::to_string);
     let finish = Finish {
         status: ending.status,
         output: Some(&ending.output),
-        words: Some(ending.words),
+        words: Some(words),
         cost,
         finish_reason: Some(ending.finish_reason),
         error_code: error_code.as_deref(),
