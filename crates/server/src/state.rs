@@ -56,6 +56,8 @@ pub struct Shared {
     pub secrets: crate::crypto::SecretBox,
     pub mailer: Mailer,
     pub limits: RateLimits,
+    /// argon2 with bounded concurrency.
+    pub passwords: crate::auth::password::Passwords,
     /// API keys looked up a moment ago.
     pub keys: KeyCache,
     pub started_at: Instant,
