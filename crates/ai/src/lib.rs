@@ -31,7 +31,7 @@ pub use config::{ApiFormat, KnownUpstream, ProviderConfig, UpstreamConfig, KNOWN
 pub use error::{ProviderError, TimeoutPhase};
 pub use gemini::Gemini;
 pub use http::{ClientBuildError, HttpSettings, Timeouts, Transport};
-pub use offline::{Offline, OFFLINE_ID, OFFLINE_LABEL};
+pub use offline::{Offline, OFFLINE_CONTROLS, OFFLINE_ID, OFFLINE_LABEL, OFFLINE_UNBROKEN};
 pub use openai::OpenAiCompatible;
 pub use provider::Provider;
 pub use providers::Providers;

@@ -68,6 +68,8 @@ pub struct Generation {
     pub instructions: String,
     /// The text delivered (so far, while running).
     pub output: String,
+    /// Billable words: `max(words, ceil(code points / 6), ceil(completion tokens × 3 / 4))`,
+    /// what `cost_mc` is priced on.
     pub words: i64,
     /// What it cost (0 while running; settled when it ends).
     pub cost_mc: i64,
@@ -129,7 +131,8 @@ pub struct MetaEvent {
     pub model_label: String,
     /// Reserved for this generation: it cannot cost more.
     pub max_cost_mc: i64,
-    /// The most words it will write (the length asked for, or what the balance allows).
+    /// The most billable words it will write (the length asked for, or what the balance
+    /// allows).
     pub max_words: i64,
 }
 
@@ -144,6 +147,7 @@ pub struct DeltaEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageEvent {
+    /// Billable words of the text so far (without the provider's tokens, known at the end).
     pub words: i64,
     pub cost_mc: i64,
 }
@@ -156,6 +160,8 @@ pub struct EndEvent {
     pub generation_id: Uuid,
     pub status: String,
     pub finish_reason: Option<String>,
+    /// Billable words charged (the provider's completion tokens included when they count),
+    /// never more than the hold pays for.
     pub words: i64,
     pub cost_mc: i64,
     pub balance_mc: i64,

@@ -12,6 +12,7 @@ pub mod email;
 pub mod generation;
 pub mod ids;
 pub mod ledger;
+pub mod output;
 pub mod password;
 pub mod pricing;
 pub mod project;
@@ -31,6 +32,7 @@ pub use email::Email;
 pub use generation::{GenerationStatus, Length, Style, Tool, ToolRequest};
 pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
+pub use output::clean_delta;
 pub use password::Password;
 pub use pricing::{cost_mc, input_cost_mc, Multiplier};
 pub use project::{

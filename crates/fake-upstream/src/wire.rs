@@ -73,9 +73,18 @@ impl Wire {
 
     /// A whole successful stream of these deltas.
     pub fn stream<S: AsRef<str>>(self, deltas: &[S]) -> Vec<String> {
+        self.stream_reporting(deltas, 3)
+    }
+
+    /// A whole successful stream of these deltas, reporting `completion_tokens` as used.
+    pub fn stream_reporting<S: AsRef<str>>(
+        self,
+        deltas: &[S],
+        completion_tokens: u32,
+    ) -> Vec<String> {
         let mut events = self.opening();
         events.extend(deltas.iter().map(|text| self.delta(text.as_ref())));
-        events.extend(self.closing(12, 3));
+        events.extend(self.closing(12, completion_tokens));
         events
     }
 
@@ -144,4 +153,17 @@ pub fn gemini_chunk(text: &str, finish: Option<&str>, usage: Option<(u32, u32)>)
             "candidatesTokenCount": completion, "totalTokenCount": prompt + completion});
     }
     format!("data: {value}\r\n\r\n")
+}
+
+/// `chars` characters of base64 without a single word break, in deltas of `per_delta`: one
+/// "word" to UAX #29, however long.
+pub fn unbroken_deltas(chars: usize, per_delta: usize) -> Vec<String> {
+    let text: Vec<char> = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0123456789"
+        .chars()
+        .cycle()
+        .take(chars)
+        .collect();
+    text.chunks(per_delta.max(1))
+        .map(|chunk| chunk.iter().collect())
+        .collect()
 }

@@ -53,6 +53,17 @@ impl Provider for Offline {
     }
 }
 
+/// A prompt carrying this gets text without a single word break (as base64, a long
+/// identifier or unspaced script would be), so the demo and tests show how it is billed.
+pub const OFFLINE_UNBROKEN: &str = "[offline:unbroken]";
+/// A prompt carrying this gets text with NUL and other control characters in it.
+pub const OFFLINE_CONTROLS: &str = "[offline:controls]";
+
+/// Characters per token in text without word breaks, as tokenizers commonly cut it.
+const CHARS_PER_TOKEN: usize = 4;
+/// Characters per delta of unbroken text.
+const UNBROKEN_CHUNK: usize = 12;
+
 /// Words per token, as commonly estimated for English: a token is about ¾ of a word.
 const WORDS_PER_TOKEN_NUM: u64 = 3;
 const WORDS_PER_TOKEN_DEN: u64 = 4;
@@ -62,7 +73,15 @@ fn generate(request: &GenerationRequest) -> Vec<StreamEvent> {
     let budget = word_budget(request.max_tokens);
     let full = compose::compose(request, budget);
     let (text, stopped) = cut_at_stop(&full, &request.stop);
-    let (chunks, cut) = chunks_within(text, budget);
+    let unbroken = asks_for(request, OFFLINE_UNBROKEN);
+    let (mut chunks, cut) = if unbroken {
+        unbroken_within(text, request.max_tokens)
+    } else {
+        chunks_within(text, budget)
+    };
+    if asks_for(request, OFFLINE_CONTROLS) {
+        with_controls(&mut chunks);
+    }
     let reason = if cut && !stopped {
         FinishReason::Length
     } else {
@@ -74,7 +93,13 @@ fn generate(request: &GenerationRequest) -> Vec<StreamEvent> {
         .map(|message| text::word_count(&message.content))
         .sum::<usize>()
         .max(text::word_count(&request.input));
-    let completion_tokens = tokens_for(chunks.len()).min(request.max_tokens);
+    let completion_tokens = if unbroken {
+        let chars: usize = chunks.iter().map(|chunk| chunk.chars().count()).sum();
+        u32::try_from(chars.div_ceil(CHARS_PER_TOKEN)).unwrap_or(u32::MAX)
+    } else {
+        tokens_for(chunks.len())
+    }
+    .min(request.max_tokens);
     let mut events: Vec<StreamEvent> = chunks.into_iter().map(StreamEvent::Delta).collect();
     events.push(StreamEvent::Usage {
         prompt_tokens: tokens_for(prompt_words),
@@ -95,11 +120,11 @@ fn word_budget(max_tokens: u32) -> usize {
     }
 }
 
+/// Tokens reported for `words`, rounded down: ¾ of them, rounded up, never exceeds the
+/// words, so the token term of the billable length never bills prose above its words.
 fn tokens_for(words: usize) -> u32 {
     let words = u64::try_from(words).unwrap_or(u64::MAX);
-    let tokens = words
-        .saturating_mul(WORDS_PER_TOKEN_DEN)
-        .div_ceil(WORDS_PER_TOKEN_NUM);
+    let tokens = words.saturating_mul(WORDS_PER_TOKEN_DEN) / WORDS_PER_TOKEN_NUM;
     u32::try_from(tokens).unwrap_or(u32::MAX)
 }
 
@@ -113,6 +138,39 @@ fn cut_at_stop<'a>(text: &'a str, stop: &[String]) -> (&'a str, bool) {
     match earliest {
         Some(end) => (&text[..end], true),
         None => (text, false),
+    }
+}
+
+/// Whether the caller's input or any message carries a demo directive.
+fn asks_for(request: &GenerationRequest, directive: &str) -> bool {
+    request.input.contains(directive)
+        || request
+            .messages
+            .iter()
+            .any(|message| message.content.contains(directive))
+}
+
+/// The text with its whitespace removed, at most what `max_tokens` allows, in chunks of a
+/// few characters; and whether it was cut.
+fn unbroken_within(text: &str, max_tokens: u32) -> (Vec<String>, bool) {
+    let limit = usize::try_from(max_tokens)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(CHARS_PER_TOKEN);
+    let joined: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let cut = joined.len() > limit;
+    let chunks = joined[..joined.len().min(limit)]
+        .chunks(UNBROKEN_CHUNK)
+        .map(|chunk| chunk.iter().collect())
+        .collect();
+    (chunks, cut)
+}
+
+/// Puts a NUL, an escape, a carriage return and a DEL into the text, as a faulty model
+/// might.
+fn with_controls(chunks: &mut [String]) {
+    for (index, chunk) in chunks.iter_mut().enumerate() {
+        let control = ["\0", "\u{1b}", "\r", "\u{7f}"][index % 4];
+        chunk.insert_str(0, control);
     }
 }
 
@@ -154,7 +212,8 @@ mod tests {
         assert_eq!(word_budget(1), 1);
         assert_eq!(word_budget(100), 75);
         assert_eq!(tokens_for(75), 100);
-        assert_eq!(tokens_for(1), 2);
+        assert_eq!(tokens_for(1), 1);
+        assert_eq!(tokens_for(5), 6);
     }
 
     #[test]
@@ -162,6 +221,17 @@ mod tests {
         let stops = vec!["C".to_owned(), "B".to_owned(), String::new()];
         assert_eq!(cut_at_stop("xxBxxCxx", &stops), ("xx", true));
         assert_eq!(cut_at_stop("xxx", &stops), ("xxx", false));
+    }
+
+    #[test]
+    fn unbroken_text_has_no_word_breaks_and_fits_the_tokens() {
+        let (chunks, cut) = unbroken_within("Hello  wide\n\nworld — ok", 2);
+        assert!(cut);
+        assert_eq!(chunks.concat(), "Hellowid");
+        assert_eq!(chunks.len(), 1);
+        let (chunks, cut) = unbroken_within("a b", 100);
+        assert!(!cut);
+        assert_eq!(chunks.concat(), "ab");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod apps;
+mod billing_units;
 mod cli;
 mod credits;
 mod errors;

@@ -333,7 +333,7 @@ fn task_for(request: &ToolRequest) -> Task {
 }
 
 /// Tokens to ask the model for so that `words` fit: English needs about 4/3 tokens a word,
-/// other scripts more. Text past the word target is cut by Penora, never billed.
+/// other scripts more. Text past the billable-word limit is cut by Penora, never billed.
 pub fn max_tokens_for(words: u32) -> u32 {
     words.saturating_mul(2).saturating_add(64).min(32_768)
 }
@@ -361,7 +361,8 @@ pub struct Started {
     pub provider: Arc<dyn Provider>,
     pub request: GenerationRequest,
     pub model: ModelSpec,
-    /// Words the hold pays for: the target, or less when the balance allowed less.
+    /// Billable words the hold pays for: the target, or less when the balance allowed less.
+    /// The meter stops there and the charge never exceeds it.
     pub max_words: u64,
     /// True when the balance, not the length asked for, set `max_words`.
     pub credit_limited: bool,
@@ -597,13 +598,18 @@ fn started(
     max_words: Option<u64>,
 ) -> Opened {
     let max_words = max_words.unwrap_or(job.max_words);
+    // Ask the provider for no more than the caller can afford, not the length asked for.
+    let mut request = job.request;
+    request.max_tokens = request
+        .max_tokens
+        .min(max_tokens_for(u32::try_from(max_words).unwrap_or(u32::MAX)));
     let input_cost = Millicredits::new(row.input_cost_mc);
     Opened::New(Box::new(Started {
         user,
         hold: row.hold_id,
         row,
         provider: billing.provider,
-        request: job.request,
+        request,
         credit_limited: max_words < job.max_words,
         max_words,
         model: job.model,

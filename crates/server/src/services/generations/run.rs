@@ -114,7 +114,11 @@ async fn drive(
             }
             item = stream.next() => match item {
                 Some(Ok(StreamEvent::Delta(text))) => {
+                    // Every provider's text enters here, cleaned once, before it is
+                    // metered, shown, saved or billed.
+                    let text = penora_domain::clean_delta(&text);
                     let metered = progress.meter.push(&text);
+                    progress.cut |= metered.accepted.len() < text.len();
                     if !metered.accepted.is_empty() {
                         progress.output.push_str(metered.accepted);
                         let delta = Event::Delta(metered.accepted.to_owned());
@@ -151,6 +155,9 @@ struct Progress {
     meter: WordMeter,
     output: String,
     tokens: Option<(u32, u32)>,
+    /// The meter kept back text the provider wrote: its token count is not what was
+    /// delivered.
+    cut: bool,
     /// What the input costs: zero until the upstream accepted the request (a request it
     /// refused, or one cancelled before it answered, is not charged for its input).
     input_cost: Millicredits,
@@ -166,6 +173,7 @@ impl Progress {
             meter: WordMeter::new(started.max_words),
             output: String::new(),
             tokens: None,
+            cut: false,
             input_cost: Millicredits::ZERO,
             saved_len: 0,
             extended_at: std::time::Instant::now(),
@@ -228,7 +236,11 @@ impl Progress {
     }
 
     fn end(self, stop: Stop) -> Ending {
-        let words = self.meter.words();
+        let reported = self.tokens.filter(|_| !self.cut);
+        let length = self
+            .meter
+            .length()
+            .with_tokens(reported.map(|(_, completion)| u64::from(completion)));
         let (status, reason, error) = match stop {
             Stop::Finished(reason) => (GenerationStatus::Completed, reason, None),
             Stop::Cancelled(reason) => (GenerationStatus::Cancelled, reason, None),
@@ -239,7 +251,7 @@ impl Progress {
             finish_reason: reason,
             error,
             output: self.output,
-            words,
+            length,
             tokens: self.tokens,
             input_cost: self.input_cost,
         }

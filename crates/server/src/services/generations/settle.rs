@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use penora_ai::ProviderError;
 use penora_api_types::{EndEvent, GenerationFailure};
-use penora_domain::{GenerationStatus, Millicredits};
+use penora_domain::{GenerationStatus, Millicredits, TextLength};
 use penora_store::generations::{self, Closing, Finish};
 use penora_store::holds::HoldRow;
 use penora_store::ledger::LedgerError;
@@ -22,11 +22,20 @@ pub struct Ending {
     pub finish_reason: &'static str,
     pub error: Option<ProviderError>,
     pub output: String,
-    pub words: u64,
+    /// The delivered text's length, with the provider's completion tokens when they count
+    /// (reported, and nothing of what they count was kept back).
+    pub length: TextLength,
     pub tokens: Option<(u32, u32)>,
     /// The input's charge: the generation's input cost once the upstream accepted the
     /// request, else zero.
     pub input_cost: Millicredits,
+}
+
+impl Ending {
+    /// The billable words charged: never more than the hold pays for.
+    pub fn billed_words(&self, started: &Started) -> u64 {
+        self.length.billable().min(started.max_words)
+    }
 }
 
 /// The stable code of an upstream failure, as stored and sent in `error` events.
@@ -60,7 +69,7 @@ pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> End
                     generation_id: started.row.id,
                     status: ending.status.as_str().to_owned(),
                     finish_reason: Some(ending.finish_reason.to_owned()),
-                    words: i64::try_from(ending.words).unwrap_or(i64::MAX),
+                    words: words_i64(ending.billed_words(started)),
                     cost_mc: 0,
                     balance_mc: 0,
                     available_mc: 0,
@@ -85,7 +94,8 @@ async fn try_settle(
     ending: &Ending,
 ) -> Result<Ended, LedgerError> {
     // Never more than the hold: the input and the most output it was reserved for.
-    let output = started.price.cost(ending.words);
+    let words = ending.billed_words(started);
+    let output = started.price.cost(words);
     let cost = Millicredits::new(
         ending
             .input_cost
@@ -98,7 +108,7 @@ async fn try_settle(
     let finish = Finish {
         status: ending.status,
         output: Some(&ending.output),
-        words: Some(ending.words),
+        words: Some(words),
         cost,
         input_cost: ending.input_cost,
         finish_reason: Some(ending.finish_reason),
