@@ -62,7 +62,7 @@ const STATEMENT: &str = concat!(
 ), moved AS (
     UPDATE users SET balance_mc = users.balance_mc + d.amount
     FROM d WHERE users.id = d.user_id AND users.balance_mc - users.reserved_mc >= d.needed
-        AND (SELECT count(*) FROM locked) >= 0
+        AND users.deleted_at IS NULL AND (SELECT count(*) FROM locked) >= 0
     RETURNING d.id, users.balance_mc
 ), entry AS (
     INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
@@ -92,7 +92,7 @@ SELECT id, balance_after_mc FROM entry"#
 const BATCH: &str = r#"
 SAVEPOINT movement;
 UPDATE users SET balance_mc = balance_mc + $1
-WHERE id = $2 AND balance_mc - reserved_mc >= $3;
+WHERE id = $2 AND balance_mc - reserved_mc >= $3 AND deleted_at IS NULL;
 INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
     related_entry_id, model, words, actor, description, meta, created_at)
 SELECT $4, $2, $5, $1, balance_mc, $6, $7, $8, $9, $10, $11, $12, $13
