@@ -128,7 +128,7 @@ pub async fn logout(
 ///
 /// The body is optional; with `revoke_api_keys: true` every personal API key is revoked too.
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
-    request_body(content = LogoutAllRequest, description = "Optional"),
+    request_body(content = Option<LogoutAllRequest>, description = "Optional"),
     responses(
         (status = 204, description = "Every session ended"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
