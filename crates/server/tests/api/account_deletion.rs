@@ -257,3 +257,64 @@ async fn a_deleted_users_id_is_not_found_for_apps() {
     assert_problem(refund, StatusCode::NOT_FOUND, "user_not_found").await;
     app.assert_ledger_consistent().await;
 }
+
+/// Accounts from before grants were recorded: the server records theirs at start-up, so
+/// deleting one and signing up again grants nothing either.
+#[tokio::test]
+async fn welcome_grants_of_earlier_accounts_are_recorded_once() {
+    use penora_store::entities::welcome_grant;
+    let app = spawn_app().await;
+    let earlier = app.signed_up_user("earlier@example.com").await;
+    // An account made without a bonus (as the CLI makes admins).
+    let email = penora_domain::Email::parse("no-bonus@example.com").unwrap();
+    let password = penora_domain::Password::parse(PASSWORD, Some(&email)).unwrap();
+    penora_server::services::accounts::create_admin(&app.state, &email, &password)
+        .await
+        .unwrap();
+    // As before the migration: no grant rows.
+    welcome_grant::Entity::delete_many()
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let record = penora_server::services::accounts::record_welcome_grants;
+    assert_eq!(record(&app.state).await.unwrap(), 1);
+    assert_eq!(record(&app.state).await.unwrap(), 0, "nothing left to do");
+
+    delete_account(&app, &earlier).await;
+    let again = app.signed_up_user("earlier@example.com").await;
+    assert_eq!(balance_mc(&app, &again).await, 0);
+}
+
+#[tokio::test]
+async fn deletion_waits_for_running_generations() {
+    use crate::streams::{continue_body, EventReader};
+    let app = crate::helpers::spawn_app_with(|s| s.offline_pace_ms = 20).await;
+    let session = app.signed_up_user("busy-writer@example.com").await;
+    let body = continue_body("The harbour was quiet that night, and the boats rocked slowly.");
+    let mut running = EventReader::new(app.stream_generation(&session.access_token, &body).await);
+    let (_, meta) = running.next().await.unwrap();
+
+    let refused = app
+        .client
+        .delete(app.url("/api/v1/me"))
+        .bearer_auth(&session.access_token)
+        .json(&json!({ "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, StatusCode::CONFLICT, "generation_running").await;
+
+    let id = meta["generation_id"].as_str().unwrap();
+    let cancel = app
+        .post_authed(
+            &format!("/api/v1/generations/{id}/cancel"),
+            &session.access_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancel.status(), StatusCode::OK);
+    while running.next().await.is_some() {}
+    delete_account(&app, &session).await;
+    app.assert_ledger_consistent().await;
+}
