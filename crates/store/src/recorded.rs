@@ -12,7 +12,8 @@
 //! limits throughput). Each later write of the batch runs only when the one before it changed
 //! a row (`changes()`).
 //!
-//! The rules are the ledger's: the update's `WHERE` refuses an overdraft, the unique
+//! The rules are the ledger's: the update's `WHERE` refuses an overdraft (and a deleted
+//! account's tombstone, which keeps its entries but takes no new ones), the unique
 //! reference and the unique idempotency key refuse a second application. A lot that fails as
 //! a whole (a retry whose first attempt is in the same statement) is written again one
 //! movement at a time, so each gets its own answer.
