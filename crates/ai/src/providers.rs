@@ -57,9 +57,20 @@ impl Providers {
         Some(client(&with_key, self.transport.clone()))
     }
 
-    /// Whether users can bring their own key for `provider_id`.
+    /// Whether users can bring their own key for `provider_id`: only for upstreams that
+    /// require one. A keyless server (ollama) is the platform's to pay for; a user's "key"
+    /// for it would only turn the platform's generations into free ones.
     pub fn accepts_own_keys(&self, provider_id: &str) -> bool {
-        self.known.iter().any(|u| u.id == provider_id)
+        self.known
+            .iter()
+            .any(|u| u.id == provider_id && u.key_required)
+    }
+
+    /// Whether `provider_id` is an upstream that takes no key (a local server).
+    pub fn is_keyless(&self, provider_id: &str) -> bool {
+        self.known
+            .iter()
+            .any(|u| u.id == provider_id && !u.key_required)
     }
 
     pub fn get(&self, provider_id: &str) -> Option<Arc<dyn Provider>> {
@@ -123,5 +134,7 @@ mod tests {
             .with_key("offline", SecretString::from("x".to_owned()))
             .is_none());
         assert!(providers.accepts_own_keys("openai") && !providers.accepts_own_keys("offline"));
+        assert!(!providers.accepts_own_keys("ollama") && providers.is_keyless("ollama"));
+        assert!(!providers.is_keyless("openai") && !providers.is_keyless("offline"));
     }
 }

@@ -72,16 +72,35 @@ pub struct EstimateRequest {
     /// Words to generate, 1 to 100,000.
     #[cfg_attr(feature = "openapi", schema(example = 500))]
     pub words: u64,
+    /// The text you will send (prompt, instructions, messages), measured as the generation
+    /// measures it. Give this or `input_words`, not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The billable words of your input, when you measured it yourself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_words: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Estimate {
     pub model: String,
+    /// Words to generate.
     pub words: u64,
     /// The model's price multiplier in per-mille (1000 = 1x).
     pub multiplier_per_mille: u32,
+    /// The total: `output_cost_mc + input_cost_mc`.
     pub cost_mc: i64,
+    /// What the words generated cost.
+    pub output_cost_mc: i64,
+    /// The billable words of the input (0 when none was given).
+    pub input_words: u64,
+    /// Billable input words each generation includes free.
+    pub free_input_words: u64,
+    /// The model's input rate in per-mille.
+    pub input_multiplier_per_mille: u32,
+    /// What the input beyond the free allowance costs.
+    pub input_cost_mc: i64,
 }
 
 /// A model of the catalog.
@@ -95,6 +114,9 @@ pub struct Model {
     pub multiplier_per_mille: u32,
     /// Cost of 100 words, for display.
     pub cost_per_100_words_mc: i64,
+    /// The rate of input beyond the free allowance, in per-mille.
+    #[serde(default)]
+    pub input_multiplier_per_mille: u32,
     pub context_tokens: u32,
     pub max_output_words: u32,
     /// Plans that may use it; empty means every account.

@@ -98,6 +98,9 @@ pub enum ErrorCode {
     /// Your stored key for this provider can no longer be read (the server's encryption key
     /// changed); store it again.
     ProviderKeyUnreadable,
+    /// The provider takes no key (a local server such as ollama): its models are paid in
+    /// credits, so no own key is stored for it.
+    ProviderKeyNotAccepted,
 }
 
 impl ErrorCode {
@@ -147,6 +150,7 @@ impl ErrorCode {
             ErrorCode::GenerationRunning => "generation_running",
             ErrorCode::ProviderKeyNotFound => "provider_key_not_found",
             ErrorCode::ProviderKeyUnreadable => "provider_key_unreadable",
+            ErrorCode::ProviderKeyNotAccepted => "provider_key_not_accepted",
         }
     }
 }

@@ -73,6 +73,14 @@ pub struct Generation {
     pub cost_mc: i64,
     /// What was reserved: the most it could cost.
     pub max_cost_mc: i64,
+    /// The billable words of what you supplied (input, instructions, tone, custom style;
+    /// a chat's messages; a story step's premise and outline).
+    #[serde(default)]
+    pub input_words: i64,
+    /// The part of `cost_mc` for input beyond the free allowance (0 when the provider
+    /// failed before accepting the request).
+    #[serde(default)]
+    pub input_cost_mc: i64,
     /// `stop` (the model finished), `length` (reached the length asked for),
     /// `credit_limit` (reached what the balance allowed), `cancelled`, `client_disconnected`,
     /// `error`.

@@ -62,6 +62,16 @@ pub fn billable_words_of(text: &str) -> u64 {
     TextLength::of(text).billable()
 }
 
+/// The billable words of a request's input given in parts (a prompt, its instructions, a
+/// conversation's messages): each part is measured on its own and the lengths added, so
+/// joining or splitting fields cannot change the price by more than a word a part.
+pub fn billable_words_of_all<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
+    parts
+        .into_iter()
+        .map(billable_words_of)
+        .fold(0, u64::saturating_add)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +113,12 @@ mod tests {
             prop_assert!(billed >= count_words(&text));
             prop_assert!(billed * CODE_POINTS_PER_WORD >= text.chars().count() as u64);
             prop_assert!(billed * 4 >= tokens.unwrap_or(0) * 3);
+        }
+
+        #[test]
+        fn parts_cost_their_sum(parts in proptest::collection::vec("\\PC{0,80}", 0..6)) {
+            let sum: u64 = parts.iter().map(|p| billable_words_of(p)).sum();
+            prop_assert_eq!(billable_words_of_all(parts.iter().map(String::as_str)), sum);
         }
 
         #[test]

@@ -5,6 +5,7 @@
 
 pub mod billable;
 pub mod chat;
+pub mod client_ip;
 pub mod credits;
 pub mod display_name;
 pub mod email;
@@ -22,7 +23,8 @@ pub mod validation;
 pub mod word_meter;
 pub mod words;
 
-pub use billable::{billable_words, billable_words_of, TextLength};
+pub use billable::{billable_words, billable_words_of, billable_words_of_all, TextLength};
+pub use client_ip::ClientIp;
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
@@ -30,7 +32,7 @@ pub use generation::{GenerationStatus, Length, Style, Tool, ToolRequest};
 pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
 pub use password::Password;
-pub use pricing::{cost_mc, Multiplier};
+pub use pricing::{cost_mc, input_cost_mc, Multiplier};
 pub use project::{
     Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
 };

@@ -1,4 +1,7 @@
 //! What words cost: 1 credit per 100 words at 1x, scaled by a per-model multiplier.
+//!
+//! Input (what the caller supplies) is priced the same way at the model's input rate, on
+//! the billable words beyond a free allowance per generation: [`input_cost_mc`].
 
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +42,18 @@ pub fn cost_mc(words: u64, multiplier: Multiplier) -> Millicredits {
     Millicredits::new(i64::try_from(cost).unwrap_or(i64::MAX))
 }
 
+/// What a generation's input costs: the billable words beyond `free_words`, at the input
+/// rate. Input within the allowance is free; past it, every word is priced like output.
+pub fn input_cost_mc(input_words: u64, free_words: u64, rate: Multiplier) -> Millicredits {
+    cost_mc(input_words.saturating_sub(free_words), rate)
+}
+
+/// A model's input rate when its catalog entry names none: a quarter of its output
+/// multiplier, rounded up (so never zero).
+pub fn default_input_multiplier(output: Multiplier) -> Multiplier {
+    Multiplier(output.0.div_ceil(4))
+}
+
 /// The most words a budget pays for at a multiplier (the inverse of [`cost_mc`]).
 pub fn words_affordable(budget: Millicredits, multiplier: Multiplier) -> u64 {
     let Ok(budget) = u128::try_from(budget.get()) else {
@@ -73,7 +88,46 @@ mod tests {
         assert!(Multiplier::per_mille(MAX_PER_MILLE + 1).is_err());
     }
 
+    #[test]
+    fn input_is_free_up_to_the_allowance_then_priced_like_output() {
+        assert_eq!(input_cost_mc(1000, 1000, m(250)), Millicredits::ZERO);
+        assert_eq!(input_cost_mc(0, 1000, m(250)), Millicredits::ZERO);
+        // 100 words over at 0.25x: 250 mc.
+        assert_eq!(input_cost_mc(1100, 1000, m(250)), Millicredits::new(250));
+        assert_eq!(input_cost_mc(1, 0, m(250)), Millicredits::new(3));
+    }
+
+    #[test]
+    fn the_default_input_rate_is_a_quarter_of_the_output_rate_rounded_up() {
+        assert_eq!(default_input_multiplier(Multiplier::ONE).get(), 250);
+        assert_eq!(default_input_multiplier(m(1500)).get(), 375);
+        assert_eq!(default_input_multiplier(m(1001)).get(), 251);
+        assert_eq!(default_input_multiplier(m(1)).get(), 1);
+    }
+
     proptest! {
+        #[test]
+        fn input_costs_exactly_its_words_over_the_allowance(
+            words in 0u64..10_000_000,
+            free in 0u64..100_000,
+            pm in 1u32..=MAX_PER_MILLE,
+        ) {
+            let rate = m(pm);
+            let cost = input_cost_mc(words, free, rate);
+            prop_assert_eq!(cost, cost_mc(words.saturating_sub(free), rate));
+            prop_assert_eq!(cost == Millicredits::ZERO, words <= free);
+            prop_assert!(input_cost_mc(words + 1, free, rate) >= cost);
+            prop_assert!(input_cost_mc(words, free + 1, rate) <= cost);
+        }
+
+        #[test]
+        fn the_default_input_rate_is_valid_and_a_rounded_up_quarter(pm in 1u32..=MAX_PER_MILLE) {
+            let input = default_input_multiplier(m(pm));
+            prop_assert!(Multiplier::per_mille(input.get()).is_ok());
+            prop_assert!(input.get() * 4 >= pm);
+            prop_assert!(input.get() * 4 < pm + 4);
+        }
+
         #[test]
         fn cost_is_monotonic_and_never_under_the_exact_price(words in 0u64..10_000_000, pm in 1u32..=MAX_PER_MILLE) {
             let mult = m(pm);

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use figment::providers::{Format, Toml};
 use figment::Figment;
+use penora_domain::pricing::default_input_multiplier;
 use penora_domain::Multiplier;
 use serde::Deserialize;
 
@@ -18,6 +19,9 @@ pub struct ModelSpec {
     pub provider: String,
     pub upstream: String,
     pub multiplier_per_mille: u32,
+    /// The input rate in per-mille; absent: a quarter of `multiplier_per_mille`, rounded up.
+    #[serde(default)]
+    pub input_multiplier_per_mille: Option<u32>,
     pub context_tokens: u32,
     pub max_output_words: u32,
     #[serde(default)]
@@ -39,6 +43,13 @@ impl ModelSpec {
     pub fn multiplier(&self) -> Multiplier {
         // Validated at load, so this cannot fall back in practice.
         Multiplier::per_mille(self.multiplier_per_mille).unwrap_or(Multiplier::ONE)
+    }
+
+    /// What input beyond the free allowance is priced at.
+    pub fn input_multiplier(&self) -> Multiplier {
+        self.input_multiplier_per_mille
+            .and_then(|per_mille| Multiplier::per_mille(per_mille).ok())
+            .unwrap_or_else(|| default_input_multiplier(self.multiplier()))
     }
 }
 
@@ -94,6 +105,11 @@ impl Catalog {
             }
             Multiplier::per_mille(model.multiplier_per_mille)
                 .map_err(|e| CatalogError::Invalid(format!("model {:?}: {e}", model.id)))?;
+            if let Some(per_mille) = model.input_multiplier_per_mille {
+                Multiplier::per_mille(per_mille).map_err(|e| {
+                    CatalogError::Invalid(format!("model {:?}: input: {e}", model.id))
+                })?;
+            }
             if model.max_output_words == 0 {
                 return Err(CatalogError::Invalid(format!(
                     "model {:?}: max_output_words is 0",
@@ -166,5 +182,27 @@ mod tests {
         assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 0))).is_err());
         assert!(parse(format!("default_model = \"b\"\n{}", spec("a", 1000))).is_err());
         assert!(parse(format!("default_model = \"a\"\n{}", spec("a", 1500))).is_ok());
+        let with_input = |input: u32| {
+            format!(
+                "default_model = \"a\"\n{}input_multiplier_per_mille = {input}\n",
+                spec("a", 1000)
+            )
+        };
+        assert!(parse(with_input(0)).is_err());
+        assert!(parse(with_input(100_001)).is_err());
+        let catalog = parse(with_input(400)).unwrap();
+        assert_eq!(
+            catalog.get("a").map(|m| m.input_multiplier().get()),
+            Some(400)
+        );
+    }
+
+    #[test]
+    fn the_input_rate_defaults_to_a_quarter_of_the_output_rate_rounded_up() {
+        let catalog = Catalog::load(None, |_| true).unwrap();
+        let input = |id: &str| catalog.get(id).map(|m| m.input_multiplier().get());
+        assert_eq!(input("offline-demo"), Some(250));
+        assert_eq!(input("mixtral-8x7b"), Some(375));
+        assert_eq!(input("llama-3.1-70b"), Some(750));
     }
 }

@@ -17,6 +17,8 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::http::client_ip::TrustedProxies;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
@@ -55,8 +57,9 @@ pub struct Settings {
     /// Comma-separated origins allowed to call the API from a browser (besides our own).
     pub cors_origins: String,
     pub json_limit_bytes: usize,
-    /// Believe `X-Forwarded-For` (only behind a reverse proxy you run).
-    pub trust_proxy_headers: bool,
+    /// Reverse proxies (CIDRs) whose `X-Forwarded-For` is believed; none by default, so the
+    /// connection's peer is the client. See [`TrustedProxies`].
+    pub trusted_proxies: TrustedProxies,
     /// `smtp://user:pass@host:587` or `smtps://...`; without it mail goes to the outbox folder.
     pub smtp_url: Option<SecretString>,
     pub mail_from: String,
@@ -66,9 +69,21 @@ pub struct Settings {
     /// successor (milliseconds): concurrent refreshes from two tabs. Later, it is a reuse.
     pub refresh_reuse_grace_ms: u64,
     pub log_format: LogFormat,
+    /// Sign-in attempts one client IP may make (any emails); counted in the database.
     pub rate_login_per_ip_per_minute: u32,
-    pub rate_login_per_email_per_minute: u32,
+    /// Sign-in attempts for one email from one client IP; counted in the database.
+    pub rate_login_per_email_ip_per_minute: u32,
+    /// Sign-in attempts for one email from anywhere: a ceiling well above what the per-IP
+    /// limits let one address spend, so one attacker cannot lock the owner out.
+    pub rate_login_per_email_per_hour: u32,
+    /// Sign-ups (each with its welcome bonus) from one client IP; counted in the database.
     pub rate_signup_per_ip_per_hour: u32,
+    /// Password checks behind a session (`POST /me/password`, `DELETE /me`) per user.
+    pub rate_password_checks_per_user_per_hour: u32,
+    /// argon2 runs (hash or verify, ~19 MiB each) at once in this process.
+    pub password_hash_concurrency: usize,
+    /// How long a password check waits for a free argon2 slot before answering `503`.
+    pub password_hash_queue_ms: u64,
     pub rate_email_per_address_per_hour: u32,
     /// A replacement model catalog (TOML); the built-in `config/models.toml` otherwise.
     pub models_file: Option<PathBuf>,
@@ -105,6 +120,9 @@ pub struct Settings {
     /// What a generation with the user's own provider key costs, in per mille of the
     /// credits it would cost otherwise (0: free).
     pub own_key_fee_per_mille: u32,
+    /// Billable words of input (prompt, instructions, messages) each generation includes
+    /// free; input beyond it is charged at the model's input rate.
+    pub free_input_words: u64,
     /// How long a looked-up API key is trusted without reading it again (milliseconds; 0:
     /// never). Revoking takes effect at once on the replica that revoked, within this time
     /// on the others.
@@ -127,7 +145,7 @@ impl Default for Settings {
             cors_origins: String::new(),
             // Room for a whole project at a generous quota; larger bodies get 413.
             json_limit_bytes: 4 * 1024 * 1024,
-            trust_proxy_headers: false,
+            trusted_proxies: TrustedProxies::default(),
             smtp_url: None,
             mail_from: "Penora <no-reply@penora.local>".to_owned(),
             access_token_ttl_secs: 15 * 60,
@@ -135,8 +153,13 @@ impl Default for Settings {
             refresh_reuse_grace_ms: 10_000,
             log_format: LogFormat::Text,
             rate_login_per_ip_per_minute: 30,
-            rate_login_per_email_per_minute: 10,
+            rate_login_per_email_ip_per_minute: 10,
+            rate_login_per_email_per_hour: 200,
             rate_signup_per_ip_per_hour: 20,
+            rate_password_checks_per_user_per_hour: 10,
+            password_hash_concurrency: std::thread::available_parallelism()
+                .map_or(2, |n| n.get() * 2),
+            password_hash_queue_ms: 1_000,
             rate_email_per_address_per_hour: 5,
             models_file: None,
             welcome_bonus_mc: 50_000,
@@ -154,6 +177,7 @@ impl Default for Settings {
             upstream_first_byte_timeout_secs: 60,
             upstream_idle_timeout_secs: 30,
             own_key_fee_per_mille: 0,
+            free_input_words: 1_000,
             api_key_cache_ms: 1_000,
         }
     }
@@ -392,6 +416,24 @@ mod tests {
         );
         assert!(first.jwt_secret.expose_secret().len() >= MIN_SECRET_BYTES);
         let _ = fs::remove_dir_all(dir);
+        Ok(())
+    }
+
+    #[test]
+    fn trusted_proxies_read_as_a_list_or_one_string() -> Result<(), Box<figment::Error>> {
+        for toml in [
+            r#"trusted_proxies = "127.0.0.1, 10.0.0.0/8""#,
+            r#"trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]"#,
+        ] {
+            let settings: Settings = Figment::from(Toml::string(toml)).extract()?;
+            assert_eq!(
+                settings.trusted_proxies.to_string(),
+                "127.0.0.1/32,10.0.0.0/8"
+            );
+        }
+        let bad = Figment::from(Toml::string(r#"trusted_proxies = "proxy.local""#));
+        assert!(bad.extract::<Settings>().is_err());
+        assert!(Settings::default().trusted_proxies.to_string().is_empty());
         Ok(())
     }
 

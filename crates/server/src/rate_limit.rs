@@ -1,7 +1,8 @@
-//! Abuse protection for sign-in, sign-up and mail-sending endpoints.
+//! Per-replica abuse protection for mail-sending endpoints.
 //!
-//! Counters live in each replica's memory (DESIGN.md: acceptable for abuse protection; exact
-//! limits such as credits live in the database). GCRA via `governor`, keyed by IP or email.
+//! Counters live in each replica's memory (DESIGN.md: acceptable for flood protection).
+//! Limits that protect money or accounts (sign-up, sign-in, password checks, share look-ups)
+//! are counted in the database instead ([`crate::services::limits`]). GCRA via `governor`.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -44,35 +45,21 @@ impl Limiter {
 
 #[derive(Clone)]
 pub struct RateLimits {
-    pub login_per_ip: Limiter,
-    pub login_per_email: Limiter,
-    pub signup_per_ip: Limiter,
     /// Verification and reset mails per address, so nobody can mail-bomb an inbox.
     pub mail_per_address: Limiter,
 }
 
 impl RateLimits {
     pub fn from_settings(s: &Settings) -> Self {
-        const MINUTE: Duration = Duration::from_secs(60);
         const HOUR: Duration = Duration::from_secs(3600);
         Self {
-            login_per_ip: Limiter::new(s.rate_login_per_ip_per_minute, MINUTE),
-            login_per_email: Limiter::new(s.rate_login_per_email_per_minute, MINUTE),
-            signup_per_ip: Limiter::new(s.rate_signup_per_ip_per_hour, HOUR),
             mail_per_address: Limiter::new(s.rate_email_per_address_per_hour, HOUR),
         }
     }
 
     /// Drops keys whose limits have fully recovered, so memory stays bounded.
     pub fn forget_idle(&self) {
-        for limiter in [
-            &self.login_per_ip,
-            &self.login_per_email,
-            &self.signup_per_ip,
-            &self.mail_per_address,
-        ] {
-            limiter.forget_idle();
-        }
+        self.mail_per_address.forget_idle();
     }
 }
 

@@ -86,6 +86,10 @@ pub fn build_state(
     let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
     let reads = penora_store::readers(&db, &config.database_url)?;
     let key_cache_ms = config.settings.api_key_cache_ms;
+    let passwords = crate::auth::password::Passwords::new(
+        config.settings.password_hash_concurrency,
+        Duration::from_millis(config.settings.password_hash_queue_ms),
+    );
     Ok(AppState::new(Shared {
         recorder: penora_store::recorded::Recorder::new(db.clone()),
         generations: penora_store::generations::Writer::new(db.clone()),
@@ -101,6 +105,7 @@ pub fn build_state(
         keyed,
         mailer,
         limits,
+        passwords,
         keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
         started_at: Instant::now(),
     }))

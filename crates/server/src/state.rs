@@ -58,6 +58,8 @@ pub struct Shared {
     pub keyed: crate::crypto::KeyedHashes,
     pub mailer: Mailer,
     pub limits: RateLimits,
+    /// argon2 with bounded concurrency.
+    pub passwords: crate::auth::password::Passwords,
     /// API keys looked up a moment ago.
     pub keys: KeyCache,
     pub started_at: Instant,

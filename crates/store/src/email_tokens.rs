@@ -80,3 +80,20 @@ pub async fn consume(
         .await?;
     Ok((result.rows_affected == 1).then(|| UserId::from_uuid(row.user_id)))
 }
+
+/// The user of a live token (right purpose, unused, unexpired) without using it up, so slow
+/// work (hashing a new password) can happen before the write that [`consume`]s it.
+pub async fn find_live(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    token_hash: &str,
+) -> Result<Option<UserId>, DbErr> {
+    Ok(EmailTokens::find()
+        .filter(email_token::Column::TokenHash.eq(token_hash))
+        .filter(email_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(email_token::Column::UsedAt.is_null())
+        .filter(email_token::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+        .map(|row| UserId::from_uuid(row.user_id)))
+}

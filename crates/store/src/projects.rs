@@ -107,24 +107,23 @@ pub async fn update(
     Ok(updated.into_iter().next())
 }
 
-/// Deletes the project (if `expected` is given, only at that version); returns the row.
+/// Deletes the project (if `expected` is given, only at that version); returns the row as
+/// it was when deleted. One statement with `RETURNING`: a concurrent edit that committed
+/// first is what gets deleted, so its size is the size freed (a row read beforehand could
+/// be a version older).
 pub async fn delete(
     txn: &impl ConnectionTrait,
     user: UserId,
     id: ProjectId,
     expected: Option<i64>,
 ) -> Result<Option<ProjectRow>, DbErr> {
-    let Some(row) = find_owned(txn, user, id).await? else {
-        return Ok(None);
-    };
     let mut delete = Projects::delete_many()
         .filter(Column::Id.eq(id.as_uuid()))
         .filter(Column::UserId.eq(user.as_uuid()));
     if let Some(version) = expected {
         delete = delete.filter(Column::Version.eq(version));
     }
-    let done = delete.exec(txn).await?.rows_affected == 1;
-    Ok(done.then_some(row))
+    Ok(delete.exec_with_returning(txn).await?.into_iter().next())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

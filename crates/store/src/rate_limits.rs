@@ -32,6 +32,18 @@ pub async fn hit(db: &impl ConnectionTrait, bucket: &str, window_start: i64) -> 
     Ok(counted.hits)
 }
 
+/// The hits counted in `bucket` for the window starting at `window_start` (0 if none).
+pub async fn hits(
+    db: &impl ConnectionTrait,
+    bucket: &str,
+    window_start: i64,
+) -> Result<i64, DbErr> {
+    Ok(Hits::find_by_id((bucket.to_owned(), window_start))
+        .one(db)
+        .await?
+        .map_or(0, |row| row.hits))
+}
+
 /// Forgets windows that started before `before`.
 pub async fn purge(db: &impl ConnectionTrait, before: i64) -> Result<u64, DbErr> {
     Ok(Hits::delete_many()

@@ -5,6 +5,7 @@ use penora_api_types::ErrorCode;
 use penora_domain::FieldError;
 
 use super::{ApiError, SESSION_ENDED};
+use crate::auth::password::HashError;
 use crate::services::accounts::AccountError;
 use crate::services::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
 use crate::services::exports::ExportFailed;
@@ -65,6 +66,10 @@ impl From<AccountError> for ApiError {
             ),
             AccountError::WeakPassword(e) => ApiError::validation(vec![e]),
             AccountError::Session(e) => e.into(),
+            AccountError::Hash(HashError::Busy) => ApiError::service_unavailable(
+                1,
+                "Too many password checks at once. Try again in a moment.",
+            ),
             AccountError::Hash(e) => ApiError::internal(e),
             AccountError::Ledger(e) => ApiError::internal(e),
             AccountError::Db(e) => e.into(),
@@ -154,6 +159,11 @@ impl From<EstimateError> for ApiError {
                 "words",
                 "out_of_range",
                 format!("Ask for 1 to {MAX_ESTIMATE_WORDS} words."),
+            )]),
+            EstimateError::BothInputs => ApiError::validation(vec![FieldError::new(
+                "input_words",
+                "conflict",
+                "Give the input as `input` (text) or as `input_words`, not both.",
             )]),
         }
     }
@@ -298,6 +308,11 @@ impl From<crate::services::provider_keys::ProviderKeyError> for ApiError {
         use crate::services::provider_keys::ProviderKeyError as E;
         match err {
             E::Invalid(errors) => ApiError::validation(errors),
+            E::NotAccepted => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ProviderKeyNotAccepted,
+                "This provider takes no key: its models are paid in credits.",
+            ),
             E::NotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::ProviderKeyNotFound,

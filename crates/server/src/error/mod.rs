@@ -82,6 +82,17 @@ impl ApiError {
         err
     }
 
+    /// Briefly overloaded: the client may retry after `retry_after_secs`.
+    pub fn service_unavailable(retry_after_secs: u64, detail: impl Into<String>) -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceUnavailable,
+            detail,
+        );
+        err.retry_after = Some(retry_after_secs);
+        err
+    }
+
     /// A failure on our side. The cause is logged, the client sees only the request id.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(

@@ -41,7 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 201, description = "Signed up and signed in", body = AuthResponse),
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` with per-field errors", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn signup(
@@ -78,6 +79,7 @@ pub async fn signup(
         (status = 401, description = "`invalid_credentials` (which of the two is wrong is not said)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn login(
@@ -202,6 +204,7 @@ pub async fn forgot_password(
         (status = 200, description = "Password changed; sign in again", body = Ack),
         (status = 400, description = "`invalid_email_token`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (weak password)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(

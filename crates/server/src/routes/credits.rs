@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use super::pagination::{cursor, limit};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::services::credits::{self, balance_of, transaction_view, GroupBy};
+use crate::services::credits::{self, balance_of, transaction_view, EstimateInput, GroupBy};
 use crate::services::provider_keys;
 use crate::state::AppState;
 
@@ -112,7 +112,8 @@ pub async fn usage(
     }))
 }
 
-/// What a generation of so many words would cost with a model.
+/// What a generation of so many words would cost with a model: the words generated, and the
+/// input (`input` text or `input_words`) beyond the free allowance at the model's input rate.
 #[utoipa::path(post, path = "/api/v1/credits/estimate", tag = "credits", request_body = EstimateRequest,
     responses(
         (status = 200, body = Estimate),
@@ -122,10 +123,13 @@ pub async fn estimate(
     state: web::Data<AppState>,
     body: web::Json<EstimateRequest>,
 ) -> Result<web::Json<Estimate>, ApiError> {
+    let input = EstimateInput::of(body.input.as_deref(), body.input_words)?;
     Ok(web::Json(credits::estimate(
         &state.catalog,
         &body.model,
         body.words,
+        input,
+        state.config.settings.free_input_words,
     )?))
 }
 
@@ -153,6 +157,7 @@ pub async fn models(
                 provider: m.provider.clone(),
                 multiplier_per_mille: m.multiplier_per_mille,
                 cost_per_100_words_mc: cost_mc(100, m.multiplier()).get(),
+                input_multiplier_per_mille: m.input_multiplier().get(),
                 context_tokens: m.context_tokens,
                 max_output_words: m.max_output_words,
                 plans: m.plans.clone(),

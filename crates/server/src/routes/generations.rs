@@ -230,6 +230,8 @@ pub(crate) fn view(state: &AppState, row: &GenerationRow) -> Generation {
         words: row.words,
         cost_mc: row.cost_mc,
         max_cost_mc: row.max_cost_mc,
+        input_words: row.input_words,
+        input_cost_mc: row.input_cost_mc,
         finish_reason: row.finish_reason.clone(),
         error: failure_of(row),
         project_id: row.project_id,

@@ -61,6 +61,8 @@ pub async fn update_me(
     responses(
         (status = 200, description = "Changed; a fresh session", body = AuthResponse),
         (status = 422, description = "`validation_failed` (wrong current password or weak new one)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
@@ -94,6 +96,8 @@ pub async fn change_password(
         (status = 204, description = "Deleted"),
         (status = 409, description = "`generation_running`: a generation is still running", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (wrong password)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn delete_me(

@@ -20,12 +20,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Stores (or replaces) your key for a provider, encrypted; only a hint is ever shown again.
 /// Generations with that provider's models then use your key and cost no credits (unless
-/// the server charges a fee for it).
+/// the server charges a fee for it). Only for providers that require a key: a keyless local
+/// server (ollama) is refused with `provider_key_not_accepted`.
 #[utoipa::path(post, path = "/api/v1/me/provider-keys", tag = "api keys", security(("bearer" = [])), request_body = SetProviderKey,
     responses(
         (status = 200, body = ProviderKey),
         (status = 403, description = "`session_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`), or `provider_key_not_accepted` for a provider that takes no key (ollama)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn set(
     state: web::Data<AppState>,

@@ -34,7 +34,7 @@ pub fn user_view(row: &UserRow) -> User {
 }
 
 pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
-    Origin::ip(client_ip(req, state.config.settings.trust_proxy_headers))
+    Origin::client(client_ip(req, &state.config.settings.trusted_proxies))
 }
 
 /// The session as JSON, with the refresh token set as an httpOnly, SameSite=Strict cookie.

@@ -9,6 +9,7 @@ use penora_store::{api_keys, refresh_tokens, welcome_grants, DbErr};
 use crate::auth::{opaque, password};
 use crate::mailer::Mail;
 use crate::services::audit::{self, Origin};
+use crate::services::limits::{self, Bucket, Limit, Verdict};
 use crate::services::sessions::{self, Session, SessionError};
 use crate::state::AppState;
 
@@ -73,13 +74,13 @@ pub async fn signup(
     input: Signup,
     origin: &Origin,
 ) -> Result<Session, AccountError> {
-    let ip = origin.ip.as_deref().unwrap_or("unknown");
-    state
-        .limits
-        .signup_per_ip
-        .check(ip)
-        .map_err(AccountError::RateLimited)?;
-    let hash = password::hash(input.password.expose().to_owned()).await?;
+    let client = origin.client_or_unknown();
+    let per_ip = Limit::per_hour(state.config.settings.rate_signup_per_ip_per_hour);
+    spend(state, Bucket::Signup(&client), per_ip).await?;
+    let hash = state
+        .passwords
+        .hash(input.password.expose().to_owned())
+        .await?;
     let txn = penora_store::begin_write(&state.db).await?;
     let user = users::insert(
         &txn,
@@ -130,20 +131,32 @@ pub async fn login(
     password_raw: &str,
     origin: &Origin,
 ) -> Result<Session, AccountError> {
-    let ip = origin.ip.as_deref().unwrap_or("unknown");
-    state
-        .limits
-        .login_per_ip
-        .check(ip)
-        .map_err(AccountError::RateLimited)?;
-    state
-        .limits
-        .login_per_email
-        .check(email.as_str())
-        .map_err(AccountError::RateLimited)?;
+    let client = origin.client_or_unknown();
+    let settings = &state.config.settings;
+    // Per client first, so a client over its limits spends nothing of the email's ceiling.
+    let checks = [
+        (
+            Bucket::LoginIp(&client),
+            Limit::per_minute(settings.rate_login_per_ip_per_minute),
+        ),
+        (
+            Bucket::LoginEmailIp(email, &client),
+            Limit::per_minute(settings.rate_login_per_email_ip_per_minute),
+        ),
+        (
+            Bucket::LoginEmail(email),
+            Limit::per_hour(settings.rate_login_per_email_per_hour),
+        ),
+    ];
+    for (bucket, limit) in checks {
+        spend(state, bucket, limit).await?;
+    }
     let user = users::find_by_email(&state.db, email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = password::verify(password_raw.to_owned(), stored).await?;
+    let ok = state
+        .passwords
+        .verify(password_raw.to_owned(), stored)
+        .await?;
     let user = match user {
         Some(user) if ok => user,
         _ => {
@@ -194,11 +207,9 @@ pub async fn change_password(
     revoke_api_keys: bool,
     origin: &Origin,
 ) -> Result<Session, AccountError> {
-    if !password::verify(current.to_owned(), Some(user.password_hash.clone())).await? {
-        return Err(AccountError::WrongPassword);
-    }
+    check_password(state, user, current).await?;
     let id = UserId::from_uuid(user.id);
-    let hash = password::hash(new.expose().to_owned()).await?;
+    let hash = state.passwords.hash(new.expose().to_owned()).await?;
     let txn = penora_store::begin_write(&state.db).await?;
     users::set_password_hash(&txn, id, &hash).await?;
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
@@ -227,6 +238,37 @@ pub async fn change_password(
     Ok(session)
 }
 
+/// Checks a signed-in user's password, within the per-user limit: a stolen session must not
+/// become an unlimited password oracle.
+async fn check_password(
+    state: &AppState,
+    user: &UserRow,
+    password_raw: &str,
+) -> Result<(), AccountError> {
+    let id = UserId::from_uuid(user.id);
+    let limit = Limit::per_hour(state.config.settings.rate_password_checks_per_user_per_hour);
+    spend(state, Bucket::PasswordChecks(id), limit).await?;
+    let stored = Some(user.password_hash.clone());
+    if state
+        .passwords
+        .verify(password_raw.to_owned(), stored)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AccountError::WrongPassword)
+    }
+}
+
+/// Counts a hit in `bucket` (in the database, shared by every replica); over the limit is
+/// `RateLimited`.
+async fn spend(state: &AppState, bucket: Bucket<'_>, limit: Limit) -> Result<(), AccountError> {
+    match limits::hit(&state.db, bucket, limit).await? {
+        Verdict::Allowed => Ok(()),
+        Verdict::Wait(secs) => Err(AccountError::RateLimited(secs)),
+    }
+}
+
 /// Deletes the account: its personal data goes, its ledger stays against the anonymous
 /// tombstone the row becomes ([`users::erase`]). Refused while its generations run.
 pub async fn delete(
@@ -235,9 +277,7 @@ pub async fn delete(
     password_raw: &str,
     origin: &Origin,
 ) -> Result<(), AccountError> {
-    if !password::verify(password_raw.to_owned(), Some(user.password_hash.clone())).await? {
-        return Err(AccountError::WrongPassword);
-    }
+    check_password(state, user, password_raw).await?;
     let id = UserId::from_uuid(user.id);
     let txn = penora_store::begin_write(&state.db).await?;
     users::erase(&txn, id).await?;
@@ -340,18 +380,25 @@ pub async fn reset_password(
     new_raw: &str,
     origin: &Origin,
 ) -> Result<(), AccountError> {
-    let txn = penora_store::begin_write(&state.db).await?;
-    let id = email_tokens::consume(&txn, Purpose::ResetPassword, &opaque::hash(token))
+    let token_hash = opaque::hash(token);
+    // Read and hashed before the write transaction: argon2 takes a while, and on SQLite a
+    // write transaction holds the one writer. A weak password leaves the token unused.
+    let id = email_tokens::find_live(&state.db, Purpose::ResetPassword, &token_hash)
         .await?
         .ok_or(AccountError::InvalidEmailToken)?;
-    let user = users::find_by_id(&txn, id)
+    let user = users::find_by_id(&state.db, id)
         .await?
         .ok_or(AccountError::Gone)?;
     let email = Email::parse(&user.email).ok();
-    // Checked only now: the rules depend on the account's email. Rolling back keeps the token.
     let new = Password::parse_field(new_raw, email.as_ref(), "new_password")
         .map_err(AccountError::WeakPassword)?;
-    let hash = password::hash(new.expose().to_owned()).await?;
+    let hash = state.passwords.hash(new.expose().to_owned()).await?;
+    let txn = penora_store::begin_write(&state.db).await?;
+    // Consumed for real only now; a race that used it meanwhile finds it spent.
+    let consumed = email_tokens::consume(&txn, Purpose::ResetPassword, &token_hash).await?;
+    if consumed != Some(id) {
+        return Err(AccountError::InvalidEmailToken);
+    }
     users::set_password_hash(&txn, id, &hash).await?;
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
     let keys_revoked = api_keys::revoke_all_personal(&txn, id).await?;
@@ -413,7 +460,7 @@ pub async fn create_admin(
     email: &Email,
     password: &Password,
 ) -> Result<UserRow, AccountError> {
-    let hash = password::hash(password.expose().to_owned()).await?;
+    let hash = state.passwords.hash(password.expose().to_owned()).await?;
     let txn = penora_store::begin_write(&state.db).await?;
     let user = users::insert(
         &txn,
@@ -432,9 +479,7 @@ pub async fn create_admin(
         None,
         "admin.created",
         Some(email.as_str()),
-        &Origin {
-            ip: Some("cli".into()),
-        },
+        &Origin::ip("cli"),
         serde_json::json!({}),
     )
     .await;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use penora_api_types::{Balance, Estimate, Transaction, UsageRow};
-use penora_domain::{cost_mc, EntryKind, Millicredits, UserId};
+use penora_domain::{billable_words_of, cost_mc, input_cost_mc, EntryKind, Millicredits, UserId};
 use penora_store::ledger::{self, EntryRow, HistoryFilter, LedgerError, Movement};
 use penora_store::users::UserRow;
 use penora_store::{ConnectionTrait, DbErr};
@@ -112,20 +112,66 @@ pub enum EstimateError {
     UnknownModel(String),
     #[error("words must be 1 to {MAX_ESTIMATE_WORDS}")]
     Words,
+    #[error("give the input as text or as words, not both")]
+    BothInputs,
 }
 
-pub fn estimate(catalog: &Catalog, model: &str, words: u64) -> Result<Estimate, EstimateError> {
+/// The input an estimate is for: its text (measured as a generation measures it), or its
+/// billable words as the caller measured them.
+#[derive(Debug, Clone, Copy)]
+pub enum EstimateInput<'a> {
+    None,
+    Text(&'a str),
+    Words(u64),
+}
+
+impl<'a> EstimateInput<'a> {
+    pub fn of(text: Option<&'a str>, words: Option<u64>) -> Result<Self, EstimateError> {
+        match (text, words) {
+            (Some(_), Some(_)) => Err(EstimateError::BothInputs),
+            (Some(text), None) => Ok(Self::Text(text)),
+            (None, Some(words)) => Ok(Self::Words(words)),
+            (None, None) => Ok(Self::None),
+        }
+    }
+
+    fn billable_words(self) -> u64 {
+        match self {
+            Self::None => 0,
+            Self::Text(text) => billable_words_of(text),
+            Self::Words(words) => words,
+        }
+    }
+}
+
+/// What a generation of `words` words from `input` costs with a model, by the rules the
+/// generation is billed by: the output, and the input beyond `free_input_words`.
+pub fn estimate(
+    catalog: &Catalog,
+    model: &str,
+    words: u64,
+    input: EstimateInput<'_>,
+    free_input_words: u64,
+) -> Result<Estimate, EstimateError> {
     let spec = catalog
         .get(model)
         .ok_or_else(|| EstimateError::UnknownModel(model.to_owned()))?;
     if words == 0 || words > MAX_ESTIMATE_WORDS {
         return Err(EstimateError::Words);
     }
+    let input_words = input.billable_words();
+    let output_cost = cost_mc(words, spec.multiplier()).get();
+    let input_cost = input_cost_mc(input_words, free_input_words, spec.input_multiplier()).get();
     Ok(Estimate {
         model: spec.id.clone(),
         words,
         multiplier_per_mille: spec.multiplier_per_mille,
-        cost_mc: cost_mc(words, spec.multiplier()).get(),
+        cost_mc: output_cost.saturating_add(input_cost),
+        output_cost_mc: output_cost,
+        input_words,
+        free_input_words,
+        input_multiplier_per_mille: spec.input_multiplier().get(),
+        input_cost_mc: input_cost,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod exports;
 pub mod generations;
 pub mod holds;
 pub mod idempotency;
+pub mod limits;
 pub mod projects;
 pub mod provider_keys;
 pub mod sessions;

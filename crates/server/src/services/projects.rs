@@ -159,6 +159,8 @@ pub async fn delete(
             None => ProjectError::NotFound,
         });
     };
+    // `row` is the row as the delete found it, so a concurrent edit that committed first
+    // is accounted for: the counter stays the sum of the remaining projects' sizes.
     storage::change(&txn, user, -row.size_bytes, default_limit(state)).await?;
     txn.commit().await?;
     Ok(())

@@ -14,6 +14,8 @@ use crate::state::AppState;
 pub enum ProviderKeyError {
     #[error("invalid provider key")]
     Invalid(Vec<FieldError>),
+    #[error("the provider takes no key; the platform pays for its models")]
+    NotAccepted,
     #[error("no key stored for this provider")]
     NotFound,
     #[error("the stored key cannot be decrypted")]
@@ -48,12 +50,15 @@ fn parse(
     provider: &str,
     key: &str,
 ) -> Result<(String, String), ProviderKeyError> {
+    if state.providers.is_keyless(provider) {
+        return Err(ProviderKeyError::NotAccepted);
+    }
     let mut errors = Vec::new();
     if !state.providers.accepts_own_keys(provider) {
         errors.push(FieldError::new(
             "provider",
             "unknown_provider",
-            "`provider` is deepinfra, openai, groq, openrouter, anthropic, gemini or ollama.",
+            "`provider` is deepinfra, openai, groq, openrouter, anthropic or gemini.",
         ));
     }
     let key = key.trim();
@@ -133,7 +138,8 @@ pub async fn delete(
     Ok(())
 }
 
-/// The providers the user stored keys for.
+/// The providers whose models the user's stored keys pay for (a key stored for a provider
+/// that no longer accepts one is ignored).
 pub async fn providers_of(
     state: &AppState,
     user: UserId,
@@ -142,6 +148,7 @@ pub async fn providers_of(
         .await?
         .into_iter()
         .map(|row| row.provider)
+        .filter(|provider| state.providers.accepts_own_keys(provider))
         .collect())
 }
 

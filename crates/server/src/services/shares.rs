@@ -3,17 +3,17 @@
 //! database, so guessing codes is throttled across all replicas.
 
 use chrono::{Duration, Utc};
-use penora_domain::{ProjectId, ShareCode, UserId};
+use penora_domain::{ClientIp, ProjectId, ShareCode, UserId};
 use penora_store::projects::{self, ProjectRow};
 use penora_store::{is_unique_violation, rate_limits, users, DbErr};
 use rand::rngs::OsRng;
 
+use crate::services::limits::{self, Bucket, Limit, Verdict};
 use crate::state::AppState;
 
 /// Draws this many codes before giving up (with 887 million codes, a second draw is
 /// already rare).
 const DRAWS: usize = 8;
-const WINDOW_SECS: i64 = 60;
 pub const MAX_EXPIRY_DAYS: u32 = 365;
 
 #[derive(Debug, thiserror::Error)]
@@ -76,17 +76,16 @@ pub async fn revoke(state: &AppState, user: UserId, id: ProjectId) -> Result<(),
     }
 }
 
-/// A public look-up by code from `ip`: rate limited first (malformed guesses count too),
+/// A public look-up by code from `client`: rate limited first (malformed guesses count too),
 /// then a view is counted. Unknown, revoked and expired codes all read as `NotFound`.
-pub async fn open(state: &AppState, ip: &str, raw_code: &str) -> Result<Shared, ShareError> {
-    let now = Utc::now().timestamp();
-    let window = now - now.rem_euclid(WINDOW_SECS);
-    let hits = rate_limits::hit(&state.db, &format!("share:{ip}"), window).await?;
-    if hits > i64::from(state.config.settings.share_lookups_per_ip_per_minute) {
-        let retry = u64::try_from(window + WINDOW_SECS - now)
-            .unwrap_or(1)
-            .max(1);
-        return Err(ShareError::RateLimited(retry));
+pub async fn open(
+    state: &AppState,
+    client: &ClientIp,
+    raw_code: &str,
+) -> Result<Shared, ShareError> {
+    let limit = Limit::per_minute(state.config.settings.share_lookups_per_ip_per_minute);
+    if let Verdict::Wait(secs) = limits::hit(&state.db, Bucket::ShareLookup(client), limit).await? {
+        return Err(ShareError::RateLimited(secs));
     }
     let shared = read(state, raw_code).await?;
     projects::count_view(&state.db, shared.row.id).await?;
@@ -106,7 +105,8 @@ pub async fn read(state: &AppState, raw_code: &str) -> Result<Shared, ShareError
     Ok(Shared { row, author })
 }
 
-/// Forgets rate-limit windows older than an hour (run by the sweeper).
+/// Forgets rate-limit windows that started over two hours ago (run by the sweeper): an
+/// hourly limit still reads the window before the current one.
 pub async fn purge_counters(state: &AppState) -> Result<u64, DbErr> {
-    rate_limits::purge(&state.db, Utc::now().timestamp() - 3_600).await
+    rate_limits::purge(&state.db, Utc::now().timestamp() - 7_200).await
 }

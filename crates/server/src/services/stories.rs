@@ -5,7 +5,7 @@
 use penora_ai::{GenerationRequest, Task};
 use penora_api_types::{EndEvent, GenerationFailure};
 use penora_domain::story::{outline_entries, summarize, StorySettings, SUMMARY_WORDS};
-use penora_domain::{Chapter, ProjectContent, ProjectId, Tool, UserId};
+use penora_domain::{billable_words_of_all, Chapter, ProjectContent, ProjectId, Tool, UserId};
 use penora_store::projects::{self as project_rows, ProjectRow};
 use penora_store::stories::{self, StoryRow};
 use penora_store::{begin_write, storage};
@@ -178,7 +178,7 @@ pub fn outline_job(
     let task = Task::Outline { chapters };
     let request = prompted(model, rendered, words, task, vars.premise.clone(), seed);
     let project = ProjectId::from_uuid(story.project.id);
-    Ok(story_job(
+    let mut job = story_job(
         Tool::Outline,
         model,
         request,
@@ -186,7 +186,9 @@ pub fn outline_job(
         &vars.premise,
         project,
         Target::Outline { project },
-    ))
+    );
+    job.input_words = caller_input_words(story, false);
+    Ok(job)
 }
 
 /// The job that writes chapter `number` (1-based) — afresh, or continuing its text.
@@ -246,7 +248,7 @@ pub fn chapter_job(
         index,
         append,
     };
-    Ok(story_job(
+    let mut job = story_job(
         Tool::Chapter,
         model,
         request,
@@ -254,7 +256,22 @@ pub fn chapter_job(
         &title,
         project,
         target,
-    ))
+    );
+    job.input_words = caller_input_words(story, true);
+    Ok(job)
+}
+
+/// The billable input of a story step: what the writer supplied that the step is written
+/// from — the premise, and for a chapter the outline. The templates, the summaries of
+/// earlier chapters and a chapter's own text being continued are context Penora adds: free.
+fn caller_input_words(story: &Story, with_outline: bool) -> u64 {
+    let premise = story.project.premise.as_deref().unwrap_or_default();
+    let outline = if with_outline {
+        story.settings.outline.as_deref().unwrap_or_default()
+    } else {
+        ""
+    };
+    billable_words_of_all([premise, outline])
 }
 
 fn story_job(
@@ -273,6 +290,7 @@ fn story_job(
         max_words: u64::from(words),
         input: input.to_owned(),
         instructions: String::new(),
+        input_words: 0,
         params: serde_json::json!({ "length_words": words }),
         project: Some(project.as_uuid()),
         idempotency: None,

@@ -607,6 +607,8 @@ async fn openings_written_together_each_check_their_own_account() {
                     instructions: "a haiku",
                     params: json!({}),
                     max_cost: Millicredits::new(200),
+                    input_words: 2,
+                    input_cost: Millicredits::ZERO,
                     hold: Some(uuid::Uuid::now_v7()),
                     project: None,
                     billed_to: "credits",

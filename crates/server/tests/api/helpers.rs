@@ -40,8 +40,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         penora_server::telemetry::init(penora_server::config::LogFormat::Text);
     }
-    let data_dir = std::env::temp_dir().join(format!("penora-test-{}", Uuid::new_v4()));
-    std::fs::create_dir_all(&data_dir).expect("data dir");
+    let data_dir = new_data_dir();
     let (database_url, postgres) = match std::env::var("PENORA_TEST_DATABASE_URL") {
         Ok(admin_url) => {
             let db = create_postgres_database(&admin_url).await;
@@ -52,6 +51,22 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
             None,
         ),
     };
+    start_app(data_dir, database_url, postgres, tweak).await
+}
+
+fn new_data_dir() -> PathBuf {
+    let data_dir = std::env::temp_dir().join(format!("penora-test-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    data_dir
+}
+
+/// Starts a server on `database_url`; the returned app drops `postgres` when dropped.
+async fn start_app(
+    data_dir: PathBuf,
+    database_url: String,
+    postgres: Option<PostgresDb>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings {
         bind: "127.0.0.1:0".to_owned(),
         data_dir: data_dir.clone(),
@@ -60,7 +75,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         db_max_connections: Some(8),
         jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
         rate_login_per_ip_per_minute: 1000,
-        rate_login_per_email_per_minute: 1000,
+        rate_login_per_email_ip_per_minute: 1000,
+        rate_login_per_email_per_hour: 1000,
+        rate_password_checks_per_user_per_hour: 1000,
         rate_signup_per_ip_per_hour: 1000,
         rate_email_per_address_per_hour: 1000,
         // The offline model streams at full speed unless a test wants to watch it.
@@ -453,5 +470,23 @@ impl TestApp {
     pub async fn patch_at(&self, path: &str, token: &str, etag: &str, body: &Value) -> Response {
         self.send_with_etag(reqwest::Method::PATCH, path, token, Some(etag), Some(body))
             .await
+    }
+}
+
+impl TestApp {
+    /// A second server on this app's database, as another replica would be: its own port,
+    /// data dir and connection pool, and the same secrets. The database stays this app's.
+    pub async fn another_server(&self) -> TestApp {
+        self.another_server_with(|_| {}).await
+    }
+
+    /// Like `another_server`, with settings changed by `tweak`.
+    pub async fn another_server_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let encryption_key = self.state.config.encryption_key.clone();
+        start_app(new_data_dir(), self.database_url.clone(), None, |s| {
+            s.encryption_key = Some(encryption_key);
+            tweak(s);
+        })
+        .await
     }
 }

@@ -247,3 +247,93 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
     assert_eq!(stored["cost_mc"], 0);
     app.assert_generations_settled().await;
 }
+
+/// The fake upstreams plus a local keyless server (ollama) with one model, `ollama-ok`.
+async fn app_with_keyless_provider() -> (TestApp, penora_fake_upstream::FakeUpstream) {
+    app_with_fake(|s| {
+        let base = s.providers["DEEPINFRA_BASE_URL"].clone();
+        s.providers.insert("OLLAMA_BASE_URL".to_owned(), base);
+        let models = s.data_dir.join("keyless-models.toml");
+        let model = |id: &str, provider: &str, upstream: &str| {
+            format!(
+                "\n[[models]]\nid = \"{id}\"\ndisplay_name = \"{id}\"\nprovider = \"{provider}\"\nupstream = \"{upstream}\"\nmultiplier_per_mille = 2000\ncontext_tokens = 8192\nmax_output_words = 2000\n"
+            )
+        };
+        let catalog = format!(
+            "default_model = \"offline-demo\"\n{}{}{}",
+            model("offline-demo", "offline", "offline"),
+            model("ollama-ok", "ollama", "ok"),
+            model("openai-ok", "deepinfra", "ok"),
+        );
+        std::fs::write(&models, catalog).unwrap();
+        s.models_file = Some(models);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn own_keys_are_refused_for_providers_that_need_no_key() {
+    let (app, _fake) = app_with_keyless_provider().await;
+    let user = app.signed_up_user("keyless@example.com").await;
+    let response = set_key(&app, &user.access_token, "ollama", KEY).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "provider_key_not_accepted",
+    )
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_keys").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'provider_key.%'")
+            .await,
+        0
+    );
+    // Providers that need a key still take one.
+    let stored = set_key(&app, &user.access_token, "deepinfra", KEY).await;
+    assert_eq!(stored.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_stored_key_for_a_provider_that_needs_none_is_ignored_and_credits_pay() {
+    let (app, fake) = app_with_keyless_provider().await;
+    let user = app.signed_up_user("keyless-stored@example.com").await;
+    let token = &user.access_token;
+    // A key stored before such keys were refused.
+    let id = app.user_id(&user).await;
+    let sealed = app
+        .state
+        .secrets
+        .seal(KEY, &format!("{id}:ollama"))
+        .unwrap();
+    let user_id = penora_domain::UserId::parse(&id).unwrap();
+    penora_store::provider_keys::upsert(&app.db, user_id, "ollama", &sealed, "di-…9f3a")
+        .await
+        .unwrap();
+
+    let body = json!({ "tool": "write", "instructions": "the tide", "model": "ollama-ok" });
+    let result: Value = app
+        .post_authed_json("/api/v1/generations", token, &body)
+        .await;
+    assert_eq!(result["generation"]["billed_to"], "credits", "{result}");
+    let cost = result["generation"]["cost_mc"].as_i64().unwrap();
+    assert!(cost > 0, "{result}");
+    assert_eq!(result["balance"]["balance_mc"], 50_000 - cost);
+    let sent = fake.requests();
+    assert_ne!(
+        sent.last().unwrap().header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    // Nor does the catalog call the model paid by the user's key.
+    let models: Value = app.get_json("/api/v1/models", token).await;
+    let ollama = models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "ollama-ok")
+        .cloned()
+        .unwrap();
+    assert_eq!(ollama["own_key"], false, "{ollama}");
+    assert_eq!(ollama["available"], true);
+    app.assert_generations_settled().await;
+    app.assert_ledger_consistent().await;
+}

@@ -159,7 +159,7 @@ async fn expired_forged_and_unsigned_tokens_are_401() {
 #[tokio::test]
 async fn login_is_rate_limited_per_email_and_ip() {
     let app = spawn_app_with(|s| {
-        s.rate_login_per_email_per_minute = 3;
+        s.rate_login_per_email_ip_per_minute = 3;
         s.rate_login_per_ip_per_minute = 5;
     })
     .await;

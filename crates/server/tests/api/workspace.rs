@@ -623,3 +623,51 @@ async fn personal_keys_need_the_write_scope_to_change_projects() {
         .await;
     assert_problem(write, StatusCode::FORBIDDEN, "insufficient_scope").await;
 }
+
+/// A DELETE racing a PATCH that shrinks the project must free the size the row has when it
+/// is deleted, not the size it had when the delete first read it.
+#[tokio::test]
+async fn storage_counter_stays_exact_when_deletes_race_shrinking_edits() {
+    let app = spawn_app().await;
+    let token = app
+        .signed_up_user("shrinker@example.com")
+        .await
+        .access_token;
+    // A project that stays, so a drift shows as a wrong counter before it could go negative.
+    app.create_project(
+        &token,
+        &json!({ "title": "Ballast", "chapters": [{ "text": "b".repeat(20_000) }] }),
+    )
+    .await;
+    let big = json!({ "title": "Big", "chapters": [{ "text": "x".repeat(4_000) }] });
+    let small = json!({ "chapters": [{ "text": "y" }] });
+    for round in 0..200 {
+        let project = app.create_project(&token, &big).await;
+        let path = format!("/api/v1/projects/{}", project["id"].as_str().unwrap());
+        // PATCH needs If-Match; DELETE takes it optionally, and without it deletes whatever
+        // version is current.
+        let (patched, deleted) = tokio::join!(
+            app.patch_at(&path, &token, "\"1\"", &small),
+            app.send_with_etag(Method::DELETE, &path, &token, None, None),
+        );
+        assert!(
+            [
+                StatusCode::OK,
+                StatusCode::NOT_FOUND,
+                StatusCode::PRECONDITION_FAILED
+            ]
+            .contains(&patched.status()),
+            "round {round}: patch {}",
+            patched.status()
+        );
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT, "round {round}");
+        let counter = app.count("SELECT storage_used_bytes FROM users").await;
+        let sum = app
+            .count("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM projects")
+            .await;
+        assert_eq!(
+            counter, sum,
+            "round {round}: counter = sum of the remaining projects' sizes"
+        );
+    }
+}

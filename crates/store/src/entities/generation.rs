@@ -21,8 +21,13 @@ pub struct Model {
     pub output: String,
     pub words: i64,
     pub cost_mc: i64,
-    /// What was reserved: the most this generation can cost.
+    /// What was reserved: the most this generation can cost (its input's cost included).
     pub max_cost_mc: i64,
+    /// The billable words of what the caller supplied (prompt, instructions, messages).
+    pub input_words: i64,
+    /// What the input beyond the free allowance cost; part of `cost_mc`. Set when the
+    /// generation opens, and kept when it closes only if the upstream accepted the request.
+    pub input_cost_mc: i64,
     /// `running`, `completed`, `cancelled`, `failed` or `interrupted`.
     pub status: String,
     pub finish_reason: Option<String>,

@@ -53,7 +53,7 @@ pub struct Closed {
     pub reserved_mc: i64,
 }
 
-/// `$1` to `$18` as in [`values`]. The user's row is locked first, as every statement that
+/// `$1` to `$19` as in [`values`]. The user's row is locked first, as every statement that
 /// opens, closes or debits does: closing the generation's row first and the user's second
 /// deadlocked with a retry opening against the same user (the user's row, then the
 /// idempotency key's index entry, which waited for this closing's new row version).
@@ -61,7 +61,8 @@ const STATEMENT: &str = r#"
 WITH locked AS MATERIALIZED (
     SELECT id FROM users WHERE id = $18 FOR NO KEY UPDATE
 ), closed AS (
-    UPDATE generations SET status = $3, cost_mc = $4, output = COALESCE($5, output),
+    UPDATE generations SET status = $3, cost_mc = $4, input_cost_mc = $19,
+        output = COALESCE($5, output),
         words = COALESCE($6, words), finish_reason = $7, error_code = $8,
         error_message = $9, prompt_tokens = $10, completion_tokens = $11, updated_at = $12,
         finished_at = $12
@@ -98,9 +99,9 @@ const LOT: &str = concat!(
         id uuid, hold_id uuid, status text, cost bigint, output text, words bigint,
         finish_reason text, error_code text, error_message text, prompt_tokens int,
         completion_tokens int, at timestamptz, entry_id uuid, kind text, reference text,
-        model text, meta json)
+        model text, meta json, input_cost bigint)
 ), closed AS (
-    UPDATE generations SET status = d.status, cost_mc = d.cost,
+    UPDATE generations SET status = d.status, cost_mc = d.cost, input_cost_mc = d.input_cost,
         output = COALESCE(d.output, generations.output),
         words = COALESCE(d.words, generations.words), finish_reason = d.finish_reason,
         error_code = d.error_code, error_message = d.error_message,
@@ -153,6 +154,7 @@ struct Item<'a> {
     reference: Option<String>,
     model: &'a str,
     meta: &'a serde_json::Value,
+    input_cost: i64,
 }
 
 /// Closings as [`crate::lots::Lots`] write them (PostgreSQL): the balance after, or `None`
@@ -222,6 +224,7 @@ pub(super) fn queued(closing: &Closing<'_>) -> Result<Queued, DbErr> {
         reference: closing.hold.map(holds::reference),
         model: closing.model,
         meta: &closing.meta,
+        input_cost: f.input_cost.get(),
     })
     .map_err(|err| DbErr::Custom(err.to_string()))?;
     Ok(Queued {
@@ -281,5 +284,6 @@ fn values(closing: &Closing<'_>, entry_id: Uuid) -> Vec<Value> {
         closing.model.into(),
         closing.meta.clone().into(),
         closing.user.as_uuid().into(),
+        f.input_cost.get().into(),
     ]
 }

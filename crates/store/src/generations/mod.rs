@@ -72,7 +72,12 @@ pub struct NewGeneration<'a> {
     pub input: &'a str,
     pub instructions: &'a str,
     pub params: serde_json::Value,
+    /// The hold's amount: the input's cost and the most the output may cost.
     pub max_cost: Millicredits,
+    /// The billable words of the caller's input, and what those beyond the free allowance
+    /// cost (included in `max_cost`).
+    pub input_words: u64,
+    pub input_cost: Millicredits,
     pub hold: Option<Uuid>,
     pub project: Option<Uuid>,
     /// `credits` or `own_key`.
@@ -99,6 +104,8 @@ pub async fn insert(
         words: Set(0),
         cost_mc: Set(0),
         max_cost_mc: Set(new.max_cost.get()),
+        input_words: Set(words_i64(new.input_words)),
+        input_cost_mc: Set(new.input_cost.get()),
         status: Set(RUNNING.to_owned()),
         finish_reason: Set(None),
         error_code: Set(None),
@@ -144,7 +151,10 @@ pub struct Finish<'a> {
     /// `None` keeps the output saved so far (the sweeper knows no more than that).
     pub output: Option<&'a str>,
     pub words: Option<u64>,
+    /// The whole charge, the input's part included.
     pub cost: Millicredits,
+    /// The input's part of `cost`: zero when the upstream never accepted the request.
+    pub input_cost: Millicredits,
     pub finish_reason: Option<&'a str>,
     pub error_code: Option<&'a str>,
     pub error_message: Option<&'a str>,
@@ -164,6 +174,7 @@ pub async fn finish(
     let mut update = Generations::update_many()
         .col_expr(Column::Status, Expr::value(finish.status.as_str()))
         .col_expr(Column::CostMc, Expr::value(finish.cost.get()))
+        .col_expr(Column::InputCostMc, Expr::value(finish.input_cost.get()))
         .col_expr(Column::FinishReason, Expr::value(finish.finish_reason))
         .col_expr(Column::ErrorCode, Expr::value(finish.error_code))
         .col_expr(Column::ErrorMessage, Expr::value(finish.error_message))

@@ -30,7 +30,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::writer::{query_lot, stopped, Queued};
-use super::{GenerationRow, NewGeneration, RUNNING};
+use super::{words_i64, GenerationRow, NewGeneration, RUNNING};
 use crate::lots::{lock_users, Writes};
 
 /// A generation to open with a hold of `new.max_cost` (none when that is zero).
@@ -55,7 +55,7 @@ pub struct Checks {
     pub without_own_keys: bool,
 }
 
-/// PostgreSQL, one generation: `$1` to `$19` as in [`values`].
+/// PostgreSQL, one generation: `$1` to `$21` as in [`values`].
 const STATEMENT: &str = r#"
 WITH taken AS (
     UPDATE users SET active_generations = active_generations + 1,
@@ -70,9 +70,10 @@ WITH taken AS (
 )
 INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
     output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
-    billed_to, idempotency_key, fingerprint, created_at, updated_at)
+    billed_to, idempotency_key, fingerprint, created_at, updated_at, input_words,
+    input_cost_mc)
 SELECT $1, $2, $6, $7, $8, $9, $10, $11, '', 0, 0, $4, 'running', $5, false, $12, $13, $14,
-    $15, $16, $16
+    $15, $16, $16, $20, $21
 FROM taken
 RETURNING id"#;
 
@@ -83,9 +84,10 @@ WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
     AND ($18 IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0);
 INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
     output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
-    billed_to, idempotency_key, fingerprint, created_at, updated_at)
+    billed_to, idempotency_key, fingerprint, created_at, updated_at, input_words,
+    input_cost_mc)
 SELECT $1, $2, $6, $7, $8, $9, $10, $11, '', 0, 0, $4, 'running', $5, 0, $12, $13, $14,
-    $15, $16, $16
+    $15, $16, $16, $20, $21
 WHERE changes() = 1;
 INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
     expires_at)
@@ -102,7 +104,8 @@ const LOT: &str = concat!(
         id uuid, user_id uuid, slots int, cost bigint, hold_id uuid, tool text, model text,
         provider text, input text, instructions text, params text, project_id uuid,
         billed_to text, idempotency_key text, fingerprint text, at timestamptz,
-        expires_at timestamptz, session_epoch bigint, without_own_keys boolean)
+        expires_at timestamptz, session_epoch bigint, without_own_keys boolean,
+        input_words bigint, input_cost bigint)
 ), taken AS (
     UPDATE users SET active_generations = users.active_generations + 1,
         reserved_mc = users.reserved_mc + d.cost
@@ -121,10 +124,11 @@ const LOT: &str = concat!(
 )
 INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
     output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
-    billed_to, idempotency_key, fingerprint, created_at, updated_at)
+    billed_to, idempotency_key, fingerprint, created_at, updated_at, input_words,
+    input_cost_mc)
 SELECT d.id, d.user_id, d.tool, d.model, d.provider, d.input, d.instructions, d.params, '',
     0, 0, d.cost, 'running', d.hold_id, false, d.project_id, d.billed_to, d.idempotency_key,
-    d.fingerprint, d.at, d.at
+    d.fingerprint, d.at, d.at, d.input_words, d.input_cost
 FROM d JOIN taken ON taken.id = d.id
 RETURNING id"#
 );
@@ -151,6 +155,8 @@ struct Item<'a> {
     expires_at: DateTime<Utc>,
     session_epoch: Option<i64>,
     without_own_keys: bool,
+    input_words: i64,
+    input_cost: i64,
 }
 
 /// Openings as [`crate::lots::Lots`] write them (PostgreSQL): opened or refused.
@@ -209,6 +215,8 @@ pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
         expires_at: opening.expires_at,
         session_epoch: opening.checks.session_epoch,
         without_own_keys: opening.checks.without_own_keys,
+        input_words: words_i64(new.input_words),
+        input_cost: new.input_cost.get(),
     })
     .map_err(|err| DbErr::Custom(err.to_string()))?;
     Ok(Queued {
@@ -252,6 +260,8 @@ pub(super) fn row(opening: &Opening<'_>) -> GenerationRow {
         words: 0,
         cost_mc: 0,
         max_cost_mc: new.max_cost.get(),
+        input_words: words_i64(new.input_words),
+        input_cost_mc: new.input_cost.get(),
         status: RUNNING.to_owned(),
         finish_reason: None,
         error_code: None,
@@ -293,5 +303,7 @@ fn values(opening: &Opening<'_>) -> Vec<Value> {
         opening.expires_at.into(),
         opening.checks.session_epoch.into(),
         opening.checks.without_own_keys.into(),
+        words_i64(new.input_words).into(),
+        new.input_cost.get().into(),
     ]
 }

@@ -78,8 +78,8 @@ pub async fn export_shared(
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let format = format(&params)?;
-    let ip = client_ip(&req, state.config.settings.trust_proxy_headers);
-    let shared = shares::open(&state, &ip, &code).await?;
+    let client = client_ip(&req, &state.config.settings.trusted_proxies);
+    let shared = shares::open(&state, &client, &code).await?;
     let document = exports::document(&content_of(&shared.row)?, Some(shared.author));
     let (bytes, name) = exports::render(document, format).await?;
     Ok(download(bytes, name, format))

@@ -89,7 +89,7 @@ pub async fn open_shared(
     req: HttpRequest,
     code: web::Path<String>,
 ) -> Result<web::Json<SharedProject>, ApiError> {
-    let ip = client_ip(&req, state.config.settings.trust_proxy_headers);
-    let shared = shares::open(&state, &ip, &code).await?;
+    let client = client_ip(&req, &state.config.settings.trusted_proxies);
+    let shared = shares::open(&state, &client, &code).await?;
     Ok(web::Json(shared_view(&shared)?))
 }

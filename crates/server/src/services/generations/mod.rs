@@ -18,7 +18,8 @@ use chrono::Duration;
 use penora_ai::{GenerationRequest, Message, Provider, RewriteStyle, Task};
 use penora_domain::chat::{ChatRequest, ChatRole};
 use penora_domain::{
-    cost_mc, FieldError, Millicredits, Multiplier, ProjectId, Style, Tool, ToolRequest, UserId,
+    billable_words_of_all, cost_mc, input_cost_mc, FieldError, Millicredits, Multiplier, ProjectId,
+    Style, Tool, ToolRequest, UserId,
 };
 use penora_store::generations::{self, Checks, GenerationRow, NewGeneration, Opening};
 use penora_store::holds;
@@ -94,33 +95,48 @@ pub fn choose_model<'a>(
     Ok(model)
 }
 
-/// What a generation's words cost: credits at the model's multiplier, the own-key fee, or
-/// nothing.
+/// What a generation's words cost: credits at the model's output and input rates, the
+/// own-key fee, or nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Price {
     /// `None`: free.
     multiplier: Option<Multiplier>,
+    /// The input rate; `None`: input is free.
+    input: Option<Multiplier>,
 }
 
 impl Price {
-    pub fn of(multiplier: Multiplier) -> Self {
+    /// The model's own rates.
+    pub fn of(model: &ModelSpec) -> Self {
         Self {
-            multiplier: Some(multiplier),
+            multiplier: Some(model.multiplier()),
+            input: Some(model.input_multiplier()),
         }
     }
 
     /// With the user's own key: `fee_per_mille` of the usual price (0 makes it free).
-    pub fn own_key(multiplier: Multiplier, fee_per_mille: u32) -> Self {
-        let scaled = u64::from(multiplier.get()) * u64::from(fee_per_mille);
-        let per_mille = u32::try_from(scaled.div_ceil(1000)).unwrap_or(u32::MAX);
+    pub fn own_key(model: &ModelSpec, fee_per_mille: u32) -> Self {
+        let scaled = |multiplier: Multiplier| {
+            let scaled = u64::from(multiplier.get()) * u64::from(fee_per_mille);
+            let per_mille = u32::try_from(scaled.div_ceil(1000)).unwrap_or(u32::MAX);
+            Multiplier::per_mille(per_mille).ok()
+        };
         Self {
-            multiplier: Multiplier::per_mille(per_mille).ok(),
+            multiplier: scaled(model.multiplier()),
+            input: scaled(model.input_multiplier()),
         }
     }
 
     pub fn cost(self, words: u64) -> Millicredits {
         self.multiplier
             .map_or(Millicredits::ZERO, |m| cost_mc(words, m))
+    }
+
+    /// What `input_words` billable words of input cost with `free_words` of them free.
+    pub fn input_cost(self, input_words: u64, free_words: u64) -> Millicredits {
+        self.input.map_or(Millicredits::ZERO, |m| {
+            input_cost_mc(input_words, free_words, m)
+        })
     }
 
     /// The most words `available` pays for.
@@ -141,6 +157,9 @@ pub struct Job {
     pub max_words: u64,
     pub input: String,
     pub instructions: String,
+    /// The billable words of what the caller supplied (billed past the free allowance); our
+    /// own prompt templates and the context a story adds are not in it.
+    pub input_words: u64,
     pub params: serde_json::Value,
     pub project: Option<Uuid>,
     /// `Idempotency-Key` and the request's fingerprint, when the client sent a key.
@@ -175,6 +194,16 @@ impl Job {
         };
         let seed = seed_of(&[request.tool.as_str(), &request.input, &request.instructions]);
         let generation = prompted(model, rendered, words, task_for(request), input, seed);
+        let custom_style = match &request.style {
+            Some(Style::Custom(text)) => text.as_str(),
+            _ => "",
+        };
+        let input_words = billable_words_of_all([
+            request.input.as_str(),
+            request.instructions.as_str(),
+            request.tone.as_str(),
+            custom_style,
+        ]);
         Self {
             tool: request.tool,
             model: model.clone(),
@@ -182,6 +211,7 @@ impl Job {
             max_words: u64::from(words),
             input: request.input.clone(),
             instructions: request.instructions.clone(),
+            input_words,
             params: serde_json::json!({
                 "length_words": words,
                 "tone": request.tone,
@@ -245,6 +275,7 @@ impl Job {
             max_words: u64::from(max_words),
             input,
             instructions: String::new(),
+            input_words: billable_words_of_all(texts.iter().copied()),
             params: serde_json::json!({
                 "messages": chat.messages.len(),
                 "max_tokens": chat.max_tokens,
@@ -336,6 +367,8 @@ pub struct Started {
     pub credit_limited: bool,
     pub target: Option<Target>,
     pub price: Price,
+    /// What the input costs, charged (within the hold) once the upstream accepts the request.
+    pub input_cost: Millicredits,
 }
 
 /// How `start` went.
@@ -397,7 +430,7 @@ pub async fn start(
         let provider = state.providers.get(&job.model.provider)?;
         job.model.available.then(|| Billing {
             provider,
-            price: Price::of(job.model.multiplier()),
+            price: Price::of(&job.model),
             billed_to: "credits",
         })
     };
@@ -463,20 +496,30 @@ async fn own_key(
         .ok_or_else(|| GenerationError::ModelUnavailable(job.model.id.clone()))?;
     Ok(Some(Billing {
         provider,
-        price: Price::own_key(
-            job.model.multiplier(),
-            state.config.settings.own_key_fee_per_mille,
-        ),
+        price: Price::own_key(&job.model, state.config.settings.own_key_fee_per_mille),
         billed_to: "own_key",
     }))
 }
 
-/// The row to insert for `job`, reserving `max_cost` under `hold`.
+/// What `job`'s input costs with `billing`.
+fn input_cost(state: &AppState, job: &Job, billing: &Billing) -> Millicredits {
+    billing
+        .price
+        .input_cost(job.input_words, state.config.settings.free_input_words)
+}
+
+fn plus(a: Millicredits, b: Millicredits) -> Millicredits {
+    Millicredits::new(a.get().saturating_add(b.get()))
+}
+
+/// The row to insert for `job`, reserving `max_cost` (its input's cost included) under
+/// `hold`.
 fn new_generation<'a>(
     job: &'a Job,
     user: UserId,
     billing: &Billing,
     max_cost: Millicredits,
+    input_cost: Millicredits,
     hold: Option<Uuid>,
 ) -> NewGeneration<'a> {
     let (key, fingerprint) = job
@@ -494,6 +537,8 @@ fn new_generation<'a>(
         instructions: &job.instructions,
         params: job.params.clone(),
         max_cost,
+        input_words: job.input_words,
+        input_cost,
         hold,
         project: job.project,
         billed_to: billing.billed_to,
@@ -509,8 +554,8 @@ fn grace(state: &AppState) -> Duration {
     )
 }
 
-/// The common case in one statement: a free slot and a balance that pays for the whole
-/// length asked for, and `checks`.
+/// The common case in one statement: a free slot and a balance that pays for the input and
+/// the whole length asked for, and `checks`.
 async fn open_at_once(
     state: &AppState,
     user: UserId,
@@ -518,7 +563,8 @@ async fn open_at_once(
     billing: &Billing,
     checks: Checks,
 ) -> Result<AtOnce, GenerationError> {
-    let full_cost = billing.price.cost(job.max_words);
+    let input_cost = input_cost(state, job, billing);
+    let full_cost = plus(input_cost, billing.price.cost(job.max_words));
     let at = penora_store::now();
     let opening = Opening {
         new: new_generation(
@@ -526,6 +572,7 @@ async fn open_at_once(
             user,
             billing,
             full_cost,
+            input_cost,
             full_cost.is_positive().then(Uuid::now_v7),
         ),
         slots: state.config.settings.generations_per_user,
@@ -550,6 +597,7 @@ fn started(
     max_words: Option<u64>,
 ) -> Opened {
     let max_words = max_words.unwrap_or(job.max_words);
+    let input_cost = Millicredits::new(row.input_cost_mc);
     Opened::New(Box::new(Started {
         user,
         hold: row.hold_id,
@@ -561,11 +609,13 @@ fn started(
         model: job.model,
         target: job.target,
         price: billing.price,
+        input_cost,
     }))
 }
 
 /// Opens a generation the long way, in a transaction: says why there is no slot or no
 /// credit, and reserves what the balance allows when it is less than the length asked for.
+/// The input is paid for first: a balance that cannot pay for it and a word is refused.
 /// The inner error is the insert's, for [`raced`].
 async fn open_limited(
     state: &AppState,
@@ -584,11 +634,13 @@ async fn open_limited(
         .await?
         .ok_or(GenerationError::NotFound)?;
     let available = Millicredits::new(current.balance_mc - current.reserved_mc);
-    let max_words = job.max_words.min(billing.price.affordable(available));
+    let input_cost = input_cost(state, job, billing);
+    let for_output = Millicredits::new(available.get().saturating_sub(input_cost.get()));
+    let max_words = job.max_words.min(billing.price.affordable(for_output));
     if max_words == 0 {
         return Err(GenerationError::Insufficient { available });
     }
-    let max_cost = billing.price.cost(max_words);
+    let max_cost = plus(input_cost, billing.price.cost(max_words));
     let hold = if max_cost.is_positive() {
         let hold = holds::reserve(
             &txn,
@@ -602,7 +654,7 @@ async fn open_limited(
     } else {
         None
     };
-    let new = new_generation(job, user_id, billing, max_cost, hold);
+    let new = new_generation(job, user_id, billing, max_cost, input_cost, hold);
     let row = match generations::insert(&txn, new).await {
         Ok(row) => row,
         Err(err) => return Ok(Err(err)),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use penora_ai::{FinishReason, ProviderError, StreamEvent};
 use penora_api_types::{MetaEvent, UsageEvent};
-use penora_domain::{GenerationStatus, WordMeter};
+use penora_domain::{GenerationStatus, Millicredits, WordMeter};
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
 
@@ -93,6 +93,8 @@ async fn drive(
         Ok(stream) => stream,
         Err(err) => return progress.end(Stop::Failed(err)),
     };
+    // The upstream has the prompt: from here on its input is charged, however it ends.
+    progress.input_cost = started.input_cost;
     let every = Duration::from_millis(state.config.settings.generation_save_interval_ms.max(10));
     let mut save = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -149,6 +151,9 @@ struct Progress {
     meter: WordMeter,
     output: String,
     tokens: Option<(u32, u32)>,
+    /// What the input costs: zero until the upstream accepted the request (a request it
+    /// refused, or one cancelled before it answered, is not charged for its input).
+    input_cost: Millicredits,
     /// How much of `output` the database has, and when the hold's expiry last moved on: a
     /// stalled or slow stream then costs one small read per tick, not three writes.
     saved_len: usize,
@@ -161,6 +166,7 @@ impl Progress {
             meter: WordMeter::new(started.max_words),
             output: String::new(),
             tokens: None,
+            input_cost: Millicredits::ZERO,
             saved_len: 0,
             extended_at: std::time::Instant::now(),
         }
@@ -169,8 +175,14 @@ impl Progress {
     fn usage(&self, started: &Started) -> UsageEvent {
         UsageEvent {
             words: i64::try_from(self.meter.words()).unwrap_or(i64::MAX),
-            cost_mc: started.price.cost(self.meter.words()).get(),
+            cost_mc: self.cost(started).get(),
         }
+    }
+
+    /// What has been delivered so far costs: the input (once accepted) and the output.
+    fn cost(&self, started: &Started) -> Millicredits {
+        let output = started.price.cost(self.meter.words());
+        Millicredits::new(self.input_cost.get().saturating_add(output.get()))
     }
 
     /// Saves the text and what it has cost so far when they grew (moving the hold's expiry
@@ -179,7 +191,7 @@ impl Progress {
     /// tick: the stream goes on.
     async fn save(&mut self, state: &AppState, started: &Started) -> bool {
         let words = self.meter.words();
-        let delivered = started.price.cost(words);
+        let delivered = self.cost(started);
         let grace_secs = state.config.settings.generation_hold_grace_secs;
         let grace = chrono::Duration::seconds(i64::try_from(grace_secs).unwrap_or(120));
         let grown = self.output.len() != self.saved_len;
@@ -229,6 +241,7 @@ impl Progress {
             output: self.output,
             words,
             tokens: self.tokens,
+            input_cost: self.input_cost,
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct Ending {
     pub output: String,
     pub words: u64,
     pub tokens: Option<(u32, u32)>,
+    /// The input's charge: the generation's input cost once the upstream accepted the
+    /// request, else zero.
+    pub input_cost: Millicredits,
 }
 
 /// The stable code of an upstream failure, as stored and sent in `error` events.
@@ -81,7 +84,15 @@ async fn try_settle(
     started: &Started,
     ending: &Ending,
 ) -> Result<Ended, LedgerError> {
-    let cost = started.price.cost(ending.words);
+    // Never more than the hold: the input and the most output it was reserved for.
+    let output = started.price.cost(ending.words);
+    let cost = Millicredits::new(
+        ending
+            .input_cost
+            .get()
+            .saturating_add(output.get())
+            .min(started.row.max_cost_mc),
+    );
     let error_code = ending.error.as_ref().map(failure_code);
     let error_message = ending.error.as_ref().map(ToString::to_string);
     let finish = Finish {
@@ -89,6 +100,7 @@ async fn try_settle(
         output: Some(&ending.output),
         words: Some(ending.words),
         cost,
+        input_cost: ending.input_cost,
         finish_reason: Some(ending.finish_reason),
         error_code: error_code.as_deref(),
         error_message: error_message.as_deref(),
@@ -106,6 +118,8 @@ async fn try_settle(
         meta: serde_json::json!({
             "generation_id": started.row.id,
             "tool": started.row.tool,
+            "input_words": started.row.input_words,
+            "input_cost_mc": ending.input_cost.get(),
         }),
     };
     // Closed here: the row is what was just written. Closed elsewhere (the sweeper, after a
@@ -156,6 +170,7 @@ fn closed_row(started: &Started, finish: &Finish<'_>) -> generations::Generation
         row.words = words_i64(words);
     }
     row.cost_mc = finish.cost.get();
+    row.input_cost_mc = finish.input_cost.get();
     row.finish_reason = finish.finish_reason.map(str::to_owned);
     row.error_code = finish.error_code.map(str::to_owned);
     row.error_message = finish.error_message.map(str::to_owned);
@@ -215,6 +230,8 @@ async fn interrupt(
             output: None,
             words: None,
             cost,
+            // The saved charge includes the input once the upstream had accepted it.
+            input_cost: Millicredits::new(row.input_cost_mc.min(cost.get())),
             finish_reason: Some("error"),
             error_code: Some("interrupted"),
             error_message: Some(
