@@ -30,6 +30,14 @@ impl ApiError {
         Self::local("Network error", format!("Could not reach Penora: {err}"))
     }
 
+    /// The browser gave no answer to a refresh (its lock could not be taken).
+    pub(crate) fn refresh_failed() -> Self {
+        Self::local(
+            "Session not restored",
+            "The session could not be refreshed; try again.".into(),
+        )
+    }
+
     /// A failure on this side of the wire: no answer, or one that could not be read.
     fn local(title: &str, detail: String) -> Self {
         Self {
@@ -123,8 +131,13 @@ pub async fn login(body: &LoginRequest) -> Result<AuthResponse, ApiError> {
     read(send_json(Request::post("/api/v1/auth/login"), body).await?).await
 }
 
-/// Uses the httpOnly refresh cookie; fails when there is no live session.
+/// Uses the httpOnly refresh cookie; fails when there is no live session. One request at a
+/// time across this tab and the others ([`crate::refresh`]).
 pub async fn refresh() -> Result<AuthResponse, ApiError> {
+    crate::refresh::single_flight(refresh_request).await
+}
+
+async fn refresh_request() -> Result<AuthResponse, ApiError> {
     read(
         Request::post("/api/v1/auth/refresh")
             .send()

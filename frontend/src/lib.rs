@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod form;
 mod pages;
+mod refresh;
 mod session;
 mod sse;
 

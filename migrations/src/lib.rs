@@ -10,6 +10,7 @@ mod m20261124_000005_stories;
 mod m20261124_000006_provider_keys;
 mod m20261130_000007_sparse_indexes;
 mod m20261130_000008_provider_key_count;
+mod m20261203_000009_account_tombstones;
 mod m20261203_000011_input_billing;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_provider_keys::Migration),
             Box::new(m20261130_000007_sparse_indexes::Migration),
             Box::new(m20261130_000008_provider_key_count::Migration),
+            Box::new(m20261203_000009_account_tombstones::Migration),
             Box::new(m20261203_000011_input_billing::Migration),
         ]
     }

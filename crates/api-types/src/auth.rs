@@ -72,6 +72,18 @@ pub struct UpdateMeRequest {
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every personal API key (default false).
+    #[serde(default)]
+    pub revoke_api_keys: bool,
+}
+
+/// Signing out everywhere; the body is optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LogoutAllRequest {
+    /// Also revoke every personal API key (default false).
+    #[serde(default)]
+    pub revoke_api_keys: bool,
 }
 
 /// Deleting an account needs the password again.

@@ -65,6 +65,9 @@ pub struct Settings {
     pub mail_from: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: u32,
+    /// How long after a refresh token was used it may be presented again and get the same
+    /// successor (milliseconds): concurrent refreshes from two tabs. Later, it is a reuse.
+    pub refresh_reuse_grace_ms: u64,
     pub log_format: LogFormat,
     /// Sign-in attempts one client IP may make (any emails); counted in the database.
     pub rate_login_per_ip_per_minute: u32,
@@ -147,6 +150,7 @@ impl Default for Settings {
             mail_from: "Penora <no-reply@penora.local>".to_owned(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
+            refresh_reuse_grace_ms: 10_000,
             log_format: LogFormat::Text,
             rate_login_per_ip_per_minute: 30,
             rate_login_per_email_ip_per_minute: 10,

@@ -1,4 +1,5 @@
-//! Encrypting small secrets at rest (users' own provider keys) with AES-256-GCM.
+//! Encrypting small secrets at rest (users' own provider keys) with AES-256-GCM, and keyed
+//! hashes of values the server must recognise without storing them ([`KeyedHashes`]).
 //!
 //! The AES key is derived from `PENORA_ENCRYPTION_KEY` with HKDF-SHA256, so any long random
 //! secret works as configuration. Every value is sealed with a fresh random nonce and
@@ -7,6 +8,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use penora_domain::Email;
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::hkdf::{Salt, HKDF_SHA256};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -84,6 +86,54 @@ impl SecretBox {
     }
 }
 
+/// Keyed hashes (HMAC-SHA256) for values the server must recognise again without storing
+/// them: an email address that had its welcome bonus, the successor of a refresh token. The
+/// keys are derived with HKDF-SHA256 from `PENORA_ENCRYPTION_KEY` (one per use, so a value
+/// made for one purpose means nothing for another); production refuses a missing or weak
+/// one. Changing that key makes earlier values unrecognisable, like the sealed provider keys.
+#[derive(Clone)]
+pub struct KeyedHashes {
+    welcome: ring::hmac::Key,
+    refresh: ring::hmac::Key,
+}
+
+impl std::fmt::Debug for KeyedHashes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyedHashes(..)")
+    }
+}
+
+impl KeyedHashes {
+    pub fn new(secret: &SecretString) -> Result<Self, CryptoError> {
+        let salt = Salt::new(HKDF_SHA256, b"penora/keyed-hashes/v1");
+        let prk = salt.extract(secret.expose_secret().as_bytes());
+        let key = |purpose: &[u8]| -> Result<ring::hmac::Key, CryptoError> {
+            let info = [purpose];
+            let okm = prk
+                .expand(&info, ring::hmac::HMAC_SHA256)
+                .map_err(|_| CryptoError::Key)?;
+            Ok(ring::hmac::Key::from(okm))
+        };
+        Ok(Self {
+            welcome: key(b"welcome-email")?,
+            refresh: key(b"refresh-successor")?,
+        })
+    }
+
+    /// The key under which a normalised address's welcome bonus is recorded (hex).
+    pub fn welcome_email(&self, email: &Email) -> String {
+        let tag = ring::hmac::sign(&self.welcome, email.as_str().as_bytes());
+        tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The refresh token that follows `token` in its family: the same for every refresh with
+    /// `token`, so concurrent ones agree without storing it; unguessable without the key.
+    pub fn refresh_successor(&self, token: &str) -> String {
+        let tag = ring::hmac::sign(&self.refresh, token.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag.as_ref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +166,27 @@ mod tests {
             .is_err());
         assert!(sealer_a.open("not base64!", "user-1:openai").is_err());
         assert!(sealer_a.open("AAAA", "user-1:openai").is_err());
+    }
+
+    #[test]
+    fn keyed_hashes_are_stable_per_key_and_purpose() {
+        let keyed =
+            |secret: &str| KeyedHashes::new(&SecretString::from(secret.to_owned())).unwrap();
+        let a = keyed("first secret, long and random enough");
+        let email = Email::parse("Someone@Example.com").unwrap();
+        assert_eq!(
+            a.welcome_email(&email),
+            a.welcome_email(&Email::parse("someone@example.com").unwrap())
+        );
+        assert_eq!(a.welcome_email(&email).len(), 64);
+        assert_ne!(
+            a.welcome_email(&email),
+            keyed("another secret entirely, also long").welcome_email(&email)
+        );
+        let successor = a.refresh_successor("token");
+        assert_eq!(successor, a.refresh_successor("token"));
+        assert_eq!(successor.len(), 43);
+        assert_ne!(successor, a.refresh_successor("token2"));
+        assert_ne!(successor, a.refresh_successor(&successor));
     }
 }

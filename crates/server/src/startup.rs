@@ -40,6 +40,7 @@ impl Application {
         }
         let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
         let state = build_state(config, db)?;
+        crate::services::accounts::record_welcome_grants(&state).await?;
         Self::with_state(state)
     }
 
@@ -75,6 +76,7 @@ pub fn build_state(
 ) -> anyhow::Result<AppState> {
     let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
     let secrets = crate::crypto::SecretBox::new(&config.encryption_key)?;
+    let keyed = crate::crypto::KeyedHashes::new(&config.encryption_key)?;
     let mailer = Mailer::from_config(&config)?;
     let limits = RateLimits::from_settings(&config.settings);
     let providers = providers(&config.settings)?;
@@ -100,6 +102,7 @@ pub fn build_state(
         running: Running::default(),
         jwt,
         secrets,
+        keyed,
         mailer,
         limits,
         passwords,

@@ -54,6 +54,8 @@ pub struct Shared {
     pub jwt: JwtKeys,
     /// Seals users' own provider keys (from `PENORA_ENCRYPTION_KEY`).
     pub secrets: crate::crypto::SecretBox,
+    /// Welcome-grant keys and refresh-token successors (from `PENORA_ENCRYPTION_KEY`).
+    pub keyed: crate::crypto::KeyedHashes,
     pub mailer: Mailer,
     pub limits: RateLimits,
     /// argon2 with bounded concurrency.

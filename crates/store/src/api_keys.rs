@@ -82,6 +82,18 @@ pub async fn revoke_personal(
     Ok(result.rows_affected == 1)
 }
 
+/// Revokes every live personal key of the user (account recovery); how many.
+pub async fn revoke_all_personal(db: &impl ConnectionTrait, user: UserId) -> Result<u64, DbErr> {
+    let result = ApiKeys::update_many()
+        .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(api_key::Column::UserId.eq(user.as_uuid()))
+        .filter(api_key::Column::Kind.eq("personal"))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Notes that the key was used, at most once a minute (a write per request would cost more
 /// than the request).
 pub async fn touch(db: &impl ConnectionTrait, id: ApiKeyId) -> Result<(), DbErr> {

@@ -25,6 +25,8 @@ impl Purpose {
     }
 }
 
+/// Stores a new token; the user's live tokens of the same purpose are used up by it, so
+/// only the newest mailed link works.
 pub async fn insert(
     db: &impl ConnectionTrait,
     user_id: UserId,
@@ -32,6 +34,13 @@ pub async fn insert(
     token_hash: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    EmailTokens::update_many()
+        .col_expr(email_token::Column::UsedAt, Expr::value(Utc::now()))
+        .filter(email_token::Column::UserId.eq(user_id.as_uuid()))
+        .filter(email_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(email_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
     email_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id.as_uuid()),

@@ -77,9 +77,10 @@ pub(crate) fn refused_twice(err: DbErr, reference: &str) -> LedgerError {
     }
 }
 
-/// Why a movement for `user` did not apply: no such user, or not enough available credits.
+/// Why a movement for `user` did not apply: no such user (or a deleted one's tombstone), or
+/// not enough available credits.
 pub(crate) async fn refusal(db: &impl ConnectionTrait, user: UserId) -> LedgerError {
-    match Users::find_by_id(user.as_uuid()).one(db).await {
+    match crate::users::find_by_id(db, user).await {
         Ok(Some(u)) => LedgerError::Insufficient {
             available: Millicredits::new(u.balance_mc - u.reserved_mc),
         },

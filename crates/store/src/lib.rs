@@ -20,6 +20,7 @@ pub mod refresh_tokens;
 pub mod storage;
 pub mod stories;
 pub mod users;
+pub mod welcome_grants;
 
 use std::time::Duration;
 

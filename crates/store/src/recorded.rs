@@ -12,7 +12,8 @@
 //! limits throughput). Each later write of the batch runs only when the one before it changed
 //! a row (`changes()`).
 //!
-//! The rules are the ledger's: the update's `WHERE` refuses an overdraft, the unique
+//! The rules are the ledger's: the update's `WHERE` refuses an overdraft (and a deleted
+//! account's tombstone, which keeps its entries but takes no new ones), the unique
 //! reference and the unique idempotency key refuse a second application. A lot that fails as
 //! a whole (a retry whose first attempt is in the same statement) is written again one
 //! movement at a time, so each gets its own answer.
@@ -62,7 +63,7 @@ const STATEMENT: &str = concat!(
 ), moved AS (
     UPDATE users SET balance_mc = users.balance_mc + d.amount
     FROM d WHERE users.id = d.user_id AND users.balance_mc - users.reserved_mc >= d.needed
-        AND (SELECT count(*) FROM locked) >= 0
+        AND users.deleted_at IS NULL AND (SELECT count(*) FROM locked) >= 0
     RETURNING d.id, users.balance_mc
 ), entry AS (
     INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
@@ -92,7 +93,7 @@ SELECT id, balance_after_mc FROM entry"#
 const BATCH: &str = r#"
 SAVEPOINT movement;
 UPDATE users SET balance_mc = balance_mc + $1
-WHERE id = $2 AND balance_mc - reserved_mc >= $3;
+WHERE id = $2 AND balance_mc - reserved_mc >= $3 AND deleted_at IS NULL;
 INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
     related_entry_id, model, words, actor, description, meta, created_at)
 SELECT $4, $2, $5, $1, balance_mc, $6, $7, $8, $9, $10, $11, $12, $13

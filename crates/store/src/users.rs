@@ -48,6 +48,7 @@ pub async fn insert(
         provider_keys: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        deleted_at: Set(None),
     };
     row.insert(db).await.map_err(|err| {
         if crate::is_unique_violation(&err) {
@@ -58,8 +59,13 @@ pub async fn insert(
     })
 }
 
+/// The account, unless it is gone (deleted accounts are tombstones: they exist only for the
+/// ledger and are found by nothing else).
 pub async fn find_by_id(db: &impl ConnectionTrait, id: UserId) -> Result<Option<UserRow>, DbErr> {
-    Users::find_by_id(id.as_uuid()).one(db).await
+    Users::find_by_id(id.as_uuid())
+        .filter(user::Column::DeletedAt.is_null())
+        .one(db)
+        .await
 }
 
 /// The account, unless it is gone or the session asking (`session_epoch`; `None` for an API
@@ -80,6 +86,7 @@ pub async fn find_by_email(
 ) -> Result<Option<UserRow>, DbErr> {
     Users::find()
         .filter(user::Column::Email.eq(email.as_str()))
+        .filter(user::Column::DeletedAt.is_null())
         .one(db)
         .await
 }
@@ -135,10 +142,103 @@ pub async fn set_role(db: &impl ConnectionTrait, email: &Email, role: Role) -> R
     Ok(result.rows_affected == 1)
 }
 
-/// Deletes the account; its sessions and tokens go with it (foreign keys cascade).
-pub async fn delete(db: &impl ConnectionTrait, id: UserId) -> Result<bool, DbErr> {
-    let result = Users::delete_by_id(id.as_uuid()).exec(db).await?;
-    Ok(result.rows_affected == 1)
+/// Why an account could not be deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum EraseError {
+    #[error("no such account")]
+    Gone,
+    /// Running generations hold credits and write text; they end first.
+    #[error("generations are running")]
+    GenerationsRunning,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Deletes an account inside the caller's transaction: everything personal goes (projects
+/// with their stories and shares, API keys, own provider keys, sessions, mailed links, the
+/// text of its generations, its address in the audit log), and the row becomes an anonymous
+/// tombstone that keeps the ledger's entries and the generations' costs. The row is never
+/// removed: the ledger is append-only, and its entries keep their foreign key.
+///
+/// Refused while generations run (they hold credits and still write text); the conditional
+/// update decides it under the row's lock, against generations opening at the same moment.
+pub async fn erase(db: &impl ConnectionTrait, id: UserId) -> Result<(), EraseError> {
+    use crate::entities::{
+        api_key, audit_log, email_token, generation, project, provider_key, refresh_token,
+    };
+    let Some(row) = find_by_id(db, id).await? else {
+        return Err(EraseError::Gone);
+    };
+    let now = Utc::now();
+    let tombstoned = Users::update_many()
+        .col_expr(user::Column::Email, Expr::value(tombstone_marker(id)))
+        .col_expr(user::Column::PasswordHash, Expr::value(""))
+        .col_expr(user::Column::DisplayName, Expr::value(""))
+        .col_expr(
+            user::Column::EmailVerifiedAt,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(
+            user::Column::SessionEpoch,
+            Expr::col(user::Column::SessionEpoch).add(1),
+        )
+        .col_expr(user::Column::StorageUsedBytes, Expr::value(0i64))
+        .col_expr(user::Column::ProviderKeys, Expr::value(0i32))
+        .col_expr(user::Column::DeletedAt, Expr::value(now))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::DeletedAt.is_null())
+        .filter(user::Column::ActiveGenerations.eq(0))
+        .exec(db)
+        .await?;
+    if tombstoned.rows_affected != 1 {
+        return Err(EraseError::GenerationsRunning);
+    }
+    let owner = id.as_uuid();
+    project::Entity::delete_many()
+        .filter(project::Column::UserId.eq(owner))
+        .exec(db)
+        .await?;
+    api_key::Entity::delete_many()
+        .filter(api_key::Column::UserId.eq(owner))
+        .filter(api_key::Column::Kind.eq("personal"))
+        .exec(db)
+        .await?;
+    provider_key::Entity::delete_many()
+        .filter(provider_key::Column::UserId.eq(owner))
+        .exec(db)
+        .await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(owner))
+        .exec(db)
+        .await?;
+    email_token::Entity::delete_many()
+        .filter(email_token::Column::UserId.eq(owner))
+        .exec(db)
+        .await?;
+    generation::Entity::update_many()
+        .col_expr(generation::Column::Input, Expr::value(""))
+        .col_expr(generation::Column::Instructions, Expr::value(""))
+        .col_expr(generation::Column::Params, Expr::value("{}"))
+        .col_expr(generation::Column::Output, Expr::value(""))
+        .col_expr(
+            generation::Column::ErrorMessage,
+            Expr::value(None::<String>),
+        )
+        .filter(generation::Column::UserId.eq(owner))
+        .exec(db)
+        .await?;
+    audit_log::Entity::update_many()
+        .col_expr(audit_log::Column::Subject, Expr::value(None::<String>))
+        .filter(audit_log::Column::Subject.eq(row.email))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What a tombstone has instead of an address: unique, and no address (it has no `@`).
+fn tombstone_marker(id: UserId) -> String {
+    format!("deleted:{id}")
 }
 
 async fn update(
@@ -163,7 +263,7 @@ pub async fn search(
     limit: u64,
 ) -> Result<Vec<UserRow>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect};
-    let mut select = Users::find();
+    let mut select = Users::find().filter(user::Column::DeletedAt.is_null());
     let needle = query.trim().to_lowercase();
     if !needle.is_empty() {
         select = select.filter(user::Column::Email.contains(&needle));

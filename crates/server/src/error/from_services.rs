@@ -59,6 +59,11 @@ impl From<AccountError> for ApiError {
             ),
             AccountError::RateLimited(secs) => ApiError::rate_limited(secs),
             AccountError::Gone => ApiError::unauthorized("This account no longer exists."),
+            AccountError::GenerationsRunning => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::GenerationRunning,
+                "A generation is still running; delete the account when it has finished.",
+            ),
             AccountError::WeakPassword(e) => ApiError::validation(vec![e]),
             AccountError::Session(e) => e.into(),
             AccountError::Hash(HashError::Busy) => ApiError::service_unavailable(

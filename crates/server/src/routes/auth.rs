@@ -3,8 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, Problem, ResetPasswordRequest,
-    SignupRequest, VerifyEmailRequest,
+    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, LogoutAllRequest, Problem,
+    ResetPasswordRequest, SignupRequest, VerifyEmailRequest,
 };
 use penora_domain::{DisplayName, Email, FieldErrors, Password};
 
@@ -94,7 +94,9 @@ pub async fn login(
 
 /// Trade the refresh cookie for a new access token (and a new refresh cookie).
 ///
-/// A refresh token works once. Presenting a used one revokes every session of its sign-in.
+/// A refresh token works once, except that within a short grace after its use (10 s,
+/// `PENORA_REFRESH_REUSE_GRACE_MS`) it gets the same new cookie again: concurrent refreshes
+/// from two tabs both succeed. Presenting it later revokes every session of its sign-in.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
     responses(
         (status = 200, description = "New session", body = AuthResponse),
@@ -125,7 +127,10 @@ pub async fn logout(
 }
 
 /// Sign out everywhere: every refresh token is revoked and every access token stops working.
+///
+/// The body is optional; with `revoke_api_keys: true` every personal API key is revoked too.
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    request_body(content = Option<LogoutAllRequest>, description = "Optional"),
     responses(
         (status = 204, description = "Every session ended"),
         (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
@@ -135,8 +140,10 @@ pub async fn logout_all(
     state: web::Data<AppState>,
     req: HttpRequest,
     SessionUser(user): SessionUser,
+    body: Option<web::Json<LogoutAllRequest>>,
 ) -> Result<HttpResponse, ApiError> {
-    sessions::end_all(&state, user.id, &origin(&req, &state)).await?;
+    let revoke_api_keys = body.is_some_and(|b| b.revoke_api_keys);
+    sessions::end_all(&state, user.id, revoke_api_keys, &origin(&req, &state)).await?;
     Ok(signed_out(&state))
 }
 
@@ -190,7 +197,8 @@ pub async fn forgot_password(
         .json(ack("If an account has this address, a reset link is on its way.").0))
 }
 
-/// Set a new password with the token from the mailed link; every session ends.
+/// Set a new password with the token from the mailed link; every session ends and every
+/// personal API key is revoked. Only the newest mailed link works.
 #[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Password changed; sign in again", body = Ack),

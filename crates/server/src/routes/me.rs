@@ -55,6 +55,8 @@ pub async fn update_me(
 }
 
 /// Change the password. Every other session ends; this one continues with the new tokens.
+///
+/// With `revoke_api_keys: true` every personal API key is revoked as well.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "account", security(("bearer" = [])), request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; a fresh session", body = AuthResponse),
@@ -77,16 +79,22 @@ pub async fn change_password(
         &user.row,
         &body.current_password,
         new,
+        body.revoke_api_keys,
         &origin(&req, &state),
     )
     .await?;
     Ok(session_response(StatusCode::OK, &state, session))
 }
 
-/// Delete the account and everything it owns. Needs the password.
+/// Delete the account. Needs the password.
+///
+/// Projects, API keys, own provider keys, sessions and the text of past generations are
+/// deleted; the credit history stays, anonymised, as the ledger is append-only. The address
+/// can sign up again, without a second welcome bonus.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "account", security(("bearer" = [])), request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "Deleted"),
+        (status = 409, description = "`generation_running`: a generation is still running", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` (wrong password)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),

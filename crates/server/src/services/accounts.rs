@@ -3,8 +3,8 @@
 use chrono::{Duration, Utc};
 use penora_domain::{DisplayName, Email, Password, Role, UserId};
 use penora_store::email_tokens::{self, Purpose};
-use penora_store::users::{self, InsertUserError, NewUser, UserRow};
-use penora_store::{refresh_tokens, DbErr};
+use penora_store::users::{self, EraseError, InsertUserError, NewUser, UserRow};
+use penora_store::{api_keys, refresh_tokens, welcome_grants, DbErr};
 
 use crate::auth::{opaque, password};
 use crate::mailer::Mail;
@@ -30,6 +30,8 @@ pub enum AccountError {
     RateLimited(u64),
     #[error("the account no longer exists")]
     Gone,
+    #[error("generations are running")]
+    GenerationsRunning,
     #[error("the new password breaks a rule")]
     WeakPassword(penora_domain::FieldError),
     #[error(transparent)]
@@ -40,6 +42,16 @@ pub enum AccountError {
     Ledger(#[from] penora_store::ledger::LedgerError),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<EraseError> for AccountError {
+    fn from(err: EraseError) -> Self {
+        match err {
+            EraseError::Gone => AccountError::Gone,
+            EraseError::GenerationsRunning => AccountError::GenerationsRunning,
+            EraseError::Db(e) => AccountError::Db(e),
+        }
+    }
 }
 
 impl From<InsertUserError> for AccountError {
@@ -81,7 +93,13 @@ pub async fn signup(
     )
     .await?;
     let bonus = penora_domain::Millicredits::new(state.config.settings.welcome_bonus_mc);
-    crate::services::credits::grant_welcome(&txn, UserId::from_uuid(user.id), bonus).await?;
+    // Once per address, ever: an address whose earlier account was deleted gets none.
+    let id = UserId::from_uuid(user.id);
+    if bonus.is_positive()
+        && welcome_grants::claim(&txn, &state.keyed.welcome_email(&input.email), id).await?
+    {
+        crate::services::credits::grant_welcome(&txn, id, bonus).await?;
+    }
     let user = users::find_by_id(&txn, UserId::from_uuid(user.id))
         .await?
         .ok_or(AccountError::Gone)?;
@@ -180,12 +198,13 @@ pub async fn rename(
 }
 
 /// Changes the password after checking the current one; every other session ends, and the
-/// caller gets a fresh one.
+/// caller gets a fresh one. With `revoke_api_keys` the personal API keys end too.
 pub async fn change_password(
     state: &AppState,
     user: &UserRow,
     current: &str,
     new: Password,
+    revoke_api_keys: bool,
     origin: &Origin,
 ) -> Result<Session, AccountError> {
     check_password(state, user, current).await?;
@@ -194,18 +213,26 @@ pub async fn change_password(
     let txn = penora_store::begin_write(&state.db).await?;
     users::set_password_hash(&txn, id, &hash).await?;
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
+    let keys_revoked = if revoke_api_keys {
+        api_keys::revoke_all_personal(&txn, id).await?
+    } else {
+        0
+    };
     let fresh = users::find_by_id(&txn, id)
         .await?
         .ok_or(AccountError::Gone)?;
     let session = sessions::start(state, &txn, fresh).await?;
     txn.commit().await?;
+    if keys_revoked > 0 {
+        state.keys.forget_all();
+    }
     audit::record(
         &state.db,
         Some(id),
         "auth.password_changed",
         None,
         origin,
-        serde_json::json!({}),
+        serde_json::json!({ "api_keys_revoked": keys_revoked }),
     )
     .await;
     Ok(session)
@@ -242,7 +269,8 @@ async fn spend(state: &AppState, bucket: Bucket<'_>, limit: Limit) -> Result<(),
     }
 }
 
-/// Deletes the account and, through the foreign keys, everything it owns.
+/// Deletes the account: its personal data goes, its ledger stays against the anonymous
+/// tombstone the row becomes ([`users::erase`]). Refused while its generations run.
 pub async fn delete(
     state: &AppState,
     user: &UserRow,
@@ -251,7 +279,11 @@ pub async fn delete(
 ) -> Result<(), AccountError> {
     check_password(state, user, password_raw).await?;
     let id = UserId::from_uuid(user.id);
-    users::delete(&state.db, id).await?;
+    let txn = penora_store::begin_write(&state.db).await?;
+    users::erase(&txn, id).await?;
+    txn.commit().await?;
+    // Its personal API keys are gone; none may stay trusted from the cache.
+    state.keys.forget_all();
     audit::record(
         &state.db,
         None,
@@ -321,7 +353,7 @@ pub async fn forgot_password(
     let token = new_email_token(&state.db, id, Purpose::ResetPassword).await?;
     let link = format!("{}/reset-password?token={token}", public_url(state));
     let body = format!(
-        "Someone asked to reset the password of your Penora account.\n\nChoose a new one here (valid {RESET_TTL_MINUTES} minutes):\n{link}\n\nIf it was not you, ignore this mail."
+        "Someone asked to reset the password of your Penora account.\n\nChoose a new one here (valid {RESET_TTL_MINUTES} minutes):\n{link}\n\nA reset signs you out everywhere and revokes all your personal API keys; create new keys afterwards. This link replaces any earlier one.\n\nIf it was not you, ignore this mail."
     );
     deliver(
         state,
@@ -340,7 +372,8 @@ pub async fn forgot_password(
     Ok(())
 }
 
-/// Sets a new password from a mailed token; every session of the account ends.
+/// Sets a new password from a mailed token; every session of the account ends and its
+/// personal API keys are revoked (whoever took the account over may have made some).
 pub async fn reset_password(
     state: &AppState,
     token: &str,
@@ -368,19 +401,22 @@ pub async fn reset_password(
     }
     users::set_password_hash(&txn, id, &hash).await?;
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
+    let keys_revoked = api_keys::revoke_all_personal(&txn, id).await?;
     txn.commit().await?;
+    state.keys.forget_all();
     audit::record(
         &state.db,
         Some(id),
         "auth.password_reset",
         None,
         origin,
-        serde_json::json!({}),
+        serde_json::json!({ "api_keys_revoked": keys_revoked }),
     )
     .await;
     Ok(())
 }
 
+/// A new mailed link; it replaces the user's earlier links of the same kind.
 async fn new_email_token(
     db: &impl penora_store::ConnectionTrait,
     user: UserId,
@@ -448,4 +484,34 @@ pub async fn create_admin(
     )
     .await;
     Ok(user)
+}
+
+/// Records a welcome grant for every account that received the bonus before grants were
+/// kept (the migration cannot compute the key). Idempotent and cheap once done: it runs at
+/// every start-up and finds nothing to do after the first.
+pub async fn record_welcome_grants(state: &AppState) -> Result<u64, DbErr> {
+    const BATCH: u64 = 500;
+    let mut recorded = 0;
+    loop {
+        let batch = welcome_grants::ungranted(&state.db, BATCH).await?;
+        let mut progress = false;
+        for account in &batch {
+            let Ok(email) = Email::parse(&account.email) else {
+                continue;
+            };
+            let key = state.keyed.welcome_email(&email);
+            if welcome_grants::claim(&state.db, &key, UserId::from_uuid(account.id)).await? {
+                recorded += 1;
+                progress = true;
+            }
+        }
+        // A row that cannot be recorded (an unparsable address) must not loop for ever.
+        if !progress || (batch.len() as u64) < BATCH {
+            break;
+        }
+    }
+    if recorded > 0 {
+        tracing::info!(recorded, "recorded the welcome grants of existing accounts");
+    }
+    Ok(recorded)
 }

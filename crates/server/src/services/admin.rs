@@ -40,6 +40,8 @@ pub async fn adjust(
         movement.actor = Some(&actor);
         movement.description = Some(&reason);
         let entry = ledger::apply(&txn, movement).await?;
+        // A deleted account's tombstone keeps its ledger but takes no new movements.
+        users::find_by_id(&txn, user).await?.ok_or(CreditError::UserNotFound)?;
         let meta = serde_json::json!({ "amount_mc": amount.get().get(), "reason": reason, "entry_id": entry.id });
         audit::record_in(&txn, Some(admin), "admin.balance_adjusted", Some(&user.to_string()), origin, meta).await?;
         Ok::<_, CreditError>((transaction_view(&entry), txn))

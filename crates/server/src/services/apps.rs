@@ -240,6 +240,10 @@ pub async fn refund(
         // The balance update inside `apply` locks the user's row first (SQLite: the write
         // lock), so two refunds of one debit are checked one after the other.
         let entry = ledger::apply(&txn, movement).await?;
+        // A deleted account's tombstone keeps its ledger but takes no new movements.
+        users::find_by_id(&txn, user)
+            .await?
+            .ok_or(CreditError::UserNotFound)?;
         let debit = ledger::find(&txn, debit_id)
             .await?
             .filter(|d| d.user_id == user.as_uuid() && d.kind == EntryKind::AppDebit.as_str())

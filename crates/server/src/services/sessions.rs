@@ -2,12 +2,16 @@
 //!
 //! Each sign-in starts a token family. A refresh uses its token up and issues the next one in
 //! the family; a used token that comes back means it was stolen or replayed, so the whole
-//! family is revoked (RFC 6819 §5.2.2.3 "refresh token rotation").
+//! family is revoked (RFC 6819 §5.2.2.3 "refresh token rotation") — unless it comes back
+//! within a short grace (`refresh_reuse_grace_ms`): concurrent refreshes from two tabs, or two
+//! calls after an idle access token, then get the same successor. The successor is an HMAC of
+//! the used token under a server key ([`crate::crypto::KeyedHashes`]), so it can be handed out
+//! again without being stored: tokens are stored only as hashes.
 
 use chrono::{Duration, Utc};
 use penora_domain::{Role, UserId};
-use penora_store::refresh_tokens;
 use penora_store::users::{self, UserRow};
+use penora_store::{api_keys, refresh_tokens};
 use penora_store::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
@@ -52,18 +56,37 @@ async fn issue(
     user: UserRow,
     family: Uuid,
 ) -> Result<Session, SessionError> {
-    let id = UserId::from_uuid(user.id);
-    let role: Role = user.role.parse().unwrap_or(Role::User);
-    let refresh_token = opaque::generate();
+    issue_token(state, db, user, family, opaque::generate()).await
+}
+
+/// Stores `refresh_token` in `family` and signs an access token to go with it.
+async fn issue_token(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    user: UserRow,
+    family: Uuid,
+    refresh_token: String,
+) -> Result<Session, SessionError> {
     let ttl = Duration::days(i64::from(state.config.settings.refresh_token_ttl_days));
     refresh_tokens::insert(
         db,
-        id,
+        UserId::from_uuid(user.id),
         family,
         &opaque::hash(&refresh_token),
         Utc::now() + ttl,
     )
     .await?;
+    with_access_token(state, user, refresh_token)
+}
+
+/// A session around a refresh token already stored.
+fn with_access_token(
+    state: &AppState,
+    user: UserRow,
+    refresh_token: String,
+) -> Result<Session, SessionError> {
+    let id = UserId::from_uuid(user.id);
+    let role: Role = user.role.parse().unwrap_or(Role::User);
     let access_token = state.jwt.issue(id, role, user.session_epoch)?;
     Ok(Session {
         user,
@@ -80,33 +103,73 @@ pub async fn refresh(
     origin: &Origin,
 ) -> Result<Session, SessionError> {
     let txn = penora_store::begin_write(&state.db).await?;
-    let Some(row) = refresh_tokens::find_by_hash(&txn, &opaque::hash(token)).await? else {
+    let hash = opaque::hash(token);
+    let Some(row) = refresh_tokens::find_by_hash(&txn, &hash).await? else {
         return Err(SessionError::Invalid);
     };
     if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
         return Err(SessionError::Invalid);
     }
-    // A used token, or losing the race to use it, is a reuse.
-    if row.used_at.is_some() || !refresh_tokens::claim(&txn, row.id).await? {
-        drop(txn);
-        refresh_tokens::revoke_family(&state.db, row.family_id).await?;
-        audit::record(
-            &state.db,
-            Some(UserId::from_uuid(row.user_id)),
-            "auth.refresh_token_reused",
-            None,
-            origin,
-            serde_json::json!({ "family_id": row.family_id }),
-        )
-        .await;
-        return Err(SessionError::Reused);
+    let successor = state.keyed.refresh_successor(token);
+    if row.used_at.is_none() && refresh_tokens::claim(&txn, row.id).await? {
+        let user = users::find_by_id(&txn, UserId::from_uuid(row.user_id))
+            .await?
+            .ok_or(SessionError::Invalid)?;
+        let session = issue_token(state, &txn, user, row.family_id, successor).await?;
+        txn.commit().await?;
+        return Ok(session);
     }
-    let user = users::find_by_id(&txn, UserId::from_uuid(row.user_id))
+    // Used before, or just now by a concurrent refresh (read again: that one has committed).
+    let used_at = refresh_tokens::find_by_hash(&txn, &hash)
         .await?
-        .ok_or(SessionError::Invalid)?;
-    let session = issue(state, &txn, user, row.family_id).await?;
-    txn.commit().await?;
-    Ok(session)
+        .and_then(|r| r.used_at);
+    let grace = Duration::milliseconds(
+        i64::try_from(state.config.settings.refresh_reuse_grace_ms).unwrap_or(i64::MAX),
+    );
+    if let Some(session) = within_grace(state, &txn, &row, used_at, grace, successor).await? {
+        txn.commit().await?;
+        return Ok(session);
+    }
+    drop(txn);
+    refresh_tokens::revoke_family(&state.db, row.family_id).await?;
+    audit::record(
+        &state.db,
+        Some(UserId::from_uuid(row.user_id)),
+        "auth.refresh_token_reused",
+        None,
+        origin,
+        serde_json::json!({ "family_id": row.family_id }),
+    )
+    .await;
+    Err(SessionError::Reused)
+}
+
+/// The session a concurrent refresh already made, when `used_at` is within the grace and its
+/// successor still lives; `None` means a reuse.
+async fn within_grace(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    used: &refresh_tokens::RefreshTokenRow,
+    used_at: Option<chrono::DateTime<Utc>>,
+    grace: Duration,
+    successor: String,
+) -> Result<Option<Session>, SessionError> {
+    let Some(used_at) = used_at else {
+        return Ok(None);
+    };
+    if Utc::now() - used_at > grace {
+        return Ok(None);
+    }
+    let Some(next) = refresh_tokens::find_by_hash(db, &opaque::hash(&successor)).await? else {
+        return Ok(None);
+    };
+    if next.family_id != used.family_id || next.revoked_at.is_some() {
+        return Ok(None);
+    }
+    let Some(user) = users::find_by_id(db, UserId::from_uuid(used.user_id)).await? else {
+        return Err(SessionError::Invalid);
+    };
+    Ok(Some(with_access_token(state, user, successor)?))
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are fine: the caller is
@@ -127,19 +190,33 @@ pub async fn end(state: &AppState, token: &str, origin: &Origin) -> Result<(), S
     Ok(())
 }
 
-/// Ends every session of the user: refresh tokens revoked, access tokens outdated.
-pub async fn end_all(state: &AppState, user: UserId, origin: &Origin) -> Result<(), SessionError> {
+/// Ends every session of the user: refresh tokens revoked, access tokens outdated; with
+/// `revoke_api_keys`, the personal API keys too.
+pub async fn end_all(
+    state: &AppState,
+    user: UserId,
+    revoke_api_keys: bool,
+    origin: &Origin,
+) -> Result<(), SessionError> {
     let txn = penora_store::begin_write(&state.db).await?;
     let revoked = refresh_tokens::revoke_all_for_user(&txn, user).await?;
     users::bump_session_epoch(&txn, user).await?;
+    let keys_revoked = if revoke_api_keys {
+        api_keys::revoke_all_personal(&txn, user).await?
+    } else {
+        0
+    };
     txn.commit().await?;
+    if keys_revoked > 0 {
+        state.keys.forget_all();
+    }
     audit::record(
         &state.db,
         Some(user),
         "auth.logout_all",
         None,
         origin,
-        serde_json::json!({ "revoked": revoked }),
+        serde_json::json!({ "revoked": revoked, "api_keys_revoked": keys_revoked }),
     )
     .await;
     Ok(())

@@ -295,7 +295,12 @@ async fn deleting_the_account_removes_its_data() {
         "invalid_credentials",
     )
     .await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
+            .await,
+        1,
+        "the deleted account is only a tombstone"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM email_tokens").await,
         1,

@@ -4,6 +4,8 @@
 // A failed set-up step should stop the test loudly; that is what expect is for here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod account_deletion;
+mod account_recovery;
 mod accounts;
 mod admin;
 mod apps;
@@ -23,6 +25,7 @@ mod old_app_bugs;
 mod openai_compat;
 mod operations;
 mod provider_keys;
+mod refresh_grace;
 mod sessions;
 mod shares;
 mod stories;

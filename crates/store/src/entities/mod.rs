@@ -13,3 +13,4 @@ pub mod rate_limit_hit;
 pub mod refresh_token;
 pub mod story;
 pub mod user;
+pub mod welcome_grant;

@@ -21,6 +21,9 @@ pub struct Model {
     pub provider_keys: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the account was deleted: the row is then an anonymous tombstone that keeps
+    /// the ledger's entries (no email, name or password left on it).
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
