@@ -35,18 +35,22 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it when configured) and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        if config.settings.migrate_on_start {
-            penora_store::migrate_url(&config.database_url).await?;
-        }
-        let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
-        let state = build_state(config, db)?;
-        crate::services::accounts::record_welcome_grants(&state).await?;
-        Self::with_state(state)
+        Self::with_state(connected_state(config).await?)
+    }
+
+    /// As [`Application::build`], serving on a listener bound by the caller (whose socket
+    /// options the accepted connections inherit) instead of binding `bind`.
+    pub async fn build_on(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        Self::with_listener(connected_state(config).await?, listener)
     }
 
     /// Serves with state made by the caller (the CLI and tests share `build_state`).
     pub fn with_state(state: AppState) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&state.config.settings.bind)?;
+        Self::with_listener(state, listener)
+    }
+
+    fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         Ok(Self {
@@ -68,6 +72,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Connects to the database (migrating it when configured), builds the state and records
+/// the welcome grants of accounts older than grants (see `record_welcome_grants`).
+async fn connected_state(config: Config) -> anyhow::Result<AppState> {
+    if config.settings.migrate_on_start {
+        penora_store::migrate_url(&config.database_url).await?;
+    }
+    let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
+    let state = build_state(config, db)?;
+    crate::services::accounts::record_welcome_grants(&state).await?;
+    Ok(state)
 }
 
 pub fn build_state(

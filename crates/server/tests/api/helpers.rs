@@ -37,6 +37,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with settings changed by `tweak` (e.g. tighter rate limits).
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(tweak, None).await
+}
+
+/// Starts the app serving on `listener` when given (e.g. one with a small send buffer).
+pub async fn spawn_app_on(
+    tweak: impl FnOnce(&mut Settings),
+    listener: Option<std::net::TcpListener>,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         penora_server::telemetry::init(penora_server::config::LogFormat::Text);
     }
@@ -51,7 +59,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
             None,
         ),
     };
-    start_app(data_dir, database_url, postgres, tweak).await
+    start_app(data_dir, database_url, postgres, tweak, listener).await
 }
 
 fn new_data_dir() -> PathBuf {
@@ -60,12 +68,14 @@ fn new_data_dir() -> PathBuf {
     data_dir
 }
 
-/// Starts a server on `database_url`; the returned app drops `postgres` when dropped.
+/// Starts a server on `database_url` (and `listener`, when given); the returned app drops
+/// `postgres` when dropped.
 async fn start_app(
     data_dir: PathBuf,
     database_url: String,
     postgres: Option<PostgresDb>,
     tweak: impl FnOnce(&mut Settings),
+    listener: Option<std::net::TcpListener>,
 ) -> TestApp {
     let mut settings = Settings {
         bind: "127.0.0.1:0".to_owned(),
@@ -86,7 +96,11 @@ async fn start_app(
     };
     tweak(&mut settings);
     let config = Config::resolve(settings).expect("config");
-    let app = Application::build(config).await.expect("app builds");
+    let app = match listener {
+        None => Application::build(config).await,
+        Some(listener) => Application::build_on(config, listener).await,
+    }
+    .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
     let state = app.state().clone();
@@ -483,10 +497,10 @@ impl TestApp {
     /// Like `another_server`, with settings changed by `tweak`.
     pub async fn another_server_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let encryption_key = self.state.config.encryption_key.clone();
-        start_app(new_data_dir(), self.database_url.clone(), None, |s| {
+        let tweak = |s: &mut Settings| {
             s.encryption_key = Some(encryption_key);
             tweak(s);
-        })
-        .await
+        };
+        start_app(new_data_dir(), self.database_url.clone(), None, tweak, None).await
     }
 }
