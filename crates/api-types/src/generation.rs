@@ -47,7 +47,8 @@ pub struct GenerationFailure {
     /// Stable: `upstream_unauthorized`, `upstream_rate_limited`, `upstream_unavailable`,
     /// `upstream_bad_request`, `upstream_timeout`, `upstream_connection`,
     /// `upstream_malformed_stream`, `upstream_stream_ended_early`, `upstream_not_configured`,
-    /// `interrupted`.
+    /// `interrupted`, `progress_not_saved` (the server could not record the progress, so the
+    /// stream stopped).
     pub code: String,
     pub message: String,
 }

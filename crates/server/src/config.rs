@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use base64::Engine;
 use figment::providers::{Env, Format, Toml};
@@ -89,8 +90,12 @@ pub struct Settings {
     pub models_file: Option<PathBuf>,
     /// Credits (in millicredits) every new account starts with.
     pub welcome_bonus_mc: i64,
-    /// How often expired holds are settled and expired idempotency keys forgotten.
-    pub sweep_interval_secs: u64,
+    /// How often expired holds are settled and expired idempotency keys forgotten
+    /// (milliseconds).
+    pub sweep_interval_ms: u64,
+    /// The older name of `sweep_interval_ms`, in seconds; still read (see
+    /// [`Settings::sweep_interval`]).
+    pub sweep_interval_secs: Option<u64>,
     /// How long a stored `Idempotency-Key` response is replayed.
     pub idempotency_ttl_hours: u32,
     /// Storage each user may fill with projects unless their plan says otherwise.
@@ -110,8 +115,12 @@ pub struct Settings {
     /// looks for a cancel from another replica.
     pub generation_save_interval_ms: u64,
     /// A generation's hold expires this long after its last sign of life; the sweeper then
-    /// bills what was saved (a crashed server).
-    pub generation_hold_grace_secs: u64,
+    /// bills what was saved (a crashed server). A generation whose saves keep failing for
+    /// this long stops (milliseconds).
+    pub generation_hold_grace_ms: u64,
+    /// The older name of `generation_hold_grace_ms`, in seconds; still read (see
+    /// [`Settings::generation_hold_grace`]).
+    pub generation_hold_grace_secs: Option<u64>,
     pub upstream_connect_timeout_secs: u64,
     /// Models may think a while before the first word.
     pub upstream_first_byte_timeout_secs: u64,
@@ -163,7 +172,8 @@ impl Default for Settings {
             rate_email_per_address_per_hour: 5,
             models_file: None,
             welcome_bonus_mc: 50_000,
-            sweep_interval_secs: 30,
+            sweep_interval_ms: 30_000,
+            sweep_interval_secs: None,
             idempotency_ttl_hours: 24,
             storage_quota_bytes: 1024 * 1024,
             share_lookups_per_ip_per_minute: 30,
@@ -172,7 +182,8 @@ impl Default for Settings {
             offline_pace_ms: 25,
             generations_per_user: 3,
             generation_save_interval_ms: 1000,
-            generation_hold_grace_secs: 120,
+            generation_hold_grace_ms: 120_000,
+            generation_hold_grace_secs: None,
             upstream_connect_timeout_secs: 10,
             upstream_first_byte_timeout_secs: 60,
             upstream_idle_timeout_secs: 30,
@@ -190,13 +201,53 @@ impl Settings {
         if let Ok(path) = std::env::var("PENORA_CONFIG") {
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment
+        let figment = figment
             .merge(Env::prefixed("PENORA_").ignore(&["config", "test_database_url"]))
-            .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET_KEY"]))
+            .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET_KEY"]));
+        // A duration given under both its names would leave one silently ignored.
+        for (older, newer) in RENAMED {
+            if figment.contains(older) && figment.contains(newer) {
+                return Err(ConfigError::Invalid(format!(
+                    "`{older}` and `{newer}` name the same setting; set only `{newer}`"
+                )));
+            }
+        }
+        figment
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
+
+    /// How often the background sweep runs (at least every millisecond).
+    pub fn sweep_interval(&self) -> Duration {
+        let every = self.sweep_interval_secs.map_or(
+            Duration::from_millis(self.sweep_interval_ms),
+            Duration::from_secs,
+        );
+        every.max(Duration::from_millis(1))
+    }
+
+    /// How long a generation may go unheard from before the sweeper settles it (at most a
+    /// year, which keeps every expiry a valid date).
+    pub fn generation_hold_grace(&self) -> Duration {
+        let grace = self.generation_hold_grace_secs.map_or(
+            Duration::from_millis(self.generation_hold_grace_ms),
+            Duration::from_secs,
+        );
+        grace.min(Duration::from_secs(365 * 24 * 3600))
+    }
+
+    /// How often a running generation saves its progress (at least every 10 ms).
+    pub fn generation_save_interval(&self) -> Duration {
+        Duration::from_millis(self.generation_save_interval_ms.max(10))
+    }
 }
+
+/// Settings once given in seconds, now in milliseconds: (older key, newer key). The older
+/// keys are still read, in seconds.
+const RENAMED: [(&str, &str); 2] = [
+    ("sweep_interval_secs", "sweep_interval_ms"),
+    ("generation_hold_grace_secs", "generation_hold_grace_ms"),
+];
 
 /// What the server runs with: every secret present.
 #[derive(Debug, Clone)]

@@ -1,13 +1,11 @@
 //! Background work every replica runs: settling expired holds and forgetting expired
 //! idempotency keys and old rate-limit windows. Safe on several replicas at once: each step is a conditional update.
 
-use std::time::Duration;
-
 use crate::services::{holds, shares};
 use crate::state::AppState;
 
 pub fn spawn(state: AppState) {
-    let every = Duration::from_secs(state.config.settings.sweep_interval_secs.max(1));
+    let every = state.config.settings.sweep_interval();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;

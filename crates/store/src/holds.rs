@@ -70,27 +70,33 @@ pub async fn reserve(
     .await?)
 }
 
-/// Records what has been delivered so far (never more than reserved), so a crash can still
-/// be billed correctly by the sweeper. `expires_at` moves the expiry on while the generation
-/// is alive, so only a silent one is swept.
+/// Records what has been delivered so far (never more than reserved: a larger amount leaves
+/// the recorded one as it was), so a crash can still be billed correctly by the sweeper.
+/// `expires_at` moves the expiry on while the generation is alive, so only a silent one is
+/// swept. False when the hold is no longer open: something else settled it.
 pub async fn record_delivery(
     db: &impl ConnectionTrait,
     hold: Uuid,
     delivered: Millicredits,
     expires_at: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
-    let mut update =
-        Holds::update_many().col_expr(hold::Column::DeliveredMc, Expr::value(delivered.get()));
+) -> Result<bool, DbErr> {
+    // The cap is in the value, not the filter: the update then matches exactly when the hold
+    // is open, which is what the caller learns from it.
+    let capped = Expr::case(
+        Expr::col(hold::Column::AmountMc).gte(delivered.get()),
+        delivered.get(),
+    )
+    .finally(Expr::col(hold::Column::DeliveredMc));
+    let mut update = Holds::update_many().col_expr(hold::Column::DeliveredMc, capped.into());
     if let Some(expires_at) = expires_at {
         update = update.col_expr(hold::Column::ExpiresAt, Expr::value(expires_at));
     }
-    update
+    let updated = update
         .filter(hold::Column::Id.eq(hold))
         .filter(hold::Column::State.eq(OPEN))
-        .filter(hold::Column::AmountMc.gte(delivered.get()))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected == 1)
 }
 
 /// The outcome of settling.

@@ -811,8 +811,10 @@ async fn the_sweeper_bills_a_generation_whose_server_died() {
     penora_store::generations::save_progress(
         &app.db,
         id,
-        "Twelve words were saved before the crash, and they are billed.",
-        11,
+        Some((
+            "Twelve words were saved before the crash, and they are billed.",
+            11,
+        )),
     )
     .await
     .unwrap();

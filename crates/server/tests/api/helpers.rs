@@ -81,7 +81,7 @@ async fn start_app(
         bind: "127.0.0.1:0".to_owned(),
         data_dir: data_dir.clone(),
         database_url: Some(database_url.clone()),
-        sweep_interval_secs: 3600,
+        sweep_interval_ms: 3_600_000,
         db_max_connections: Some(8),
         jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
         rate_login_per_ip_per_minute: 1000,

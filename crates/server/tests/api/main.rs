@@ -29,5 +29,6 @@ mod refresh_grace;
 mod sessions;
 mod shares;
 mod stories;
+mod stream_liveness;
 mod streams;
 mod workspace;

@@ -223,7 +223,7 @@ async fn an_unreadable_key_is_reported_not_silently_billed() {
 
 #[tokio::test]
 async fn the_sweeper_closes_a_free_generation_whose_server_died() {
-    let (app, _fake) = app_with_fake(|s| s.generation_hold_grace_secs = 0).await;
+    let (app, _fake) = app_with_fake(|s| s.generation_hold_grace_ms = 0).await;
     let user = app.signed_up_user("free-crash@example.com").await;
     let stored = set_key(&app, &user.access_token, "deepinfra", KEY).await;
     assert_eq!(stored.status(), StatusCode::OK, "{:?}", stored.text().await);

@@ -126,22 +126,27 @@ pub async fn insert(
     .await
 }
 
-/// Saves the text delivered so far of a running generation.
+/// Marks a running generation as alive (`updated_at`), saving its text and words delivered
+/// so far when given. False when it is no longer running: something else closed it (a
+/// sweeper, another replica).
 pub async fn save_progress(
     db: &impl ConnectionTrait,
     id: Uuid,
-    output: &str,
-    words: u64,
-) -> Result<(), DbErr> {
-    Generations::update_many()
-        .col_expr(Column::Output, Expr::value(output))
-        .col_expr(Column::Words, Expr::value(words_i64(words)))
-        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+    delivered: Option<(&str, u64)>,
+) -> Result<bool, DbErr> {
+    let mut update =
+        Generations::update_many().col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
+    if let Some((output, words)) = delivered {
+        update = update
+            .col_expr(Column::Output, Expr::value(output))
+            .col_expr(Column::Words, Expr::value(words_i64(words)));
+    }
+    let saved = update
         .filter(Column::Id.eq(id))
         .filter(Column::Status.eq(RUNNING))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(saved.rows_affected == 1)
 }
 
 /// How a generation ended.
@@ -219,15 +224,29 @@ pub async fn request_cancel(
     find_owned(db, user, id).await
 }
 
-/// True when a cancel was asked for (by any replica).
-pub async fn cancel_requested(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
-    Ok(Generations::find_by_id(id)
+/// What a streaming task finds when it looks at its generation's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    /// Still running; `cancel_requested` when a cancel was asked for (by any replica).
+    Running { cancel_requested: bool },
+    /// Closed (or gone): something other than the task ended it.
+    Closed,
+}
+
+pub async fn liveness(db: &impl ConnectionTrait, id: Uuid) -> Result<Liveness, DbErr> {
+    let row = Generations::find_by_id(id)
         .select_only()
+        .column(Column::Status)
         .column(Column::CancelRequested)
-        .into_tuple::<bool>()
+        .into_tuple::<(String, bool)>()
         .one(db)
-        .await?
-        .unwrap_or(false))
+        .await?;
+    Ok(match row {
+        Some((status, cancel_requested)) if status == RUNNING => {
+            Liveness::Running { cancel_requested }
+        }
+        _ => Liveness::Closed,
+    })
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<GenerationRow>, DbErr> {

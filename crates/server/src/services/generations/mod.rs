@@ -550,9 +550,8 @@ fn new_generation<'a>(
 
 /// How long a hold lives without progress before the sweeper settles it.
 fn grace(state: &AppState) -> Duration {
-    Duration::seconds(
-        i64::try_from(state.config.settings.generation_hold_grace_secs).unwrap_or(120),
-    )
+    // The setting is capped well inside chrono's range.
+    Duration::from_std(state.config.settings.generation_hold_grace()).unwrap_or(Duration::days(365))
 }
 
 /// The common case in one statement: a free slot and a balance that pays for the input and
@@ -738,8 +737,8 @@ pub async fn cancel(
         return Ok(row);
     }
     state.running.cancel(id);
-    let wait = state.config.settings.generation_save_interval_ms.max(50) * 3;
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(wait);
+    let wait = state.config.settings.generation_save_interval() * 3;
+    let deadline = tokio::time::Instant::now() + wait.max(std::time::Duration::from_millis(150));
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let row = get(state, user, id).await?;

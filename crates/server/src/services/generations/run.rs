@@ -4,17 +4,26 @@
 //! client goes away the response (and the receiver) is dropped: the task notices at once
 //! (`Sender::closed`), stops the upstream (dropping its stream cancels the request) and
 //! settles on what was delivered.
+//!
+//! A stream lives exactly as long as its generation: the task saves its progress at every
+//! tick of the save interval whatever the client's reading speed (sending never waits inside
+//! the loop: an event the channel has no room for waits in `outbox` while the upstream is
+//! not read), and stops as soon as a save finds the generation closed by someone else (the
+//! sweeper, another replica) or saves have failed for the whole grace period. Saves go on
+//! while the upstream is opened, so a model that thinks long before its first byte keeps
+//! its hold.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use futures_util::StreamExt;
 use penora_ai::{FinishReason, ProviderError, StreamEvent};
 use penora_api_types::{MetaEvent, UsageEvent};
 use penora_domain::{GenerationStatus, Millicredits, WordMeter};
+use penora_store::generations::Liveness;
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
 
-use super::settle::{settle, Ended, Ending};
+use super::settle::{settle, Ended, Ending, Failure};
 use super::Started;
 use crate::state::AppState;
 
@@ -65,6 +74,10 @@ enum Stop {
     Finished(&'static str),
     Cancelled(&'static str),
     Failed(ProviderError),
+    /// Something else (the sweeper, another replica) closed the generation.
+    ClosedElsewhere,
+    /// Progress could not be saved for the whole grace period.
+    Unsaved,
 }
 
 async fn drive(
@@ -81,38 +94,64 @@ async fn drive(
         max_cost_mc: started.row.max_cost_mc,
         max_words: i64::try_from(started.max_words).unwrap_or(i64::MAX),
     };
-    if tx.send(Event::Meta(Box::new(meta))).await.is_err() {
+    // The first event: the channel has room.
+    if tx.try_send(Event::Meta(Box::new(meta))).is_err() {
         return progress.end(Stop::Cancelled("client_disconnected"));
     }
-    let opened = tokio::select! {
-        opened = started.provider.stream(started.request.clone()) => opened,
-        () = cancel.notified() => return progress.end(Stop::Cancelled("cancelled")),
-        () = tx.closed() => return progress.end(Stop::Cancelled("client_disconnected")),
+    let every = state.config.settings.generation_save_interval();
+    let mut save = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut opening = Box::pin(started.provider.stream(started.request.clone()));
+    let opened = loop {
+        tokio::select! {
+            biased;
+            () = cancel.notified() => return progress.end(Stop::Cancelled("cancelled")),
+            () = tx.closed() => return progress.end(Stop::Cancelled("client_disconnected")),
+            _ = save.tick() => {
+                if let Some(stop) = Box::pin(progress.save(state, started)).await {
+                    return progress.end(stop);
+                }
+            }
+            opened = &mut opening => break opened,
+        }
     };
+    drop(opening);
     let mut stream = match opened {
         Ok(stream) => stream,
         Err(err) => return progress.end(Stop::Failed(err)),
     };
     // The upstream has the prompt: from here on its input is charged, however it ends.
     progress.input_cost = started.input_cost;
-    let every = Duration::from_millis(state.config.settings.generation_save_interval_ms.max(10));
-    let mut save = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The next event for the client when the channel was full; the upstream is not read
+    // until it is sent. `after`: the upstream ended; stop once `outbox` is sent.
+    let mut outbox: Option<Event> = None;
+    let mut after: Option<Stop> = None;
     let stop = loop {
+        if outbox.is_none() {
+            if let Some(stop) = after.take() {
+                break stop;
+            }
+        }
         tokio::select! {
             biased;
             () = cancel.notified() => break Stop::Cancelled("cancelled"),
             () = tx.closed() => break Stop::Cancelled("client_disconnected"),
             _ = save.tick() => {
-                if Box::pin(progress.save(state, started)).await {
-                    break Stop::Cancelled("cancelled");
+                if let Some(stop) = Box::pin(progress.save(state, started)).await {
+                    break stop;
                 }
-                let usage = progress.usage(started);
-                if tx.send(Event::Usage(usage)).await.is_err() {
-                    break Stop::Cancelled("client_disconnected");
+                // Only behind the text already queued, and dropped when there is no room:
+                // the next tick sends a newer one.
+                if outbox.is_none() {
+                    let _ = tx.try_send(Event::Usage(progress.usage(started)));
                 }
             }
-            item = stream.next() => match item {
+            permit = tx.reserve(), if outbox.is_some() => match (permit, outbox.take()) {
+                (Ok(permit), Some(event)) => permit.send(event),
+                (Ok(_), None) => {}
+                (Err(_), _) => break Stop::Cancelled("client_disconnected"),
+            },
+            item = stream.next(), if outbox.is_none() => match item {
                 Some(Ok(StreamEvent::Delta(text))) => {
                     // Every provider's text enters here, cleaned once, before it is
                     // metered, shown, saved or billed.
@@ -122,24 +161,28 @@ async fn drive(
                     if !metered.accepted.is_empty() {
                         progress.output.push_str(metered.accepted);
                         let delta = Event::Delta(metered.accepted.to_owned());
-                        if tx.send(delta).await.is_err() {
-                            break Stop::Cancelled("client_disconnected");
+                        match tx.try_send(delta) {
+                            Ok(()) => {}
+                            Err(mpsc::error::TrySendError::Full(delta)) => outbox = Some(delta),
+                            Err(mpsc::error::TrySendError::Closed(_)) => {
+                                break Stop::Cancelled("client_disconnected")
+                            }
                         }
                     }
                     if metered.limit_reached {
-                        break Stop::Finished(if started.credit_limited { "credit_limit" } else { "length" });
+                        after = Some(Stop::Finished(if started.credit_limited { "credit_limit" } else { "length" }));
                     }
                 }
                 Some(Ok(StreamEvent::Usage { prompt_tokens, completion_tokens })) => {
                     progress.tokens = Some((prompt_tokens, completion_tokens));
                 }
-                Some(Ok(StreamEvent::Finished { reason })) => break Stop::Finished(match reason {
+                Some(Ok(StreamEvent::Finished { reason })) => after = Some(Stop::Finished(match reason {
                     FinishReason::Stop | FinishReason::Other(_) => "stop",
                     FinishReason::Length => "length",
-                }),
-                Some(Err(err)) => break Stop::Failed(err),
+                })),
+                Some(Err(err)) => after = Some(Stop::Failed(err)),
                 // Providers end with `Finished`; a bare end counts as finished.
-                None => break Stop::Finished("stop"),
+                None => after = Some(Stop::Finished("stop")),
             },
         }
     };
@@ -164,7 +207,9 @@ struct Progress {
     /// How much of `output` the database has, and when the hold's expiry last moved on: a
     /// stalled or slow stream then costs one small read per tick, not three writes.
     saved_len: usize,
-    extended_at: std::time::Instant,
+    extended_at: Instant,
+    /// When a save last succeeded (or the stream began).
+    saved_at: Instant,
 }
 
 impl Progress {
@@ -176,7 +221,8 @@ impl Progress {
             cut: false,
             input_cost: Millicredits::ZERO,
             saved_len: 0,
-            extended_at: std::time::Instant::now(),
+            extended_at: Instant::now(),
+            saved_at: Instant::now(),
         }
     }
 
@@ -193,44 +239,48 @@ impl Progress {
         Millicredits::new(self.input_cost.get().saturating_add(output.get()))
     }
 
-    /// Saves the text and what it has cost so far when they grew (moving the hold's expiry
-    /// on; with nothing new, only every quarter of the grace period), and says whether a
-    /// cancel arrived through the database. A failed save is logged and retried at the next
-    /// tick: the stream goes on.
-    async fn save(&mut self, state: &AppState, started: &Started) -> bool {
+    /// Saves the text and what it has cost so far when they grew, and otherwise every
+    /// quarter of the grace period marks the generation alive (moving its hold's expiry
+    /// on); then looks for a cancel from another replica. Says why the stream must stop:
+    /// a cancel, the generation closed by someone else, or saves failing for the whole
+    /// grace period (the sweeper may bill it any moment; text after that would be free).
+    async fn save(&mut self, state: &AppState, started: &Started) -> Option<Stop> {
         let words = self.meter.words();
         let delivered = self.cost(started);
-        let grace_secs = state.config.settings.generation_hold_grace_secs;
-        let grace = chrono::Duration::seconds(i64::try_from(grace_secs).unwrap_or(120));
+        let grace = state.config.settings.generation_hold_grace();
         let grown = self.output.len() != self.saved_len;
-        let extend = grown || self.extended_at.elapsed().as_secs() >= grace_secs / 4;
+        let extend = grown || self.extended_at.elapsed() >= grace / 4;
+        let id = started.row.id;
+        let output = &self.output;
         let saved = async {
-            if grown {
-                generations::save_progress(&state.db, started.row.id, &self.output, words).await?;
+            if extend {
+                let text = grown.then_some((output.as_str(), words));
+                if !generations::save_progress(&state.db, id, text).await? {
+                    return Ok(Liveness::Closed);
+                }
             }
             if let Some(hold) = started.hold.filter(|_| extend) {
-                holds::record_delivery(
-                    &state.db,
-                    hold,
-                    delivered,
-                    Some(chrono::Utc::now() + grace),
-                )
-                .await?;
+                let expires_at = chrono::Utc::now() + super::grace(state);
+                if !holds::record_delivery(&state.db, hold, delivered, Some(expires_at)).await? {
+                    return Ok(Liveness::Closed);
+                }
             }
-            generations::cancel_requested(&state.db, started.row.id).await
+            generations::liveness(&state.db, id).await
         }
         .await;
-        if saved.is_ok() {
-            self.saved_len = self.output.len();
-            if extend {
-                self.extended_at = std::time::Instant::now();
-            }
-        }
         match saved {
-            Ok(cancelled) => cancelled,
+            Ok(Liveness::Running { cancel_requested }) => {
+                self.saved_len = self.output.len();
+                self.saved_at = Instant::now();
+                if extend {
+                    self.extended_at = self.saved_at;
+                }
+                cancel_requested.then_some(Stop::Cancelled("cancelled"))
+            }
+            Ok(Liveness::Closed) => Some(Stop::ClosedElsewhere),
             Err(err) => {
-                tracing::warn!(generation = %started.row.id, error = %err, "saving progress failed");
-                false
+                tracing::warn!(generation = %id, error = %err, "saving progress failed");
+                (self.saved_at.elapsed() >= grace).then_some(Stop::Unsaved)
             }
         }
     }
@@ -244,7 +294,18 @@ impl Progress {
         let (status, reason, error) = match stop {
             Stop::Finished(reason) => (GenerationStatus::Completed, reason, None),
             Stop::Cancelled(reason) => (GenerationStatus::Cancelled, reason, None),
-            Stop::Failed(err) => (GenerationStatus::Failed, "error", Some(err)),
+            Stop::Failed(err) => (
+                GenerationStatus::Failed,
+                "error",
+                Some(Failure::Upstream(err)),
+            ),
+            // Settling finds it closed and reports it as it was closed.
+            Stop::ClosedElsewhere => (GenerationStatus::Interrupted, "error", None),
+            Stop::Unsaved => (
+                GenerationStatus::Interrupted,
+                "error",
+                Some(Failure::Unsaved),
+            ),
         };
         Ending {
             status,

@@ -20,7 +20,7 @@ use crate::state::AppState;
 pub struct Ending {
     pub status: GenerationStatus,
     pub finish_reason: &'static str,
-    pub error: Option<ProviderError>,
+    pub error: Option<Failure>,
     pub output: String,
     /// The delivered text's length, with the provider's completion tokens when they count
     /// (reported, and nothing of what they count was kept back).
@@ -35,6 +35,35 @@ impl Ending {
     /// The billable words charged: never more than the hold pays for.
     pub fn billed_words(&self, started: &Started) -> u64 {
         self.length.billable().min(started.max_words)
+    }
+}
+
+/// Why a generation failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The provider failed.
+    Upstream(ProviderError),
+    /// Its progress could not be saved for the whole grace period, after which the sweeper
+    /// may settle it: the stream stopped rather than go on unbilled.
+    Unsaved,
+}
+
+impl Failure {
+    /// The stable code, as stored and sent in `error` events.
+    pub fn code(&self) -> String {
+        match self {
+            Self::Upstream(err) => failure_code(err),
+            Self::Unsaved => "progress_not_saved".to_owned(),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Upstream(err) => err.to_string(),
+            Self::Unsaved => {
+                "The server could not record this generation's progress, so it stopped; what was delivered is billed.".to_owned()
+            }
+        }
     }
 }
 
@@ -103,8 +132,8 @@ async fn try_settle(
             .saturating_add(output.get())
             .min(started.row.max_cost_mc),
     );
-    let error_code = ending.error.as_ref().map(failure_code);
-    let error_message = ending.error.as_ref().map(ToString::to_string);
+    let error_code = ending.error.as_ref().map(Failure::code);
+    let error_message = ending.error.as_ref().map(Failure::message);
     let finish = Finish {
         status: ending.status,
         output: Some(&ending.output),
@@ -214,9 +243,7 @@ pub async fn finish_interrupted(
 /// For the sweeper: closes free generations (no hold) that have not saved progress within
 /// the grace period — their process died.
 pub async fn sweep_free(state: &AppState) -> Result<usize, DbErr> {
-    let grace = chrono::Duration::seconds(
-        i64::try_from(state.config.settings.generation_hold_grace_secs).unwrap_or(120),
-    );
+    let grace = super::grace(state);
     let stale = generations::stale_without_hold(&state.db, chrono::Utc::now() - grace).await?;
     let count = stale.len();
     for row in stale {
