@@ -32,6 +32,8 @@ pub enum Reply {
     Stream(Vec<Step>),
     /// Reads the request and never answers.
     Hang,
+    /// Answers with the inner reply after a pause (a model thinking before its first byte).
+    Delayed(Duration, Box<Reply>),
 }
 
 #[derive(Debug, Clone)]
@@ -191,28 +193,35 @@ async fn serve(
         if record {
             requests.lock().unwrap().push(request);
         }
-        let keep_alive = match reply {
-            Reply::Status {
-                status,
-                headers,
-                body,
-            } => {
-                let mut head = format!(
-                    "HTTP/1.1 {status} Fake\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
-                    body.len()
-                );
-                for (name, value) in headers {
-                    head.push_str(&format!("{name}: {value}\r\n"));
+        let mut reply = reply;
+        let keep_alive = loop {
+            match reply {
+                Reply::Delayed(pause, inner) => {
+                    tokio::time::sleep(pause).await;
+                    reply = *inner;
                 }
-                head.push_str("\r\n");
-                socket.write_all(head.as_bytes()).await.is_ok()
-                    && socket.write_all(body.as_bytes()).await.is_ok()
+                Reply::Status {
+                    status,
+                    headers,
+                    body,
+                } => {
+                    let mut head = format!(
+                        "HTTP/1.1 {status} Fake\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+                        body.len()
+                    );
+                    for (name, value) in headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    break socket.write_all(head.as_bytes()).await.is_ok()
+                        && socket.write_all(body.as_bytes()).await.is_ok();
+                }
+                Reply::Hang => {
+                    wait_for_close(&mut socket, &client_closed).await;
+                    break false;
+                }
+                Reply::Stream(steps) => break play(&mut socket, steps, &client_closed).await,
             }
-            Reply::Hang => {
-                wait_for_close(&mut socket, &client_closed).await;
-                false
-            }
-            Reply::Stream(steps) => play(&mut socket, steps, &client_closed).await,
         };
         if !keep_alive {
             return;

@@ -201,9 +201,14 @@ impl Settings {
         if let Ok(path) = std::env::var("PENORA_CONFIG") {
             figment = figment.merge(Toml::file_exact(path));
         }
-        let figment = figment
-            .merge(Env::prefixed("PENORA_").ignore(&["config", "test_database_url"]))
-            .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET_KEY"]));
+        Self::extract(
+            figment
+                .merge(Env::prefixed("PENORA_").ignore(&["config", "test_database_url"]))
+                .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET_KEY"])),
+        )
+    }
+
+    fn extract(figment: Figment) -> Result<Self, ConfigError> {
         // A duration given under both its names would leave one silently ignored.
         for (older, newer) in RENAMED {
             if figment.contains(older) && figment.contains(newer) {
@@ -486,6 +491,24 @@ mod tests {
         assert!(bad.extract::<Settings>().is_err());
         assert!(Settings::default().trusted_proxies.to_string().is_empty());
         Ok(())
+    }
+
+    #[test]
+    fn durations_are_read_in_milliseconds_or_under_their_older_names_in_seconds() {
+        let read = |toml: &str| Settings::extract(Figment::new().merge(Toml::string(toml)));
+        let ms = read("sweep_interval_ms = 50\ngeneration_hold_grace_ms = 400").unwrap();
+        assert_eq!(ms.sweep_interval(), Duration::from_millis(50));
+        assert_eq!(ms.generation_hold_grace(), Duration::from_millis(400));
+        let secs = read("sweep_interval_secs = 2\ngeneration_hold_grace_secs = 3").unwrap();
+        assert_eq!(secs.sweep_interval(), Duration::from_secs(2));
+        assert_eq!(secs.generation_hold_grace(), Duration::from_secs(3));
+        let defaults = read("").unwrap();
+        assert_eq!(defaults.sweep_interval(), Duration::from_secs(30));
+        assert_eq!(defaults.generation_hold_grace(), Duration::from_secs(120));
+        assert!(matches!(
+            read("sweep_interval_secs = 2\nsweep_interval_ms = 50"),
+            Err(ConfigError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -125,12 +125,13 @@ async fn generation(app: &TestApp, token: &str, id: &str) -> Value {
 /// every buffer between the server and a stalled client holds.
 const LONG_WORDS: usize = 4_000;
 
-async fn app_with_long_model(
+/// The app with one model, `long`, served by a fake answering `reply`.
+async fn app_with_model(
+    reply: Reply,
     tweak: impl FnOnce(&mut Settings),
-    listener: std::net::TcpListener,
+    listener: Option<std::net::TcpListener>,
 ) -> (TestApp, FakeUpstream) {
-    let deltas = vec!["word "; LONG_WORDS];
-    let fake = FakeUpstream::start(vec![Reply::events(Wire::OpenAi.stream(&deltas))]).await;
+    let fake = FakeUpstream::start(vec![reply]).await;
     let base = fake.base_url.clone();
     let app = spawn_app_on(
         move |s| {
@@ -149,7 +150,7 @@ async fn app_with_long_model(
                 .insert("DEEPINFRA_BASE_URL".to_owned(), format!("{base}/v1"));
             tweak(s);
         },
-        Some(listener),
+        listener,
     )
     .await;
     (app, fake)
@@ -157,14 +158,16 @@ async fn app_with_long_model(
 
 #[tokio::test]
 async fn a_client_that_stops_reading_pays_for_all_it_gets_and_keeps_its_slots_taken() {
-    let (app, _fake) = app_with_long_model(
+    let deltas = vec!["word "; LONG_WORDS];
+    let (app, _fake) = app_with_model(
+        Reply::events(Wire::OpenAi.stream(&deltas)),
         |s| {
             short_liveness(s);
             s.sweep_interval_ms = 50;
             s.generations_per_user = 3;
             s.welcome_bonus_mc = 200_000;
         },
-        small_send_buffer_listener(),
+        Some(small_send_buffer_listener()),
     )
     .await;
     let user = app.signed_up_user("stalled@example.com").await;
@@ -321,5 +324,36 @@ async fn a_generation_whose_progress_cannot_be_saved_stops_with_an_error_after_t
     assert_eq!(stored["output"].as_str().unwrap(), text_of(&events));
     assert_eq!(stored["cost_mc"], end["cost_mc"]);
     assert!(end["cost_mc"].as_i64().unwrap() > 0);
+    app.assert_generations_settled().await;
+}
+
+#[tokio::test]
+async fn a_generation_waiting_for_the_providers_first_byte_keeps_its_hold() {
+    // The model thinks for several grace periods before it answers at all.
+    let reply = Reply::Delayed(
+        Duration::from_millis(1_500),
+        Box::new(Reply::events(
+            Wire::OpenAi.stream(&["The tide ", "came in."]),
+        )),
+    );
+    let (app, _fake) = app_with_model(
+        reply,
+        |s| {
+            short_liveness(s);
+            s.sweep_interval_ms = 50;
+        },
+        None,
+    )
+    .await;
+    let user = app.signed_up_user("patient@example.com").await;
+    let body = json!({ "tool": "write", "instructions": "the tide", "words": 50 });
+    let events = EventReader::new(app.stream_generation(&user.access_token, &body).await)
+        .all()
+        .await;
+    let (name, end) = events.last().unwrap();
+    assert_eq!(name, "done", "{end}");
+    assert_eq!(end["status"], "completed", "{end}");
+    assert_eq!(text_of(&events), "The tide came in.");
+    assert_eq!(end["words"], 4);
     app.assert_generations_settled().await;
 }
