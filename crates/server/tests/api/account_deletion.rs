@@ -3,7 +3,7 @@
 
 use penora_domain::UserId;
 use penora_store::entities::{
-    api_key, email_token, ledger_entry, project, provider_key, refresh_token, user,
+    api_key, email_token, generation, ledger_entry, project, provider_key, refresh_token, user,
 };
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -316,5 +316,47 @@ async fn deletion_waits_for_running_generations() {
     assert_eq!(cancel.status(), StatusCode::OK);
     while running.next().await.is_some() {}
     delete_account(&app, &session).await;
+    app.assert_ledger_consistent().await;
+}
+
+/// Another replica may still trust a personal key it looked up before the account was
+/// deleted (for `api_key_cache_ms`): the generation's opening statement refuses the tombstone
+/// all the same, so nothing is reserved or written against it.
+#[tokio::test]
+async fn a_replica_trusting_a_cached_key_opens_no_generation_for_a_deleted_account() {
+    let app = spawn_app().await;
+    let replica = app
+        .another_server_with(|s| s.api_key_cache_ms = 600_000)
+        .await;
+    let session = app.signed_up_user("gone-soon@example.com").await;
+    let user = app.user_id(&session).await;
+    let created: Value = app
+        .post_authed(
+            "/api/v1/api-keys",
+            &session.access_token,
+            &json!({ "name": "script" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = created["secret"].as_str().unwrap().to_owned();
+    let body = crate::streams::continue_body("The tide came in over the flats at dusk.");
+    let warm = replica
+        .post_authed("/api/v1/generations", &key, &body)
+        .await;
+    assert_eq!(warm.status(), StatusCode::CREATED);
+    delete_account(&app, &session).await;
+
+    let after = replica
+        .post_authed("/api/v1/generations", &key, &body)
+        .await;
+    assert_problem(after, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let generations = generation::Entity::find()
+        .filter(generation::Column::UserId.eq(uuid_of(&user)))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(generations, 1);
     app.assert_ledger_consistent().await;
 }

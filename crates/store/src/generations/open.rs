@@ -13,7 +13,8 @@
 //! the same moment share ([`crate::lots`]).
 //!
 //! It also checks what authenticating would otherwise have read the account for, so that a
-//! generation needs no read before it: the account exists, a session's epoch is current,
+//! generation needs no read before it: the account exists and is not deleted (a replica may
+//! still trust a cached key of a deleted account), a session's epoch is current,
 //! and, when asked, the user stored no provider key of their own (which would be used
 //! instead of the platform's). A refusal for any of these also sends the caller the long
 //! way, which reads the account and says which. SQLite has none, so there it is one batch in a
@@ -62,6 +63,7 @@ WITH taken AS (
         reserved_mc = reserved_mc + $4
     WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
         AND ($18::bigint IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0)
+        AND deleted_at IS NULL
     RETURNING id
 ), held AS (
     INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
@@ -81,7 +83,8 @@ RETURNING id"#;
 const BATCH: &str = r#"
 UPDATE users SET active_generations = active_generations + 1, reserved_mc = reserved_mc + $4
 WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
-    AND ($18 IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0);
+    AND ($18 IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0)
+    AND deleted_at IS NULL;
 INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
     output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
     billed_to, idempotency_key, fingerprint, created_at, updated_at, input_words,
@@ -115,6 +118,7 @@ const LOT: &str = concat!(
         AND users.balance_mc - users.reserved_mc >= d.cost
         AND (d.session_epoch IS NULL OR users.session_epoch = d.session_epoch)
         AND (NOT d.without_own_keys OR users.provider_keys = 0)
+        AND users.deleted_at IS NULL
     RETURNING d.id
 ), held AS (
     INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
