@@ -24,8 +24,6 @@ use crate::harness::{get_json, penora, run, serve, signup, wait_ready, Backends}
 const CLIENTS: usize = 64;
 const USERS: usize = 64;
 const WORDS: usize = 16;
-/// 16 words at 1x.
-const COST_MC: i64 = WORDS as i64 * 10;
 const START_MC: i64 = 100_000_000_000;
 const SINGLE_CLIENT_REQUESTS: usize = 400;
 
@@ -41,10 +39,22 @@ pub struct ProxyArgs {
     backends: Backends,
 }
 
+/// The text of every fast completion, one delta a word.
+fn completion() -> Vec<String> {
+    (0..WORDS).map(|i| format!("word{i} ")).collect()
+}
+
+/// What one fast completion costs at 1x: its billable words (102 code points make 17,
+/// more than its 16 words), 10 mc each.
+fn cost_mc() -> i64 {
+    let words = penora_domain::billable_words_of(&completion().concat());
+    penora_domain::cost_mc(words, penora_domain::Multiplier::ONE).get()
+}
+
 /// The fake provider: `fast` streams 16 words at once; `hold` sends one word and then keeps
 /// the stream open for a minute (for the open-streams measurement).
 fn reply(request: &Recorded) -> Reply {
-    let words: Vec<String> = (0..WORDS).map(|i| format!("word{i} ")).collect();
+    let words = completion();
     if request.body["model"] == "hold" {
         let mut steps: Vec<Step> = Wire::OpenAi.opening().into_iter().map(Step::Send).collect();
         steps.push(Step::Send(Wire::OpenAi.delta("first ")));
@@ -264,7 +274,7 @@ async fn bench_backend(
         let balance = get_json(&client, &format!("{base}/api/v1/credits/balance"), key).await?;
         spent += START_MC - balance["balance_mc"].as_i64().context("balance")?;
     }
-    outcome.unbilled = total as i64 * COST_MC - spent;
+    outcome.unbilled = total as i64 * cost_mc() - spent;
 
     // Open streams.
     tokio::time::sleep(Duration::from_secs(1)).await;
