@@ -3,6 +3,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::{billable_words_of, WordMeter};
+
 use crate::generation::{text_field, MAX_TONE_CHARS};
 use crate::validation::{FieldError, FieldErrors};
 
@@ -104,9 +106,12 @@ pub fn outline_entries(outline: &str) -> Vec<OutlineEntry> {
         .collect()
 }
 
-/// A short extractive summary: the opening sentences up to about `max_words` words, then
-/// the closing sentence. No model call, so it costs nothing and is the same every time.
+/// A short extractive summary: the opening sentences up to about `max_words` billable
+/// words, then the closing sentence, each sentence cut to `max_words` billable words. No
+/// model call, so it costs nothing and is the same every time; it goes upstream as free
+/// context, so it stays within about `2 × max_words` billable words whatever the text.
 pub fn summarize(text: &str, max_words: usize) -> String {
+    let budget = u64::try_from(max_words).unwrap_or(u64::MAX);
     let sentences: Vec<&str> = text
         .unicode_sentences()
         .map(str::trim)
@@ -115,20 +120,26 @@ pub fn summarize(text: &str, max_words: usize) -> String {
     let mut summary: Vec<&str> = Vec::new();
     let mut words = 0;
     for sentence in &sentences {
-        let count = sentence.unicode_words().count();
-        if words + count > max_words && !summary.is_empty() {
+        let count = billable_words_of(sentence);
+        if words + count > budget && !summary.is_empty() {
             break;
         }
-        summary.push(sentence);
+        summary.push(clip(sentence, budget));
         words += count;
     }
     if let Some(last) = sentences.last() {
         if summary.len() < sentences.len() && !summary.contains(last) {
             summary.push("…");
-            summary.push(last);
+            summary.push(clip(last, budget));
         }
     }
     summary.join(" ")
+}
+
+/// The longest start of `sentence` within `max_words` billable words.
+fn clip(sentence: &str, max_words: u64) -> &str {
+    let mut meter = WordMeter::new(max_words);
+    meter.push(sentence).accepted
 }
 
 #[cfg(test)]
@@ -176,5 +187,21 @@ mod tests {
         );
         assert_eq!(summarize("Short.", 60), "Short.");
         assert_eq!(summarize("", 60), "");
+    }
+
+    /// Summaries go upstream free of charge, so a chapter without sentence breaks must not
+    /// ride along whole.
+    #[test]
+    fn a_summary_stays_short_whatever_the_text() {
+        let unbroken = "word ".repeat(50_000);
+        let glued = "x".repeat(100_000);
+        for text in [unbroken.as_str(), glued.as_str()] {
+            let summary = summarize(text, 60);
+            assert!(
+                crate::billable_words_of(&summary) <= 2 * 60 + 2,
+                "{} billable words",
+                crate::billable_words_of(&summary)
+            );
+        }
     }
 }

@@ -5,7 +5,9 @@
 use penora_ai::{GenerationRequest, Task};
 use penora_api_types::{EndEvent, GenerationFailure};
 use penora_domain::story::{outline_entries, summarize, StorySettings, SUMMARY_WORDS};
-use penora_domain::{billable_words_of_all, Chapter, ProjectContent, ProjectId, Tool, UserId};
+use penora_domain::{
+    billable_words_of, billable_words_of_all, Chapter, ProjectContent, ProjectId, Tool, UserId,
+};
 use penora_store::projects::{self as project_rows, ProjectRow};
 use penora_store::stories::{self, StoryRow};
 use penora_store::{begin_write, storage};
@@ -257,13 +259,20 @@ pub fn chapter_job(
         project,
         target,
     );
-    job.input_words = caller_input_words(story, true);
+    // The chapter being continued is the writer's text, billed as the `continue` tool's
+    // `input` is; the summaries of earlier chapters are bounded context, free.
+    let continued = if append {
+        billable_words_of(&previous)
+    } else {
+        0
+    };
+    job.input_words = caller_input_words(story, true) + continued;
     Ok(job)
 }
 
-/// The billable input of a story step: what the writer supplied that the step is written
-/// from — the premise, and for a chapter the outline. The templates, the summaries of
-/// earlier chapters and a chapter's own text being continued are context Penora adds: free.
+/// The billable input of a story step that the story itself holds: the premise, and for a
+/// chapter the outline. The templates and the summaries of earlier chapters (at most about
+/// `2 × SUMMARY_WORDS` billable words each) are context Penora adds: free.
 fn caller_input_words(story: &Story, with_outline: bool) -> u64 {
     let premise = story.project.premise.as_deref().unwrap_or_default();
     let outline = if with_outline {

@@ -382,3 +382,57 @@ async fn the_input_is_charged_once_the_provider_accepted_the_request() {
     app.assert_ledger_consistent().await;
     app.assert_generations_settled().await;
 }
+
+/// Continuing a chapter sends the chapter's own text upstream, as the `continue` tool sends
+/// its `input`: the writer supplied it, so it is billed like any input.
+#[tokio::test]
+async fn continuing_a_story_chapter_bills_the_chapter_it_continues() {
+    let (app, _fake) = app_with_fake(|_| {}).await;
+    let user = app.signed_up_user("longer@example.com").await;
+    let token = &user.access_token;
+    let response = app
+        .post_authed(
+            "/api/v1/stories",
+            token,
+            &json!({ "title": "Keeper", "premise": "A keeper finds a letter.",
+                     "chapter_count": 1, "words_per_chapter": 100, "model": "openai-ok" }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let story: Value = response.json().await.unwrap();
+    let id = story["project"]["id"].as_str().unwrap();
+    let project = app
+        .client
+        .get(app.url(&format!("/api/v1/projects/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let etag = project.headers()["etag"].to_str().unwrap().to_owned();
+    let chapter = prose(3_000);
+    let edited = app
+        .patch_at(
+            &format!("/api/v1/projects/{id}/chapters/0"),
+            token,
+            &etag,
+            &json!({ "text": chapter }),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+
+    let response = app
+        .post_authed(
+            &format!("/api/v1/stories/{id}/chapters/1/generate"),
+            token,
+            &json!({ "continue": true }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let result: Value = response.json().await.unwrap();
+    let words = billable_words_of("A keeper finds a letter.") + billable_words_of(&chapter);
+    assert_eq!(result["generation"]["input_words"], words);
+    assert_eq!(
+        result["generation"]["input_cost_mc"],
+        input_cost(words, 500)
+    );
+}
