@@ -113,6 +113,23 @@ pub async fn set_password_hash(
     bump_session_epoch(db, id).await
 }
 
+/// Takes the user's row lock for the rest of the transaction (a no-op update, so it works
+/// alike on both backends); `false` when the account is gone. Writers of sessions lock the
+/// user before their tokens, so a refresh and a sign-out everywhere are ordered, never
+/// interleaved.
+pub async fn lock(db: &impl ConnectionTrait, id: UserId) -> Result<bool, DbErr> {
+    let result = Users::update_many()
+        .col_expr(
+            user::Column::SessionEpoch,
+            Expr::col(user::Column::SessionEpoch),
+        )
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::DeletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Invalidates every access token of the user (they carry the epoch they were issued in).
 pub async fn bump_session_epoch(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
     Users::update_many()

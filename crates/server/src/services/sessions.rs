@@ -110,6 +110,11 @@ pub async fn refresh(
     if row.revoked_at.is_some() || row.expires_at <= Utc::now() {
         return Err(SessionError::Invalid);
     }
+    // The account first, as every session writer does: a sign-out everywhere or a password
+    // change that commits meanwhile is then seen by the claim below (it revoked the token).
+    if !users::lock(&txn, UserId::from_uuid(row.user_id)).await? {
+        return Err(SessionError::Invalid);
+    }
     let successor = state.keyed.refresh_successor(token);
     if row.used_at.is_none() && refresh_tokens::claim(&txn, row.id).await? {
         let user = users::find_by_id(&txn, UserId::from_uuid(row.user_id))
@@ -199,8 +204,9 @@ pub async fn end_all(
     origin: &Origin,
 ) -> Result<(), SessionError> {
     let txn = penora_store::begin_write(&state.db).await?;
-    let revoked = refresh_tokens::revoke_all_for_user(&txn, user).await?;
+    // The user's row before the tokens, in the order a refresh locks them.
     users::bump_session_epoch(&txn, user).await?;
+    let revoked = refresh_tokens::revoke_all_for_user(&txn, user).await?;
     let keys_revoked = if revoke_api_keys {
         api_keys::revoke_all_personal(&txn, user).await?
     } else {

@@ -62,3 +62,25 @@ async fn reuse_after_the_grace_revokes_the_family() {
     )
     .await;
 }
+
+/// A refresh racing "sign out everywhere" never leaves a live token behind: on PostgreSQL
+/// the refresh read the account and wrote its successor while the sign-out waited on the
+/// old token, whose revocation then missed the new one.
+#[tokio::test]
+async fn a_refresh_racing_logout_everywhere_leaves_no_live_token() {
+    let app = spawn_app().await;
+    let body = serde_json::json!({});
+    for round in 0..30 {
+        let session = app
+            .signed_up_user(&format!("race{round}@example.com"))
+            .await;
+        let (refreshed, _) = tokio::join!(
+            app.refresh(&session.refresh_token),
+            app.post_authed("/api/v1/auth/logout-all", &session.access_token, &body)
+        );
+        if let Some(next) = refresh_cookie(refreshed.headers()) {
+            let again = app.refresh(&next).await;
+            assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "round {round}");
+        }
+    }
+}
