@@ -74,6 +74,9 @@ pub struct Settings {
     pub rate_login_per_ip_per_minute: u32,
     /// Sign-in attempts for one email from one client IP; counted in the database.
     pub rate_login_per_email_ip_per_minute: u32,
+    /// Sign-in attempts for one email from one client IP in an hour: well below the ceiling
+    /// below, so one client alone cannot spend it and lock the owner out.
+    pub rate_login_per_email_ip_per_hour: u32,
     /// Sign-in attempts for one email from anywhere: a ceiling well above what the per-IP
     /// limits let one address spend, so one attacker cannot lock the owner out.
     pub rate_login_per_email_per_hour: u32,
@@ -163,6 +166,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             rate_login_per_ip_per_minute: 30,
             rate_login_per_email_ip_per_minute: 10,
+            rate_login_per_email_ip_per_hour: 20,
             rate_login_per_email_per_hour: 200,
             rate_signup_per_ip_per_hour: 20,
             rate_password_checks_per_user_per_hour: 10,

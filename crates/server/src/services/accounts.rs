@@ -144,6 +144,10 @@ pub async fn login(
             Limit::per_minute(settings.rate_login_per_email_ip_per_minute),
         ),
         (
+            Bucket::LoginEmailIpHourly(email, &client),
+            Limit::per_hour(settings.rate_login_per_email_ip_per_hour),
+        ),
+        (
             Bucket::LoginEmail(email),
             Limit::per_hour(settings.rate_login_per_email_per_hour),
         ),

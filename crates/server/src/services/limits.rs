@@ -19,6 +19,8 @@ pub enum Bucket<'a> {
     LoginIp(&'a ClientIp),
     /// Sign-in attempts for one email from one client.
     LoginEmailIp(&'a Email, &'a ClientIp),
+    /// Sign-in attempts for one email from one client, counted by the hour.
+    LoginEmailIpHourly(&'a Email, &'a ClientIp),
     /// Sign-in attempts for one email from anywhere (the ceiling).
     LoginEmail(&'a Email),
     /// Password checks behind a session (`POST /me/password`, `DELETE /me`).
@@ -34,6 +36,9 @@ impl Bucket<'_> {
             Bucket::LoginIp(ip) => format!("login-ip:{}", ip.rate_key()),
             Bucket::LoginEmailIp(email, ip) => {
                 format!("login-email-ip:{}:{}", email_key(email), ip.rate_key())
+            }
+            Bucket::LoginEmailIpHourly(email, ip) => {
+                format!("login-email-ip-h:{}:{}", email_key(email), ip.rate_key())
             }
             Bucket::LoginEmail(email) => format!("login-email:{}", email_key(email)),
             Bucket::PasswordChecks(user) => format!("password:{user}"),

@@ -86,6 +86,7 @@ async fn start_app(
         jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
         rate_login_per_ip_per_minute: 1000,
         rate_login_per_email_ip_per_minute: 1000,
+        rate_login_per_email_ip_per_hour: 1000,
         rate_login_per_email_per_hour: 1000,
         rate_password_checks_per_user_per_hour: 1000,
         rate_signup_per_ip_per_hour: 1000,

@@ -143,6 +143,32 @@ async fn an_attacker_hammering_an_email_does_not_lock_its_owner_out() {
     assert_eq!(victim.status(), StatusCode::OK);
 }
 
+/// One client kept under its per-minute limit for an hour must not spend the email's whole
+/// ceiling, which would lock the owner out from everywhere: an hourly per-client limit below
+/// the ceiling stops it first.
+#[tokio::test]
+async fn one_client_cannot_spend_the_emails_ceiling_and_lock_its_owner_out() {
+    let app = spawn_app_with(|s| {
+        s.trusted_proxies = "127.0.0.1/32".parse().unwrap();
+        s.rate_login_per_email_ip_per_minute = 1000;
+        s.rate_login_per_email_ip_per_hour = 3;
+        s.rate_login_per_email_per_hour = 6;
+    })
+    .await;
+    app.signed_up_user("patient@example.com").await;
+    let mut refused = 0;
+    for _ in 0..10 {
+        let wrong =
+            login_via_proxy(&app, "patient@example.com", "guess guess 1", "203.0.113.7").await;
+        if wrong.status() == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 7, "the client is stopped after its hourly three");
+    let owner = login_via_proxy(&app, "patient@example.com", PASSWORD, "198.51.100.2").await;
+    assert_eq!(owner.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn the_per_email_login_ceiling_holds_across_addresses() {
     let app = spawn_app_with(|s| {
