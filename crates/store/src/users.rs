@@ -114,19 +114,25 @@ pub async fn set_password_hash(
 }
 
 /// Takes the user's row lock for the rest of the transaction (a no-op update, so it works
-/// alike on both backends); `false` when the account is gone. Writers of sessions lock the
-/// user before their tokens, so a refresh and a sign-out everywhere are ordered, never
-/// interleaved.
-pub async fn lock(db: &impl ConnectionTrait, id: UserId) -> Result<bool, DbErr> {
-    let result = Users::update_many()
+/// alike on both backends); `false` when the account is gone or, given a session's epoch,
+/// that session has ended. Writers of sessions and keys lock the user before their tokens,
+/// so a refresh or a new key and a sign-out everywhere are ordered, never interleaved.
+pub async fn lock(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    session_epoch: Option<i64>,
+) -> Result<bool, DbErr> {
+    let mut update = Users::update_many()
         .col_expr(
             user::Column::SessionEpoch,
             Expr::col(user::Column::SessionEpoch),
         )
         .filter(user::Column::Id.eq(id.as_uuid()))
-        .filter(user::Column::DeletedAt.is_null())
-        .exec(db)
-        .await?;
+        .filter(user::Column::DeletedAt.is_null());
+    if let Some(epoch) = session_epoch {
+        update = update.filter(user::Column::SessionEpoch.eq(epoch));
+    }
+    let result = update.exec(db).await?;
     Ok(result.rows_affected == 1)
 }
 

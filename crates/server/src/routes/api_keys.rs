@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", security(("bearer" = [])), request_body = CreateApiKeyRequest,
     responses(
         (status = 201, body = CreatedApiKey),
+        (status = 401, description = "`unauthorized`: no valid session, or it ended while the key was being made", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`session_required`: keys cannot make keys", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -35,15 +36,11 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let spec = KeySpec::parse(KeyKind::Personal, &body.name, body.scopes.as_deref())
         .map_err(|e| ApiError::validation(vec![e]))?;
-    let created = api_keys::issue(
-        &state.db,
-        &spec,
-        Some(user.id),
-        Some(user.id),
-        "api_key.created",
-        &origin(&req, &state),
-    )
-    .await?;
+    let origin = origin(&req, &state);
+    let created =
+        api_keys::issue_personal(&state.db, &spec, user.id, user.row.session_epoch, &origin)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("This session has ended; sign in again."))?;
     Ok(HttpResponse::Created().json(created))
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use penora_api_types::{ApiKey, CreatedApiKey};
 use penora_domain::{ApiKeyId, UserId};
 use penora_store::api_keys::{self, ApiKeyRow, NewKey};
-use penora_store::{ConnectionTrait, DbErr};
+use penora_store::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::auth::opaque;
 
@@ -256,6 +256,34 @@ pub async fn issue(
         key: view(&row),
         secret,
     })
+}
+
+/// Issues a personal key to a signed-in user whose session (`session_epoch`) is still
+/// current, checked under the user's row lock in the key's transaction: a key requested
+/// while the account's sessions end (sign-out everywhere, password change or reset,
+/// deletion) is refused rather than outliving them. `None`: the session has ended.
+pub async fn issue_personal(
+    db: &DatabaseConnection,
+    spec: &KeySpec,
+    user: UserId,
+    session_epoch: i64,
+    origin: &super::audit::Origin,
+) -> Result<Option<CreatedApiKey>, DbErr> {
+    let txn = penora_store::begin_write(db).await?;
+    if !penora_store::users::lock(&txn, user, Some(session_epoch)).await? {
+        return Ok(None);
+    }
+    let created = issue(
+        &txn,
+        spec,
+        Some(user),
+        Some(user),
+        "api_key.created",
+        origin,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(created))
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ pub async fn refresh(
     }
     // The account first, as every session writer does: a sign-out everywhere or a password
     // change that commits meanwhile is then seen by the claim below (it revoked the token).
-    if !users::lock(&txn, UserId::from_uuid(row.user_id)).await? {
+    if !users::lock(&txn, UserId::from_uuid(row.user_id), None).await? {
         return Err(SessionError::Invalid);
     }
     let successor = state.keyed.refresh_successor(token);

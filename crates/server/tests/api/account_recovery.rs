@@ -190,3 +190,28 @@ async fn a_newer_mailed_link_invalidates_older_ones_of_its_kind() {
         .await;
     assert_eq!(reset.status(), StatusCode::OK);
 }
+
+/// A key created while "sign out everywhere, keys too" runs does not outlive it: its
+/// creation read the session before the sign-out and wrote the key after it.
+#[tokio::test]
+async fn a_key_created_during_logout_everywhere_does_not_outlive_it() {
+    let app = spawn_app().await;
+    let everywhere = json!({ "revoke_api_keys": true });
+    let name = json!({ "name": "racing" });
+    for round in 0..30 {
+        let session = app
+            .signed_up_user(&format!("racer{round}@example.com"))
+            .await;
+        let token = &session.access_token;
+        let (created, _) = tokio::join!(
+            app.post_authed("/api/v1/api-keys", token, &name),
+            app.post_authed("/api/v1/auth/logout-all", token, &everywhere)
+        );
+        if created.status() == StatusCode::CREATED {
+            let key: Value = created.json().await.unwrap();
+            let secret = key["secret"].as_str().unwrap();
+            let used = app.get_authed("/api/v1/me", secret).await;
+            assert_eq!(used.status(), StatusCode::UNAUTHORIZED, "round {round}");
+        }
+    }
+}
