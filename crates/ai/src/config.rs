@@ -136,7 +136,11 @@ impl ProviderConfig {
                 base_url: value(known.base_url_var)
                     .unwrap_or_else(|| known.default_base_url.to_owned()),
                 api_key: value(known.key_var).map(SecretString::from),
-                key_required: known.key_required,
+                // `<PROVIDER>_KEY_REQUIRED=false`: the base URL is a keyless server (vLLM,
+                // llama.cpp) that only the platform pays for, so it takes no users' keys.
+                key_required: known.key_required
+                    && !value(&known.key_var.replace("_API_KEY", "_KEY_REQUIRED"))
+                        .is_some_and(|v| v.eq_ignore_ascii_case("false")),
             })
             .collect();
         let upstreams = known
@@ -144,7 +148,7 @@ impl ProviderConfig {
             .filter(|upstream| {
                 let known = KNOWN_UPSTREAMS.iter().find(|k| k.id == upstream.id);
                 match known {
-                    Some(k) if k.key_required => upstream.api_key.is_some(),
+                    Some(_) if upstream.key_required => upstream.api_key.is_some(),
                     Some(k) => value(k.base_url_var).is_some(),
                     None => false,
                 }

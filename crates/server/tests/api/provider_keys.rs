@@ -337,3 +337,38 @@ async fn a_stored_key_for_a_provider_that_needs_none_is_ignored_and_credits_pay(
     app.assert_generations_settled().await;
     app.assert_ledger_consistent().await;
 }
+
+/// An operator who points an OpenAI-compatible provider at a keyless server (vLLM, llama.cpp)
+/// says so with `<PROVIDER>_KEY_REQUIRED=false`: users' keys for it are refused like an
+/// ollama key, since any "key" would make the platform's generations free.
+#[tokio::test]
+async fn own_keys_are_refused_for_a_provider_configured_as_keyless() {
+    let (app, _fake) = app_with_fake(|s| {
+        s.providers
+            .insert("DEEPINFRA_KEY_REQUIRED".to_owned(), "false".to_owned());
+    })
+    .await;
+    let user = app.signed_up_user("vllm@example.com").await;
+    let stored = app
+        .post_authed(
+            "/api/v1/me/provider-keys",
+            &user.access_token,
+            &json!({ "provider": "deepinfra", "key": "sk-anything-at-all" }),
+        )
+        .await;
+    assert_problem(
+        stored,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "provider_key_not_accepted",
+    )
+    .await;
+    // The platform still serves the provider's models from that server.
+    let generated = app
+        .post_authed(
+            "/api/v1/generations",
+            &user.access_token,
+            &json!({ "tool": "continue", "input": "The lamp flickered.", "model": "openai-ok" }),
+        )
+        .await;
+    assert_eq!(generated.status(), StatusCode::CREATED);
+}
