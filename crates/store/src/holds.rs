@@ -189,6 +189,23 @@ pub async fn expired(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<HoldRo
         .await
 }
 
+/// The hold as it is now, locked for the rest of the transaction, when it is still open and
+/// expired; `None` when it was settled or renewed since it was found expired (a read
+/// outside the transaction is only a candidate).
+pub async fn lock_expired(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<HoldRow>, DbErr> {
+    let locked = Holds::update_many()
+        .col_expr(hold::Column::ExpiresAt, Expr::col(hold::Column::ExpiresAt))
+        .filter(hold::Column::Id.eq(id))
+        .filter(hold::Column::State.eq(OPEN))
+        .filter(hold::Column::ExpiresAt.lt(Utc::now()))
+        .exec(db)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Ok(None);
+    }
+    Holds::find_by_id(id).one(db).await
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<HoldRow>, DbErr> {
     Holds::find_by_id(id).one(db).await
 }

@@ -47,21 +47,30 @@ pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
             return Ok(settled);
         }
         for hold in batch {
-            let txn = penora_store::begin_write(&state.db).await?;
-            generations::finish_interrupted(&txn, &hold).await?;
-            let meta = serde_json::json!({ "settled_by": "sweeper" });
-            let outcome = holds::settle(
-                &txn,
-                hold.id,
-                Millicredits::new(hold.delivered_mc),
-                None,
-                meta,
-            )
-            .await?;
-            txn.commit().await?;
-            if let Settled::Now { .. } = outcome {
+            if sweep_hold(state, &hold).await? {
                 settled += 1;
             }
         }
     }
+}
+
+/// Settles one hold found expired on what it delivered, as it is under its lock; says
+/// whether it did (not when it was settled or renewed since it was found).
+pub async fn sweep_hold(state: &AppState, found: &holds::HoldRow) -> Result<bool, LedgerError> {
+    let txn = penora_store::begin_write(&state.db).await?;
+    let Some(hold) = holds::lock_expired(&txn, found.id).await? else {
+        return Ok(false);
+    };
+    generations::finish_interrupted(&txn, &hold).await?;
+    let meta = serde_json::json!({ "settled_by": "sweeper" });
+    let outcome = holds::settle(
+        &txn,
+        hold.id,
+        Millicredits::new(hold.delivered_mc),
+        None,
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(matches!(outcome, Settled::Now { .. }))
 }

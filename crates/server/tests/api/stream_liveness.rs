@@ -357,3 +357,56 @@ async fn a_generation_waiting_for_the_providers_first_byte_keeps_its_hold() {
     assert_eq!(end["words"], 4);
     app.assert_generations_settled().await;
 }
+
+/// The sweeper reads expired holds before it settles each: a save that renews the hold in
+/// between (the stream is alive after all) makes the sweeper leave it, not close it on the
+/// amount it read earlier.
+#[tokio::test]
+async fn the_sweeper_leaves_a_hold_renewed_since_it_was_read() {
+    let app = spawn_app_with(|s| s.offline_pace_ms = 20).await;
+    let user = app.signed_up_user("renewed@example.com").await;
+    let body = json!({ "tool": "write", "instructions": "a long walk", "words": 400 });
+    let mut reader = EventReader::new(app.stream_generation(&user.access_token, &body).await);
+    let (_, meta) = reader.next().await.unwrap();
+    let id = Uuid::parse_str(meta["generation_id"].as_str().unwrap()).unwrap();
+    let row = generation::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let hold_id = row.hold_id.unwrap();
+    hold::Entity::update_many()
+        .col_expr(
+            hold::Column::ExpiresAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::minutes(1)),
+        )
+        .filter(hold::Column::Id.eq(hold_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let stale = penora_store::holds::expired(&app.db, 100).await.unwrap();
+    assert_eq!(stale.len(), 1);
+
+    // The stream's save lands now: more delivered, expiry moved on.
+    let renewed = penora_store::holds::record_delivery(
+        &app.db,
+        hold_id,
+        penora_domain::Millicredits::new(stale[0].delivered_mc + 30),
+        Some(chrono::Utc::now() + chrono::Duration::minutes(2)),
+    )
+    .await
+    .unwrap();
+    assert!(renewed);
+    let swept = penora_server::services::holds::sweep_hold(&app.state, &stale[0])
+        .await
+        .unwrap();
+    assert!(!swept, "a renewed hold is not the sweeper's");
+    let still = generation::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(still.status, "running");
+    while reader.next().await.is_some() {}
+    app.assert_ledger_consistent().await;
+}
