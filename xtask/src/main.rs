@@ -3,6 +3,7 @@
 //! - `serve`: build the browser app, then run the server (SQLite, offline, no keys needed)
 //! - `test`: every check CI runs (fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI
 //!   drift, frontend build, end-to-end browser tests)
+//! - `supply-chain`: licences, bans and sources (cargo-deny) and the vendored crates' hashes
 //! - `build-frontend`, `e2e`, `openapi`: the pieces on their own
 
 mod bench;
@@ -10,6 +11,7 @@ mod bench_export;
 mod e2e;
 mod frontend;
 mod shell;
+mod supply_chain;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +35,8 @@ enum Command {
     E2e,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
+    /// Check licences, bans and sources (cargo-deny) and the vendored crates' manifests.
+    SupplyChain(supply_chain::SupplyChainArgs),
     /// Benchmarks against a release build: `ledger`, `export`, `proxy`.
     Bench(bench::BenchArgs),
 }
@@ -60,6 +64,7 @@ fn main() -> anyhow::Result<()> {
         Command::Test(args) => test::run(&root, args),
         Command::BuildFrontend => frontend::build(&root),
         Command::E2e => e2e::run(&root),
+        Command::SupplyChain(args) => supply_chain::run(&root, args),
         Command::Bench(args) => bench::run(&root, args),
         Command::Openapi => {
             let out = shell::output(shell::cargo().args([

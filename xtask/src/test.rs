@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use crate::{e2e, frontend, shell};
+use crate::{e2e, frontend, shell, supply_chain};
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -34,6 +34,7 @@ pub fn run(root: &Path, args: TestArgs) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    supply_chain::run(root, supply_chain::SupplyChainArgs::default())?;
     // A fresh machine has no wasm32 target yet; clippy for it needs one.
     frontend::ensure_wasm_target()?;
     shell::run(shell::cargo().args([
