@@ -1,7 +1,8 @@
 //! `cargo xtask supply-chain`: what the build pulls in is what we accepted.
 //!
-//! - `cargo deny check licenses bans sources` against `deny.toml` (offline: no advisory
-//!   database is fetched), with cargo-deny installed at a pinned version when missing;
+//! - `cargo deny check licenses bans sources` against `deny.toml` (no advisory database is
+//!   fetched; crates.io is read only for the manifests of crates this machine has not built),
+//!   with cargo-deny installed at a pinned version when missing;
 //! - the vendored crates under `vendor/` match their committed manifests of file hashes, so
 //!   nothing creeps in unnoticed, and each one's `vendor/<crate>.patch` (its change against
 //!   the published release) still describes it.
@@ -79,15 +80,7 @@ pub fn check_vendored(root: &Path) -> anyhow::Result<()> {
 
 fn check_deny() -> anyhow::Result<()> {
     ensure_cargo_deny()?;
-    shell::run(shell::cargo().args([
-        "deny",
-        "--offline",
-        "check",
-        "--disable-fetch",
-        "licenses",
-        "bans",
-        "sources",
-    ]))
+    shell::run(shell::cargo().args(["deny", "--locked", "check", "licenses", "bans", "sources"]))
 }
 
 fn ensure_cargo_deny() -> anyhow::Result<()> {
