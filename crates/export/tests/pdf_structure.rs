@@ -64,6 +64,7 @@ fn pdf_information_has_title_author_creator_and_todays_date() {
     assert_eq!(text(info.get(b"Author").unwrap()), "Ада Лавлейс");
     assert_eq!(text(info.get(b"Creator").unwrap()), "Penora");
     assert_eq!(text(info.get(b"Producer").unwrap()), "Penora");
+    assert!(info.get(b"GTS_PDFXVersion").is_err(), "no PDF/X claim");
     for key in [&b"CreationDate"[..], b"ModDate"] {
         let date = String::from_utf8(info.get(key).unwrap().as_str().unwrap().to_vec()).unwrap();
         assert!(
