@@ -49,6 +49,29 @@ pub fn has_program(name: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether `name` is a file in one of the `PATH` directories.
+pub fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+}
+
+/// Installs Debian's `package` when `program` is not on the `PATH`. Installing needs root (as
+/// on CI); otherwise this fails and says what to install.
+pub fn ensure_debian_package(program: &str, package: &str, purpose: &str) -> anyhow::Result<()> {
+    if on_path(program) {
+        return Ok(());
+    }
+    let is_root = output(Command::new("id").arg("-u")).is_ok_and(|o| o.starts_with(b"0\n"));
+    if !is_root {
+        bail!("{program} is missing ({purpose}): install Debian's `{package}` package (sudo apt-get install {package})");
+    }
+    eprintln!("xtask> installing Debian's {package} ({purpose})");
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", package])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
 /// The cargo target directory (honours CARGO_TARGET_DIR).
 pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")

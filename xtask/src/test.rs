@@ -48,6 +48,8 @@ pub fn run(root: &Path, args: TestArgs) -> anyhow::Result<()> {
         "warnings",
     ]))?;
     frontend::build(root)?;
+    // The EPUB export tests validate their files with it; under CI they fail without it.
+    shell::ensure_debian_package("epubcheck", "epubcheck", "the EPUB export tests")?;
 
     run_tests("SQLite", None)?;
     if !args.skip_postgres {

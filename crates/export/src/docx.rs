@@ -1,9 +1,12 @@
 //! DOCX (Office Open XML), with docx-rs.
 //!
-//! Uses the built-in style ids Word and LibreOffice know (`Title`, `Heading1`), defined here
-//! with their canonical names and an outline level, so headings show in the navigation pane
-//! and a table of contents can be inserted. A4 with 25 mm margins, page numbers in the footer
-//! from the first chapter on.
+//! The structure is the Markdown export's: the document title is a level-1 heading (style
+//! `Heading1`) and each chapter a level-2 heading (`Heading2`) starting a new page. Both are the
+//! built-in heading styles Word and LibreOffice know, defined in `styles.xml` under their
+//! canonical names ("heading 1", "heading 2") with their outline levels, so the navigation
+//! pane lists the chapters under the title and a table of contents can be inserted. The
+//! author line is a `Subtitle`. A4 with 25 mm margins, page numbers in the footer from the
+//! first chapter on.
 
 use std::io::Cursor;
 
@@ -43,11 +46,14 @@ pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
                 .cs("Noto Sans Devanagari"),
         )
         .add_style(
-            Style::new("Title", StyleType::Paragraph)
-                .name("Title")
+            // "heading 1" (lower case) is the name Word matches its built-in heading by. This
+            // one looks like a title page: large and centred a third of the way down.
+            Style::new("Heading1", StyleType::Paragraph)
+                .name("heading 1")
                 .based_on("Normal")
                 .next("Normal")
                 .q_format(true)
+                .outline_lvl(0)
                 .size(56)
                 .align(AlignmentType::Center)
                 .line_spacing(LineSpacing::new().before(2_880).after(240)),
@@ -63,13 +69,12 @@ pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
                 .align(AlignmentType::Center),
         )
         .add_style(
-            // "heading 1" (lower case) is the name Word matches its built-in heading by.
-            Style::new("Heading1", StyleType::Paragraph)
-                .name("heading 1")
+            Style::new("Heading2", StyleType::Paragraph)
+                .name("heading 2")
                 .based_on("Normal")
                 .next("Normal")
                 .q_format(true)
-                .outline_lvl(0)
+                .outline_lvl(1)
                 .bold()
                 .size(36)
                 .line_spacing(LineSpacing::new().before(480).after(240)),
@@ -87,7 +92,7 @@ pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
 
     docx = docx.add_paragraph(
         Paragraph::new()
-            .style("Title")
+            .style("Heading1")
             .add_run(Run::new().add_text(xml_safe(document_title(doc)))),
     );
     if let Some(author) = document_author(doc) {
@@ -104,7 +109,7 @@ pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
         if let Some(heading) = chapter_heading(doc, index) {
             docx = docx.add_paragraph(
                 Paragraph::new()
-                    .style("Heading1")
+                    .style("Heading2")
                     .page_break_before(true)
                     .add_run(Run::new().add_text(xml_safe(&heading))),
             );

@@ -2,9 +2,12 @@
 //! document (table of contents) and a small stylesheet.
 //!
 //! epub-builder escapes the metadata and table of contents itself; the XHTML pages are written
-//! here, and every piece of user text in them goes through [`push_escaped`].
+//! here, and every piece of user text in them goes through [`push_escaped`]. The result passes
+//! epubcheck with no errors or warnings (tested in `tests/epubcheck.rs`), after one repair of
+//! epub-builder's package document ([`without_language_ids`]).
 
 use std::fmt::Write as _;
+use std::io::{Cursor, Read as _, Write as _};
 
 use epub_builder::{EpubBuilder, EpubContent, EpubVersion, ReferenceType, ZipLibrary};
 
@@ -96,7 +99,50 @@ pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
 
     let mut out = Vec::new();
     builder.generate(&mut out).map_err(fail)?;
-    Ok(out)
+    repair_package(out).map_err(|e| ExportError::encode(Format::Epub, e))
+}
+
+/// The package file as epub-builder writes it, except for its package document (OPF), which
+/// goes through [`without_language_ids`]. The other files are copied as they are, still
+/// compressed (and `mimetype` still first and stored, as EPUB requires).
+fn repair_package(epub: Vec<u8>) -> zip::result::ZipResult<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(epub))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let file = archive.by_index_raw(index)?;
+        if !file.name().ends_with(".opf") {
+            out.raw_copy_file(file)?;
+            continue;
+        }
+        let name = file.name().to_owned();
+        drop(file);
+        let mut opf = String::new();
+        archive.by_index(index)?.read_to_string(&mut opf)?;
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file(name, options)?;
+        out.write_all(without_language_ids(&opf).as_bytes())?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+/// `opf` without the `id` attributes of its `dc:language` elements. epub-builder numbers
+/// languages and authors separately under one prefix, so the first language and the first
+/// author are both `epub-creator-0`: a duplicate id, which epubcheck rejects (RSC-005).
+/// Nothing refers to a language's id.
+fn without_language_ids(opf: &str) -> String {
+    const OPEN: &str = "<dc:language id=\"";
+    let mut out = String::with_capacity(opf.len());
+    let mut rest = opf;
+    while let Some(start) = rest.find(OPEN) {
+        let after = &rest[start + OPEN.len()..];
+        let Some(end) = after.find('"') else { break };
+        out.push_str(&rest[..start]);
+        out.push_str("<dc:language");
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn page_start(page: &mut String, title: &str) {
@@ -128,5 +174,20 @@ fn push_escaped(out: &mut String, text: &str) {
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_language_ids;
+
+    #[test]
+    fn language_ids_are_dropped_and_nothing_else() {
+        let opf = "<dc:language id=\"epub-creator-0\">en</dc:language>\n\
+                   <dc:creator id=\"epub-creator-0\">Ada</dc:creator>";
+        assert_eq!(
+            without_language_ids(opf),
+            "<dc:language>en</dc:language>\n<dc:creator id=\"epub-creator-0\">Ada</dc:creator>"
+        );
     }
 }

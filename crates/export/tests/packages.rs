@@ -74,6 +74,104 @@ fn docx_has_the_parts_a_word_processor_opens() {
     assert!(part(&mut docx, "word/styles.xml").contains("Heading1"));
 }
 
+/// Each `w:style` of a styles part: (styleId, name, outline level).
+fn styles(xml: &str) -> Vec<(String, String, Option<String>)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let attr = |name: &[u8]| {
+                    e.attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == name)
+                        .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                };
+                match e.name().as_ref() {
+                    b"w:style" => out.push((attr(b"w:styleId").unwrap(), String::new(), None)),
+                    b"w:name" => out.last_mut().unwrap().1 = attr(b"w:val").unwrap(),
+                    b"w:outlineLvl" => out.last_mut().unwrap().2 = attr(b"w:val"),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Each `w:p` of a document part: (its paragraph style, if any; its text).
+fn paragraphs(xml: &str) -> Vec<(Option<String>, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = Vec::new();
+    let mut in_text = false;
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) if e.name().as_ref() == b"w:p" => out.push((None, String::new())),
+            Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
+            Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
+            Event::Empty(e) if e.name().as_ref() == b"w:pStyle" => {
+                let style = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.as_ref() == b"w:val");
+                out.last_mut().unwrap().0 =
+                    style.map(|a| String::from_utf8(a.value.to_vec()).unwrap());
+            }
+            Event::Text(t) if in_text => out.last_mut().unwrap().1 += &t.decode().unwrap(),
+            Event::GeneralRef(r) if in_text => {
+                let name = String::from_utf8(r.to_vec()).unwrap();
+                let c = match name.as_str() {
+                    "amp" => '&',
+                    "lt" => '<',
+                    "gt" => '>',
+                    "quot" => '"',
+                    "apos" => '\'',
+                    other => panic!("unexpected entity {other}"),
+                };
+                out.last_mut().unwrap().1.push(c);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn docx_title_and_chapters_use_the_built_in_heading_styles() {
+    let mut docx = open(render(&sample(), Format::Docx).unwrap());
+    let styles = styles(&part(&mut docx, "word/styles.xml"));
+    for (id, name, level) in [
+        ("Heading1", "heading 1", "0"),
+        ("Heading2", "heading 2", "1"),
+    ] {
+        let style = styles.iter().find(|s| s.0 == id);
+        assert_eq!(
+            style,
+            Some(&(id.to_owned(), name.to_owned(), Some(level.to_owned()))),
+            "{styles:?}"
+        );
+    }
+    let headings: Vec<(String, String)> = paragraphs(&part(&mut docx, "word/document.xml"))
+        .into_iter()
+        .filter_map(|(style, text)| style.filter(|s| s.starts_with("Heading")).zip(Some(text)))
+        .collect();
+    let expected = [
+        ("Heading1", "Tom & Jerry <2>"),
+        ("Heading2", "Первая глава"),
+        ("Heading2", "Chapter 2"),
+    ];
+    assert_eq!(
+        headings,
+        expected.map(|(s, t)| (s.to_owned(), t.to_owned())),
+        "the navigation pane's outline"
+    );
+}
+
 #[test]
 fn epub_is_a_valid_package_with_one_file_per_chapter() {
     let bytes = render(&sample(), Format::Epub).unwrap();
