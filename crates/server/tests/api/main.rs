@@ -19,6 +19,7 @@ mod generations;
 mod helpers;
 mod identity_limits;
 mod input_billing;
+mod invisible_names;
 mod ledger_concurrency;
 mod mail_flows;
 mod old_app_bugs;
