@@ -22,6 +22,7 @@ mod input_billing;
 mod invisible_names;
 mod ledger_concurrency;
 mod mail_flows;
+mod mail_settings;
 mod old_app_bugs;
 mod openai_compat;
 mod operations;
