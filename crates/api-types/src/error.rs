@@ -101,6 +101,9 @@ pub enum ErrorCode {
     /// The provider takes no key (a local server such as ollama): its models are paid in
     /// credits, so no own key is stored for it.
     ProviderKeyNotAccepted,
+    /// This server sends no mail (its operator disabled it), so nothing can be mailed:
+    /// no verification link, no password-reset link.
+    MailUnavailable,
 }
 
 impl ErrorCode {
@@ -151,6 +154,7 @@ impl ErrorCode {
             ErrorCode::ProviderKeyNotFound => "provider_key_not_found",
             ErrorCode::ProviderKeyUnreadable => "provider_key_unreadable",
             ErrorCode::ProviderKeyNotAccepted => "provider_key_not_accepted",
+            ErrorCode::MailUnavailable => "mail_unavailable",
         }
     }
 }

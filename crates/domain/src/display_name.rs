@@ -1,6 +1,7 @@
-//! The name a user shows: 1 to 80 characters of printable text.
+//! The name a user shows: 1 to 80 characters of printable text, nothing invisible (see
+//! [`crate::name_text`]).
 
-use crate::FieldError;
+use crate::{check_name_text, strip_name_text, FieldError};
 
 pub const MAX_CHARS: usize = 80;
 
@@ -20,19 +21,21 @@ impl DisplayName {
                 format!("A name has at most {MAX_CHARS} characters."),
             ));
         }
-        if trimmed.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "display_name",
-                "invalid_characters",
-                "A name cannot contain control characters.",
-            ));
-        }
+        check_name_text("display_name", trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 
-    /// A default name for a new account: the address's local part, cut to fit.
+    /// A default name for a new account: the address's local part without what a name may
+    /// not hold, cut to fit (`user` when nothing is left).
     pub fn from_email(email: &crate::Email) -> Self {
-        let local: String = email.local_part().chars().take(MAX_CHARS).collect();
+        let local: String = strip_name_text(email.local_part())
+            .trim()
+            .chars()
+            .take(MAX_CHARS)
+            .collect();
+        if local.is_empty() {
+            return Self("user".to_owned());
+        }
         Self(local)
     }
 
@@ -59,6 +62,20 @@ mod tests {
         assert!(DisplayName::parse(&"x".repeat(81)).is_err());
         assert!(DisplayName::parse("a\u{0007}b").is_err());
         assert!(DisplayName::parse(&"é".repeat(80)).is_ok());
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused() {
+        let err = DisplayName::parse("Ada\u{202E}ecalevoL").unwrap_err();
+        assert_eq!(
+            (err.field.as_ref(), err.code),
+            ("display_name", "invisible_character")
+        );
+        assert_eq!(
+            DisplayName::parse("Ada\u{200B}").unwrap_err().code,
+            "invisible_character"
+        );
+        assert!(DisplayName::parse("Ada 👩\u{200D}💻").is_ok());
     }
 
     #[test]

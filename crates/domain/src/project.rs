@@ -2,7 +2,7 @@
 //! is one chapter), plus optional metadata. Parsed once at the edge; the operations on
 //! chapters keep the rules (at least one chapter, a document has exactly one, bounded sizes).
 
-use crate::{count_words, FieldError};
+use crate::{check_name_text, count_words, FieldError};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const MAX_CHAPTERS: usize = 500;
@@ -10,7 +10,8 @@ pub const GENRE_MAX_CHARS: usize = 80;
 pub const PREMISE_MAX_CHARS: usize = 5_000;
 pub const MODEL_MAX_CHARS: usize = 100;
 
-/// A project's title: 1 to 200 printable characters, trimmed.
+/// A project's title: 1 to 200 printable characters, trimmed, nothing invisible (see
+/// [`crate::name_text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectTitle(String);
 
@@ -25,6 +26,13 @@ impl ProjectTitle {
             ));
         }
         Ok(Self(title))
+    }
+
+    /// A title read back from storage, as it was stored: it was checked when it was
+    /// written, under the rules of that time, and reading must not fail on a rule added
+    /// since.
+    pub fn from_stored(title: String) -> Self {
+        Self(title)
     }
 
     pub fn as_str(&self) -> &str {
@@ -82,6 +90,16 @@ impl Chapter {
             (Some(title), Some(text)) if errors.is_empty() => Ok(Self { title, text }),
             _ => Err(errors),
         }
+    }
+
+    /// The same chapter with new text; its title is kept as it is (it was checked when
+    /// it was set, and the caller is not changing it).
+    pub fn with_text(&self, text: &str, field: &str) -> Result<Self, Vec<FieldError>> {
+        let text = body_text(text, &format!("{field}.text")).map_err(|e| vec![e])?;
+        Ok(Self {
+            title: self.title.clone(),
+            text,
+        })
     }
 
     pub fn title(&self) -> &str {
@@ -342,16 +360,11 @@ fn too_long(field: &str, max: usize) -> FieldError {
     )
 }
 
-/// A trimmed line of printable text, at most `max` characters (may be empty).
+/// A trimmed line of printable text, at most `max` characters (may be empty): a name or a
+/// title, so nothing invisible either ([`check_name_text`]).
 fn single_line(raw: &str, field: &str, max: usize) -> Result<String, FieldError> {
     let trimmed = raw.trim();
-    if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field.to_owned(),
-            "invalid_characters",
-            "Use printable characters only (no line breaks or control characters).",
-        ));
-    }
+    check_name_text(field.to_owned(), trimmed)?;
     if trimmed.chars().count() > max {
         return Err(too_long(field, max));
     }

@@ -3,7 +3,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::{billable_words_of, WordMeter};
+use crate::{billable_words_of, strip_name_text, WordMeter};
 
 use crate::generation::{text_field, MAX_TONE_CHARS};
 use crate::validation::{FieldError, FieldErrors};
@@ -83,7 +83,8 @@ pub struct OutlineEntry {
 
 /// Reads the "Chapter N: Title — summary" lines of an outline (other lines are ignored, so
 /// an edited or chatty outline still yields what it can). The dash may be an em dash, an en
-/// dash or a spaced hyphen.
+/// dash or a spaced hyphen. Titles become chapter titles, so they lose what a name may not
+/// hold ([`strip_name_text`]); the outline's text keeps it.
 pub fn outline_entries(outline: &str) -> Vec<OutlineEntry> {
     outline
         .lines()
@@ -96,7 +97,8 @@ pub fn outline_entries(outline: &str) -> Vec<OutlineEntry> {
                 .iter()
                 .find_map(|dash| rest.split_once(dash))
                 .unwrap_or((rest, ""));
-            let title = title.trim().trim_matches('*').trim().to_owned();
+            let title = strip_name_text(title.trim().trim_matches('*').trim());
+            let title = title.trim().to_owned();
             (!title.is_empty()).then(|| OutlineEntry {
                 number,
                 title,
@@ -176,6 +178,10 @@ mod tests {
         assert_eq!(entries[1].title, "Salt");
         assert_eq!(entries[2].title, "The End");
         assert_eq!(entries[2].number, 3);
+        let hidden = outline_entries("Chapter 1: The\u{200B} Har\u{202E}bour — x\u{200B}");
+        assert_eq!(hidden[0].title, "The Harbour");
+        assert_eq!(hidden[0].summary, "x\u{200B}");
+        assert!(outline_entries("Chapter 1: \u{200B}").is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use penora_domain::{Email, Password, Role};
 
 use crate::config::{Config, Settings};
+use crate::mailer::MailMode;
 use crate::services::accounts;
 use crate::startup::{build_state, Application};
 
@@ -92,8 +93,14 @@ fn load() -> anyhow::Result<Config> {
 
 async fn serve() -> anyhow::Result<()> {
     let config = load()?;
-    if config.settings.smtp_url.is_none() {
-        tracing::info!(outbox = %config.outbox_dir().display(), "no SMTP configured: mail goes to the outbox folder");
+    match config.mail {
+        MailMode::Outbox => {
+            tracing::info!(outbox = %config.outbox_dir().display(), "no SMTP configured: mail goes to the outbox folder");
+        }
+        MailMode::Disabled => {
+            tracing::warn!("mail is disabled: no email verification and no password reset");
+        }
+        MailMode::Smtp(_) => {}
     }
     let app = Application::build(config).await?;
     let settings = &app.state().config.settings;

@@ -19,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::http::client_ip::TrustedProxies;
+use crate::mailer::MailMode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,8 +62,12 @@ pub struct Settings {
     /// Reverse proxies (CIDRs) whose `X-Forwarded-For` is believed; none by default, so the
     /// connection's peer is the client. See [`TrustedProxies`].
     pub trusted_proxies: TrustedProxies,
-    /// `smtp://user:pass@host:587` or `smtps://...`; without it mail goes to the outbox folder.
+    /// `smtp://user:pass@host:587` or `smtps://...`; without it mail goes to the outbox folder
+    /// (development only: production needs it or `mail_disabled`).
     pub smtp_url: Option<SecretString>,
+    /// Runs without mail: verification resends and password resets answer `503
+    /// mail_unavailable`, and sign-up leaves the address unverified. See [`MailMode`].
+    pub mail_disabled: bool,
     pub mail_from: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: u32,
@@ -159,6 +164,7 @@ impl Default for Settings {
             json_limit_bytes: 4 * 1024 * 1024,
             trusted_proxies: TrustedProxies::default(),
             smtp_url: None,
+            mail_disabled: false,
             mail_from: "Penora <no-reply@penora.local>".to_owned(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_days: 30,
@@ -265,6 +271,7 @@ pub struct Config {
     pub database_url: String,
     pub jwt_secret: SecretString,
     pub encryption_key: SecretString,
+    pub mail: MailMode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -275,6 +282,11 @@ pub enum ConfigError {
     MissingSecret { name: &'static str },
     #[error("{name} is a default or too weak; production needs at least 32 random bytes")]
     WeakSecret { name: &'static str },
+    #[error(
+        "production needs mail for email verification and password resets: set PENORA_SMTP_URL \
+         (smtp://user:pass@host:587), or set PENORA_MAIL_DISABLED=true to run without them"
+    )]
+    MailNotConfigured,
     #[error("cannot keep development secrets in {path}: {source}")]
     SecretStore {
         path: PathBuf,
@@ -321,11 +333,13 @@ impl Config {
             "PENORA_ENCRYPTION_KEY",
             settings.encryption_key.as_ref(),
         )?;
+        let mail = MailMode::resolve(&settings)?;
         Ok(Self {
             settings,
             database_url,
             jwt_secret,
             encryption_key,
+            mail,
         })
     }
 
@@ -417,6 +431,7 @@ mod tests {
             env: Environment::Production,
             jwt_secret_key: secret.map(|s| SecretString::from(s.to_owned())),
             encryption_key: Some(SecretString::from(format!("{STRONG}-encryption"))),
+            mail_disabled: true,
             ..Settings::default()
         };
         Config::resolve(settings)

@@ -1,18 +1,67 @@
-//! Outgoing mail. With `PENORA_SMTP_URL` it goes out over SMTP; otherwise each mail is
-//! written to the outbox folder in the data dir (and its link logged), so sign-up works on a
-//! fresh machine and tests can read what was "sent".
+//! Outgoing mail. With `PENORA_SMTP_URL` it goes out over SMTP; with
+//! `PENORA_MAIL_DISABLED=true` nothing is sent (the flows that need mail answer `503
+//! mail_unavailable`); otherwise, in development only, each mail is written to the outbox
+//! folder in the data dir, so sign-up works on a fresh machine and tests can read what was
+//! "sent". Production starts only with SMTP or with mail disabled ([`MailMode::resolve`]).
+//!
+//! A mail's link and body carry a secret token: they go into the mail (or the outbox file)
+//! and nowhere else. Nothing here hands them to a log, and [`Mail`]'s `Debug` leaves them
+//! out.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use penora_domain::Email;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError, Environment, Settings};
 
-#[derive(Debug, Clone, Serialize)]
+/// How the server sends mail, decided once from the settings.
+#[derive(Clone)]
+pub enum MailMode {
+    Smtp(SecretString),
+    /// Development only: mail becomes files in the outbox folder.
+    Outbox,
+    /// No mail at all: verification resends and password resets are unavailable.
+    Disabled,
+}
+
+impl MailMode {
+    /// SMTP when `smtp_url` is set, nothing when mail is disabled, else the outbox; which
+    /// production refuses, as its mail would reach nobody.
+    pub fn resolve(settings: &Settings) -> Result<Self, ConfigError> {
+        let smtp = settings
+            .smtp_url
+            .as_ref()
+            .filter(|url| !url.expose_secret().trim().is_empty());
+        match (smtp, settings.mail_disabled) {
+            (Some(_), true) => Err(ConfigError::Invalid(
+                "PENORA_SMTP_URL is set and PENORA_MAIL_DISABLED is true; set only one".to_owned(),
+            )),
+            (Some(url), false) => Ok(MailMode::Smtp(url.clone())),
+            (None, true) => Ok(MailMode::Disabled),
+            (None, false) if settings.env == Environment::Production => {
+                Err(ConfigError::MailNotConfigured)
+            }
+            (None, false) => Ok(MailMode::Outbox),
+        }
+    }
+}
+
+impl fmt::Debug for MailMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MailMode::Smtp(_) => "Smtp",
+            MailMode::Outbox => "Outbox",
+            MailMode::Disabled => "Disabled",
+        })
+    }
+}
+
+#[derive(Clone, Serialize)]
 pub struct Mail {
     pub to: String,
     pub subject: String,
@@ -32,8 +81,19 @@ impl Mail {
     }
 }
 
+/// Leaves out the body and link: they hold the token.
+impl fmt::Debug for Mail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mail")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Clone)]
 pub enum Mailer {
+    Disabled,
     Outbox {
         dir: PathBuf,
     },
@@ -46,6 +106,8 @@ pub enum Mailer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
+    #[error("mail is disabled (PENORA_MAIL_DISABLED)")]
+    Disabled,
     #[error("mail settings are invalid: {0}")]
     Config(String),
     #[error("writing to the outbox failed: {0}")]
@@ -58,10 +120,14 @@ pub enum MailError {
 
 impl Mailer {
     pub fn from_config(config: &Config) -> Result<Self, MailError> {
-        let Some(url) = &config.settings.smtp_url else {
-            return Ok(Mailer::Outbox {
-                dir: config.outbox_dir(),
-            });
+        let url = match &config.mail {
+            MailMode::Disabled => return Ok(Mailer::Disabled),
+            MailMode::Outbox => {
+                return Ok(Mailer::Outbox {
+                    dir: config.outbox_dir(),
+                })
+            }
+            MailMode::Smtp(url) => url,
         };
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
             .map_err(|e| MailError::Config(e.to_string()))?
@@ -77,18 +143,24 @@ impl Mailer {
         })
     }
 
+    /// Whether mail can be sent at all (`false` when `PENORA_MAIL_DISABLED`).
+    pub fn is_enabled(&self) -> bool {
+        !matches!(self, Mailer::Disabled)
+    }
+
     pub async fn send(&self, mail: Mail) -> Result<(), MailError> {
         match self {
+            Mailer::Disabled => Err(MailError::Disabled),
             Mailer::Outbox { dir } => {
                 tokio::fs::create_dir_all(dir).await?;
                 let path = dir.join(format!("{}.json", uuid::Uuid::now_v7()));
                 let json = serde_json::to_vec_pretty(&mail)
                     .map_err(|e| MailError::Build(e.to_string()))?;
                 tokio::fs::write(&path, json).await?;
+                // The link stays in the file: a log is read by more people than the mail.
                 tracing::info!(
                     to = %mail.to,
                     subject = %mail.subject,
-                    link = mail.link.as_deref().unwrap_or("-"),
                     path = %path.display(),
                     "mail written to the development outbox"
                 );
@@ -109,5 +181,115 @@ impl Mailer {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    fn settings(env: Environment, smtp: Option<&str>, disabled: bool) -> Settings {
+        Settings {
+            env,
+            smtp_url: smtp.map(|url| SecretString::from(url.to_owned())),
+            mail_disabled: disabled,
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn production_needs_smtp_or_mail_explicitly_disabled() {
+        use Environment::{Development, Production};
+        let mode = |env, smtp, disabled| MailMode::resolve(&settings(env, smtp, disabled));
+        assert!(matches!(
+            mode(Production, None, false),
+            Err(ConfigError::MailNotConfigured)
+        ));
+        // An empty variable (`PENORA_SMTP_URL=` from a template) is no SMTP server.
+        assert!(matches!(
+            mode(Production, Some(" "), false),
+            Err(ConfigError::MailNotConfigured)
+        ));
+        assert!(matches!(
+            mode(Production, Some("smtp://mailpit:1025"), false),
+            Ok(MailMode::Smtp(_))
+        ));
+        assert!(matches!(
+            mode(Production, None, true),
+            Ok(MailMode::Disabled)
+        ));
+        assert!(matches!(
+            mode(Production, Some("smtp://mailpit:1025"), true),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            mode(Development, None, false),
+            Ok(MailMode::Outbox)
+        ));
+        assert!(matches!(
+            mode(Development, None, true),
+            Ok(MailMode::Disabled)
+        ));
+        let message = ConfigError::MailNotConfigured.to_string();
+        assert!(
+            message.contains("PENORA_SMTP_URL") && message.contains("PENORA_MAIL_DISABLED"),
+            "{message}"
+        );
+    }
+
+    /// Everything written by the `tracing` calls made while `f`'s future runs.
+    async fn logs_of<F: std::future::Future>(f: F) -> (F::Output, String) {
+        #[derive(Clone)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl Write for Sink {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .map_err(|_| std::io::ErrorKind::Other)?
+                    .extend(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink(Arc::new(Mutex::new(Vec::new())));
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        let output = f.await;
+        drop(guard);
+        let logs = String::from_utf8_lossy(&sink.0.lock().expect("log sink")).into_owned();
+        (output, logs)
+    }
+
+    #[tokio::test]
+    async fn the_outbox_keeps_the_link_in_the_file_and_out_of_the_log() {
+        let dir = std::env::temp_dir().join(format!("penora-outbox-{}", uuid::Uuid::new_v4()));
+        let token = "tok-3n8Qf1ZxLw0pR7";
+        let link = format!("http://127.0.0.1:8080/reset-password?token={token}");
+        let to = Email::parse("ada@example.com").expect("email");
+        let mail = Mail::new(&to, "Reset", format!("Here: {link}"), Some(link));
+        assert!(!format!("{mail:?}").contains(token));
+
+        let mailer = Mailer::Outbox { dir: dir.clone() };
+        let (sent, logs) = logs_of(mailer.send(mail)).await;
+        sent.expect("written");
+        assert!(logs.contains("development outbox"), "logged: {logs}");
+        assert!(!logs.contains(token), "the token is logged: {logs}");
+        let files: Vec<_> = std::fs::read_dir(&dir).expect("outbox").flatten().collect();
+        let file = std::fs::read_to_string(files[0].path()).expect("mail file");
+        assert!(file.contains(token), "the outbox file keeps the link");
+        let _ = std::fs::remove_dir_all(dir);
+
+        let (refused, _) =
+            logs_of(Mailer::Disabled.send(Mail::new(&to, "x", String::new(), None))).await;
+        assert!(matches!(refused, Err(MailError::Disabled)));
     }
 }

@@ -22,7 +22,7 @@ pub fn content_of(row: &ProjectRow) -> Result<ProjectContent, DbErr> {
     let corrupt = |what: String| DbErr::Custom(format!("project {}: {what}", row.id));
     let chapters: Vec<Chapter> =
         serde_json::from_str(&row.chapters).map_err(|e| corrupt(e.to_string()))?;
-    let title = ProjectTitle::parse(&row.title).map_err(|e| corrupt(e.message))?;
+    let title = ProjectTitle::from_stored(row.title.clone());
     let kind = ProjectKind::parse(&row.kind).map_err(|e| corrupt(e.message))?;
     let meta = ProjectMeta {
         genre: row.genre.clone(),

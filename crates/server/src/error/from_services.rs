@@ -65,6 +65,11 @@ impl From<AccountError> for ApiError {
                 "A generation is still running; delete the account when it has finished.",
             ),
             AccountError::WeakPassword(e) => ApiError::validation(vec![e]),
+            AccountError::MailUnavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::MailUnavailable,
+                "This server sends no mail, so no link can be mailed. Ask its operator for help.",
+            ),
             AccountError::Session(e) => e.into(),
             AccountError::Hash(HashError::Busy) => ApiError::service_unavailable(
                 1,

@@ -35,7 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Create an account and sign in.
 ///
-/// Sets the refresh token as an httpOnly cookie and mails an email-verification link.
+/// Sets the refresh token as an httpOnly cookie and mails an email-verification link. On a
+/// server that sends no mail (`PENORA_MAIL_DISABLED`) sign-up works all the same and the
+/// address stays unverified (`email_verified: false`).
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
     responses(
         (status = 201, description = "Signed up and signed in", body = AuthResponse),
@@ -168,6 +170,7 @@ pub async fn verify_email(
     responses(
         (status = 202, description = "Mailed (or already verified)", body = Ack),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`)", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn resend_verification(
@@ -184,6 +187,7 @@ pub async fn resend_verification(
     responses(
         (status = 202, description = "A link is mailed if the account exists", body = Ack),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`); the same for every address", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn forgot_password(

@@ -32,6 +32,8 @@ pub enum AccountError {
     Gone,
     #[error("generations are running")]
     GenerationsRunning,
+    #[error("mail is disabled on this server")]
+    MailUnavailable,
     #[error("the new password breaks a rule")]
     WeakPassword(penora_domain::FieldError),
     #[error(transparent)]
@@ -104,12 +106,13 @@ pub async fn signup(
         .await?
         .ok_or(AccountError::Gone)?;
     let session = sessions::start(state, &txn, user).await?;
-    let verify_token = new_email_token(
-        &txn,
-        UserId::from_uuid(session.user.id),
-        Purpose::VerifyEmail,
-    )
-    .await?;
+    // Without mail the address stays unverified and no link is made that nobody receives.
+    let verify_token = if state.mailer.is_enabled() {
+        let id = UserId::from_uuid(session.user.id);
+        Some(new_email_token(&txn, id, Purpose::VerifyEmail).await?)
+    } else {
+        None
+    };
     txn.commit().await?;
     let id = UserId::from_uuid(session.user.id);
     audit::record(
@@ -121,7 +124,9 @@ pub async fn signup(
         serde_json::json!({}),
     )
     .await;
-    send_verification(state, &input.email, &verify_token).await;
+    if let Some(token) = verify_token {
+        send_verification(state, &input.email, &token).await;
+    }
     Ok(session)
 }
 
@@ -324,6 +329,7 @@ pub async fn verify_email(
 }
 
 pub async fn resend_verification(state: &AppState, user: &UserRow) -> Result<(), AccountError> {
+    require_mail(state)?;
     if user.email_verified_at.is_some() {
         return Ok(());
     }
@@ -341,12 +347,13 @@ pub async fn resend_verification(state: &AppState, user: &UserRow) -> Result<(),
 }
 
 /// Mails a reset link when the account exists. Answers the same either way, so it cannot be
-/// used to find out which emails have accounts.
+/// used to find out which emails have accounts (without mail: `MailUnavailable` for all).
 pub async fn forgot_password(
     state: &AppState,
     email: &Email,
     origin: &Origin,
 ) -> Result<(), AccountError> {
+    require_mail(state)?;
     if state.limits.mail_per_address.check(email.as_str()).is_err() {
         return Ok(());
     }
@@ -447,7 +454,17 @@ async fn send_verification(state: &AppState, email: &Email, token: &str) {
     .await;
 }
 
-/// Mail trouble must not undo a sign-up or reveal anything; it is logged for operators.
+/// Flows whose only output is a mail are refused up front when mail is disabled.
+fn require_mail(state: &AppState) -> Result<(), AccountError> {
+    if state.mailer.is_enabled() {
+        Ok(())
+    } else {
+        Err(AccountError::MailUnavailable)
+    }
+}
+
+/// Mail trouble must not undo a sign-up or reveal anything; it is logged for operators
+/// (the error names no link or token).
 async fn deliver(state: &AppState, mail: Mail) {
     if let Err(err) = state.mailer.send(mail).await {
         tracing::error!(error = %err, "mail could not be sent");

@@ -72,6 +72,7 @@ impl KeySpec {
                 format!("Give the key a name of 1 to {NAME_MAX} printable characters."),
             ));
         }
+        penora_domain::check_name_text("name", name)?;
         let scopes: Vec<String> = match scopes {
             Some(list) => list.iter().map(|s| s.trim().to_owned()).collect(),
             None if kind == KeyKind::Personal => {
@@ -308,5 +309,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(app.scopes, vec!["credits:write", "users:read"]);
+        let hidden = KeySpec::parse(KeyKind::Personal, "lap\u{202E}top", None).err();
+        assert_eq!(hidden.map(|e| e.code), Some("invisible_character"));
     }
 }

@@ -174,11 +174,12 @@ pub fn update_chapter(
     text: Option<&str>,
 ) -> Result<(), ProjectError> {
     let current = content.chapter(index)?;
-    let chapter = Chapter::parse(
-        title.unwrap_or(current.title()),
-        text.unwrap_or(current.text()),
-        "chapter",
-    )
+    let text = text.unwrap_or(current.text());
+    // A title that is not sent is kept as it is, not checked again.
+    let chapter = match title {
+        Some(title) => Chapter::parse(title, text, "chapter"),
+        None => current.with_text(text, "chapter"),
+    }
     .map_err(ProjectError::Invalid)?;
     Ok(content.replace_chapter(index, chapter)?)
 }

@@ -420,8 +420,9 @@ async fn save_chapter(
         } else {
             output.trim().to_owned()
         };
-        let chapter =
-            Chapter::parse(current.title(), &text, "chapter").map_err(ProjectError::Invalid)?;
+        let chapter = current
+            .with_text(&text, "chapter")
+            .map_err(ProjectError::Invalid)?;
         Ok(content.replace_chapter(index, chapter)?)
     })
     .await

@@ -82,7 +82,8 @@ fn append(content: &mut ProjectContent, title: &str, text: &str) -> Result<(), P
             } else {
                 format!("{}\n\n{}", current.text().trim_end(), text)
             };
-            let chapter = Chapter::parse(current.title(), &joined, "output")
+            let chapter = current
+                .with_text(&joined, "output")
                 .map_err(ProjectError::Invalid)?;
             return Ok(content.replace_chapter(0, chapter)?);
         }
