@@ -224,7 +224,10 @@ async fn bad_requests_get_openais_statuses_and_error_shape() {
             "messages[0].role",
         ),
         (json!({ "model": "offline-demo" }), "messages"),
-        (json!({ "model": "offline-demo", "messages": [] }), "messages"),
+        (
+            json!({ "model": "offline-demo", "messages": [] }),
+            "messages",
+        ),
         (
             json!({ "model": "offline-demo", "messages": [{ "role": "user", "content": [{ "type": "image_url" }] }] }),
             "messages[0].content",
@@ -266,12 +269,8 @@ async fn bad_requests_get_openais_statuses_and_error_shape() {
             &json!({ "tool": "write", "instructions": "x", "words": 50 }),
         )
         .await;
-    crate::helpers::assert_problem(
-        native,
-        StatusCode::PAYMENT_REQUIRED,
-        "insufficient_credits",
-    )
-    .await;
+    crate::helpers::assert_problem(native, StatusCode::PAYMENT_REQUIRED, "insufficient_credits")
+        .await;
     let broken = app
         .client
         .post(app.url("/v1/chat/completions"))

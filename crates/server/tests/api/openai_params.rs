@@ -98,8 +98,13 @@ async fn a_stream_without_include_usage_ends_with_the_finish_chunk_and_no_usage(
             .map(|d| serde_json::from_str(d).unwrap())
             .collect();
         assert!(chunks.iter().all(|c| c.get("usage").is_none()), "{data:?}");
-        assert!(chunks.iter().all(|c| c["choices"].as_array().unwrap().len() == 1));
-        assert_eq!(chunks.last().unwrap()["choices"][0]["finish_reason"], "stop");
+        assert!(chunks
+            .iter()
+            .all(|c| c["choices"].as_array().unwrap().len() == 1));
+        assert_eq!(
+            chunks.last().unwrap()["choices"][0]["finish_reason"],
+            "stop"
+        );
     }
     app.assert_generations_settled().await;
 }

@@ -80,8 +80,7 @@ async fn upstream_error_text_never_reaches_users() {
         for stream in [true, false] {
             n += 1;
             let id = format!("leak-native-{n}");
-            let body =
-                json!({ "tool": "write", "instructions": "the tide", "words": 200, "model": model });
+            let body = json!({ "tool": "write", "instructions": "the tide", "words": 200, "model": model });
             let (status, text) = send(
                 &app,
                 &user.access_token,
@@ -111,9 +110,7 @@ async fn upstream_error_text_never_reaches_users() {
     }
     // Nor is it stored where the user can read it later.
     for token in [&user.access_token, &key] {
-        let history: Value = app
-            .get_json("/api/v1/generations?limit=100", token)
-            .await;
+        let history: Value = app.get_json("/api/v1/generations?limit=100", token).await;
         let items = history["items"].as_array().unwrap();
         assert_eq!(items.len(), 12);
         for item in items {
