@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ))
             .service(web::resource("/models").route(web::get().to(models)))
             // Model ids may contain `/` (`meta-llama/...`), as OpenAI's SDKs send them.
-            .service(web::resource("/models/{id:.+}").route(web::get().to(model)))
+            .service(web::resource("/models/{id:.+}").route(web::get().to(retrieve_model)))
             .service(web::resource("/chat/completions").route(web::post().to(chat_completions))),
     );
 }
@@ -79,7 +79,7 @@ pub async fn models(
         (status = 401, body = OpenAiError),
         (status = 404, description = "`model_not_found`: no such model, or not usable with this key", body = OpenAiError),
     ))]
-pub async fn model(
+pub async fn retrieve_model(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
