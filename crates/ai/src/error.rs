@@ -1,8 +1,10 @@
 //! What can go wrong talking to a provider, with a stable `code()` per kind so the server can
 //! put it in its `error` event without matching on text.
 //!
-//! Messages come from the upstream's error body (so "model not found" reaches the user), but
-//! never carry the API key: the transport removes the key from bodies before they get here.
+//! The `Display` text carries the upstream's own message (from its error body, without the
+//! API key: the transport removes the key from bodies before they get here), which can name
+//! the provider account (organisation ids, masked keys): it is for the log. What users see is
+//! `summary()`, which carries nothing from the upstream.
 
 use std::fmt;
 
@@ -73,6 +75,30 @@ impl ProviderError {
             Self::MalformedStream { .. } => "malformed_stream",
             Self::StreamEndedEarly => "stream_ended_early",
             Self::NotConfigured { .. } => "not_configured",
+        }
+    }
+
+    /// A sentence for users, the same for every error of a kind: nothing the upstream said
+    /// (its message, account ids, masked keys, addresses) is in it.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { .. } => {
+                "The AI provider did not accept the credentials used for this model."
+            }
+            Self::RateLimited { .. } => {
+                "The AI provider is limiting requests right now; try again shortly."
+            }
+            Self::UpstreamUnavailable { .. } => {
+                "The AI provider is unavailable right now; try again later."
+            }
+            Self::BadRequest { .. } => "The AI provider refused the request.",
+            Self::Timeout { .. } => "The AI provider did not answer in time.",
+            Self::Connection { .. } => "The connection to the AI provider failed.",
+            Self::MalformedStream { .. } => {
+                "The AI provider sent an answer that could not be read."
+            }
+            Self::StreamEndedEarly => "The AI provider's answer ended before it was complete.",
+            Self::NotConfigured { .. } => "This model's provider is not configured on this server.",
         }
     }
 
@@ -187,6 +213,25 @@ mod tests {
         assert_eq!(code(404), "bad_request");
         assert_eq!(code(422), "bad_request");
         assert_eq!(code(408), "timeout");
+    }
+
+    #[test]
+    fn summaries_carry_nothing_from_the_upstream() {
+        let secret = "org-abc123 sk-...1234";
+        for err in [
+            ProviderError::from_status(401, None, secret.to_owned()),
+            ProviderError::from_status(429, Some(1), secret.to_owned()),
+            ProviderError::from_status(503, None, secret.to_owned()),
+            ProviderError::from_status(404, None, secret.to_owned()),
+            ProviderError::Connection {
+                detail: secret.to_owned(),
+            },
+            ProviderError::malformed(secret),
+        ] {
+            assert!(err.to_string().contains(secret), "the log keeps the detail");
+            assert!(!err.summary().contains("org-"), "{err:?}");
+            assert!(!err.summary().is_empty());
+        }
     }
 
     #[test]

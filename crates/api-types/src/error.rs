@@ -89,7 +89,9 @@ pub enum ErrorCode {
     /// The model is not in your plan; `extra.plans` lists the plans that include it.
     ModelNotInPlan,
     /// The AI provider failed before the generation could finish; `extra.upstream_code`
-    /// says how, `extra.generation_id` names the stored (partial, billed) generation.
+    /// says how, `extra.generation_id` names the stored (partial, billed) generation. The
+    /// message is generic and names the request id: the provider's own words are only in
+    /// the server's log.
     UpstreamError,
     /// The generation has not finished yet; try again when it has.
     GenerationRunning,

@@ -54,6 +54,17 @@ pub struct StreamOptions {
     pub include_usage: bool,
 }
 
+/// `response_format`: only `{"type": "text"}` is supported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResponseFormat {
+    /// `text`; `json_object` and `json_schema` are refused with a 400.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A chat completion request. Fields not listed here (e.g. `presence_penalty`, `logprobs`,
+/// `metadata`) are ignored, as OpenAI ignores fields it does not know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCompletionRequest {
@@ -61,6 +72,8 @@ pub struct ChatCompletionRequest {
     pub messages: Vec<InputMessage>,
     #[serde(default)]
     pub stream: bool,
+    /// Only read with `stream: true`: `include_usage: true` adds a last chunk with `usage`
+    /// and no `choices`. Without it the stream carries no usage.
     #[serde(default)]
     pub stream_options: Option<StreamOptions>,
     #[serde(default)]
@@ -75,8 +88,14 @@ pub struct ChatCompletionRequest {
     /// Only 1 is supported.
     #[serde(default)]
     pub n: Option<i64>,
+    /// Accepted and not used.
     #[serde(default)]
     pub user: Option<String>,
+    /// Accepted and not used: the providers behind Penora do not all support it.
+    #[serde(default)]
+    pub seed: Option<i64>,
+    #[serde(default)]
+    pub response_format: Option<ResponseFormat>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

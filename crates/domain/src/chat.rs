@@ -32,6 +32,8 @@ pub struct RawChat<'a> {
     pub temperature: Option<f32>,
     pub stop: Vec<String>,
     pub n: Option<i64>,
+    /// `response_format.type`, when sent; only `text` is supported.
+    pub response_format: Option<&'a str>,
 }
 
 impl ChatRequest {
@@ -128,6 +130,13 @@ impl ChatRequest {
                 "Only `n: 1` is supported.",
             ));
         }
+        if raw.response_format.is_some_and(|kind| kind != "text") {
+            errors.push(FieldError::new(
+                "response_format",
+                "unsupported",
+                "Only `response_format: {\"type\": \"text\"}` is supported.",
+            ));
+        }
         if raw.stop.len() > MAX_STOP_SEQUENCES
             || raw.stop.iter().any(|s| s.is_empty() || s.len() > 200)
         {
@@ -211,9 +220,19 @@ mod tests {
         bad.temperature = Some(3.0);
         bad.n = Some(2);
         bad.stop = vec![String::new()];
+        bad.response_format = Some("json_object");
         assert_eq!(
             codes(ChatRequest::parse(bad)),
-            ["out_of_range", "out_of_range", "unsupported", "invalid"]
+            [
+                "out_of_range",
+                "out_of_range",
+                "unsupported",
+                "unsupported",
+                "invalid"
+            ]
         );
+        let mut text = raw(vec![("user", Some("x"))]);
+        text.response_format = Some("text");
+        assert!(ChatRequest::parse(text).is_ok());
     }
 }

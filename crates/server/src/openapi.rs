@@ -29,7 +29,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         chapters::add_chapter, chapters::update_chapter, chapters::delete_chapter, chapters::reorder_chapters,
         share::share, share::revoke_share, share::open_shared, export::export, export::export_shared,
         generations::create, generations::list, generations::read, generations::cancel, generations::save,
-        openai::models, openai::chat_completions,
+        openai::models, openai::retrieve_model, openai::chat_completions,
         stories::create, stories::read, stories::update, stories::outline, stories::chapter, stories::generate_all,
         admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key, admin::list_app_keys, admin::revoke_app_key,
         health::health, health::detailed, health::metrics,

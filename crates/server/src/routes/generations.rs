@@ -153,11 +153,15 @@ pub(crate) async fn finished(
     if row.status == GenerationStatus::Failed.as_str() {
         let failure = failure_of(&row);
         let code = failure.as_ref().map(|f| f.code.clone()).unwrap_or_default();
-        let message = failure.map(|f| f.message).unwrap_or_default();
+        // The stored message is generic (the provider's text is only logged).
+        let message = failure
+            .map(|f| f.message)
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "The AI provider failed.".to_owned());
         return Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             penora_api_types::ErrorCode::UpstreamError,
-            format!("The AI provider failed: {message}"),
+            message,
         )
         .with_extra(serde_json::json!({
             "upstream_code": code,

@@ -1,7 +1,8 @@
-//! The OpenAI-compatible API: `GET /v1/models` and `POST /v1/chat/completions`, with a
-//! personal API key as the bearer token, billed in credits like any generation. Errors in
-//! this scope use OpenAI's shape (see `http::openai_errors`), so OpenAI's SDKs work
-//! against Penora unchanged.
+//! The OpenAI-compatible API: `GET /v1/models`, `GET /v1/models/{id}` and
+//! `POST /v1/chat/completions`, with a personal API key as the bearer token, billed in
+//! credits like any generation. Errors in this scope use OpenAI's shape and statuses (see
+//! `http::openai_errors`), so OpenAI's SDKs work against Penora unchanged and raise the
+//! exceptions they raise against OpenAI.
 
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -18,7 +19,9 @@ use super::generations::{finished, idempotency};
 use super::sse;
 use crate::auth::{AuthUser, Caller};
 use crate::error::ApiError;
-use crate::services::generations::{self as service, Event, Job, Opened, DEFAULT_PLAN};
+use crate::services::generations::{
+    self as service, Event, GenerationError, Job, Opened, DEFAULT_PLAN,
+};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 crate::http::openai_errors::openai_errors,
             ))
             .service(web::resource("/models").route(web::get().to(models)))
+            // Model ids may contain `/` (`meta-llama/...`), as OpenAI's SDKs send them.
+            .service(web::resource("/models/{id:.+}").route(web::get().to(retrieve_model)))
             .service(web::resource("/chat/completions").route(web::post().to(chat_completions))),
     );
 }
@@ -35,15 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Catalog models carry no creation date; a fixed one keeps the answer stable.
 const MODELS_CREATED: i64 = 1_735_689_600;
 
-/// The models this key can use now, in OpenAI's list shape.
-#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("bearer" = [])),
-    responses((status = 200, body = OpenAiModelList), (status = 401, body = OpenAiError)))]
-pub async fn models(
-    state: web::Data<AppState>,
-    user: AuthUser,
-) -> Result<web::Json<OpenAiModelList>, ApiError> {
-    let own = crate::services::provider_keys::providers_of(&state, user.id).await?;
-    let data = state
+/// The models this key can use now, in OpenAI's shape.
+async fn usable(state: &AppState, user: AuthUser) -> Result<Vec<OpenAiModel>, ApiError> {
+    let own = crate::services::provider_keys::providers_of(state, user.id).await?;
+    Ok(state
         .catalog
         .models()
         .iter()
@@ -55,27 +55,59 @@ pub async fn models(
             created: MODELS_CREATED,
             owned_by: m.provider.clone(),
         })
-        .collect();
+        .collect())
+}
+
+/// The models this key can use now, in OpenAI's list shape.
+#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("bearer" = [])),
+    responses((status = 200, body = OpenAiModelList), (status = 401, body = OpenAiError)))]
+pub async fn models(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> Result<web::Json<OpenAiModelList>, ApiError> {
     Ok(web::Json(OpenAiModelList {
         object: "list".to_owned(),
-        data,
+        data: usable(&state, user).await?,
     }))
 }
 
+/// One model this key can use now, in OpenAI's shape.
+#[utoipa::path(get, path = "/v1/models/{id}", tag = "openai", security(("bearer" = [])),
+    params(("id" = String, Path, description = "A model id from `GET /v1/models`")),
+    responses(
+        (status = 200, body = OpenAiModel),
+        (status = 401, body = OpenAiError),
+        (status = 404, description = "`model_not_found`: no such model, or not usable with this key", body = OpenAiError),
+    ))]
+pub async fn retrieve_model(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> Result<web::Json<OpenAiModel>, ApiError> {
+    usable(&state, user)
+        .await?
+        .into_iter()
+        .find(|m| m.id == *id)
+        .map(web::Json)
+        .ok_or_else(|| GenerationError::UnknownModel.into())
+}
+
 /// A chat completion, streamed (`stream: true`, OpenAI's `chat.completion.chunk` events
-/// ending in `data: [DONE]`; `stream_options.include_usage` adds a usage chunk) or not.
-/// Billed like any generation: the most it can cost (from `max_tokens`, or the model's
-/// limit) is reserved, the words delivered are charged. Stored in `GET /api/v1/generations`
-/// with tool `chat`.
+/// ending in `data: [DONE]`; `stream_options.include_usage` adds a last chunk with `usage`
+/// and no `choices`, without it the stream carries no usage) or not. Billed like any
+/// generation: the most it can cost (from `max_tokens`, or the model's limit) is reserved,
+/// the words delivered are charged. Stored in `GET /api/v1/generations` with tool `chat`.
+/// Statuses as OpenAI's: 400 for any invalid request (`param` names the field), 404
+/// `model_not_found`, 429 `insufficient_quota` when the credits do not cover it.
 #[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", security(("bearer" = [])),
     request_body = ChatCompletionRequest,
     responses(
         (status = 200, description = "`application/json`, or `text/event-stream` with `stream: true`", body = ChatCompletion),
+        (status = 400, description = "`invalid_request_error`: `validation_failed` (`param` names the field), `malformed_json`", body = OpenAiError),
         (status = 401, body = OpenAiError),
-        (status = 402, description = "`insufficient_credits`", body = OpenAiError),
-        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`", body = OpenAiError),
-        (status = 429, description = "`too_many_generations`", body = OpenAiError),
-        (status = 502, description = "`upstream_error`", body = OpenAiError),
+        (status = 404, description = "`model_not_found`: no such model, or not usable now or with this key (`param: model`)", body = OpenAiError),
+        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations` (type `rate_limit_error`)", body = OpenAiError),
+        (status = 502, description = "`upstream_error`: the provider failed; the message is generic and names the request id", body = OpenAiError),
     ))]
 pub async fn chat_completions(
     state: web::Data<AppState>,
@@ -98,6 +130,7 @@ pub async fn chat_completions(
             Some(Stop::Many(stops)) => stops.clone(),
         },
         n: body.n,
+        response_format: body.response_format.as_ref().map(|f| f.kind.as_str()),
     })
     .map_err(ApiError::validation)?;
     let model = service::choose_model(&state, Some(&body.model))?;
@@ -247,7 +280,7 @@ impl Chunks {
         if let Some(failure) = end.error.as_ref().filter(|_| end.status == "failed") {
             // OpenAI's SDKs raise an APIError for a chunk carrying `error`.
             let error = serde_json::json!({ "error": {
-                "message": format!("The AI provider failed: {}", failure.message),
+                "message": failure.message,
                 "type": "api_error",
                 "param": null,
                 "code": failure.code,

@@ -34,6 +34,12 @@ fn reply_for(wire: Wire, scenario: &str) -> Reply {
             vec![Step::Send("data: {\"choices\": [tru\n\n".to_owned())],
         ),
         "reset" => Reply::events_then(opening_and_deltas(), vec![Step::Reset]),
+        // Provider details (an organisation id, a masked platform key) in the error text.
+        "leak" => Reply::status(401, wire.error_body(crate::upstream_error_text::LEAK)),
+        "leakmid" => Reply::events_then(
+            opening_and_deltas(),
+            vec![Step::Send(crate::upstream_error_text::error_event(wire))],
+        ),
         // Closes cleanly but never says it is done.
         "noend" => Reply::events(opening_and_deltas()),
         "slow" => {
@@ -68,7 +74,7 @@ fn route(request: &Recorded) -> Reply {
     reply_for(wire, &model)
 }
 
-const SCENARIOS: [&str; 11] = [
+const SCENARIOS: [&str; 13] = [
     "ok",
     "e401",
     "e429",
@@ -80,6 +86,8 @@ const SCENARIOS: [&str; 11] = [
     "reset",
     "noend",
     "slow",
+    "leak",
+    "leakmid",
 ];
 
 /// A catalog with one model per provider format and scenario: `openai-<scenario>`,

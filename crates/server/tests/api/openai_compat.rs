@@ -195,7 +195,7 @@ async fn a_streamed_completion_sends_chunks_usage_and_done() {
 }
 
 #[tokio::test]
-async fn bad_requests_get_openais_error_shape() {
+async fn bad_requests_get_openais_statuses_and_error_shape() {
     let app = spawn_app_with(|s| s.welcome_bonus_mc = 0).await;
     let key = personal_key(&app, "errors@example.com").await;
     let post = |body: Value| {
@@ -205,56 +205,72 @@ async fn bad_requests_get_openais_error_shape() {
     };
     let mut unknown = chat("x");
     unknown["model"] = json!("gpt-5");
-    assert_openai_error(
-        post(unknown).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        "unknown_model",
-    )
-    .await;
-    let bad_role =
-        json!({ "model": "offline-demo", "messages": [{ "role": "wizard", "content": "x" }] });
     let error = assert_openai_error(
-        post(bad_role).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        post(unknown).await,
+        StatusCode::NOT_FOUND,
         "invalid_request_error",
-        "validation_failed",
+        "model_not_found",
     )
     .await;
-    assert_eq!(error["param"], "messages[0].role");
-    let no_messages = json!({ "model": "offline-demo" });
-    assert_openai_error(
-        post(no_messages).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        "validation_failed",
-    )
-    .await;
-    let mut two = chat("x");
-    two["n"] = json!(2);
-    assert_openai_error(
-        post(two).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        "validation_failed",
-    )
-    .await;
-    let image = json!({ "model": "offline-demo", "messages": [{ "role": "user", "content": [{ "type": "image_url" }] }] });
-    assert_openai_error(
-        post(image).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        "validation_failed",
-    )
-    .await;
-    // No credits at all.
-    assert_openai_error(
-        post(chat("x")).await,
-        StatusCode::PAYMENT_REQUIRED,
+    assert_eq!(error["param"], "model");
+    let invalid = |field: &str, value: Value| {
+        let mut body = chat("x");
+        body[field] = value;
+        body
+    };
+    for (body, param) in [
+        (
+            json!({ "model": "offline-demo", "messages": [{ "role": "wizard", "content": "x" }] }),
+            "messages[0].role",
+        ),
+        (json!({ "model": "offline-demo" }), "messages"),
+        (
+            json!({ "model": "offline-demo", "messages": [] }),
+            "messages",
+        ),
+        (
+            json!({ "model": "offline-demo", "messages": [{ "role": "user", "content": [{ "type": "image_url" }] }] }),
+            "messages[0].content",
+        ),
+        (invalid("n", json!(2)), "n"),
+        (invalid("max_tokens", json!(0)), "max_tokens"),
+        (invalid("temperature", json!(3.5)), "temperature"),
+        (
+            invalid("response_format", json!({ "type": "json_object" })),
+            "response_format",
+        ),
+    ] {
+        let error = assert_openai_error(
+            post(body.clone()).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(error["param"], param, "{body}");
+    }
+    // No credits at all: OpenAI's quota error, which its SDKs raise as a RateLimitError
+    // (without retrying it).
+    let response = post(chat("x")).await;
+    assert_eq!(response.headers()["x-should-retry"], "false");
+    let error = assert_openai_error(
+        response,
+        StatusCode::TOO_MANY_REQUESTS,
         "insufficient_quota",
-        "insufficient_credits",
+        "insufficient_quota",
     )
     .await;
+    assert_eq!(error["param"], Value::Null);
+    // The native API keeps its 402.
+    let native = app
+        .post_authed(
+            "/api/v1/generations",
+            &key,
+            &json!({ "tool": "write", "instructions": "x", "words": 50 }),
+        )
+        .await;
+    crate::helpers::assert_problem(native, StatusCode::PAYMENT_REQUIRED, "insufficient_credits")
+        .await;
     let broken = app
         .client
         .post(app.url("/v1/chat/completions"))

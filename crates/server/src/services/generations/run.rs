@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 
 use super::settle::{settle, Ended, Ending, Failure};
 use super::Started;
+use crate::http::request_id;
 use crate::state::AppState;
 
 /// What the response streams. `End` is always the last event. Large variants are boxed: the
@@ -46,10 +47,24 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
     // The steps that run once, before or after the stream (database writes, whose futures
     // are large), are boxed: inline, the task would hold room for the largest of them all
     // the time it streams, several kB per open stream.
-    tokio::spawn(async move {
+    // The request's id goes with the task: failure messages name it, for support.
+    let request = request_id::current();
+    let task = async move {
         let registered = state.running.register(started.row.id);
         let ending = drive(&state, &started, &tx, &registered.notify).await;
         drop(registered);
+        if let Some(Failure::Upstream(err)) = &ending.error {
+            // The provider's own words stay here: users get `ProviderError::summary`.
+            tracing::warn!(
+                generation = %started.row.id,
+                request_id = request_id::current().unwrap_or_default(),
+                model = %started.model.id,
+                provider = %started.model.provider,
+                code = err.code(),
+                error = %err,
+                "the AI provider failed"
+            );
+        }
         let mut end = Box::pin(settle(&state, &started, &ending)).await;
         if let Some(target) = started.target {
             let output = &ending.output;
@@ -65,6 +80,12 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         }
         // The client may be gone; the generation is settled either way.
         let _ = tx.send(Event::End(Box::new(end))).await;
+    };
+    tokio::spawn(async move {
+        match request {
+            Some(id) => request_id::scope(id, task).await,
+            None => task.await,
+        }
     });
     rx
 }

@@ -13,6 +13,7 @@ use penora_store::ledger::LedgerError;
 use penora_store::{begin_write, users, DbErr};
 
 use super::Started;
+use crate::http::request_id;
 use crate::state::AppState;
 
 /// How the stream ended, before anything was written.
@@ -57,12 +58,18 @@ impl Failure {
         }
     }
 
+    /// What users are told, stored and sent: a generic sentence and the request's id (the
+    /// details are in the log under that id), never the provider's own text.
     fn message(&self) -> String {
-        match self {
-            Self::Upstream(err) => err.to_string(),
+        let text = match self {
+            Self::Upstream(err) => err.summary(),
             Self::Unsaved => {
-                "The server could not record this generation's progress, so it stopped; what was delivered is billed.".to_owned()
+                "The server could not record this generation's progress, so it stopped; what was delivered is billed."
             }
+        };
+        match request_id::current() {
+            Some(id) => format!("{text} Request id: {id}."),
+            None => text.to_owned(),
         }
     }
 }
