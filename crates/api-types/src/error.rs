@@ -101,6 +101,8 @@ pub enum ErrorCode {
     /// The provider takes no key (a local server such as ollama): its models are paid in
     /// credits, so no own key is stored for it.
     ProviderKeyNotAccepted,
+    /// You have as many event streams open as allowed; close one (or wait for it to end).
+    TooManyStreams,
 }
 
 impl ErrorCode {
@@ -151,6 +153,7 @@ impl ErrorCode {
             ErrorCode::ProviderKeyNotFound => "provider_key_not_found",
             ErrorCode::ProviderKeyUnreadable => "provider_key_unreadable",
             ErrorCode::ProviderKeyNotAccepted => "provider_key_not_accepted",
+            ErrorCode::TooManyStreams => "too_many_streams",
         }
     }
 }

@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use crate::catalog::ModelSpec;
 use crate::prompts::Prompts;
+use crate::services::limits::{self, Bucket, Limit, Verdict};
 use crate::services::provider_keys::{self, ProviderKeyError};
 use crate::state::AppState;
 
@@ -53,6 +54,9 @@ pub enum GenerationError {
     Insufficient { available: Millicredits },
     #[error("too many generations running")]
     TooMany { limit: u32 },
+    /// Over the generations a minute of the user's sessions or of the API key.
+    #[error("too many generations started this minute")]
+    RateLimited { limit: u32, retry_after: u64 },
     #[error("no such generation")]
     NotFound,
     /// The account is gone or the session ended (found when the generation starts: its
@@ -385,6 +389,9 @@ pub enum Opened {
 pub struct Account {
     pub user: UserId,
     pub session_epoch: Option<i64>,
+    /// The personal API key asking; `None` for a session. Generations a minute are counted
+    /// per key for a key, per user for sessions.
+    pub key: Option<Uuid>,
 }
 
 /// Who writes the text and how it is paid for.
@@ -427,6 +434,7 @@ pub async fn start(
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
+    per_minute(state, account).await?;
     let platform = || {
         let provider = state.providers.get(&job.model.provider)?;
         job.model.available.then(|| Billing {
@@ -466,6 +474,30 @@ pub async fn start(
             first_attempt_or(state, user_id, &job, refused).await
         }
         Err(err) => Err(err),
+    }
+}
+
+/// Counts one generation against the caller's limit a minute (the key's, or the user's for
+/// sessions) in the database, so every replica meets the same counter. Refused before
+/// anything is reserved or stored.
+async fn per_minute(state: &AppState, account: Account) -> Result<(), GenerationError> {
+    let capacity = &state.config.settings.capacity;
+    let (bucket, max) = match account.key {
+        Some(key) => (
+            Bucket::GenerationsByKey(key),
+            capacity.rate_generations_per_key_per_minute,
+        ),
+        None => (
+            Bucket::GenerationsByUser(account.user),
+            capacity.rate_generations_per_user_per_minute,
+        ),
+    };
+    match limits::hit(&state.db, bucket, Limit::per_minute(max)).await? {
+        Verdict::Allowed => Ok(()),
+        Verdict::Wait(retry_after) => Err(GenerationError::RateLimited {
+            limit: max,
+            retry_after,
+        }),
     }
 }
 
