@@ -11,10 +11,11 @@ use serde::Deserialize;
 pub struct Capacity {
     /// How long a new connection may take to send its first request's head (request line
     /// and headers), in milliseconds; then it gets `408` and is closed (slow-header clients).
-    /// The body is not under this timeout. 0: no limit.
+    /// The body is not under this timeout. 0: no limit; otherwise at least 1000 (see
+    /// [`Capacity::client_request_timeout`]).
     pub client_request_timeout_ms: u64,
     /// How long the server waits for a client to close a connection it is shutting down
-    /// (milliseconds); then the connection is dropped. 0: no limit.
+    /// (milliseconds); then the connection is dropped. 0: no limit; otherwise at least 1000.
     pub client_disconnect_timeout_ms: u64,
     /// How long an idle connection is kept open for the client's next request (seconds;
     /// 0: closed after each response).
@@ -65,13 +66,27 @@ impl Default for Capacity {
     }
 }
 
+/// The shortest connection timeout: actix-web sets these deadlines from a clock it updates
+/// every 500 ms, so a deadline may start up to 500 ms late. A timeout under that would close
+/// connections whose request arrived at once with `408`.
+const MIN_CONNECTION_TIMEOUT: Duration = Duration::from_millis(1_000);
+
+/// `ms` as a connection timeout: zero (no limit) or at least [`MIN_CONNECTION_TIMEOUT`].
+fn connection_timeout(ms: u64) -> Duration {
+    match ms {
+        0 => Duration::ZERO,
+        ms => Duration::from_millis(ms).max(MIN_CONNECTION_TIMEOUT),
+    }
+}
+
 impl Capacity {
+    /// Effective between half a second less and the setting (actix's coarse clock).
     pub fn client_request_timeout(&self) -> Duration {
-        Duration::from_millis(self.client_request_timeout_ms)
+        connection_timeout(self.client_request_timeout_ms)
     }
 
     pub fn client_disconnect_timeout(&self) -> Duration {
-        Duration::from_millis(self.client_disconnect_timeout_ms)
+        connection_timeout(self.client_disconnect_timeout_ms)
     }
 
     /// `max_connections` per worker (at least 1), for `workers` workers.
@@ -96,5 +111,19 @@ mod tests {
         assert_eq!(settings.capacity.max_connections_per_worker(2), 5);
         assert_eq!(settings.capacity.sse_streams_per_user, 5);
         Ok(())
+    }
+
+    #[test]
+    fn connection_timeouts_are_off_or_at_least_a_second() {
+        let capacity = |ms| super::Capacity {
+            client_request_timeout_ms: ms,
+            client_disconnect_timeout_ms: ms,
+            ..super::Capacity::default()
+        };
+        let secs = |ms| std::time::Duration::from_millis(ms);
+        assert_eq!(capacity(0).client_request_timeout(), secs(0));
+        assert_eq!(capacity(300).client_request_timeout(), secs(1_000));
+        assert_eq!(capacity(300).client_disconnect_timeout(), secs(1_000));
+        assert_eq!(capacity(2_500).client_request_timeout(), secs(2_500));
     }
 }

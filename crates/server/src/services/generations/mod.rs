@@ -7,6 +7,7 @@
 //! an HTTP client that goes away cannot leave a hold open. A crashed process leaves the
 //! hold to expire, and the sweeper bills what was saved.
 
+mod per_minute;
 mod registry;
 mod run;
 mod save;
@@ -30,7 +31,6 @@ use uuid::Uuid;
 
 use crate::catalog::ModelSpec;
 use crate::prompts::Prompts;
-use crate::services::limits::{self, Bucket, Limit, Verdict};
 use crate::services::provider_keys::{self, ProviderKeyError};
 use crate::state::AppState;
 
@@ -434,7 +434,7 @@ pub async fn start(
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
-    per_minute(state, account).await?;
+    per_minute::count(state, account).await?;
     let platform = || {
         let provider = state.providers.get(&job.model.provider)?;
         job.model.available.then(|| Billing {
@@ -474,30 +474,6 @@ pub async fn start(
             first_attempt_or(state, user_id, &job, refused).await
         }
         Err(err) => Err(err),
-    }
-}
-
-/// Counts one generation against the caller's limit a minute (the key's, or the user's for
-/// sessions) in the database, so every replica meets the same counter. Refused before
-/// anything is reserved or stored.
-async fn per_minute(state: &AppState, account: Account) -> Result<(), GenerationError> {
-    let capacity = &state.config.settings.capacity;
-    let (bucket, max) = match account.key {
-        Some(key) => (
-            Bucket::GenerationsByKey(key),
-            capacity.rate_generations_per_key_per_minute,
-        ),
-        None => (
-            Bucket::GenerationsByUser(account.user),
-            capacity.rate_generations_per_user_per_minute,
-        ),
-    };
-    match limits::hit(&state.db, bucket, Limit::per_minute(max)).await? {
-        Verdict::Allowed => Ok(()),
-        Verdict::Wait(retry_after) => Err(GenerationError::RateLimited {
-            limit: max,
-            retry_after,
-        }),
     }
 }
 
