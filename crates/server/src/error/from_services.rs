@@ -277,7 +277,7 @@ impl From<crate::services::generations::GenerationError> for ApiError {
             E::RateLimited { limit, retry_after } => {
                 let mut err = ApiError::rate_limited(retry_after);
                 err.detail = format!(
-                    "You have started {limit} generations in the last minute, the most allowed. Try again in {retry_after} seconds."
+                    "You have reached the limit of {limit} generations a minute. Try again in {retry_after} seconds."
                 );
                 err.with_extra(serde_json::json!({ "limit": limit, "retry_after": retry_after }))
             }
