@@ -106,6 +106,8 @@ pub enum ErrorCode {
     /// This server sends no mail (its operator disabled it), so nothing can be mailed:
     /// no verification link, no password-reset link.
     MailUnavailable,
+    /// You have as many event streams open as allowed; close one (or wait for it to end).
+    TooManyStreams,
 }
 
 impl ErrorCode {
@@ -157,6 +159,7 @@ impl ErrorCode {
             ErrorCode::ProviderKeyUnreadable => "provider_key_unreadable",
             ErrorCode::ProviderKeyNotAccepted => "provider_key_not_accepted",
             ErrorCode::MailUnavailable => "mail_unavailable",
+            ErrorCode::TooManyStreams => "too_many_streams",
         }
     }
 }

@@ -153,6 +153,12 @@ pub fn penora(binary: &Path, database_url: &str, dir: &Path) -> Command {
             "bench-secret-bench-secret-bench-secret-0123456789",
         )
         .env("PENORA_RATE_SIGNUP_PER_IP_PER_HOUR", "100000")
+        // Benchmarks measure throughput, not the limits that protect a shared server.
+        .env("PENORA_RATE_GENERATIONS_PER_USER_PER_MINUTE", "100000000")
+        .env("PENORA_RATE_GENERATIONS_PER_KEY_PER_MINUTE", "100000000")
+        .env("PENORA_SSE_STREAMS_PER_USER", "100000")
+        .env("PENORA_SSE_STREAMS_TOTAL", "100000")
+        .env("PENORA_MAX_CONNECTIONS", "100000")
         .env("RUST_LOG", "warn");
     cmd
 }

@@ -21,6 +21,10 @@ use serde::Deserialize;
 use crate::http::client_ip::TrustedProxies;
 use crate::mailer::MailMode;
 
+mod capacity;
+
+pub use capacity::Capacity;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
@@ -144,6 +148,9 @@ pub struct Settings {
     /// never). Revoking takes effect at once on the replica that revoked, within this time
     /// on the others.
     pub api_key_cache_ms: u64,
+    /// Connection timeouts and caps, open streams, generations a minute (see [`Capacity`]).
+    #[serde(flatten)]
+    pub capacity: Capacity,
 }
 
 impl Default for Settings {
@@ -200,6 +207,7 @@ impl Default for Settings {
             own_key_fee_per_mille: 0,
             free_input_words: 1_000,
             api_key_cache_ms: 1_000,
+            capacity: Capacity::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
+use actix_web::http::KeepAlive;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use penora_ai::{HttpSettings, Offline, ProviderConfig, Providers, Timeouts};
@@ -24,6 +25,7 @@ use crate::rate_limit::RateLimits;
 use crate::routes;
 use crate::services::api_keys::KeyCache;
 use crate::services::generations::Running;
+use crate::services::streams::Streams;
 use crate::state::{AppState, Shared};
 
 pub struct Application {
@@ -102,6 +104,10 @@ pub fn build_state(
     let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
     let reads = penora_store::readers(&db, &config.database_url)?;
     let key_cache_ms = config.settings.api_key_cache_ms;
+    let streams = Streams::new(
+        config.settings.capacity.sse_streams_per_user,
+        config.settings.capacity.sse_streams_total,
+    );
     let passwords = crate::auth::password::Passwords::new(
         config.settings.password_hash_concurrency,
         Duration::from_millis(config.settings.password_hash_queue_ms),
@@ -116,6 +122,7 @@ pub fn build_state(
         providers,
         prompts: Arc::new(prompts),
         running: Running::default(),
+        streams,
         jwt,
         secrets,
         keyed,
@@ -163,6 +170,14 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     state.generations.start();
     let openapi = ApiDoc::openapi();
     let state = web::Data::new(state);
+    let capacity = settings.capacity.clone();
+    // actix's own default, stated here so `max_connections` can be shared out per worker.
+    let workers = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .clamp(1, 512);
+    // The listener is bound already (by us or the caller): listening again sets its queue.
+    socket2::SockRef::from(&listener)
+        .listen(i32::try_from(capacity.backlog).unwrap_or(i32::MAX))?;
     let server = HttpServer::new(move || {
         let mut app = App::new()
             .wrap(fallback::problem_bodies())
@@ -192,6 +207,14 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
             let _ = tcp.set_nodelay(true);
         }
+    })
+    .workers(workers)
+    .max_connections(capacity.max_connections_per_worker(workers))
+    .client_request_timeout(capacity.client_request_timeout())
+    .client_disconnect_timeout(capacity.client_disconnect_timeout())
+    .keep_alive(match capacity.keep_alive_secs {
+        0 => KeepAlive::Disabled,
+        secs => KeepAlive::Timeout(Duration::from_secs(secs)),
     })
     .shutdown_timeout(20)
     .listen(listener)?

@@ -14,6 +14,7 @@ use crate::prompts::Prompts;
 use crate::rate_limit::RateLimits;
 use crate::services::api_keys::KeyCache;
 use crate::services::generations::Running;
+use crate::services::streams::Streams;
 
 /// A cheap handle: every generation's task holds one while it streams, so cloning it is one
 /// reference count, not a copy of the providers' settings, the JWT keys and the rest (that
@@ -51,6 +52,8 @@ pub struct Shared {
     pub prompts: Arc<Prompts>,
     /// Generations streaming in this process (for instant cancels).
     pub running: Running,
+    /// Event streams open in this process (capped per user and in all).
+    pub streams: Streams,
     pub jwt: JwtKeys,
     /// Seals users' own provider keys (from `PENORA_ENCRYPTION_KEY`).
     pub secrets: crate::crypto::SecretBox,

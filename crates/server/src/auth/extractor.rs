@@ -57,6 +57,16 @@ impl Via {
     }
 }
 
+impl Via {
+    /// The personal key's id; `None` for a session.
+    pub fn key_id(&self) -> Option<uuid::Uuid> {
+        match self {
+            Via::PersonalKey { key_id, .. } => Some(*key_id),
+            Via::Session => None,
+        }
+    }
+}
+
 impl AuthUser {
     pub fn require(&self, scope: &str) -> Result<(), ApiError> {
         self.via.require(scope)
@@ -68,6 +78,7 @@ impl AuthUser {
         Account {
             user: self.id,
             session_epoch: (self.via == Via::Session).then_some(self.row.session_epoch),
+            key: self.via.key_id(),
         }
     }
 }
@@ -97,6 +108,7 @@ impl Caller {
         Account {
             user: self.id,
             session_epoch: self.session_epoch,
+            key: self.via.key_id(),
         }
     }
 }

@@ -279,6 +279,13 @@ impl From<crate::services::generations::GenerationError> for ApiError {
                 );
                 err.with_extra(serde_json::json!({ "limit": limit, "retry_after": 1 }))
             }
+            E::RateLimited { limit, retry_after } => {
+                let mut err = ApiError::rate_limited(retry_after);
+                err.detail = format!(
+                    "You have reached the limit of {limit} generations a minute. Try again in {retry_after} seconds."
+                );
+                err.with_extra(serde_json::json!({ "limit": limit, "retry_after": retry_after }))
+            }
             E::NotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::GenerationNotFound,
@@ -330,6 +337,26 @@ impl From<crate::services::provider_keys::ProviderKeyError> for ApiError {
             ),
             E::Seal => ApiError::internal(anyhow::anyhow!("sealing a provider key failed")),
             E::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::streams::StreamRefused> for ApiError {
+    fn from(err: crate::services::streams::StreamRefused) -> Self {
+        use crate::services::streams::StreamRefused as E;
+        match err {
+            E::User { limit } => {
+                let mut err = ApiError::rate_limited(1);
+                err.code = ErrorCode::TooManyStreams;
+                err.detail = format!(
+                    "You have {limit} streams open, the most at once. Close one or wait for it to end."
+                );
+                err.with_extra(serde_json::json!({ "limit": limit, "retry_after": 1 }))
+            }
+            E::Total { .. } => ApiError::service_unavailable(
+                2,
+                "The server has as many streams open as it can serve. Try again in a moment.",
+            ),
         }
     }
 }

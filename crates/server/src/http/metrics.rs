@@ -1,5 +1,6 @@
 //! Prometheus metrics: requests by route and status, and latency.
 
+use actix_web::http::Method;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
@@ -40,9 +41,11 @@ impl Metrics {
         })
     }
 
-    /// `route` is the matched pattern (`/api/v1/projects/{id}`), never the raw path, so the
-    /// number of series stays bounded.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// `route` is the matched pattern (`/api/v1/projects/{id}`) or `unmatched`, never the raw
+    /// path, and `method` one of [`method_label`]'s, so the number of series stays bounded
+    /// whatever clients send.
+    pub fn observe(&self, method: &Method, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.requests
             .with_label_values(&[method, route, &status.to_string()])
             .inc();
@@ -55,5 +58,35 @@ impl Metrics {
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         String::from_utf8(out).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+}
+
+/// The standard methods by name; any other (`FOO123`: clients may send any token) is
+/// `OTHER`, so made-up methods cannot add series.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_are_other() -> Result<(), Box<dyn std::error::Error>> {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::from_bytes(b"FOO123")?), "OTHER");
+        assert_eq!(method_label(&Method::from_bytes(b"get")?), "OTHER");
+        Ok(())
     }
 }

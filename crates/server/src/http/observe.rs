@@ -22,7 +22,7 @@ pub async fn observe(
             .get(request_id::HEADER)
             .and_then(|v| v.to_str().ok()),
     );
-    let method = req.method().to_string();
+    let method = req.method().clone();
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
@@ -33,9 +33,12 @@ pub async fn observe(
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    // Only a matched resource names the route: the default service (404s of any path) and
+    // a mount answering for every path below it (the browser app's files) do not.
     let route = response
         .request()
         .match_pattern()
+        .filter(|pattern| !pattern.is_empty())
         .unwrap_or_else(|| "unmatched".to_owned());
     if let Some(metrics) = metrics {
         metrics.observe(&method, &route, status, elapsed.as_secs_f64());

@@ -58,8 +58,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`model_not_in_plan`, `insufficient_scope`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_generations`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_generations`; `rate_limited` (generations a minute, `Retry-After`); `too_many_streams` (streams open at once)", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "`upstream_error` (JSON mode): the provider failed; partial text is billed and stored", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -112,6 +113,9 @@ pub(crate) async fn run(
     req: &HttpRequest,
     job: Job,
 ) -> Result<HttpResponse, ApiError> {
+    let permit = sse::wants_stream(req)
+        .then(|| sse::permit(&state, account.user))
+        .transpose()?;
     let started = match service::start(&state, account, job).await? {
         Opened::Replay(row) => {
             let result = result_of(&state, account.user, &row).await?;
@@ -122,8 +126,8 @@ pub(crate) async fn run(
         Opened::New(started) => started,
     };
     let events = service::spawn(state.get_ref().clone(), *started);
-    if sse::wants_stream(req) {
-        return Ok(sse::response(events, encode));
+    if let Some(permit) = permit {
+        return Ok(sse::response(events, permit, encode));
     }
     let (row, balance) = finished(&state, account.user, events).await?;
     Ok(HttpResponse::Created().json(GenerationResult {

@@ -106,8 +106,9 @@ pub async fn retrieve_model(
         (status = 400, description = "`invalid_request_error`: `validation_failed` (`param` names the field), `malformed_json`", body = OpenAiError),
         (status = 401, body = OpenAiError),
         (status = 404, description = "`model_not_found`: no such model, or not usable now or with this key (`param: model`)", body = OpenAiError),
-        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations` (type `rate_limit_error`)", body = OpenAiError),
+        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations`, `rate_limited` (generations a minute per key, `Retry-After`), `too_many_streams` (type `rate_limit_error`)", body = OpenAiError),
         (status = 502, description = "`upstream_error`: the provider failed; the message is generic and names the request id", body = OpenAiError),
+        (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)", body = OpenAiError),
     ))]
 pub async fn chat_completions(
     state: web::Data<AppState>,
@@ -136,6 +137,10 @@ pub async fn chat_completions(
     let model = service::choose_model(&state, Some(&body.model))?;
     let mut job = Job::for_chat(&chat, model);
     job.idempotency = idempotency(&req, user.id, &*body)?;
+    let permit = body
+        .stream
+        .then(|| sse::permit(&state, user.id))
+        .transpose()?;
     let started = match service::start(&state, user.account(), job).await? {
         Opened::Replay(row) => return Ok(HttpResponse::Ok().json(completion(&row))),
         Opened::New(started) => started,
@@ -143,7 +148,7 @@ pub async fn chat_completions(
     let id = completion_id(started.row.id);
     let created = started.row.created_at.timestamp();
     let events = service::spawn(state.get_ref().clone(), *started);
-    if body.stream {
+    if let Some(permit) = permit {
         let include_usage = body
             .stream_options
             .as_ref()
@@ -154,7 +159,9 @@ pub async fn chat_completions(
             model: body.model.clone(),
             include_usage,
         };
-        return Ok(sse::response(events, move |event| chunks.encode(event)));
+        return Ok(sse::response(events, permit, move |event| {
+            chunks.encode(event)
+        }));
     }
     let (row, _) = finished(&state, user.id, events).await?;
     Ok(HttpResponse::Ok().json(completion(&row)))

@@ -1,6 +1,6 @@
 //! Server-sent events over a channel: the response body is the channel's events, encoded as
 //! they arrive. Dropping the response (the client went away) drops the receiver, which the
-//! sending task notices.
+//! sending task notices. Each stream holds a [`StreamPermit`] for as long as its body lives.
 
 use std::convert::Infallible;
 
@@ -8,7 +8,12 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use futures_util::stream;
+use penora_domain::UserId;
 use tokio::sync::mpsc;
+
+use crate::error::ApiError;
+use crate::services::streams::StreamPermit;
+use crate::state::AppState;
 
 /// One `event:`/`data:` frame. `data` is JSON, so it never holds a bare line break.
 pub fn frame(event: Option<&str>, data: &str) -> Bytes {
@@ -31,13 +36,22 @@ pub fn json_frame<T: serde::Serialize>(event: Option<&str>, value: &T) -> Bytes 
     )
 }
 
-/// A `text/event-stream` response whose frames are `encode`d from `rx`.
+/// A place for one more stream of `user` ([`crate::services::streams`]): `429
+/// too_many_streams` at the user's cap, `503` at the process's. Taken before the work
+/// starts, so a refused stream reserves nothing.
+pub fn permit(state: &AppState, user: UserId) -> Result<StreamPermit, ApiError> {
+    Ok(state.streams.open(user)?)
+}
+
+/// A `text/event-stream` response whose frames are `encode`d from `rx`. `permit` is
+/// released when the body ends or is dropped (the client went away).
 pub fn response<E: 'static>(
     rx: mpsc::Receiver<E>,
+    permit: StreamPermit,
     mut encode: impl FnMut(E) -> Vec<Bytes> + 'static,
 ) -> HttpResponse {
-    let body = stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|event| (event, rx))
+    let body = stream::unfold((rx, permit), |(mut rx, permit)| async move {
+        rx.recv().await.map(|event| (event, (rx, permit)))
     });
     let body = futures_util::StreamExt::flat_map(body, move |event| {
         stream::iter(encode(event).into_iter().map(Ok::<_, Infallible>))

@@ -164,6 +164,8 @@ fn story_model<'a>(
         (status = 201, description = "JSON mode: the finished generation", body = penora_api_types::GenerationResult),
         (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: as many streams open as the server serves", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn outline(
     state: web::Data<AppState>,
@@ -186,6 +188,8 @@ pub async fn outline(
         (status = 201, description = "JSON mode: the finished generation", body = penora_api_types::GenerationResult),
         (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`project_not_found`, `chapter_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: as many streams open as the server serves", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn chapter(
     state: web::Data<AppState>,
@@ -229,6 +233,8 @@ fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
     responses(
         (status = 200, description = "`text/event-stream` (`chapter`, then each chapter's events, then `story_done`), or the final result as JSON", body = StoryEndEvent),
         (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_streams`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: as many streams open as the server serves", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn generate_all(
     state: web::Data<AppState>,
@@ -243,9 +249,12 @@ pub async fn generate_all(
     let from = body.and_then(|b| b.from).unwrap_or(1).max(1);
     check_number(&story, from)?;
     let model = story_model(&state, &story)?.clone();
+    let permit = sse::wants_stream(&req)
+        .then(|| sse::permit(&state, user.id))
+        .transpose()?;
     let mut events = story_runs::spawn(state.get_ref().clone(), user.account(), id, model, from);
-    if sse::wants_stream(&req) {
-        return Ok(sse::response(events, encode_sequence));
+    if let Some(permit) = permit {
+        return Ok(sse::response(events, permit, encode_sequence));
     }
     while let Some(event) = events.recv().await {
         if let SequenceEvent::End(end) = event {

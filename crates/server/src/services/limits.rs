@@ -27,6 +27,10 @@ pub enum Bucket<'a> {
     PasswordChecks(UserId),
     /// Share-code look-ups and shared exports from one client.
     ShareLookup(&'a ClientIp),
+    /// Generations a user starts through the app (any of their sessions).
+    GenerationsByUser(UserId),
+    /// Generations started with one personal API key.
+    GenerationsByKey(uuid::Uuid),
 }
 
 impl Bucket<'_> {
@@ -44,6 +48,8 @@ impl Bucket<'_> {
             Bucket::PasswordChecks(user) => format!("password:{user}"),
             // The name share look-ups have always counted under.
             Bucket::ShareLookup(ip) => format!("share:{}", ip.rate_key()),
+            Bucket::GenerationsByUser(user) => format!("gen-user:{user}"),
+            Bucket::GenerationsByKey(key) => format!("gen-key:{key}"),
         }
     }
 }

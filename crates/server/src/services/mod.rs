@@ -18,3 +18,4 @@ pub mod sessions;
 pub mod shares;
 pub mod stories;
 pub mod story_runs;
+pub mod streams;

@@ -91,6 +91,14 @@ async fn start_app(
         rate_password_checks_per_user_per_hour: 1000,
         rate_signup_per_ip_per_hour: 1000,
         rate_email_per_address_per_hour: 1000,
+        // Tests start many generations and streams; those that test the caps set them low.
+        capacity: penora_server::config::Capacity {
+            rate_generations_per_user_per_minute: 1_000_000,
+            rate_generations_per_key_per_minute: 1_000_000,
+            sse_streams_per_user: 10_000,
+            sse_streams_total: 10_000,
+            ..Default::default()
+        },
         // The offline model streams at full speed unless a test wants to watch it.
         offline_pace_ms: 0,
         ..Settings::default()

@@ -10,6 +10,7 @@ mod accounts;
 mod admin;
 mod apps;
 mod billing_units;
+mod caps;
 mod cli;
 mod credits;
 mod errors;

@@ -194,6 +194,7 @@ impl TestApp {
         let account = generations::Account {
             user: penora_domain::UserId::from_uuid(user.id),
             session_epoch: None,
+            key: None,
         };
         match generations::start(&self.state, account, job).await.unwrap() {
             Opened::New(started) => started,

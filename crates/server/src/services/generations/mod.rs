@@ -7,6 +7,7 @@
 //! an HTTP client that goes away cannot leave a hold open. A crashed process leaves the
 //! hold to expire, and the sweeper bills what was saved.
 
+mod per_minute;
 mod registry;
 mod run;
 mod save;
@@ -53,6 +54,9 @@ pub enum GenerationError {
     Insufficient { available: Millicredits },
     #[error("too many generations running")]
     TooMany { limit: u32 },
+    /// Over the generations a minute of the user's sessions or of the API key.
+    #[error("too many generations started this minute")]
+    RateLimited { limit: u32, retry_after: u64 },
     #[error("no such generation")]
     NotFound,
     /// The account is gone or the session ended (found when the generation starts: its
@@ -385,6 +389,9 @@ pub enum Opened {
 pub struct Account {
     pub user: UserId,
     pub session_epoch: Option<i64>,
+    /// The personal API key asking; `None` for a session. Generations a minute are counted
+    /// per key for a key, per user for sessions.
+    pub key: Option<Uuid>,
 }
 
 /// Who writes the text and how it is paid for.
@@ -427,6 +434,7 @@ pub async fn start(
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
+    per_minute::count(state, account).await?;
     let platform = || {
         let provider = state.providers.get(&job.model.provider)?;
         job.model.available.then(|| Billing {
