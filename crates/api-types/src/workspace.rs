@@ -189,6 +189,9 @@ pub struct StorageQuota {
 pub struct StorageUsage {
     #[serde(flatten)]
     pub quota: StorageQuota,
-    /// Largest first.
+    /// One page of the projects, largest first (`limit` per page, 20 by default).
     pub projects: Vec<ProjectSize>,
+    /// Pass as `cursor` for the next page of `projects`; absent on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }

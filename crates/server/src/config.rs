@@ -114,6 +114,17 @@ pub struct Settings {
     pub storage_quota_bytes: i64,
     /// Share-code look-ups one IP may make per minute (counted in the database).
     pub share_lookups_per_ip_per_minute: u32,
+    /// How often the views of shared projects counted in memory are added to the database
+    /// (milliseconds; also at shutdown).
+    pub share_view_flush_ms: u64,
+    /// Exports rendered at once in this process; a request waits for a free slot.
+    pub export_concurrency: usize,
+    /// How long an export waits for a free render slot before answering `503` with
+    /// `Retry-After` (milliseconds; 0: only a slot free at once).
+    pub export_queue_ms: u64,
+    /// Rendered exports kept on disk (`<data_dir>/export-cache`), by project, version and
+    /// format, at most this many bytes in all (least recently used go first; 0: no cache).
+    pub export_cache_bytes: u64,
     /// Replacement prompt templates (TOML); the built-in `config/prompts.toml` otherwise.
     pub prompts_file: Option<PathBuf>,
     /// Provider variables (`DEEPINFRA_API_KEY`, `OPENAI_BASE_URL` ...) given in the config
@@ -194,6 +205,10 @@ impl Default for Settings {
             idempotency_ttl_hours: 24,
             storage_quota_bytes: 1024 * 1024,
             share_lookups_per_ip_per_minute: 30,
+            share_view_flush_ms: 5_000,
+            export_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            export_queue_ms: 2_000,
+            export_cache_bytes: 256 * 1024 * 1024,
             prompts_file: None,
             providers: BTreeMap::new(),
             offline_pace_ms: 25,

@@ -70,9 +70,14 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown).
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown)
+    /// and writes the share views counted since the last flush.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Err(err) = self.state.share_lookups.flush(&self.state.db).await {
+            tracing::warn!(error = %err, "share views not written at shutdown");
+        }
+        served
     }
 }
 
@@ -112,6 +117,7 @@ pub fn build_state(
         config.settings.password_hash_concurrency,
         Duration::from_millis(config.settings.password_hash_queue_ms),
     );
+    let exports = crate::services::exports::Exporter::new(&config.settings)?;
     Ok(AppState::new(Shared {
         recorder: penora_store::recorded::Recorder::new(db.clone()),
         generations: penora_store::generations::Writer::new(db.clone()),
@@ -130,6 +136,8 @@ pub fn build_state(
         limits,
         passwords,
         keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
+        share_lookups: Default::default(),
+        exports,
         started_at: Instant::now(),
     }))
 }
@@ -166,6 +174,10 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     ));
     spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
+    tokio::spawn(crate::services::share_lookups::flush_every(
+        state.clone(),
+        Duration::from_millis(settings.share_view_flush_ms.max(1)),
+    ));
     state.recorder.start();
     state.generations.start();
     let openapi = ApiDoc::openapi();

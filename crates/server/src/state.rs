@@ -65,5 +65,9 @@ pub struct Shared {
     pub passwords: crate::auth::password::Passwords,
     /// API keys looked up a moment ago.
     pub keys: KeyCache,
+    /// Share views not yet written, and clients the share look-up limit refused.
+    pub share_lookups: crate::services::share_lookups::Lookups,
+    /// Render slots and the on-disk cache of rendered exports.
+    pub exports: crate::services::exports::Exporter,
     pub started_at: Instant,
 }

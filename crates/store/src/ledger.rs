@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use penora_domain::{EntryKind, LedgerEntryId, Millicredits, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -207,19 +207,59 @@ pub async fn sum_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<i64
     Ok(rows.iter().map(|r| r.amount_mc).sum())
 }
 
-/// A user's spending (negative entries) in `[from, to)`, for usage reports.
-pub async fn spending(
+/// What spending is grouped by in a usage report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpendingKey {
+    /// The entry's model, or its kind when it names no model.
+    Model,
+    /// The UTC day the entry was written, `YYYY-MM-DD`.
+    Day,
+}
+
+/// One group of a usage report: what was spent (positive), the words and the entries.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct SpendingGroup {
+    pub key: String,
+    pub spent_mc: i64,
+    pub words: i64,
+    pub entries: i64,
+}
+
+/// A user's spending (negative entries) in `[from, to)` grouped by `key`, summed by the
+/// database in one statement (a report reads one row per group, not one per entry). Groups
+/// come in no particular order.
+pub async fn spending_by(
     db: &impl ConnectionTrait,
     user: UserId,
+    key: SpendingKey,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<EntryRow>, DbErr> {
+) -> Result<Vec<SpendingGroup>, DbErr> {
+    // Timestamps are stored in UTC: on SQLite as text that starts with the date, on
+    // PostgreSQL as `timestamptz`.
+    let key_sql = match (key, db.get_database_backend()) {
+        (SpendingKey::Model, _) => "COALESCE(model, kind)",
+        (SpendingKey::Day, DbBackend::Postgres) => {
+            "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        }
+        (SpendingKey::Day, _) => "substr(created_at, 1, 10)",
+    };
+    // SUM of a bigint is `numeric` on PostgreSQL: cast back so both backends read an i64.
     Ledger::find()
+        .select_only()
+        .column_as(Expr::cust(key_sql), "key")
+        .column_as(Expr::cust("CAST(SUM(-amount_mc) AS BIGINT)"), "spent_mc")
+        .column_as(
+            Expr::cust("CAST(SUM(COALESCE(words, 0)) AS BIGINT)"),
+            "words",
+        )
+        .column_as(Expr::cust("COUNT(*)"), "entries")
         .filter(ledger_entry::Column::UserId.eq(user.as_uuid()))
         .filter(ledger_entry::Column::AmountMc.lt(0))
         .filter(ledger_entry::Column::CreatedAt.gte(from))
         .filter(ledger_entry::Column::CreatedAt.lt(to))
-        .order_by_asc(ledger_entry::Column::Id)
+        .group_by(Expr::cust(key_sql))
+        .into_model::<SpendingGroup>()
         .all(db)
         .await
 }

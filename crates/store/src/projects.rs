@@ -228,12 +228,38 @@ fn escape_like(raw: &str) -> String {
     out
 }
 
-/// Every project's id, title and size, largest first.
-pub async fn sizes(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<ProjectRow>, DbErr> {
-    Projects::find()
-        .filter(Column::UserId.eq(user.as_uuid()))
+/// A project's id, title and size: what the storage report lists.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct SizeRow {
+    pub id: Uuid,
+    pub title: String,
+    pub size_bytes: i64,
+}
+
+/// One page of the user's projects by size, largest first (ties by id), after the project
+/// of size and id `after`. Reads only the three columns, never the chapters.
+pub async fn sizes(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    after: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<Vec<SizeRow>, DbErr> {
+    let mut select = Projects::find()
+        .select_only()
+        .columns([Column::Id, Column::Title, Column::SizeBytes])
+        .filter(Column::UserId.eq(user.as_uuid()));
+    if let Some((size, id)) = after {
+        select = select.filter(
+            Condition::any()
+                .add(Column::SizeBytes.lt(size))
+                .add(Column::SizeBytes.eq(size).and(Column::Id.gt(id))),
+        );
+    }
+    select
         .order_by_desc(Column::SizeBytes)
         .order_by_asc(Column::Id)
+        .limit(limit)
+        .into_model::<SizeRow>()
         .all(db)
         .await
 }
@@ -294,10 +320,11 @@ pub async fn find_shared(
         .await
 }
 
-/// Counts a view of a shared project (one statement: concurrent views all count).
-pub async fn count_view(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+/// Adds `views` views to a shared project (one statement, an increment: concurrent adds
+/// from several replicas all count).
+pub async fn add_views(db: &impl ConnectionTrait, id: Uuid, views: i64) -> Result<(), DbErr> {
     Projects::update_many()
-        .col_expr(Column::ShareViews, Expr::col(Column::ShareViews).add(1))
+        .col_expr(Column::ShareViews, Expr::col(Column::ShareViews).add(views))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -246,7 +246,13 @@ impl From<ShareError> for ApiError {
 
 impl From<ExportFailed> for ApiError {
     fn from(err: ExportFailed) -> Self {
-        ApiError::internal(err)
+        match err {
+            ExportFailed::Busy => ApiError::service_unavailable(
+                crate::services::exports::BUSY_RETRY_SECS,
+                "Every export slot is busy. Try again in a moment.",
+            ),
+            err => ApiError::internal(err),
+        }
     }
 }
 

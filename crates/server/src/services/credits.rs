@@ -1,11 +1,9 @@
 //! Balances, history, usage reports, cost estimates and the welcome bonus.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, Utc};
 use penora_api_types::{Balance, Estimate, Transaction, UsageRow};
 use penora_domain::{billable_words_of, cost_mc, input_cost_mc, EntryKind, Millicredits, UserId};
-use penora_store::ledger::{self, EntryRow, HistoryFilter, LedgerError, Movement};
+use penora_store::ledger::{self, EntryRow, HistoryFilter, LedgerError, Movement, SpendingKey};
 use penora_store::users::UserRow;
 use penora_store::{ConnectionTrait, DbErr};
 
@@ -62,7 +60,8 @@ pub enum GroupBy {
     Day,
 }
 
-/// Spending in `[from, to)` grouped by model or UTC day, largest key order.
+/// Spending in `[from, to)` grouped by model or UTC day, in key order. The database sums;
+/// this reads one row per group.
 pub async fn usage(
     db: &impl ConnectionTrait,
     user: UserId,
@@ -70,24 +69,24 @@ pub async fn usage(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<UsageRow>, DbErr> {
-    let entries = ledger::spending(db, user, from, to).await?;
-    let mut groups: BTreeMap<String, UsageRow> = BTreeMap::new();
-    for entry in entries {
-        let key = match group_by {
-            GroupBy::Model => entry.model.clone().unwrap_or_else(|| entry.kind.clone()),
-            GroupBy::Day => entry.created_at.format("%Y-%m-%d").to_string(),
-        };
-        let row = groups.entry(key.clone()).or_insert(UsageRow {
-            key,
-            spent_mc: 0,
-            words: 0,
-            entries: 0,
-        });
-        row.spent_mc += -entry.amount_mc;
-        row.words += entry.words.unwrap_or(0);
-        row.entries += 1;
-    }
-    Ok(groups.into_values().collect())
+    let key = match group_by {
+        GroupBy::Model => SpendingKey::Model,
+        GroupBy::Day => SpendingKey::Day,
+    };
+    let mut rows: Vec<UsageRow> = ledger::spending_by(db, user, key, from, to)
+        .await?
+        .into_iter()
+        .map(|g| UsageRow {
+            key: g.key,
+            spent_mc: g.spent_mc,
+            words: g.words,
+            entries: g.entries,
+        })
+        .collect();
+    // Sorted here, bytewise, rather than by the database's collation (which differs
+    // between backends and locales).
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(rows)
 }
 
 /// Clamps a requested report window: defaults to the last 30 days, at most a year.

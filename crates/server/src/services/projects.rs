@@ -4,7 +4,7 @@
 
 use penora_domain::project::chapter_error_code;
 use penora_domain::{Chapter, ChapterError, FieldError, ProjectContent, ProjectId, UserId};
-use penora_store::projects::{self, ListQuery, ProjectRow};
+use penora_store::projects::{self, ListQuery, ProjectRow, SizeRow};
 use penora_store::storage::{self, StorageError, Usage};
 use penora_store::{begin_write, DbErr};
 
@@ -184,14 +184,17 @@ pub fn update_chapter(
     Ok(content.replace_chapter(index, chapter)?)
 }
 
-/// Storage used and the limit that applies to the user.
+/// Storage used, the limit that applies to the user, and one page of their projects by
+/// size (largest first) after `after` (a size and an id).
 pub async fn usage(
     state: &AppState,
     user: UserId,
-) -> Result<(Usage, Vec<ProjectRow>), ProjectError> {
+    after: Option<(i64, uuid::Uuid)>,
+    limit: u64,
+) -> Result<(Usage, Vec<SizeRow>), ProjectError> {
     let row = penora_store::users::find_by_id(&state.db, user)
         .await?
         .ok_or(ProjectError::NotFound)?;
-    let sizes = projects::sizes(&state.db, user).await?;
+    let sizes = projects::sizes(&state.db, user, after, limit).await?;
     Ok((Usage::of(&row, default_limit(state)), sizes))
 }

@@ -1,6 +1,9 @@
 //! Share codes: one live code per project, drawn from the OS RNG and unique (a collision
-//! draws again); anyone with the code reads the project. Look-ups are counted per IP in the
-//! database, so guessing codes is throttled across all replicas.
+//! draws again); anyone with the code reads the project. Look-ups of well-formed codes are
+//! counted per IP in the database, so guessing codes is throttled across all replicas; a
+//! malformed code is refused before anything is read or written, and a client already
+//! refused waits without another write ([`super::share_lookups`]). Views are counted in
+//! memory and written in batches.
 
 use chrono::{Duration, Utc};
 use penora_domain::{ClientIp, ProjectId, ShareCode, UserId};
@@ -76,25 +79,36 @@ pub async fn revoke(state: &AppState, user: UserId, id: ProjectId) -> Result<(),
     }
 }
 
-/// A public look-up by code from `client`: rate limited first (malformed guesses count too),
-/// then a view is counted. Unknown, revoked and expired codes all read as `NotFound`.
+/// A public look-up by code from `client`: a malformed code is refused first (no write),
+/// then the look-up is rate limited, then a view is counted (in memory). Unknown, revoked
+/// and expired codes all read as `NotFound`.
 pub async fn open(
     state: &AppState,
     client: &ClientIp,
     raw_code: &str,
 ) -> Result<Shared, ShareError> {
-    let limit = Limit::per_minute(state.config.settings.share_lookups_per_ip_per_minute);
-    if let Verdict::Wait(secs) = limits::hit(&state.db, Bucket::ShareLookup(client), limit).await? {
+    let code = ShareCode::parse(raw_code).map_err(ShareError::InvalidCode)?;
+    let client_key = client.rate_key();
+    if let Some(secs) = state.share_lookups.refused_for(&client_key) {
         return Err(ShareError::RateLimited(secs));
     }
-    let shared = read(state, raw_code).await?;
-    projects::count_view(&state.db, shared.row.id).await?;
+    let limit = Limit::per_minute(state.config.settings.share_lookups_per_ip_per_minute);
+    if let Verdict::Wait(secs) = limits::hit(&state.db, Bucket::ShareLookup(client), limit).await? {
+        state.share_lookups.refuse(client_key, secs);
+        return Err(ShareError::RateLimited(secs));
+    }
+    let shared = find(state, &code).await?;
+    state.share_lookups.count_view(shared.row.id);
     Ok(shared)
 }
 
 /// Reads a shared project without counting (for trusted callers such as sister apps).
 pub async fn read(state: &AppState, raw_code: &str) -> Result<Shared, ShareError> {
     let code = ShareCode::parse(raw_code).map_err(ShareError::InvalidCode)?;
+    find(state, &code).await
+}
+
+async fn find(state: &AppState, code: &ShareCode) -> Result<Shared, ShareError> {
     let row = projects::find_shared(&state.db, code.as_str(), Utc::now())
         .await?
         .ok_or(ShareError::NotFound)?;

@@ -63,6 +63,7 @@ async fn a_share_code_opens_a_read_only_copy_until_revoked() {
     assert_eq!(public["author"], "author");
     assert_eq!(public["chapters"][0]["text"], "Hello there.");
     app.get(&format!("/api/v1/shared/{code}")).await;
+    app.state.share_lookups.flush(&app.db).await.unwrap();
     let project: Value = app.get_authed(&path, &token).await.json().await.unwrap();
     assert_eq!(project["share"]["views"], 2);
 
@@ -193,7 +194,7 @@ fn expired_at(app: &TestApp) -> String {
 async fn look_ups_are_rate_limited_per_ip() {
     let app = spawn_app_with(|s| s.share_lookups_per_ip_per_minute = 5).await;
     let (_, _, code) = shared_project(&app, "popular@example.com").await;
-    for guess in ["AAAAAA", "BBBBBB", "bad", "CCCCCC"] {
+    for guess in ["AAAAAA", "BBBBBB", "DDDDDD", "CCCCCC"] {
         assert_ne!(
             app.get(&format!("/api/v1/shared/{guess}")).await.status(),
             StatusCode::TOO_MANY_REQUESTS
@@ -278,4 +279,108 @@ async fn imagegene_lists_projects_reads_shares_and_sees_the_combined_quota() {
     assert_problem(personal, StatusCode::FORBIDDEN, "app_key_required").await;
     // Audited once each: the refused calls never reached a user or a project.
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('app.projects_listed', 'app.share_read')").await, 2);
+}
+
+#[tokio::test]
+async fn malformed_share_codes_are_refused_before_any_write() {
+    let app = spawn_app().await;
+    for bad in ["bad", "ABCDEFG", "AAAAA1", "%20%20%20%20%20%20"] {
+        let read = app.get(&format!("/api/v1/shared/{bad}")).await;
+        assert_problem(read, StatusCode::BAD_REQUEST, "invalid_share_code").await;
+        let export = app
+            .get(&format!("/api/v1/shared/{bad}/export?format=txt"))
+            .await;
+        assert_problem(export, StatusCode::BAD_REQUEST, "invalid_share_code").await;
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM rate_limit_hits WHERE bucket LIKE 'share:%'")
+            .await,
+        0,
+        "no counter row for a code that cannot exist"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_client_waits_without_more_writes() {
+    let app = spawn_app_with(|s| s.share_lookups_per_ip_per_minute = 2).await;
+    let (_, _, code) = shared_project(&app, "hammered@example.com").await;
+    for _ in 0..2 {
+        let ok = app.get(&format!("/api/v1/shared/{code}")).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+    }
+    for _ in 0..5 {
+        let limited = app.get(&format!("/api/v1/shared/{code}")).await;
+        assert!(limited.headers().contains_key("retry-after"));
+        assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    }
+    // Two allowed and the first refusal were counted; the others were refused in memory.
+    assert_eq!(
+        app.count(
+            "SELECT CAST(SUM(hits) AS BIGINT) FROM rate_limit_hits WHERE bucket LIKE 'share:%'"
+        )
+        .await,
+        3
+    );
+}
+
+#[tokio::test]
+async fn views_are_written_in_batches_that_add_up_across_replicas() {
+    // No background flush during the test: the test flushes through the state.
+    let app = spawn_app_with(|s| s.share_view_flush_ms = 3_600_000).await;
+    let (token, path, code) = shared_project(&app, "viewed@example.com").await;
+    let replica = app
+        .another_server_with(|s| s.share_view_flush_ms = 3_600_000)
+        .await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.get(&format!("/api/v1/shared/{code}")).await.status(),
+            StatusCode::OK
+        );
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            replica
+                .get(&format!("/api/v1/shared/{code}"))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+    let views = || async {
+        let project: Value = app.get_authed(&path, &token).await.json().await.unwrap();
+        project["share"]["views"].as_i64().unwrap()
+    };
+    assert_eq!(views().await, 0, "counted in memory");
+    assert_eq!(app.state.share_lookups.pending_views(), 3);
+    assert_eq!(app.state.share_lookups.flush(&app.db).await.unwrap(), 3);
+    assert_eq!(views().await, 3);
+    assert_eq!(
+        replica
+            .state
+            .share_lookups
+            .flush(&replica.db)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(views().await, 5, "each replica adds its own views");
+    assert_eq!(app.state.share_lookups.flush(&app.db).await.unwrap(), 0);
+    assert_eq!(views().await, 5);
+}
+
+#[tokio::test]
+async fn the_background_task_writes_the_views() {
+    let app = spawn_app_with(|s| s.share_view_flush_ms = 50).await;
+    let (token, path, code) = shared_project(&app, "flushed@example.com").await;
+    app.get(&format!("/api/v1/shared/{code}")).await;
+    let mut views = 0;
+    for _ in 0..100 {
+        let project: Value = app.get_authed(&path, &token).await.json().await.unwrap();
+        views = project["share"]["views"].as_i64().unwrap();
+        if views == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(views, 1);
 }

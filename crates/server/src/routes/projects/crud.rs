@@ -239,24 +239,45 @@ pub(crate) fn quota_view(usage: Usage) -> StorageQuota {
     }
 }
 
-/// Storage used, the limit, and each project's size.
-#[utoipa::path(get, path = "/api/v1/storage", tag = "workspace", security(("bearer" = [])),
-    responses((status = 200, body = StorageUsage)))]
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StorageParams {
+    /// Projects per page: 1 to 100 (default 20).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Storage used, the limit, and the projects' sizes, largest first, one page at a time.
+#[utoipa::path(get, path = "/api/v1/storage", tag = "workspace", security(("bearer" = [])), params(StorageParams),
+    responses((status = 200, body = StorageUsage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
 pub async fn storage(
     state: web::Data<AppState>,
     user: AuthUser,
+    params: web::Query<StorageParams>,
 ) -> Result<web::Json<StorageUsage>, ApiError> {
     user.require("read")?;
-    let (usage, rows) = projects::usage(&state, user.id).await?;
+    let limit = limit(params.limit)?;
+    let after = params
+        .cursor
+        .as_deref()
+        .map(decode_cursor::<(i64, uuid::Uuid)>)
+        .transpose()?;
+    let (usage, rows) = projects::usage(&state, user.id, after, limit).await?;
+    let full = u64::try_from(rows.len()).is_ok_and(|n| n == limit);
+    let next_cursor = rows
+        .last()
+        .filter(|_| full)
+        .map(|r| encode_cursor(&(r.size_bytes, r.id)));
     Ok(web::Json(StorageUsage {
         quota: quota_view(usage),
         projects: rows
-            .iter()
+            .into_iter()
             .map(|r| ProjectSize {
                 id: r.id,
-                title: r.title.clone(),
+                title: r.title,
                 size_bytes: r.size_bytes,
             })
             .collect(),
+        next_cursor,
     }))
 }

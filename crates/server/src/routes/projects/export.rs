@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{ErrorCode, Problem};
 use penora_export::Format;
-use penora_store::projects::content_of;
+use penora_store::projects::{content_of, ProjectRow};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -13,6 +13,7 @@ use super::project_id;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
+use crate::services::export_cache::CacheKey;
 use crate::services::{exports, projects, shares};
 use crate::state::AppState;
 
@@ -33,23 +34,45 @@ fn format(params: &ExportParams) -> Result<Format, ApiError> {
     })
 }
 
-fn download(bytes: Vec<u8>, name: String, format: Format) -> HttpResponse {
-    HttpResponse::Ok()
+/// Says whether the file came from the export cache (`hit`) or was rendered (`miss`).
+pub const EXPORT_CACHE_HEADER: &str = "x-export-cache";
+
+/// Renders (or reads from the cache) the project at this version as `format`.
+async fn download(
+    state: &AppState,
+    row: &ProjectRow,
+    author: Option<String>,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    let key = CacheKey {
+        project: row.id,
+        version: row.version,
+        author: author.as_deref(),
+        format,
+    };
+    let document = exports::document(&content_of(row)?, author.clone());
+    let rendered = state.exports.export(key, document, format).await?;
+    Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
+            parameters: vec![DispositionParam::Filename(rendered.name)],
         })
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes)
+        .insert_header((
+            EXPORT_CACHE_HEADER,
+            if rendered.cached { "hit" } else { "miss" },
+        ))
+        .body(rendered.bytes))
 }
 
 /// Download the project as a file.
 #[utoipa::path(get, path = "/api/v1/projects/{id}/export", tag = "workspace", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path), ExportParams),
-    responses((status = 200, description = "The file (`application/pdf`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `application/epub+zip`, `text/plain` or `text/markdown`), with `Content-Disposition: attachment`"),
+    responses((status = 200, description = "The file (`application/pdf`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `application/epub+zip`, `text/plain` or `text/markdown`), with `Content-Disposition: attachment`", headers(("X-Export-Cache" = String, description = "`hit`: served from the export cache; `miss`: rendered now"))),
         (status = 400, description = "`unknown_export_format`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
 pub async fn export(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -59,18 +82,17 @@ pub async fn export(
     user.require("read")?;
     let format = format(&params)?;
     let row = projects::get(&state, user.id, project_id(&id)?).await?;
-    let document = exports::document(&content_of(&row)?, Some(user.row.display_name.clone()));
-    let (bytes, name) = exports::render(document, format).await?;
-    Ok(download(bytes, name, format))
+    download(&state, &row, Some(user.row.display_name.clone()), format).await
 }
 
 /// Download a shared project as a file; no sign-in (rate limited like the read).
 #[utoipa::path(get, path = "/api/v1/shared/{code}/export", tag = "workspace",
     params(("code" = String, Path), ExportParams),
-    responses((status = 200, description = "The file, with `Content-Disposition: attachment`"),
+    responses((status = 200, description = "The file, with `Content-Disposition: attachment`", headers(("X-Export-Cache" = String, description = "`hit`: served from the export cache; `miss`: rendered now"))),
         (status = 400, description = "`unknown_export_format` or `invalid_share_code`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`share_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json")))]
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
 pub async fn export_shared(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -80,7 +102,5 @@ pub async fn export_shared(
     let format = format(&params)?;
     let client = client_ip(&req, &state.config.settings.trusted_proxies);
     let shared = shares::open(&state, &client, &code).await?;
-    let document = exports::document(&content_of(&shared.row)?, Some(shared.author));
-    let (bytes, name) = exports::render(document, format).await?;
-    Ok(download(bytes, name, format))
+    download(&state, &shared.row, Some(shared.author), format).await
 }
