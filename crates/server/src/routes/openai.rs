@@ -7,7 +7,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::openai::{
     ChatChoice, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage,
-    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiError, OpenAiModel,
+    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiModel,
     OpenAiModelList, Stop,
 };
 use penora_api_types::EndEvent;
@@ -16,7 +16,7 @@ use penora_store::generations::GenerationRow;
 
 use super::generations::{finished, idempotency};
 use super::sse;
-use crate::auth::{AuthUser, Caller};
+use crate::auth::{Generate, Scoped, ScopedCaller};
 use crate::error::ApiError;
 use crate::services::generations::{self as service, Event, Job, Opened, DEFAULT_PLAN};
 use crate::state::AppState;
@@ -36,11 +36,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const MODELS_CREATED: i64 = 1_735_689_600;
 
 /// The models this key can use now, in OpenAI's list shape.
-#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("bearer" = [])),
-    responses((status = 200, body = OpenAiModelList), (status = 401, body = OpenAiError)))]
+#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("session" = []), ("personal_key" = ["generate"])),
+    responses((status = 200, body = OpenAiModelList), (status = 401)))]
 pub async fn models(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
 ) -> Result<web::Json<OpenAiModelList>, ApiError> {
     let own = crate::services::provider_keys::providers_of(&state, user.id).await?;
     let data = state
@@ -67,23 +67,22 @@ pub async fn models(
 /// Billed like any generation: the most it can cost (from `max_tokens`, or the model's
 /// limit) is reserved, the words delivered are charged. Stored in `GET /api/v1/generations`
 /// with tool `chat`.
-#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", security(("session" = []), ("personal_key" = ["generate"])),
     request_body = ChatCompletionRequest,
     responses(
         (status = 200, description = "`application/json`, or `text/event-stream` with `stream: true`", body = ChatCompletion),
-        (status = 401, body = OpenAiError),
-        (status = 402, description = "`insufficient_credits`", body = OpenAiError),
-        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`", body = OpenAiError),
-        (status = 429, description = "`too_many_generations`", body = OpenAiError),
-        (status = 502, description = "`upstream_error`", body = OpenAiError),
+        (status = 401),
+        (status = 402, description = "`insufficient_credits`"),
+        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`"),
+        (status = 429, description = "`too_many_generations`"),
+        (status = 502, description = "`upstream_error`"),
     ))]
 pub async fn chat_completions(
     state: web::Data<AppState>,
-    user: Caller,
+    user: ScopedCaller<Generate>,
     req: HttpRequest,
     body: web::Json<ChatCompletionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("generate")?;
     let chat = ChatRequest::parse(RawChat {
         messages: body
             .messages

@@ -1,8 +1,11 @@
 //! The OpenAPI document, generated from the route annotations. `penora openapi` prints it;
 //! `openapi/openapi.json` is the committed copy and a test fails when the two differ.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
+
+mod contract;
+
+use contract::Contract;
 
 use crate::routes::projects::{chapters, crud, export, share};
 use crate::routes::{
@@ -35,12 +38,13 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         health::health, health::detailed, health::metrics,
     ),
     components(schemas(
+        penora_api_types::Problem, penora_api_types::openai::OpenAiError,
         penora_api_types::ErrorCode, penora_api_types::FieldProblem,
         penora_api_types::MetaEvent, penora_api_types::DeltaEvent, penora_api_types::UsageEvent,
         penora_api_types::EndEvent, penora_api_types::openai::ChatCompletionChunk,
         penora_api_types::ChapterEvent,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&Contract),
     tags(
         (name = "auth", description = "Sign-up, sign-in, sessions, email verification, password reset"),
         (name = "account", description = "The signed-in user's own account"),
@@ -56,23 +60,6 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
     )
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// The document as committed: pretty JSON with a final newline.
 pub fn document() -> Result<String, serde_json::Error> {
