@@ -14,6 +14,8 @@ pub struct Op {
     pub method: Method,
     pub template: String,
     pub doc: Value,
+    /// A body its request schema deserialises, if it takes one.
+    pub body: Option<Value>,
 }
 
 impl Op {
@@ -111,11 +113,14 @@ pub async fn operations(app: &TestApp) -> Vec<Op> {
             let Ok(method) = method.to_uppercase().parse::<Method>() else {
                 continue;
             };
-            ops.push(Op {
+            let mut op = Op {
                 method,
                 template: template.clone(),
                 doc: operation.clone(),
-            });
+                body: None,
+            };
+            op.body = op.body_schema().map(|name| sample_body(&doc, &name));
+            ops.push(op);
         }
     }
     ops.sort_by_key(|op| op.template.contains("logout"));
@@ -123,18 +128,47 @@ pub async fn operations(app: &TestApp) -> Vec<Op> {
     ops
 }
 
-/// A body each request schema deserialises (its required fields, of the right types),
-/// though not necessarily one the handler accepts.
-pub fn sample_body(schema: &str) -> Value {
-    match schema {
-        "CreateGeneration" => json!({ "tool": "no-such-tool" }),
-        "CreateProjectRequest" | "CreateStory" => json!({ "title": "" }),
-        "ReorderChaptersRequest" => json!({ "order": [] }),
-        "ChatCompletionRequest" => json!({ "model": "no-such-model", "messages": [] }),
-        "ResolveUserRequest" => json!({ "email": "" }),
-        "DebitRequest" => json!({ "amount_mc": 0 }),
-        "RefundRequest" => json!({ "debit_id": Uuid::new_v4(), "amount_mc": 0 }),
-        _ => json!({}),
+/// A body the schema `name` deserialises: its required fields, each the simplest value of
+/// its type (`""`, `0`, `[]`, a fresh UUID), though not one the handler accepts.
+pub fn sample_body(doc: &Value, name: &str) -> Value {
+    sample(doc, &json!({ "$ref": format!("#/components/schemas/{name}") }))
+}
+
+fn sample(doc: &Value, schema: &Value) -> Value {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        return sample(doc, &doc["components"]["schemas"][name]);
+    }
+    if let Some(value) = schema["enum"].get(0) {
+        return value.clone();
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(first) = schema[key]
+            .as_array()
+            .and_then(|list| list.iter().find(|s| s["type"] != "null"))
+        {
+            return sample(doc, first);
+        }
+    }
+    let kind = match &schema["type"] {
+        Value::Array(kinds) => kinds.iter().find(|k| *k != "null").cloned(),
+        other => Some(other.clone()),
+    };
+    match kind.as_ref().and_then(Value::as_str) {
+        Some("string") if schema["format"] == "uuid" => json!(Uuid::new_v4()),
+        Some("string") => json!(""),
+        Some("integer" | "number") => json!(0),
+        Some("boolean") => json!(false),
+        Some("array") => json!([]),
+        _ => {
+            let mut object = Map::new();
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let field = field.as_str().unwrap_or_default();
+                let value = sample(doc, &schema["properties"][field]);
+                object.insert(field.to_owned(), value);
+            }
+            Value::Object(object)
+        }
     }
 }
 
@@ -204,13 +238,13 @@ async fn every_status_returned_is_documented() {
         } else {
             admin.access_token.as_str()
         };
-        let json_body = op.body_schema().map(|schema| Ok(sample_body(&schema)));
+        let json_body = op.body.clone().map(Ok);
         let path = op.sample_path();
 
         let response = send(&app, &op, &path, None, json_body.clone()).await;
         failures.extend(check(&op, "no token", response).await);
 
-        if op.body_schema().is_some() {
+        if op.body.is_some() {
             let text = Some(Err(("text/plain", "hello")));
             let response = send(&app, &op, &path, Some(token), text).await;
             failures.extend(check(&op, "text/plain body", response).await);

@@ -6,7 +6,7 @@
 use reqwest::Response;
 use serde_json::{json, Value};
 
-use crate::contract::{operations, sample_body, send, Op};
+use crate::contract::{operations, send, Op};
 use crate::helpers::{Session, TestApp};
 
 const PERSONAL: [&str; 3] = ["read", "write", "generate"];
@@ -54,7 +54,7 @@ impl Keys {
 }
 
 async fn call(app: &TestApp, op: &Op, token: &str) -> (u16, Value) {
-    let body = op.body_schema().map(|schema| Ok(sample_body(&schema)));
+    let body = op.body.clone().map(Ok);
     let response: Response = send(app, op, &op.sample_path(), Some(token), body).await;
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);

@@ -100,6 +100,7 @@ pub async fn delete_chapter(
 #[utoipa::path(put, path = "/api/v1/projects/{id}/chapters/order", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body = ReorderChaptersRequest,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header)),
     responses((status = 200, body = Project, headers(("ETag" = String))),
+        (status = 404, description = "`project_not_found`"),
         (status = 412, description = "`version_conflict`"),
         (status = 422, description = "`validation_failed` (`invalid_order`)")))]
 pub async fn reorder_chapters(
