@@ -13,7 +13,10 @@ use crate::credits::Balance;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateGeneration {
     /// `write`, `continue`, `rewrite`, `describe` or `brainstorm`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(write|continue|rewrite|describe|brainstorm)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(write|continue|rewrite|describe|brainstorm)$")
+    )]
     pub tool: String,
     /// The text the tool works on (needed by continue, rewrite and describe).
     #[serde(default)]

@@ -49,13 +49,11 @@ impl Via {
     /// Sessions may do anything their user may; a personal key only what its scopes say.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         match self {
-            Via::PersonalKey { scopes, .. } if !scopes.contains(&scope) => {
-                Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    ErrorCode::InsufficientScope,
-                    format!("This API key lacks the `{scope}` scope."),
-                ))
-            }
+            Via::PersonalKey { scopes, .. } if !scopes.contains(&scope) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::InsufficientScope,
+                format!("This API key lacks the `{scope}` scope."),
+            )),
             _ => Ok(()),
         }
     }

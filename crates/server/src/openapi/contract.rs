@@ -266,7 +266,9 @@ fn scope_note(callers: &Callers) -> Option<String> {
     }
     Some(match (&callers.personal_scope, &callers.session_role) {
         (Some(scope), _) => format!("**Personal key scope:** `{scope}`."),
-        (None, Some(role)) => format!("**Session only** (the `{role}` role); API keys get `403 session_required`."),
+        (None, Some(role)) => {
+            format!("**Session only** (the `{role}` role); API keys get `403 session_required`.")
+        }
         (None, None) => "**Session only**: API keys get `403 session_required`.".to_owned(),
     })
 }

@@ -65,3 +65,185 @@ pub struct ApiDoc;
 pub fn document() -> Result<String, serde_json::Error> {
     ApiDoc::openapi().to_pretty_json().map(|json| json + "\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use penora_domain::{credits, display_name, generation, password, project, story};
+    use serde_json::Value;
+
+    use super::*;
+
+    fn schema(doc: &Value, name: &str, field: &str) -> Value {
+        doc["components"]["schemas"][name]["properties"][field].clone()
+    }
+
+    /// The constraints written on the request types (which clients share without the
+    /// domain crate) are the domain's rules.
+    #[test]
+    fn documented_constraints_are_the_domains() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let checks: &[(&str, &str, &str, i64)] = &[
+            (
+                "SignupRequest",
+                "password",
+                "minLength",
+                password::MIN_CHARS as i64,
+            ),
+            (
+                "SignupRequest",
+                "password",
+                "maxLength",
+                password::MAX_CHARS as i64,
+            ),
+            (
+                "ResetPasswordRequest",
+                "new_password",
+                "minLength",
+                password::MIN_CHARS as i64,
+            ),
+            (
+                "ChangePasswordRequest",
+                "new_password",
+                "maxLength",
+                password::MAX_CHARS as i64,
+            ),
+            (
+                "UpdateMeRequest",
+                "display_name",
+                "maxLength",
+                display_name::MAX_CHARS as i64,
+            ),
+            (
+                "CreateProjectRequest",
+                "title",
+                "maxLength",
+                project::TITLE_MAX_CHARS as i64,
+            ),
+            (
+                "CreateProjectRequest",
+                "chapters",
+                "maxItems",
+                project::MAX_CHAPTERS as i64,
+            ),
+            (
+                "CreateProjectRequest",
+                "genre",
+                "maxLength",
+                project::GENRE_MAX_CHARS as i64,
+            ),
+            (
+                "CreateProjectRequest",
+                "premise",
+                "maxLength",
+                project::PREMISE_MAX_CHARS as i64,
+            ),
+            (
+                "CreateProjectRequest",
+                "model",
+                "maxLength",
+                project::MODEL_MAX_CHARS as i64,
+            ),
+            (
+                "CreateStory",
+                "chapter_count",
+                "maximum",
+                i64::from(story::MAX_STORY_CHAPTERS),
+            ),
+            (
+                "CreateStory",
+                "words_per_chapter",
+                "minimum",
+                i64::from(story::MIN_WORDS_PER_CHAPTER),
+            ),
+            (
+                "CreateStory",
+                "words_per_chapter",
+                "maximum",
+                i64::from(story::MAX_WORDS_PER_CHAPTER),
+            ),
+            (
+                "UpdateStory",
+                "outline",
+                "maxLength",
+                story::MAX_OUTLINE_CHARS as i64,
+            ),
+            (
+                "CreateGeneration",
+                "input",
+                "maxLength",
+                generation::MAX_INPUT_CHARS as i64,
+            ),
+            (
+                "CreateGeneration",
+                "instructions",
+                "maxLength",
+                generation::MAX_INSTRUCTION_CHARS as i64,
+            ),
+            (
+                "CreateGeneration",
+                "tone",
+                "maxLength",
+                generation::MAX_TONE_CHARS as i64,
+            ),
+            (
+                "CreateGeneration",
+                "words",
+                "maximum",
+                generation::MAX_REQUESTED_WORDS,
+            ),
+            (
+                "DebitRequest",
+                "amount_mc",
+                "maximum",
+                credits::MAX_AMOUNT.get(),
+            ),
+        ];
+        for (name, field, keyword, expected) in checks {
+            let value = &schema(&doc, name, field)[*keyword];
+            assert_eq!(value.as_i64(), Some(*expected), "{name}.{field} {keyword}");
+        }
+        let tools = schema(&doc, "CreateGeneration", "tool")["pattern"].clone();
+        for tool in generation::Tool::USER_TOOLS {
+            assert!(tools.as_str().unwrap().contains(tool.as_str()), "{tool:?}");
+        }
+    }
+
+    /// The share-code pattern accepts exactly the domain's alphabet.
+    #[test]
+    fn share_code_pattern_is_the_domains_alphabet() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let pattern = doc["paths"]["/api/v1/shared/{code}"]["get"]["parameters"][0]["schema"]
+            ["pattern"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let length = penora_domain::share_code::LENGTH;
+        assert!(pattern.ends_with(&format!("{{{length}}}$")), "{pattern}");
+        for byte in b'0'..=b'Z' {
+            let c = char::from(byte);
+            let in_class = class_contains(&pattern, c);
+            let valid = penora_domain::share_code::ALPHABET.contains(&byte);
+            assert_eq!(in_class, valid, "{c:?} in {pattern}");
+        }
+    }
+
+    /// Whether `^[...]{n}$`'s character class holds `c` (ranges and single characters).
+    fn class_contains(pattern: &str, c: char) -> bool {
+        let class: Vec<char> = pattern[2..pattern.find(']').unwrap()].chars().collect();
+        let mut i = 0;
+        while i < class.len() {
+            if i + 2 < class.len() && class[i + 1] == '-' {
+                if (class[i]..=class[i + 2]).contains(&c) {
+                    return true;
+                }
+                i += 3;
+            } else {
+                if class[i] == c {
+                    return true;
+                }
+                i += 1;
+            }
+        }
+        false
+    }
+}

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Balance, Debit, DebitRequest, ProjectPage, Quota, Refund, RefundRequest,
-    ResolveUserRequest, ResolvedUser, SharedProject,
+    Balance, Debit, DebitRequest, ProjectPage, Quota, Refund, RefundRequest, ResolveUserRequest,
+    ResolvedUser, SharedProject,
 };
 use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
 

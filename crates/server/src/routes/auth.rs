@@ -3,7 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, LogoutAllRequest, ResetPasswordRequest, SignupRequest, VerifyEmailRequest,
+    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, LogoutAllRequest, ResetPasswordRequest,
+    SignupRequest, VerifyEmailRequest,
 };
 use penora_domain::{DisplayName, Email, FieldErrors, Password};
 

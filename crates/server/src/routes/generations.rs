@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Balance, CreateGeneration, DeltaEvent, Generation, GenerationPage, GenerationResult, Project, SaveGeneration,
+    Balance, CreateGeneration, DeltaEvent, Generation, GenerationPage, GenerationResult, Project,
+    SaveGeneration,
 };
 use penora_domain::generation::RawToolRequest;
 use penora_domain::{GenerationStatus, ProjectId, ToolRequest, UserId};

@@ -7,8 +7,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::openai::{
     ChatChoice, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage,
-    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiModel,
-    OpenAiModelList, Stop,
+    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiModel, OpenAiModelList, Stop,
 };
 use penora_api_types::EndEvent;
 use penora_domain::chat::{ChatRequest, RawChat};

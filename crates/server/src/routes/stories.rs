@@ -3,8 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, Story, StoryEndEvent,
-    UpdateStory,
+    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, Story, StoryEndEvent, UpdateStory,
 };
 use penora_domain::story::{parse_outline, StorySettings};
 use penora_domain::{FieldErrors, ProjectContent, ProjectKind, ProjectMeta, ProjectTitle};

@@ -76,11 +76,7 @@ impl Op {
     fn requirements(&self) -> Vec<Map<String, Value>> {
         self.doc["security"]
             .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|r| r.as_object().cloned())
-                    .collect()
-            })
+            .map(|list| list.iter().filter_map(|r| r.as_object().cloned()).collect())
             .unwrap_or_default()
     }
 
@@ -93,9 +89,8 @@ impl Op {
     /// The scope a scheme's requirement names, `Some("")` when it names none.
     pub fn scope_of(&self, scheme: &str) -> Option<String> {
         self.requirements().iter().find_map(|r| {
-            r.get(scheme).map(|scopes| {
-                scopes[0].as_str().unwrap_or_default().to_owned()
-            })
+            r.get(scheme)
+                .map(|scopes| scopes[0].as_str().unwrap_or_default().to_owned())
         })
     }
 
@@ -124,14 +119,21 @@ pub async fn operations(app: &TestApp) -> Vec<Op> {
         }
     }
     ops.sort_by_key(|op| op.template.contains("logout"));
-    assert!(ops.len() > 50, "the document lists {} operations", ops.len());
+    assert!(
+        ops.len() > 50,
+        "the document lists {} operations",
+        ops.len()
+    );
     ops
 }
 
 /// A body the schema `name` deserialises: its required fields, each the simplest value of
 /// its type (`""`, `0`, `[]`, a fresh UUID), though not one the handler accepts.
 pub fn sample_body(doc: &Value, name: &str) -> Value {
-    sample(doc, &json!({ "$ref": format!("#/components/schemas/{name}") }))
+    sample(
+        doc,
+        &json!({ "$ref": format!("#/components/schemas/{name}") }),
+    )
 }
 
 fn sample(doc: &Value, schema: &Value) -> Value {
@@ -218,7 +220,9 @@ async fn check(op: &Op, case: &str, response: Response) -> Option<String> {
             "application/problem+json"
         };
         if !content_type.starts_with(expected) {
-            return Some(format!("error body is {content_type}, not {expected}: {what}"));
+            return Some(format!(
+                "error body is {content_type}, not {expected}: {what}"
+            ));
         }
     }
     None
@@ -229,7 +233,12 @@ async fn every_status_returned_is_documented() {
     let app = spawn_app().await;
     let admin = app.admin("contract-admin@example.com").await;
     let app_key = app
-        .app_key(&["users:read", "credits:read", "credits:write", "projects:read"])
+        .app_key(&[
+            "users:read",
+            "credits:read",
+            "credits:write",
+            "projects:read",
+        ])
         .await;
     let mut failures = Vec::new();
     for op in operations(&app).await {
@@ -266,12 +275,18 @@ async fn the_document_declares_schemes_and_one_shared_problem() {
     for scheme in ["session", "personal_key", "app_key"] {
         assert_eq!(schemes[scheme]["scheme"], "bearer", "{scheme}");
     }
-    assert!(doc["components"]["responses"]["Problem"]["content"]["application/problem+json"]
-        .is_object());
+    assert!(
+        doc["components"]["responses"]["Problem"]["content"]["application/problem+json"]
+            .is_object()
+    );
     for op in operations(&app).await {
         for (status, response) in op.doc["responses"].as_object().expect("responses") {
             let inline_problem = response["content"]["application/problem+json"].is_object();
-            assert!(!inline_problem, "{} {status} repeats the problem", op.name());
+            assert!(
+                !inline_problem,
+                "{} {status} repeats the problem",
+                op.name()
+            );
             if status.starts_with('4') && !op.anonymous() || status == "401" {
                 assert!(response["$ref"].is_string(), "{} {status}", op.name());
             }

@@ -10,7 +10,12 @@ use crate::contract::{operations, send, Op};
 use crate::helpers::{Session, TestApp};
 
 const PERSONAL: [&str; 3] = ["read", "write", "generate"];
-const APP: [&str; 4] = ["users:read", "credits:read", "credits:write", "projects:read"];
+const APP: [&str; 4] = [
+    "users:read",
+    "credits:read",
+    "credits:write",
+    "projects:read",
+];
 
 async fn personal_key(app: &TestApp, session: &Session, scopes: &[&str]) -> String {
     let response = app
@@ -93,8 +98,10 @@ async fn every_route_checks_the_scope_it_documents() {
     };
     for scope in APP {
         let rest: Vec<&str> = APP.into_iter().filter(|s| *s != scope).collect();
-        apps.only.push((scope.to_owned(), app_key(&app, &admin, &[scope]).await));
-        apps.without.push((scope.to_owned(), app_key(&app, &admin, &rest).await));
+        apps.only
+            .push((scope.to_owned(), app_key(&app, &admin, &[scope]).await));
+        apps.without
+            .push((scope.to_owned(), app_key(&app, &admin, &rest).await));
     }
     let full_app_key = app_key(&app, &admin, &APP).await;
 
@@ -115,7 +122,13 @@ async fn every_route_checks_the_scope_it_documents() {
             let refused = status == 403 && code_of(&op, &body) == "insufficient_scope";
             expect(&op, "app key without the scope", refused, status, &body);
             let (status, body) = call(&app, &op, Keys::get(&apps.only, &scope)).await;
-            expect(&op, "app key with only the scope", status != 403, status, &body);
+            expect(
+                &op,
+                "app key with only the scope",
+                status != 403,
+                status,
+                &body,
+            );
             let (status, body) = call(&app, &op, &full_key).await;
             let refused = status == 403 && code_of(&op, &body) == "app_key_required";
             expect(&op, "personal key", refused, status, &body);

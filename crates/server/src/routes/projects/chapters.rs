@@ -3,9 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{
-    AddChapterRequest, Project, ReorderChaptersRequest, UpdateChapterRequest,
-};
+use penora_api_types::{AddChapterRequest, Project, ReorderChaptersRequest, UpdateChapterRequest};
 use penora_domain::Chapter;
 
 use super::{if_match, project_id, with_etag};

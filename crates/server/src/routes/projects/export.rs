@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{ErrorCode};
+use penora_api_types::ErrorCode;
 use penora_export::Format;
 use penora_store::projects::content_of;
 use serde::Deserialize;
