@@ -63,14 +63,35 @@ impl Op {
         path + rest
     }
 
-    /// A path whose parameters are well-formed but name nothing.
+    /// A path whose parameters are well-formed but name nothing, with every required query
+    /// parameter (a value of its type), so that no extractor refuses it before the token is
+    /// checked.
     pub fn sample_path(&self) -> String {
-        self.path(|name| match name {
+        let path = self.path(|name| match name {
             "code" => "ZZZZ22".to_owned(),
             "number" | "index" => "1".to_owned(),
             "provider" => "openai".to_owned(),
             _ => Uuid::new_v4().to_string(),
-        })
+        });
+        let query: Vec<String> = self.doc["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .map(|p| {
+                let value = match p["schema"]["type"].as_str() {
+                    Some("integer" | "number") => "0",
+                    Some("boolean") => "false",
+                    _ => "x",
+                };
+                format!("{}={value}", p["name"].as_str().unwrap_or_default())
+            })
+            .collect();
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", query.join("&"))
+        }
     }
 
     fn requirements(&self) -> Vec<Map<String, Value>> {
