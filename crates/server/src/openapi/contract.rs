@@ -5,7 +5,8 @@
 //!   `401`, and `403` (a key without the scope, the wrong kind of key, no admin role);
 //! - a JSON body: `400 malformed_json`, `413 payload_too_large`,
 //!   `415 unsupported_media_type`, `422 validation_failed`;
-//! - path or query parameters: `400 invalid_parameter`.
+//! - path or query parameters: `400 invalid_parameter`;
+//! - an `If-Match` header: `428 if_match_required`.
 //!
 //! Route annotations list only the statuses specific to the route, by status and
 //! description; every error status of every operation is then a reference to one shared
@@ -180,6 +181,15 @@ fn complete(operation: &mut Operation, shared: &str) {
         generic.push((
             "400",
             "`invalid_parameter`: a path or query parameter is malformed".to_owned(),
+        ));
+    }
+    let conditional = params
+        .clone()
+        .any(|p| p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case("if-match"));
+    if conditional {
+        generic.push((
+            "428",
+            "`if_match_required`: send the `ETag` as `If-Match`".to_owned(),
         ));
     }
     if operation.request_body.is_some() {
