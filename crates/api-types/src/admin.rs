@@ -40,8 +40,10 @@ pub struct AdjustmentRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateAppKeyRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub name: String,
     /// App scopes: `users:read`, `credits:read`, `credits:write`, `projects:read`.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub scopes: Vec<String>,
 }
 

@@ -23,6 +23,10 @@ pub struct ResolvedUser {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DebitRequest {
     /// Millicredits to spend, 1 to 10^12. An integer: strings and fractions are refused.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 1_000_000_000_000_i64)
+    )]
     pub amount_mc: i64,
     /// What it paid for, shown in the user's history.
     #[serde(default)]
@@ -45,6 +49,10 @@ pub struct Debit {
 pub struct RefundRequest {
     pub debit_id: Uuid,
     /// Millicredits to give back; all refunds of a debit together never exceed it.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 1_000_000_000_000_i64)
+    )]
     pub amount_mc: i64,
     #[serde(default)]
     pub reason: Option<String>,

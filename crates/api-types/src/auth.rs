@@ -8,12 +8,32 @@ use uuid::Uuid;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
     #[cfg_attr(feature = "openapi", schema(example = "ada@example.com"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    )]
     pub email: String,
     /// At least 10 characters, letters mixed with a digit, space or symbol.
     #[cfg_attr(feature = "openapi", schema(example = "correct horse 7"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 10,
+            max_length = 128,
+            pattern = r"^(?=.*[A-Za-z])(?=.*[0-9 !-/:-@\[-`{-~])[^\x00-\x1f\x7f]+$"
+        )
+    )]
     pub password: String,
     /// Defaults to the email's local part.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+        )
+    )]
     pub display_name: Option<String>,
 }
 
@@ -64,6 +84,14 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+        )
+    )]
     pub display_name: Option<String>,
 }
 
@@ -71,6 +99,14 @@ pub struct UpdateMeRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 10,
+            max_length = 128,
+            pattern = r"^(?=.*[A-Za-z])(?=.*[0-9 !-/:-@\[-`{-~])[^\x00-\x1f\x7f]+$"
+        )
+    )]
     pub new_password: String,
     /// Also revoke every personal API key (default false).
     #[serde(default)]
@@ -102,6 +138,10 @@ pub struct VerifyEmailRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForgotPasswordRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 254, pattern = r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    )]
     pub email: String,
 }
 
@@ -109,6 +149,14 @@ pub struct ForgotPasswordRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResetPasswordRequest {
     pub token: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 10,
+            max_length = 128,
+            pattern = r"^(?=.*[A-Za-z])(?=.*[0-9 !-/:-@\[-`{-~])[^\x00-\x1f\x7f]+$"
+        )
+    )]
     pub new_password: String,
 }
 

@@ -13,12 +13,18 @@ use crate::credits::Balance;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateGeneration {
     /// `write`, `continue`, `rewrite`, `describe` or `brainstorm`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(write|continue|rewrite|describe|brainstorm)$")
+    )]
     pub tool: String,
     /// The text the tool works on (needed by continue, rewrite and describe).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50000))]
     pub input: String,
     /// What to write, or extra guidance.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub instructions: String,
     /// Rewrite only: `clearer` (default), `more_vivid`, `shorter`, `longer` or `custom`.
     #[serde(default)]
@@ -28,12 +34,15 @@ pub struct CreateGeneration {
     pub custom_style: Option<String>,
     /// `short` (150 words), `medium` (400, default) or `long` (800); capped by the model.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(short|medium|long)$"))]
     pub length: Option<String>,
     /// An exact word target instead of `length` (1 to 10,000; capped by the model).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub words: Option<i64>,
     /// E.g. "playful", "formal".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub tone: Option<String>,
     /// A model id from `GET /api/v1/models`; the catalog's default when left out.
     #[serde(default)]

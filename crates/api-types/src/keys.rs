@@ -8,9 +8,11 @@ use uuid::Uuid;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateApiKeyRequest {
     /// A label to recognise the key by, 1 to 80 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub name: String,
-    /// Scopes; personal keys default to `generate` and `read`.
+    /// Scopes: `read`, `write`, `generate`; all three when left out.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub scopes: Option<Vec<String>>,
 }
 

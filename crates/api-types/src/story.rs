@@ -10,6 +10,7 @@ use crate::workspace::Project;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateStory {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     #[serde(default)]
     pub premise: Option<String>,
@@ -19,9 +20,11 @@ pub struct CreateStory {
     pub tone: Option<String>,
     /// 1 to 50 (default 5).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 50))]
     pub chapter_count: Option<i64>,
     /// 100 to 5,000 (default 800); capped by the model.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 100, maximum = 5000))]
     pub words_per_chapter: Option<i64>,
     /// The model every step uses; the catalog's default when left out.
     #[serde(default)]
@@ -34,12 +37,15 @@ pub struct CreateStory {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateStory {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub outline: Option<String>,
     #[serde(default)]
     pub tone: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 50))]
     pub chapter_count: Option<i64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 100, maximum = 5000))]
     pub words_per_chapter: Option<i64>,
 }
 

@@ -22,19 +22,25 @@ pub struct ChapterBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateProjectRequest {
     /// 1 to 200 printable characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
     /// `document` (default, exactly one chapter) or `story`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(document|story)$"))]
     pub kind: Option<String>,
     /// Default: one empty untitled chapter.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub chapters: Vec<ChapterBody>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 80))]
     pub genre: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub premise: Option<String>,
     /// The model the text was written with (informational).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub model: Option<String>,
 }
 
@@ -44,16 +50,20 @@ pub struct CreateProjectRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateProjectRequest {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     #[serde(default)]
     pub kind: Option<String>,
     #[serde(default)]
     pub chapters: Option<Vec<ChapterBody>>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 80))]
     pub genre: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 5000))]
     pub premise: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub model: Option<String>,
 }
 

@@ -19,6 +19,7 @@ pub mod pricing;
 pub mod project;
 pub mod prompt;
 pub mod role;
+pub mod scope;
 pub mod share_code;
 pub mod story;
 pub mod validation;
@@ -41,6 +42,7 @@ pub use project::{
     Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
 };
 pub use role::Role;
+pub use scope::{AppScope, Scope, UnknownScope};
 pub use share_code::ShareCode;
 pub use validation::{FieldError, FieldErrors};
 pub use word_meter::WordMeter;

@@ -3,6 +3,10 @@
 //! which caller it serves in its signature, and the wrong caller never reaches it. `Caller`
 //! is an `AuthUser` whose account is not read: for starting generations, whose opening
 //! statement checks the account itself.
+//!
+//! `AuthUser`, `Caller` and `AppClient` are not extractors themselves: a handler takes them
+//! through `auth::scoped` (`Scoped<Read>`, `ScopedCaller<Generate>`, `App<CreditsRead>`),
+//! so every route a key may call names the scope it needs in its signature.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +14,7 @@ use std::pin::Pin;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use penora_api_types::ErrorCode;
-use penora_domain::{Role, UserId};
+use penora_domain::{AppScope, Role, Scope, UserId};
 use penora_store::api_keys::ApiKeyRow;
 use penora_store::users::{self, UserRow};
 
@@ -27,7 +31,7 @@ pub enum Via {
     Session,
     PersonalKey {
         key_id: uuid::Uuid,
-        scopes: Vec<String>,
+        scopes: Vec<Scope>,
     },
 }
 
@@ -43,15 +47,13 @@ pub struct AuthUser {
 
 impl Via {
     /// Sessions may do anything their user may; a personal key only what its scopes say.
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         match self {
-            Via::PersonalKey { scopes, .. } if !scopes.iter().any(|s| s == scope) => {
-                Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    ErrorCode::InsufficientScope,
-                    format!("This API key lacks the `{scope}` scope."),
-                ))
-            }
+            Via::PersonalKey { scopes, .. } if !scopes.contains(&scope) => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::InsufficientScope,
+                format!("This API key lacks the `{scope}` scope."),
+            )),
             _ => Ok(()),
         }
     }
@@ -68,10 +70,6 @@ impl Via {
 }
 
 impl AuthUser {
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        self.via.require(scope)
-    }
-
     /// The account a generation started by this user bills; a session's generations
     /// check that it is still current when each opens (a story's chapters, one by one).
     pub fn account(&self) -> Account {
@@ -99,10 +97,6 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        self.via.require(scope)
-    }
-
     /// The account a generation started by this caller bills (and checks).
     pub fn account(&self) -> Account {
         Account {
@@ -126,12 +120,12 @@ pub struct AdminUser(pub AuthUser);
 #[derive(Debug, Clone)]
 pub struct AppClient {
     pub caller: AppCaller,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<AppScope>,
 }
 
 impl AppClient {
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        if self.scopes.iter().any(|s| s == scope) {
+    pub fn require(&self, scope: AppScope) -> Result<(), ApiError> {
+        if self.scopes.contains(&scope) {
             Ok(())
         } else {
             Err(ApiError::new(
@@ -186,7 +180,7 @@ async fn identify(state: &AppState, token: Option<String>) -> Result<Caller, Api
         };
         let via = Via::PersonalKey {
             key_id: key.id,
-            scopes: api_keys::scopes_of(&key),
+            scopes: api_keys::personal_scopes_of(&key),
         };
         return Ok(Caller {
             id: UserId::from_uuid(owner),
@@ -228,7 +222,7 @@ async fn authenticate_app(state: &AppState, token: Option<String>) -> Result<App
         return Err(app_key_required());
     }
     Ok(AppClient {
-        scopes: api_keys::scopes_of(&key),
+        scopes: api_keys::app_scopes_of(&key),
         caller: AppCaller {
             key_id: key.id,
             name: key.name,
@@ -236,7 +230,7 @@ async fn authenticate_app(state: &AppState, token: Option<String>) -> Result<App
     })
 }
 
-type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+pub(super) type Fut<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
 
 fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>()
@@ -244,38 +238,37 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState is not registered")))
 }
 
-impl FromRequest for AuthUser {
-    type Error = ApiError;
-    type Future = Fut<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = state_of(req);
-        let token = bearer(req);
-        Box::pin(async move {
-            let state = state?;
-            let caller = identify(&state, token).await?;
-            load_user(&state, caller).await
-        })
-    }
+/// The user behind the request's token (a session or a personal key), any scope.
+pub(super) fn auth_user(req: &HttpRequest) -> Fut<AuthUser> {
+    let state = state_of(req);
+    let token = bearer(req);
+    Box::pin(async move {
+        let state = state?;
+        let caller = identify(&state, token).await?;
+        load_user(&state, caller).await
+    })
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Fut<Self>;
+/// The caller behind the request's token, its account not read, any scope.
+pub(super) fn caller(req: &HttpRequest) -> Fut<Caller> {
+    let state = state_of(req);
+    let token = bearer(req);
+    Box::pin(async move { identify(&*state?, token).await })
+}
 
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = state_of(req);
-        let token = bearer(req);
-        Box::pin(async move { identify(&*state?, token).await })
-    }
+/// The app behind the request's app key, any scope.
+pub(super) fn app_client(req: &HttpRequest) -> Fut<AppClient> {
+    let state = state_of(req);
+    let token = bearer(req);
+    Box::pin(async move { authenticate_app(&*state?, token).await })
 }
 
 impl FromRequest for SessionUser {
     type Error = ApiError;
     type Future = Fut<Self>;
 
-    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = auth_user(req);
         Box::pin(async move {
             let user = user.await?;
             if user.via == Via::Session {
@@ -305,16 +298,5 @@ impl FromRequest for AdminUser {
                 Err(ApiError::forbidden("This needs the admin role."))
             }
         })
-    }
-}
-
-impl FromRequest for AppClient {
-    type Error = ApiError;
-    type Future = Fut<Self>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let state = state_of(req);
-        let token = bearer(req);
-        Box::pin(async move { authenticate_app(&*state?, token).await })
     }
 }

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use penora_api_types::{
     AdjustmentRequest, AdminUser as AdminUserView, AdminUserDetail, AdminUserPage, ApiKeyList,
-    AuditEntry, AuditPage, CreateAppKeyRequest, CreatedApiKey, Problem, Transaction,
+    AuditEntry, AuditPage, CreateAppKeyRequest, CreatedApiKey, Transaction,
 };
 use penora_domain::{Adjustment, FieldError, FieldErrors, UserId};
 use penora_store::audit::AuditFilter;
@@ -53,8 +53,8 @@ pub struct UserQuery {
 }
 
 /// Users with their balances, newest first, searchable by email.
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), params(UserQuery),
-    responses((status = 200, body = AdminUserPage), (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("session" = ["admin"])), params(UserQuery),
+    responses((status = 200, body = AdminUserPage), (status = 403, description = "`forbidden`")))]
 pub async fn users(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -79,9 +79,9 @@ pub async fn users(
 }
 
 /// One user with their newest ledger entries.
-#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", security(("session" = ["admin"])),
     params(("id" = uuid::Uuid, Path, description = "User id")),
-    responses((status = 200, body = AdminUserDetail), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AdminUserDetail), (status = 404, description = "`user_not_found`")))]
 pub async fn user(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -96,12 +96,12 @@ pub async fn user(
 }
 
 /// Add or remove credits with a reason. Requires `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/admin/users/{id}/adjustments", tag = "admin", security(("bearer" = [])), request_body = AdjustmentRequest,
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/adjustments", tag = "admin", security(("session" = ["admin"])), request_body = AdjustmentRequest,
     params(("id" = uuid::Uuid, Path, description = "User id"), ("Idempotency-Key" = String, Header, description = "Unique per adjustment")),
     responses(
         (status = 201, body = Transaction),
-        (status = 402, description = "`insufficient_credits`: would go below zero", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "`insufficient_credits`: would go below zero"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn adjust(
     state: web::Data<AppState>,
@@ -151,7 +151,7 @@ pub struct AuditQuery {
 }
 
 /// The audit log, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("bearer" = [])), params(AuditQuery),
+#[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("session" = ["admin"])), params(AuditQuery),
     responses((status = 200, body = AuditPage)))]
 pub async fn audit_log(
     state: web::Data<AppState>,
@@ -190,8 +190,8 @@ pub async fn audit_log(
 }
 
 /// Issue an app key (server to server, e.g. for ImageGene). The secret is shown once.
-#[utoipa::path(post, path = "/api/v1/admin/app-keys", tag = "admin", security(("bearer" = [])), request_body = CreateAppKeyRequest,
-    responses((status = 201, body = CreatedApiKey), (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/admin/app-keys", tag = "admin", security(("session" = ["admin"])), request_body = CreateAppKeyRequest,
+    responses((status = 201, body = CreatedApiKey), (status = 422, description = "`validation_failed`")))]
 pub async fn create_app_key(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -213,7 +213,7 @@ pub async fn create_app_key(
 }
 
 /// Every app key (never the secrets).
-#[utoipa::path(get, path = "/api/v1/admin/app-keys", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/app-keys", tag = "admin", security(("session" = ["admin"])),
     responses((status = 200, body = ApiKeyList)))]
 pub async fn list_app_keys(
     state: web::Data<AppState>,
@@ -227,9 +227,9 @@ pub async fn list_app_keys(
 
 /// Revoke an app key; it stops working at once (within `PENORA_API_KEY_CACHE_MS`, one second
 /// by default, on other servers of a multi-server deployment).
-#[utoipa::path(delete, path = "/api/v1/admin/app-keys/{id}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/admin/app-keys/{id}", tag = "admin", security(("session" = ["admin"])),
     params(("id" = uuid::Uuid, Path, description = "The key's id")),
-    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`")))]
 pub async fn revoke_app_key(
     state: web::Data<AppState>,
     req: HttpRequest,

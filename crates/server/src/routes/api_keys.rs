@@ -1,7 +1,7 @@
 //! `/api/v1/api-keys`: a user's personal API keys.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{ApiKeyList, CreateApiKeyRequest, CreatedApiKey, Problem};
+use penora_api_types::{ApiKeyList, CreateApiKeyRequest, CreatedApiKey};
 use penora_domain::ApiKeyId;
 
 use super::responses::origin;
@@ -21,12 +21,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create a personal API key (acts as you). The secret is shown once.
-#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", security(("bearer" = [])), request_body = CreateApiKeyRequest,
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "api keys", security(("session" = [])), request_body = CreateApiKeyRequest,
     responses(
         (status = 201, body = CreatedApiKey),
-        (status = 401, description = "`unauthorized`: no valid session, or it ended while the key was being made", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`session_required`: keys cannot make keys", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no valid session, or it ended while the key was being made"),
+        (status = 403, description = "`session_required`: keys cannot make keys"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -45,7 +45,7 @@ pub async fn create(
 }
 
 /// Your personal API keys (never their secrets).
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", security(("bearer" = [])), responses((status = 200, body = ApiKeyList)))]
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", security(("session" = [])), responses((status = 200, body = ApiKeyList)))]
 pub async fn list(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
@@ -58,9 +58,9 @@ pub async fn list(
 
 /// Revoke one of your keys; it stops working at once (within `PENORA_API_KEY_CACHE_MS`, one
 /// second by default, on other servers of a multi-server deployment).
-#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys", security(("session" = [])),
     params(("id" = uuid::Uuid, Path, description = "The key's id")),
-    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`")))]
 pub async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,

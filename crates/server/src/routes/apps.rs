@@ -2,15 +2,15 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Balance, Debit, DebitRequest, Problem, ProjectPage, Quota, Refund, RefundRequest,
-    ResolveUserRequest, ResolvedUser, SharedProject,
+    Balance, Debit, DebitRequest, ProjectPage, Quota, Refund, RefundRequest, ResolveUserRequest,
+    ResolvedUser, SharedProject,
 };
 use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
 
 use super::projects::{list_query, page, shared_view, ListParams};
 use super::responses::{idem, origin, replayable};
 use super::validated;
-use crate::auth::AppClient;
+use crate::auth::{App, CreditsRead, CreditsWrite, ProjectsRead, UsersRead};
 use crate::error::ApiError;
 use crate::services::apps;
 use crate::state::AppState;
@@ -33,19 +33,18 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
 }
 
 /// Find a Penora user by email (scope `users:read`).
-#[utoipa::path(post, path = "/api/v1/apps/users/resolve", tag = "apps", security(("app_key" = [])), request_body = ResolveUserRequest,
+#[utoipa::path(post, path = "/api/v1/apps/users/resolve", tag = "apps", security(("app_key" = ["users:read"])), request_body = ResolveUserRequest,
     responses(
         (status = 200, body = ResolvedUser),
-        (status = 403, description = "`app_key_required` or `insufficient_scope`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`app_key_required` or `insufficient_scope`"),
+        (status = 404, description = "`user_not_found`"),
     ))]
 pub async fn resolve(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<UsersRead>,
     body: web::Json<ResolveUserRequest>,
 ) -> Result<web::Json<ResolvedUser>, ApiError> {
-    app.require("users:read")?;
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation(vec![e]))?;
     let user = apps::resolve(&state, &app.caller, &email, &origin(&req, &state)).await?;
     Ok(web::Json(ResolvedUser {
@@ -57,16 +56,15 @@ pub async fn resolve(
 }
 
 /// A user's balance (scope `credits:read`).
-#[utoipa::path(get, path = "/api/v1/apps/users/{id}/balance", tag = "apps", security(("app_key" = [])),
+#[utoipa::path(get, path = "/api/v1/apps/users/{id}/balance", tag = "apps", security(("app_key" = ["credits:read"])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id")),
-    responses((status = 200, body = Balance), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Balance), (status = 404, description = "`user_not_found`")))]
 pub async fn balance(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<CreditsRead>,
     id: web::Path<String>,
 ) -> Result<web::Json<Balance>, ApiError> {
-    app.require("credits:read")?;
     Ok(web::Json(
         apps::balance(&state, &app.caller, user_id(&id)?, &origin(&req, &state)).await?,
     ))
@@ -74,23 +72,22 @@ pub async fn balance(
 
 /// Spend a user's credits (scope `credits:write`). Requires `Idempotency-Key`: a retry
 /// returns the first response and spends nothing more.
-#[utoipa::path(post, path = "/api/v1/apps/users/{id}/debits", tag = "apps", security(("app_key" = [])), request_body = DebitRequest,
+#[utoipa::path(post, path = "/api/v1/apps/users/{id}/debits", tag = "apps", security(("app_key" = ["credits:write"])), request_body = DebitRequest,
     params(("id" = uuid::Uuid, Path, description = "Penora user id"), ("Idempotency-Key" = String, Header, description = "Unique per debit; reuse it to retry")),
     responses(
         (status = 201, body = Debit),
-        (status = 400, description = "`idempotency_key_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 402, description = "`insufficient_credits` (with `extra.available_mc`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`idempotency_key_required`"),
+        (status = 402, description = "`insufficient_credits` (with `extra.available_mc`)"),
+        (status = 404, description = "`user_not_found`"),
+        (status = 422, description = "`validation_failed` or `idempotency_key_reused`"),
     ))]
 pub async fn debit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<CreditsWrite>,
     id: web::Path<String>,
     body: web::Json<DebitRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    app.require("credits:write")?;
     let user = user_id(&id)?;
     let amount = PositiveAmount::parse(body.amount_mc, "amount_mc")
         .map_err(|e| ApiError::validation(vec![e]))?;
@@ -111,21 +108,20 @@ pub async fn debit(
 
 /// Give back (part of) a debit (scope `credits:write`). All refunds of a debit together
 /// never exceed it. Requires `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/apps/users/{id}/refunds", tag = "apps", security(("app_key" = [])), request_body = RefundRequest,
+#[utoipa::path(post, path = "/api/v1/apps/users/{id}/refunds", tag = "apps", security(("app_key" = ["credits:write"])), request_body = RefundRequest,
     params(("id" = uuid::Uuid, Path, description = "Penora user id"), ("Idempotency-Key" = String, Header, description = "Unique per refund")),
     responses(
         (status = 201, body = Refund),
-        (status = 404, description = "`debit_not_found` or `user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`refund_exceeds_debit`, `validation_failed` or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`debit_not_found` or `user_not_found`"),
+        (status = 422, description = "`refund_exceeds_debit`, `validation_failed` or `idempotency_key_reused`"),
     ))]
 pub async fn refund(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<CreditsWrite>,
     id: web::Path<String>,
     body: web::Json<RefundRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    app.require("credits:write")?;
     let user = user_id(&id)?;
     let mut errors = FieldErrors::new();
     let amount = errors.check(PositiveAmount::parse(body.amount_mc, "amount_mc"));
@@ -142,16 +138,15 @@ pub async fn refund(
 }
 
 /// A user's quota across apps (scope `credits:read`): credits and workspace storage.
-#[utoipa::path(get, path = "/api/v1/apps/users/{id}/quota", tag = "apps", security(("app_key" = [])),
+#[utoipa::path(get, path = "/api/v1/apps/users/{id}/quota", tag = "apps", security(("app_key" = ["credits:read"])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id")),
-    responses((status = 200, body = Quota), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Quota), (status = 404, description = "`user_not_found`")))]
 pub async fn quota(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<CreditsRead>,
     id: web::Path<String>,
 ) -> Result<web::Json<Quota>, ApiError> {
-    app.require("credits:read")?;
     let user = user_id(&id)?;
     let (credits, storage) = apps::quota(&state, &app.caller, user, &origin(&req, &state)).await?;
     Ok(web::Json(Quota {
@@ -163,17 +158,16 @@ pub async fn quota(
 
 /// A user's projects, without their text (scope `projects:read`). Same paging, search and
 /// sort as `GET /api/v1/projects`.
-#[utoipa::path(get, path = "/api/v1/apps/users/{id}/projects", tag = "apps", security(("app_key" = [])),
+#[utoipa::path(get, path = "/api/v1/apps/users/{id}/projects", tag = "apps", security(("app_key" = ["projects:read"])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id"), ListParams),
-    responses((status = 200, body = ProjectPage), (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ProjectPage), (status = 404, description = "`user_not_found`")))]
 pub async fn projects(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<ProjectsRead>,
     id: web::Path<String>,
     params: web::Query<ListParams>,
 ) -> Result<web::Json<ProjectPage>, ApiError> {
-    app.require("projects:read")?;
     let user = user_id(&id)?;
     let query = list_query(&params)?;
     let rows = apps::projects(&state, &app.caller, user, &query, &origin(&req, &state)).await?;
@@ -181,18 +175,17 @@ pub async fn projects(
 }
 
 /// A project by its share code (scope `projects:read`); not counted as a view.
-#[utoipa::path(get, path = "/api/v1/apps/shares/{code}", tag = "apps", security(("app_key" = [])),
-    params(("code" = String, Path, description = "6 characters, case-insensitive")),
+#[utoipa::path(get, path = "/api/v1/apps/shares/{code}", tag = "apps", security(("app_key" = ["projects:read"])),
+    params(("code" = String, Path, description = "6 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`, case-insensitive", pattern = "^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$")),
     responses((status = 200, body = SharedProject),
-        (status = 400, description = "`invalid_share_code`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`share_not_found`", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "`invalid_share_code`"),
+        (status = 404, description = "`share_not_found`")))]
 pub async fn shared(
     state: web::Data<AppState>,
     req: HttpRequest,
-    app: AppClient,
+    app: App<ProjectsRead>,
     code: web::Path<String>,
 ) -> Result<web::Json<SharedProject>, ApiError> {
-    app.require("projects:read")?;
     let shared = apps::shared(&state, &app.caller, &code, &origin(&req, &state)).await?;
     Ok(web::Json(shared_view(&shared)?))
 }

@@ -3,14 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, LogoutAllRequest, Problem,
-    ResetPasswordRequest, SignupRequest, VerifyEmailRequest,
+    Ack, AuthResponse, ForgotPasswordRequest, LoginRequest, LogoutAllRequest, ResetPasswordRequest,
+    SignupRequest, VerifyEmailRequest,
 };
 use penora_domain::{DisplayName, Email, FieldErrors, Password};
 
 use super::responses::{origin, refresh_token_of, session_response, signed_out};
 use super::validated;
-use crate::auth::{AuthUser, SessionUser};
+use crate::auth::SessionUser;
 use crate::error::ApiError;
 use crate::services::accounts::{self, Signup};
 use crate::services::sessions::{self, SessionError};
@@ -41,10 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "auth", request_body = SignupRequest,
     responses(
         (status = 201, description = "Signed up and signed in", body = AuthResponse),
-        (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` with per-field errors", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`email_taken`"),
+        (status = 422, description = "`validation_failed` with per-field errors"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn signup(
@@ -78,10 +78,10 @@ pub async fn signup(
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 401, description = "`invalid_credentials` (which of the two is wrong is not said)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials` (which of the two is wrong is not said)"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn login(
@@ -102,7 +102,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
     responses(
         (status = 200, description = "New session", body = AuthResponse),
-        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn refresh(
@@ -131,11 +131,11 @@ pub async fn logout(
 /// Sign out everywhere: every refresh token is revoked and every access token stops working.
 ///
 /// The body is optional; with `revoke_api_keys: true` every personal API key is revoked too.
-#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("session" = [])),
     request_body(content = Option<LogoutAllRequest>, description = "Optional"),
     responses(
         (status = 204, description = "Every session ended"),
-        (status = 401, description = "`unauthorized`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn logout_all(
@@ -153,7 +153,7 @@ pub async fn logout_all(
 #[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,
     responses(
         (status = 200, description = "Email verified", body = Ack),
-        (status = 400, description = "`invalid_email_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_email_token`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn verify_email(
@@ -166,16 +166,16 @@ pub async fn verify_email(
 }
 
 /// Mail the verification link again.
-#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/auth/resend-verification", tag = "auth", security(("session" = [])),
     responses(
         (status = 202, description = "Mailed (or already verified)", body = Ack),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`"),
+        (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`)"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn resend_verification(
     state: web::Data<AppState>,
-    user: AuthUser,
+    SessionUser(user): SessionUser,
 ) -> Result<HttpResponse, ApiError> {
     accounts::resend_verification(&state, &user.row).await?;
     Ok(HttpResponse::Accepted()
@@ -186,8 +186,8 @@ pub async fn resend_verification(
 #[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth", request_body = ForgotPasswordRequest,
     responses(
         (status = 202, description = "A link is mailed if the account exists", body = Ack),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`); the same for every address", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`); the same for every address"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn forgot_password(
@@ -206,9 +206,9 @@ pub async fn forgot_password(
 #[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest,
     responses(
         (status = 200, description = "Password changed; sign in again", body = Ack),
-        (status = 400, description = "`invalid_email_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (weak password)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_email_token`"),
+        (status = 422, description = "`validation_failed` (weak password)"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(

@@ -3,7 +3,7 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use penora_api_types::{
-    Balance, Estimate, EstimateRequest, Model, ModelList, Problem, TransactionPage, Usage,
+    Balance, Estimate, EstimateRequest, Model, ModelList, TransactionPage, Usage,
 };
 use penora_domain::{cost_mc, EntryKind};
 use penora_store::ledger::HistoryFilter;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::pagination::{cursor, limit};
-use crate::auth::AuthUser;
+use crate::auth::{Read, Scoped};
 use crate::error::ApiError;
 use crate::services::credits::{self, balance_of, transaction_view, EstimateInput, GroupBy};
 use crate::services::provider_keys;
@@ -26,9 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in user's balance.
-#[utoipa::path(get, path = "/api/v1/credits/balance", tag = "credits", security(("bearer" = [])),
-    responses((status = 200, body = Balance), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn balance(user: AuthUser) -> web::Json<Balance> {
+#[utoipa::path(get, path = "/api/v1/credits/balance", tag = "credits", security(("session" = []), ("personal_key" = ["read"])),
+    responses((status = 200, body = Balance), (status = 401)))]
+pub async fn balance(user: Scoped<Read>) -> web::Json<Balance> {
     web::Json(balance_of(&user.row))
 }
 
@@ -47,11 +47,11 @@ pub struct TransactionQuery {
 }
 
 /// The ledger: every change of the balance, newest first.
-#[utoipa::path(get, path = "/api/v1/credits/transactions", tag = "credits", security(("bearer" = [])), params(TransactionQuery),
-    responses((status = 200, body = TransactionPage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/credits/transactions", tag = "credits", security(("session" = []), ("personal_key" = ["read"])), params(TransactionQuery),
+    responses((status = 200, body = TransactionPage), (status = 400, description = "`invalid_parameter`")))]
 pub async fn transactions(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     query: web::Query<TransactionQuery>,
 ) -> Result<web::Json<TransactionPage>, ApiError> {
     let kind = query
@@ -85,11 +85,11 @@ pub struct UsageQuery {
 }
 
 /// Spending grouped by model or by UTC day (at most a year at a time).
-#[utoipa::path(get, path = "/api/v1/credits/usage", tag = "credits", security(("bearer" = [])), params(UsageQuery),
-    responses((status = 200, body = Usage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/credits/usage", tag = "credits", security(("session" = []), ("personal_key" = ["read"])), params(UsageQuery),
+    responses((status = 200, body = Usage), (status = 400, description = "`invalid_parameter`")))]
 pub async fn usage(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     query: web::Query<UsageQuery>,
 ) -> Result<web::Json<Usage>, ApiError> {
     let group_by = match query.group_by.as_str() {
@@ -117,7 +117,7 @@ pub async fn usage(
 #[utoipa::path(post, path = "/api/v1/credits/estimate", tag = "credits", request_body = EstimateRequest,
     responses(
         (status = 200, body = Estimate),
-        (status = 422, description = "`unknown_model` or `validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`unknown_model` or `validation_failed`"),
     ))]
 pub async fn estimate(
     state: web::Data<AppState>,
@@ -135,10 +135,10 @@ pub async fn estimate(
 
 /// The model catalog with prices and availability. No sign-in needed; signed in (session or
 /// personal key), models of providers you stored your own key for are available to you.
-#[utoipa::path(get, path = "/api/v1/models", tag = "credits", responses((status = 200, body = ModelList)))]
+#[utoipa::path(get, path = "/api/v1/models", tag = "credits", security((), ("session" = []), ("personal_key" = ["read"])), responses((status = 200, body = ModelList)))]
 pub async fn models(
     state: web::Data<AppState>,
-    user: Option<AuthUser>,
+    user: Option<Scoped<Read>>,
 ) -> Result<web::Json<ModelList>, ApiError> {
     let own = match &user {
         Some(user) => provider_keys::providers_of(&state, user.id).await?,

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    Balance, CreateGeneration, DeltaEvent, Generation, GenerationPage, GenerationResult, Problem,
-    Project, SaveGeneration,
+    Balance, CreateGeneration, DeltaEvent, Generation, GenerationPage, GenerationResult, Project,
+    SaveGeneration,
 };
 use penora_domain::generation::RawToolRequest;
 use penora_domain::{GenerationStatus, ProjectId, ToolRequest, UserId};
@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::pagination::{bad_parameter, cursor, limit};
 use super::projects::views::project_view;
 use super::sse;
-use crate::auth::{AuthUser, Caller};
+use crate::auth::{Generate, Read, Scoped, ScopedCaller, Write};
 use crate::error::ApiError;
 use crate::services::credits::balance_of;
 use crate::services::generations::{
@@ -48,27 +48,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// delivered, also when it is cancelled, the client disconnects or the provider fails.
 /// With an `Idempotency-Key`, a retry answers with the first generation (as JSON) instead of
 /// starting another.
-#[utoipa::path(post, path = "/api/v1/generations", tag = "generation", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/generations", tag = "generation", security(("session" = []), ("personal_key" = ["generate"])),
     request_body = CreateGeneration,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried start safe")),
     responses(
         (status = 200, description = "`text/event-stream` (events `meta`, `delta`, `usage`, `done`, `error`); or the first generation, for a repeated `Idempotency-Key`", body = GenerationResult),
         (status = 201, description = "The finished generation (JSON mode)", body = GenerationResult),
-        (status = 401, description = "`unauthorized`: no valid access token or API key, or the session has ended (signed out everywhere, password changed)", body = Problem, content_type = "application/problem+json"),
-        (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`model_not_in_plan`, `insufficient_scope`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_generations`; `rate_limited` (generations a minute, `Retry-After`); `too_many_streams` (streams open at once)", body = Problem, content_type = "application/problem+json"),
-        (status = 502, description = "`upstream_error` (JSON mode): the provider failed; partial text is billed and stored", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`: no valid access token or API key, or the session has ended (signed out everywhere, password changed)"),
+        (status = 402, description = "`insufficient_credits`"),
+        (status = 403, description = "`model_not_in_plan`, `insufficient_scope`"),
+        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`, `idempotency_key_reused`"),
+        (status = 429, description = "`too_many_generations`; `rate_limited` (generations a minute, `Retry-After`); `too_many_streams` (streams open at once)"),
+        (status = 502, description = "`upstream_error` (JSON mode): the provider failed; partial text is billed and stored"),
+        (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)"),
     ))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: Caller,
+    user: ScopedCaller<Generate>,
     req: HttpRequest,
     body: web::Json<CreateGeneration>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("generate")?;
     let request = ToolRequest::parse(&RawToolRequest {
         tool: &body.tool,
         input: &body.input,
@@ -262,14 +261,13 @@ pub struct ListParams {
 }
 
 /// The user's generations, newest first.
-#[utoipa::path(get, path = "/api/v1/generations", tag = "generation", security(("bearer" = [])), params(ListParams),
-    responses((status = 200, body = GenerationPage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/generations", tag = "generation", security(("session" = []), ("personal_key" = ["read"])), params(ListParams),
+    responses((status = 200, body = GenerationPage), (status = 400, description = "`invalid_parameter`")))]
 pub async fn list(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     params: web::Query<ListParams>,
 ) -> Result<web::Json<GenerationPage>, ApiError> {
-    user.require("read")?;
     let status = params
         .status
         .as_deref()
@@ -304,30 +302,28 @@ fn generation_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// One generation, with the text delivered so far while it runs.
-#[utoipa::path(get, path = "/api/v1/generations/{id}", tag = "generation", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/generations/{id}", tag = "generation", security(("session" = []), ("personal_key" = ["read"])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Generation), (status = 404, description = "`generation_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Generation), (status = 404, description = "`generation_not_found`")))]
 pub async fn read(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     id: web::Path<String>,
 ) -> Result<web::Json<Generation>, ApiError> {
-    user.require("read")?;
     let row = service::get(&state, user.id, generation_id(&id)?).await?;
     Ok(web::Json(view(&state, &row)))
 }
 
 /// Stops a running generation and answers with it once settled (cost for the words
 /// delivered). Works from any replica; cancelling a finished generation changes nothing.
-#[utoipa::path(post, path = "/api/v1/generations/{id}/cancel", tag = "generation", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/generations/{id}/cancel", tag = "generation", security(("session" = []), ("personal_key" = ["generate"])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Generation), (status = 404, description = "`generation_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Generation), (status = 404, description = "`generation_not_found`")))]
 pub async fn cancel(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
     id: web::Path<String>,
 ) -> Result<web::Json<Generation>, ApiError> {
-    user.require("generate")?;
     let row = service::cancel(&state, user.id, generation_id(&id)?).await?;
     Ok(web::Json(view(&state, &row)))
 }
@@ -335,22 +331,21 @@ pub async fn cancel(
 /// Saves the generation's text into a new document (no `project_id`) or appends it to an
 /// existing project: a document gets a new paragraph, a story a new last chapter (`title`).
 /// The storage quota applies.
-#[utoipa::path(post, path = "/api/v1/generations/{id}/save", tag = "generation", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/generations/{id}/save", tag = "generation", security(("session" = []), ("personal_key" = ["write"])),
     params(("id" = Uuid, Path)), request_body = SaveGeneration,
     responses(
         (status = 200, body = Project),
-        (status = 404, description = "`generation_not_found`, `project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`generation_running`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`quota_exceeded`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`generation_not_found`, `project_not_found`"),
+        (status = 409, description = "`generation_running`"),
+        (status = 413, description = "`quota_exceeded`"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn save(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
     body: web::Json<SaveGeneration>,
 ) -> Result<web::Json<Project>, ApiError> {
-    user.require("write")?;
     let project = body.project_id.map(ProjectId::from_uuid);
     let row = service::save(
         &state,

@@ -3,12 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    AuthResponse, ChangePasswordRequest, DeleteMeRequest, Problem, UpdateMeRequest, User,
+    AuthResponse, ChangePasswordRequest, DeleteMeRequest, UpdateMeRequest, User,
 };
 use penora_domain::{DisplayName, Email, Password};
 
 use super::responses::{origin, session_response, signed_out, user_view};
-use crate::auth::{AuthUser, SessionUser};
+use crate::auth::{Read, Scoped, SessionUser, Write};
 use crate::error::ApiError;
 use crate::services::accounts;
 use crate::state::AppState;
@@ -24,26 +24,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("session" = []), ("personal_key" = ["read"])),
     responses(
         (status = 200, body = User),
-        (status = 401, description = "`unauthorized` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized` or `token_expired`"),
     ))]
 #[tracing::instrument(skip_all)]
-pub async fn get_me(user: AuthUser) -> web::Json<User> {
+pub async fn get_me(user: Scoped<Read>) -> web::Json<User> {
     web::Json(user_view(&user.row))
 }
 
 /// Change the profile (display name).
-#[utoipa::path(patch, path = "/api/v1/me", tag = "account", security(("bearer" = [])), request_body = UpdateMeRequest,
+#[utoipa::path(patch, path = "/api/v1/me", tag = "account", security(("session" = []), ("personal_key" = ["write"])), request_body = UpdateMeRequest,
     responses(
         (status = 200, body = User),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn update_me(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     body: web::Json<UpdateMeRequest>,
 ) -> Result<web::Json<User>, ApiError> {
     let Some(raw) = &body.display_name else {
@@ -57,12 +57,12 @@ pub async fn update_me(
 /// Change the password. Every other session ends; this one continues with the new tokens.
 ///
 /// With `revoke_api_keys: true` every personal API key is revoked as well.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "account", security(("bearer" = [])), request_body = ChangePasswordRequest,
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "account", security(("session" = [])), request_body = ChangePasswordRequest,
     responses(
         (status = 200, description = "Changed; a fresh session", body = AuthResponse),
-        (status = 422, description = "`validation_failed` (wrong current password or weak new one)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (wrong current password or weak new one)"),
+        (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn change_password(
@@ -91,13 +91,13 @@ pub async fn change_password(
 /// Projects, API keys, own provider keys, sessions and the text of past generations are
 /// deleted; the credit history stays, anonymised, as the ledger is append-only. The address
 /// can sign up again, without a second welcome bonus.
-#[utoipa::path(delete, path = "/api/v1/me", tag = "account", security(("bearer" = [])), request_body = DeleteMeRequest,
+#[utoipa::path(delete, path = "/api/v1/me", tag = "account", security(("session" = [])), request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 409, description = "`generation_running`: a generation is still running", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (wrong password)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`generation_running`: a generation is still running"),
+        (status = 422, description = "`validation_failed` (wrong password)"),
+        (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`"),
+        (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
 #[tracing::instrument(skip_all)]
 pub async fn delete_me(

@@ -8,16 +8,16 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::openai::{
     ChatChoice, ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage,
-    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiError, OpenAiModel,
-    OpenAiModelList, Stop,
+    ChunkChoice, ChunkDelta, CompletionUsage, MessageContent, OpenAiModel, OpenAiModelList, Stop,
 };
 use penora_api_types::EndEvent;
 use penora_domain::chat::{ChatRequest, RawChat};
+use penora_domain::UserId;
 use penora_store::generations::GenerationRow;
 
 use super::generations::{finished, idempotency};
 use super::sse;
-use crate::auth::{AuthUser, Caller};
+use crate::auth::{Generate, Scoped, ScopedCaller};
 use crate::error::ApiError;
 use crate::services::generations::{
     self as service, Event, GenerationError, Job, Opened, DEFAULT_PLAN,
@@ -41,8 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 const MODELS_CREATED: i64 = 1_735_689_600;
 
 /// The models this key can use now, in OpenAI's shape.
-async fn usable(state: &AppState, user: AuthUser) -> Result<Vec<OpenAiModel>, ApiError> {
-    let own = crate::services::provider_keys::providers_of(state, user.id).await?;
+async fn usable(state: &AppState, user_id: UserId) -> Result<Vec<OpenAiModel>, ApiError> {
+    let own = crate::services::provider_keys::providers_of(state, user_id).await?;
     Ok(state
         .catalog
         .models()
@@ -59,32 +59,32 @@ async fn usable(state: &AppState, user: AuthUser) -> Result<Vec<OpenAiModel>, Ap
 }
 
 /// The models this key can use now, in OpenAI's list shape.
-#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("bearer" = [])),
-    responses((status = 200, body = OpenAiModelList), (status = 401, body = OpenAiError)))]
+#[utoipa::path(get, path = "/v1/models", tag = "openai", security(("session" = []), ("personal_key" = ["generate"])),
+    responses((status = 200, body = OpenAiModelList), (status = 401)))]
 pub async fn models(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
 ) -> Result<web::Json<OpenAiModelList>, ApiError> {
     Ok(web::Json(OpenAiModelList {
         object: "list".to_owned(),
-        data: usable(&state, user).await?,
+        data: usable(&state, user.id).await?,
     }))
 }
 
 /// One model this key can use now, in OpenAI's shape.
-#[utoipa::path(get, path = "/v1/models/{id}", tag = "openai", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/models/{id}", tag = "openai", security(("session" = []), ("personal_key" = ["generate"])),
     params(("id" = String, Path, description = "A model id from `GET /v1/models`")),
     responses(
         (status = 200, body = OpenAiModel),
-        (status = 401, body = OpenAiError),
-        (status = 404, description = "`model_not_found`: no such model, or not usable with this key", body = OpenAiError),
+        (status = 401),
+        (status = 404, description = "`model_not_found`: no such model, or not usable with this key"),
     ))]
 pub async fn retrieve_model(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
     id: web::Path<String>,
 ) -> Result<web::Json<OpenAiModel>, ApiError> {
-    usable(&state, user)
+    usable(&state, user.id)
         .await?
         .into_iter()
         .find(|m| m.id == *id)
@@ -99,24 +99,23 @@ pub async fn retrieve_model(
 /// the words delivered are charged. Stored in `GET /api/v1/generations` with tool `chat`.
 /// Statuses as OpenAI's: 400 for any invalid request (`param` names the field), 404
 /// `model_not_found`, 429 `insufficient_quota` when the credits do not cover it.
-#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "openai", security(("session" = []), ("personal_key" = ["generate"])),
     request_body = ChatCompletionRequest,
     responses(
         (status = 200, description = "`application/json`, or `text/event-stream` with `stream: true`", body = ChatCompletion),
-        (status = 400, description = "`invalid_request_error`: `validation_failed` (`param` names the field), `malformed_json`", body = OpenAiError),
-        (status = 401, body = OpenAiError),
-        (status = 404, description = "`model_not_found`: no such model, or not usable now or with this key (`param: model`)", body = OpenAiError),
-        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations`, `rate_limited` (generations a minute per key, `Retry-After`), `too_many_streams` (type `rate_limit_error`)", body = OpenAiError),
-        (status = 502, description = "`upstream_error`: the provider failed; the message is generic and names the request id", body = OpenAiError),
-        (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)", body = OpenAiError),
+        (status = 400, description = "`invalid_request_error`: `validation_failed` (`param` names the field), `malformed_json`"),
+        (status = 401),
+        (status = 404, description = "`model_not_found`: no such model, or not usable now or with this key (`param: model`)"),
+        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations`, `rate_limited` (generations a minute per key, `Retry-After`), `too_many_streams` (type `rate_limit_error`)"),
+        (status = 502, description = "`upstream_error`: the provider failed; the message is generic and names the request id"),
+        (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)"),
     ))]
 pub async fn chat_completions(
     state: web::Data<AppState>,
-    user: Caller,
+    user: ScopedCaller<Generate>,
     req: HttpRequest,
     body: web::Json<ChatCompletionRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("generate")?;
     let chat = ChatRequest::parse(RawChat {
         messages: body
             .messages

@@ -1,7 +1,7 @@
 //! `/api/v1/me/provider-keys`: the user's own keys for AI providers (signed-in sessions only).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{Problem, ProviderKey, ProviderKeyList, SetProviderKey};
+use penora_api_types::{ProviderKey, ProviderKeyList, SetProviderKey};
 
 use super::responses::origin;
 use crate::auth::SessionUser;
@@ -22,11 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Generations with that provider's models then use your key and cost no credits (unless
 /// the server charges a fee for it). Only for providers that require a key: a keyless local
 /// server (ollama) is refused with `provider_key_not_accepted`.
-#[utoipa::path(post, path = "/api/v1/me/provider-keys", tag = "api keys", security(("bearer" = [])), request_body = SetProviderKey,
+#[utoipa::path(post, path = "/api/v1/me/provider-keys", tag = "api keys", security(("session" = [])), request_body = SetProviderKey,
     responses(
         (status = 200, body = ProviderKey),
-        (status = 403, description = "`session_required`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`), or `provider_key_not_accepted` for a provider that takes no key (ollama)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`session_required`"),
+        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`), or `provider_key_not_accepted` for a provider that takes no key (ollama)"),
     ))]
 pub async fn set(
     state: web::Data<AppState>,
@@ -46,7 +46,7 @@ pub async fn set(
 }
 
 /// Your provider keys, as hints.
-#[utoipa::path(get, path = "/api/v1/me/provider-keys", tag = "api keys", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/me/provider-keys", tag = "api keys", security(("session" = [])),
     responses((status = 200, body = ProviderKeyList)))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -59,9 +59,9 @@ pub async fn list(
 }
 
 /// Deletes your key for a provider; its models go back to being paid in credits.
-#[utoipa::path(delete, path = "/api/v1/me/provider-keys/{provider}", tag = "api keys", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/me/provider-keys/{provider}", tag = "api keys", security(("session" = [])),
     params(("provider" = String, Path)),
-    responses((status = 204), (status = 404, description = "`provider_key_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 404, description = "`provider_key_not_found`")))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -3,8 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, Problem, Story, StoryEndEvent,
-    UpdateStory,
+    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, Story, StoryEndEvent, UpdateStory,
 };
 use penora_domain::story::{parse_outline, StorySettings};
 use penora_domain::{FieldErrors, ProjectContent, ProjectKind, ProjectMeta, ProjectTitle};
@@ -14,7 +13,7 @@ use super::generations::{encode, run};
 use super::projects::project_id;
 use super::projects::views::project_view;
 use super::{sse, validated};
-use crate::auth::AuthUser;
+use crate::auth::{Generate, Read, Scoped, Write};
 use crate::error::ApiError;
 use crate::services::generations as generation_service;
 use crate::services::stories::{self, planned_chapters};
@@ -48,18 +47,17 @@ fn story_view(state: &AppState, story: &stories::Story) -> Result<Story, ApiErro
 
 /// Creates a story project: premise, genre, tone, number of chapters and words per chapter.
 /// It starts with one empty chapter per planned chapter.
-#[utoipa::path(post, path = "/api/v1/stories", tag = "stories", security(("bearer" = [])), request_body = CreateStory,
+#[utoipa::path(post, path = "/api/v1/stories", tag = "stories", security(("session" = []), ("personal_key" = ["write"])), request_body = CreateStory,
     responses(
         (status = 201, body = Story),
-        (status = 413, description = "`quota_exceeded`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`quota_exceeded`"),
+        (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`"),
     ))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     body: web::Json<CreateStory>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let model = generation_service::choose_model(&state, body.model.as_deref())?
         .id
         .clone();
@@ -84,29 +82,27 @@ pub async fn create(
 }
 
 /// A story: its project (chapters), settings and outline.
-#[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = Story), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", security(("session" = []), ("personal_key" = ["read"])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Story), (status = 404, description = "`project_not_found`")))]
 pub async fn read(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     id: web::Path<String>,
 ) -> Result<web::Json<Story>, ApiError> {
-    user.require("read")?;
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
     Ok(web::Json(story_view(&state, &story)?))
 }
 
 /// Edits the outline or settings. A new outline renames the chapters after its
 /// "Chapter N: Title" lines (their text is kept).
-#[utoipa::path(patch, path = "/api/v1/stories/{id}", tag = "stories", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateStory,
-    responses((status = 200, body = Story), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"), (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/api/v1/stories/{id}", tag = "stories", security(("session" = []), ("personal_key" = ["write"])), params(("id" = Uuid, Path)), request_body = UpdateStory,
+    responses((status = 200, body = Story), (status = 404, description = "`project_not_found`"), (status = 422, description = "`validation_failed`")))]
 pub async fn update(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
     body: web::Json<UpdateStory>,
 ) -> Result<web::Json<Story>, ApiError> {
-    user.require("write")?;
     let id = project_id(&id)?;
     let current = stories::get(&state, user.id, id).await?;
     let changes_settings =
@@ -158,22 +154,21 @@ fn story_model<'a>(
 
 /// Generates (or regenerates) the outline, streamed like any generation; saved into the
 /// story when it ends (also when stopped midway), and the chapters are named after it.
-#[utoipa::path(post, path = "/api/v1/stories/{id}/outline", tag = "stories", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/stories/{id}/outline", tag = "stories", security(("session" = []), ("personal_key" = ["generate"])), params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "`text/event-stream`: `meta`, `delta`, `usage`, `done` (with `saved_to`) or `error`"),
         (status = 201, description = "JSON mode: the finished generation", body = penora_api_types::GenerationResult),
-        (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: as many streams open as the server serves", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "`insufficient_credits`"),
+        (status = 404, description = "`project_not_found`"),
+        (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`"),
+        (status = 503, description = "`service_unavailable`: as many streams open as the server serves"),
     ))]
 pub async fn outline(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("generate")?;
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
     let job = stories::outline_job(&state, &story, story_model(&state, &story)?)?;
     run(state, user.account(), &req, job).await
@@ -181,24 +176,23 @@ pub async fn outline(
 
 /// Writes chapter `number` (1-based) from the outline and summaries of the chapters before
 /// it, or continues its text (`continue: true`). Billed on its own; saved when it ends.
-#[utoipa::path(post, path = "/api/v1/stories/{id}/chapters/{number}/generate", tag = "stories", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/stories/{id}/chapters/{number}/generate", tag = "stories", security(("session" = []), ("personal_key" = ["generate"])),
     params(("id" = Uuid, Path), ("number" = u32, Path, description = "1-based")), request_body = GenerateChapter,
     responses(
         (status = 200, description = "`text/event-stream`: `meta`, `delta`, `usage`, `done` (with `saved_to`) or `error`"),
         (status = 201, description = "JSON mode: the finished generation", body = penora_api_types::GenerationResult),
-        (status = 402, description = "`insufficient_credits`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`project_not_found`, `chapter_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: as many streams open as the server serves", body = Problem, content_type = "application/problem+json"),
+        (status = 402, description = "`insufficient_credits`"),
+        (status = 404, description = "`project_not_found`, `chapter_not_found`"),
+        (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`"),
+        (status = 503, description = "`service_unavailable`: as many streams open as the server serves"),
     ))]
 pub async fn chapter(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
     req: HttpRequest,
     path: web::Path<(String, u32)>,
     body: Option<web::Json<GenerateChapter>>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("generate")?;
     let (id, number) = path.into_inner();
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
     check_number(&story, number)?;
@@ -228,22 +222,21 @@ fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
 /// chapter's generation), a disconnect or running out of credits stops the sequence and
 /// keeps what was written. Without `Accept: text/event-stream` the answer is the final
 /// `story_done` as JSON.
-#[utoipa::path(post, path = "/api/v1/stories/{id}/generate", tag = "stories", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/stories/{id}/generate", tag = "stories", security(("session" = []), ("personal_key" = ["generate"])),
     params(("id" = Uuid, Path)), request_body = GenerateStory,
     responses(
         (status = 200, description = "`text/event-stream` (`chapter`, then each chapter's events, then `story_done`), or the final result as JSON", body = StoryEndEvent),
-        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_streams`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: as many streams open as the server serves", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`project_not_found`"),
+        (status = 429, description = "`too_many_streams`"),
+        (status = 503, description = "`service_unavailable`: as many streams open as the server serves"),
     ))]
 pub async fn generate_all(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Generate>,
     req: HttpRequest,
     id: web::Path<String>,
     body: Option<web::Json<GenerateStory>>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("generate")?;
     let id = project_id(&id)?;
     let story = stories::get(&state, user.id, id).await?;
     let from = body.and_then(|b| b.from).unwrap_or(1).max(1);

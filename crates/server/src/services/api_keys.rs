@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use penora_api_types::{ApiKey, CreatedApiKey};
-use penora_domain::{ApiKeyId, UserId};
+use penora_domain::{ApiKeyId, AppScope, Scope, UserId};
 use penora_store::api_keys::{self, ApiKeyRow, NewKey};
 use penora_store::{ConnectionTrait, DatabaseConnection, DbErr};
 
@@ -11,13 +11,6 @@ use crate::auth::opaque;
 
 pub const PERSONAL_PREFIX: &str = "pk_live_";
 pub const APP_PREFIX: &str = "ak_live_";
-pub const PERSONAL_SCOPES: &[&str] = &["generate", "read", "write"];
-pub const APP_SCOPES: &[&str] = &[
-    "users:read",
-    "credits:read",
-    "credits:write",
-    "projects:read",
-];
 const NAME_MAX: usize = 80;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +34,11 @@ impl KeyKind {
         }
     }
 
-    fn allowed(self) -> &'static [&'static str] {
+    /// The names of the scopes a key of this kind may hold.
+    fn allowed(self) -> Vec<&'static str> {
         match self {
-            KeyKind::Personal => PERSONAL_SCOPES,
-            KeyKind::App => APP_SCOPES,
+            KeyKind::Personal => Scope::ALL.iter().map(|s| s.as_str()).collect(),
+            KeyKind::App => AppScope::ALL.iter().map(|s| s.as_str()).collect(),
         }
     }
 }
@@ -76,7 +70,7 @@ impl KeySpec {
         let scopes: Vec<String> = match scopes {
             Some(list) => list.iter().map(|s| s.trim().to_owned()).collect(),
             None if kind == KeyKind::Personal => {
-                PERSONAL_SCOPES.iter().map(|s| (*s).to_owned()).collect()
+                Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect()
             }
             None => Vec::new(),
         };
@@ -239,6 +233,22 @@ pub fn view(row: &ApiKeyRow) -> ApiKey {
 
 pub fn scopes_of(row: &ApiKeyRow) -> Vec<String> {
     row.scopes.split_whitespace().map(str::to_owned).collect()
+}
+
+/// A personal key's scopes; a name no scope has (none is ever stored) grants nothing.
+pub fn personal_scopes_of(row: &ApiKeyRow) -> Vec<Scope> {
+    row.scopes
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+/// An app key's scopes; a name no scope has grants nothing.
+pub fn app_scopes_of(row: &ApiKeyRow) -> Vec<AppScope> {
+    row.scopes
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect()
 }
 
 /// Creates a key and audits it (`action`, by `created_by`); the response carries the secret.

@@ -83,7 +83,7 @@ async fn openapi_and_docs_are_served() {
     let app = spawn_app().await;
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(doc["paths"]["/api/v1/auth/signup"]["post"].is_object());
-    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["securitySchemes"]["session"].is_object());
     assert_eq!(
         app.get("/docs").await.status(),
         StatusCode::PERMANENT_REDIRECT

@@ -3,13 +3,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{
-    AddChapterRequest, Problem, Project, ReorderChaptersRequest, UpdateChapterRequest,
-};
+use penora_api_types::{AddChapterRequest, Project, ReorderChaptersRequest, UpdateChapterRequest};
 use penora_domain::Chapter;
 
 use super::{if_match, project_id, with_etag};
-use crate::auth::AuthUser;
+use crate::auth::{Scoped, Write};
 use crate::error::ApiError;
 use crate::routes::pagination::bad_parameter;
 use crate::services::projects::{self, ProjectError};
@@ -21,21 +19,20 @@ fn index(raw: &str) -> Result<usize, ApiError> {
 }
 
 /// Add a chapter (at `position`, else at the end). Documents have exactly one chapter.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/chapters", tag = "workspace", security(("bearer" = [])), request_body = AddChapterRequest,
+#[utoipa::path(post, path = "/api/v1/projects/{id}/chapters", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body = AddChapterRequest,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header)),
     responses((status = 200, body = Project, headers(("ETag" = String))),
-        (status = 404, description = "`project_not_found` or `chapter_not_found` (position past the end)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`version_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`quota_exceeded`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (e.g. `document_has_one_chapter`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`project_not_found` or `chapter_not_found` (position past the end)"),
+        (status = 412, description = "`version_conflict`"),
+        (status = 413, description = "`quota_exceeded`"),
+        (status = 422, description = "`validation_failed` (e.g. `document_has_one_chapter`)")))]
 pub async fn add_chapter(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
     body: web::Json<AddChapterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let id = project_id(&id)?;
     let expected = if_match(&req)?;
     let chapter =
@@ -49,20 +46,19 @@ pub async fn add_chapter(
 }
 
 /// Change one chapter's title and/or text (0-based index).
-#[utoipa::path(patch, path = "/api/v1/projects/{id}/chapters/{index}", tag = "workspace", security(("bearer" = [])), request_body = UpdateChapterRequest,
+#[utoipa::path(patch, path = "/api/v1/projects/{id}/chapters/{index}", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body = UpdateChapterRequest,
     params(("id" = uuid::Uuid, Path), ("index" = u32, Path, description = "0-based"), ("If-Match" = String, Header)),
     responses((status = 200, body = Project, headers(("ETag" = String))),
-        (status = 404, description = "`project_not_found` or `chapter_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`version_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`quota_exceeded`", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`project_not_found` or `chapter_not_found`"),
+        (status = 412, description = "`version_conflict`"),
+        (status = 413, description = "`quota_exceeded`")))]
 pub async fn update_chapter(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    user: Scoped<Write>,
     path: web::Path<(String, String)>,
     body: web::Json<UpdateChapterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let (id, index) = (project_id(&path.0)?, index(&path.1)?);
     let expected = if_match(&req)?;
     let body = body.into_inner();
@@ -74,19 +70,18 @@ pub async fn update_chapter(
 }
 
 /// Delete one chapter (a project keeps at least one).
-#[utoipa::path(delete, path = "/api/v1/projects/{id}/chapters/{index}", tag = "workspace", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/chapters/{index}", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])),
     params(("id" = uuid::Uuid, Path), ("index" = u32, Path, description = "0-based"), ("If-Match" = String, Header)),
     responses((status = 200, body = Project, headers(("ETag" = String))),
-        (status = 404, description = "`project_not_found` or `chapter_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`version_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (`last_chapter`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`project_not_found` or `chapter_not_found`"),
+        (status = 412, description = "`version_conflict`"),
+        (status = 422, description = "`validation_failed` (`last_chapter`)")))]
 pub async fn delete_chapter(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    user: Scoped<Write>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let (id, index) = (project_id(&path.0)?, index(&path.1)?);
     let expected = if_match(&req)?;
     let row = projects::edit(&state, user.id, id, expected, |content| {
@@ -100,19 +95,19 @@ pub async fn delete_chapter(
 }
 
 /// Put the chapters in a new order.
-#[utoipa::path(put, path = "/api/v1/projects/{id}/chapters/order", tag = "workspace", security(("bearer" = [])), request_body = ReorderChaptersRequest,
+#[utoipa::path(put, path = "/api/v1/projects/{id}/chapters/order", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body = ReorderChaptersRequest,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header)),
     responses((status = 200, body = Project, headers(("ETag" = String))),
-        (status = 412, description = "`version_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (`invalid_order`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`project_not_found`"),
+        (status = 412, description = "`version_conflict`"),
+        (status = 422, description = "`validation_failed` (`invalid_order`)")))]
 pub async fn reorder_chapters(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
     body: web::Json<ReorderChaptersRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let id = project_id(&id)?;
     let expected = if_match(&req)?;
     let order: Vec<usize> = body.order.iter().map(|&i| i as usize).collect();

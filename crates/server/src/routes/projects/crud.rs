@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    ChapterBody, CreateProjectRequest, Problem, Project, ProjectPage, ProjectSize, StorageQuota,
+    ChapterBody, CreateProjectRequest, Project, ProjectPage, ProjectSize, StorageQuota,
     StorageUsage, UpdateProjectRequest,
 };
 use penora_domain::{
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{if_match, optional_if_match, project_id, summary_view, with_etag};
-use crate::auth::AuthUser;
+use crate::auth::{Read, Scoped, Write};
 use crate::error::ApiError;
 use crate::routes::pagination::{bad_parameter, decode_cursor, encode_cursor, limit};
 use crate::routes::validated;
@@ -93,18 +93,17 @@ fn parse_patch(body: &UpdateProjectRequest) -> Result<ProjectPatch, ApiError> {
 }
 
 /// Create a project (counts toward the storage quota).
-#[utoipa::path(post, path = "/api/v1/projects", tag = "workspace", security(("bearer" = [])), request_body = CreateProjectRequest,
+#[utoipa::path(post, path = "/api/v1/projects", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body = CreateProjectRequest,
     responses(
         (status = 201, body = Project, headers(("ETag" = String), ("Location" = String))),
-        (status = 413, description = "`quota_exceeded` (with used, limit and needed bytes) or `payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`quota_exceeded` (with used, limit and needed bytes) or `payload_too_large`"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn create(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     body: web::Json<CreateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let content = parse_new(&body)?;
     let row = projects::create(&state, user.id, &content).await?;
     with_etag(StatusCode::CREATED, &state, &row)
@@ -123,14 +122,13 @@ pub struct ListParams {
 }
 
 /// The user's projects, one page at a time (without their text).
-#[utoipa::path(get, path = "/api/v1/projects", tag = "workspace", security(("bearer" = [])), params(ListParams),
-    responses((status = 200, body = ProjectPage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/projects", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])), params(ListParams),
+    responses((status = 200, body = ProjectPage), (status = 400, description = "`invalid_parameter`")))]
 pub async fn list(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     params: web::Query<ListParams>,
 ) -> Result<web::Json<ProjectPage>, ApiError> {
-    user.require("read")?;
     let query = list_query(&params)?;
     let rows = projects::list(&state, user.id, &query).await?;
     Ok(web::Json(page(&rows, &query)))
@@ -172,38 +170,36 @@ pub(crate) fn page(rows: &[penora_store::projects::ProjectRow], query: &ListQuer
 }
 
 /// One project with all its chapters; the `ETag` is what writes send back in `If-Match`.
-#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "workspace", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])),
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = Project, headers(("ETag" = String))), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Project, headers(("ETag" = String))), (status = 404, description = "`project_not_found`")))]
 pub async fn get(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("read")?;
     let row = projects::get(&state, user.id, project_id(&id)?).await?;
     with_etag(StatusCode::OK, &state, &row)
 }
 
 /// Change the title, kind, metadata or all chapters at once. Needs `If-Match`.
-#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "workspace", security(("bearer" = [])), request_body = UpdateProjectRequest,
+#[utoipa::path(patch, path = "/api/v1/projects/{id}", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body = UpdateProjectRequest,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "The ETag you read, or `*`")),
     responses(
         (status = 200, body = Project, headers(("ETag" = String))),
-        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`version_conflict` (with `current_version`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`quota_exceeded`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`if_match_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`project_not_found`"),
+        (status = 412, description = "`version_conflict` (with `current_version`)"),
+        (status = 413, description = "`quota_exceeded`"),
+        (status = 422, description = "`validation_failed`"),
+        (status = 428, description = "`if_match_required`"),
     ))]
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
     body: web::Json<UpdateProjectRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let id = project_id(&id)?;
     let expected = if_match(&req)?;
     let patch = parse_patch(&body)?;
@@ -215,17 +211,16 @@ pub async fn update(
 }
 
 /// Delete a project and free its storage. `If-Match` is optional here.
-#[utoipa::path(delete, path = "/api/v1/projects/{id}", tag = "workspace", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/projects/{id}", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])),
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "Delete only this version")),
-    responses((status = 204), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`version_conflict`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 404, description = "`project_not_found`"),
+        (status = 412, description = "`version_conflict`")))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let id = project_id(&id)?;
     projects::delete(&state, user.id, id, optional_if_match(&req)?).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -248,14 +243,13 @@ pub struct StorageParams {
 }
 
 /// Storage used, the limit, and the projects' sizes, largest first, one page at a time.
-#[utoipa::path(get, path = "/api/v1/storage", tag = "workspace", security(("bearer" = [])), params(StorageParams),
-    responses((status = 200, body = StorageUsage), (status = 400, description = "`invalid_parameter`", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/storage", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])), params(StorageParams),
+    responses((status = 200, body = StorageUsage)))]
 pub async fn storage(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     params: web::Query<StorageParams>,
 ) -> Result<web::Json<StorageUsage>, ApiError> {
-    user.require("read")?;
     let limit = limit(params.limit)?;
     let after = params
         .cursor

@@ -3,14 +3,14 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{ErrorCode, Problem};
+use penora_api_types::ErrorCode;
 use penora_export::Format;
 use penora_store::projects::{content_of, ProjectRow};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::project_id;
-use crate::auth::AuthUser;
+use crate::auth::{Read, Scoped};
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
 use crate::services::export_cache::CacheKey;
@@ -67,19 +67,18 @@ async fn download(
 }
 
 /// Download the project as a file.
-#[utoipa::path(get, path = "/api/v1/projects/{id}/export", tag = "workspace", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/projects/{id}/export", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])),
     params(("id" = uuid::Uuid, Path), ExportParams),
     responses((status = 200, description = "The file (`application/pdf`, `application/vnd.openxmlformats-officedocument.wordprocessingml.document`, `application/epub+zip`, `text/plain` or `text/markdown`), with `Content-Disposition: attachment`", headers(("X-Export-Cache" = String, description = "`hit`: served from the export cache; `miss`: rendered now"))),
-        (status = 400, description = "`unknown_export_format`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "`unknown_export_format`"),
+        (status = 404, description = "`project_not_found`"),
+        (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`")))]
 pub async fn export(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Read>,
     id: web::Path<String>,
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("read")?;
     let format = format(&params)?;
     let row = projects::get(&state, user.id, project_id(&id)?).await?;
     download(&state, &row, Some(user.row.display_name.clone()), format).await
@@ -87,12 +86,12 @@ pub async fn export(
 
 /// Download a shared project as a file; no sign-in (rate limited like the read).
 #[utoipa::path(get, path = "/api/v1/shared/{code}/export", tag = "workspace",
-    params(("code" = String, Path), ExportParams),
+    params(("code" = String, Path, description = "6 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`, case-insensitive", pattern = "^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$"), ExportParams),
     responses((status = 200, description = "The file, with `Content-Disposition: attachment`", headers(("X-Export-Cache" = String, description = "`hit`: served from the export cache; `miss`: rendered now"))),
-        (status = 400, description = "`unknown_export_format` or `invalid_share_code`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`share_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "`unknown_export_format` or `invalid_share_code`"),
+        (status = 404, description = "`share_not_found`"),
+        (status = 429, description = "`rate_limited`"),
+        (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`")))]
 pub async fn export_shared(
     state: web::Data<AppState>,
     req: HttpRequest,

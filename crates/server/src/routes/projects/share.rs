@@ -2,11 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{ErrorCode, Problem, ShareInfo, ShareRequest, SharedProject};
+use penora_api_types::{ErrorCode, ShareInfo, ShareRequest, SharedProject};
 use penora_domain::FieldError;
 
 use super::{project_id, project_view, shared_view};
-use crate::auth::AuthUser;
+use crate::auth::{Scoped, Write};
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
 use crate::services::shares::{self, MAX_EXPIRY_DAYS};
@@ -38,18 +38,17 @@ fn share_request(body: &[u8]) -> Result<ShareRequest, ApiError> {
 }
 
 /// Share the project: its live code if it has one (200), else a new one (201).
-#[utoipa::path(post, path = "/api/v1/projects/{id}/share", tag = "workspace", security(("bearer" = [])), request_body(content = Option<ShareRequest>),
+#[utoipa::path(post, path = "/api/v1/projects/{id}/share", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])), request_body(content = Option<ShareRequest>),
     params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = ShareInfo), (status = 200, description = "The code already live", body = ShareInfo),
-        (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`project_not_found`"),
+        (status = 422, description = "`validation_failed`")))]
 pub async fn share(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     let id = project_id(&id)?;
     let request = share_request(&body)?;
     let (row, created) = shares::share(&state, user.id, id, request.expires_in_days).await?;
@@ -63,15 +62,14 @@ pub async fn share(
 }
 
 /// Revoke the project's code: it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/projects/{id}/share", tag = "workspace", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/projects/{id}/share", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])),
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 204), (status = 404, description = "`project_not_found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 404, description = "`project_not_found`")))]
 pub async fn revoke_share(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Scoped<Write>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require("write")?;
     shares::revoke(&state, user.id, project_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -79,11 +77,11 @@ pub async fn revoke_share(
 /// Read a shared project by its code; no sign-in. Case-insensitive. Look-ups are rate
 /// limited per IP; unknown, revoked and expired codes all answer 404.
 #[utoipa::path(get, path = "/api/v1/shared/{code}", tag = "workspace",
-    params(("code" = String, Path, description = "6 characters, case-insensitive")),
+    params(("code" = String, Path, description = "6 characters of `23456789ABCDEFGHJKMNPQRSTUVWXYZ`, case-insensitive", pattern = "^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$")),
     responses((status = 200, body = SharedProject),
-        (status = 400, description = "`invalid_share_code`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`share_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited` (see `Retry-After`)", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "`invalid_share_code`"),
+        (status = 404, description = "`share_not_found`"),
+        (status = 429, description = "`rate_limited` (see `Retry-After`)")))]
 pub async fn open_shared(
     state: web::Data<AppState>,
     req: HttpRequest,
