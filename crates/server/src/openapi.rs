@@ -52,7 +52,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         (name = "stories", description = "Multi-chapter stories: outline and chapters generated and saved step by step"),
         (name = "openai", description = "OpenAI-compatible chat completions and models, with a personal API key; errors in OpenAI's shape"),
         (name = "admin", description = "Users, balances, adjustments, audit log, app keys (admin role)"),
-        (name = "operations", description = "Health and metrics"),
+        (name = "operations", description = "Health and metrics. `/metrics` and `/health/detailed` are served on the ops listener (`PENORA_OPS_BIND`), and on the public port only with the ops token"),
     )
 )]
 pub struct ApiDoc;
@@ -68,6 +68,17 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "ops_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "`PENORA_OPS_TOKEN`: opens `/metrics` and `/health/detailed` on the public port",
+                    ))
                     .build(),
             ),
         );

@@ -26,6 +26,7 @@ mod openai_compat;
 mod operations;
 mod provider_keys;
 mod refresh_grace;
+mod security_headers;
 mod sessions;
 mod shares;
 mod stories;
