@@ -118,17 +118,15 @@ impl SecurityHeaders {
     }
 }
 
-/// The middleware: the outermost one, so errors from the others get the headers too.
+/// The middleware: the outermost one, so the responses the others make (CORS refusals,
+/// problem bodies) get the headers too. Handlers' errors are responses by the time they get
+/// here.
 pub async fn security_headers(
     req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
+    next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let headers = req.app_data::<web::Data<SecurityHeaders>>().cloned();
-    let request = req.request().clone();
-    let mut response = match next.call(req).await {
-        Ok(response) => response.map_into_left_body(),
-        Err(err) => ServiceResponse::from_err(err, request).map_into_right_body(),
-    };
+    let mut response = next.call(req).await?;
     if let Some(headers) = headers {
         let path = response.request().path().to_owned();
         headers.apply(&path, response.headers_mut());
