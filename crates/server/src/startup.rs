@@ -64,8 +64,9 @@ impl Application {
         let ops = match settings.ops_bind.trim() {
             "" => None,
             bind => {
-                let listener = TcpListener::bind(bind)
-                    .with_context(|| format!("cannot bind the ops listener (ops_bind) to {bind}"))?;
+                let listener = TcpListener::bind(bind).with_context(|| {
+                    format!("cannot bind the ops listener (ops_bind) to {bind}")
+                })?;
                 let port = listener.local_addr()?.port();
                 Some((port, run_ops(listener, state.clone(), served.clone())?))
             }

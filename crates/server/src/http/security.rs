@@ -197,7 +197,10 @@ fn read_script_hashes(dir: &Path) -> anyhow::Result<Vec<String>> {
     let mut hashes = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if !is_hash_source(line) {
-            bail!("{} has a line that is not a script hash: {line:?}", path.display());
+            bail!(
+                "{} has a line that is not a script hash: {line:?}",
+                path.display()
+            );
         }
         hashes.push(line.to_owned());
     }
@@ -289,7 +292,9 @@ mod tests {
 
     #[test]
     fn only_hash_sources_are_read_from_the_built_app() {
-        assert!(is_hash_source("sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+        assert!(is_hash_source(
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        ));
         for bad in [
             "sha1-abc",
             "sha256-",
@@ -303,7 +308,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let missing = read_script_hashes(&dir).unwrap_err().to_string();
         assert!(missing.contains("cargo xtask build-frontend"), "{missing}");
-        std::fs::write(dir.join(SCRIPT_HASHES_FILE), "sha256-AAAA\n\nsha384-BBBB=\n").unwrap();
+        std::fs::write(
+            dir.join(SCRIPT_HASHES_FILE),
+            "sha256-AAAA\n\nsha384-BBBB=\n",
+        )
+        .unwrap();
         assert_eq!(
             read_script_hashes(&dir).unwrap(),
             ["sha256-AAAA", "sha384-BBBB="]

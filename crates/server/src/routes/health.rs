@@ -7,9 +7,9 @@ use std::time::Instant;
 use actix_web::guard::{self, GuardContext};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use secrecy::ExposeSecret;
 use penora_api_types::{DatabaseHealth, DetailedHealth, Health, MigrationHealth};
 use penora_store::Backend;
+use secrecy::ExposeSecret;
 
 use crate::error::ApiError;
 use crate::http::metrics::Metrics;

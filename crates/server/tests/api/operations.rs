@@ -101,7 +101,12 @@ async fn the_ops_token_opens_ops_endpoints_on_the_public_port() {
         let wrong = app.get_authed(path, &TOKEN.replace('0', "1")).await;
         assert_problem(wrong, StatusCode::NOT_FOUND, "not_found").await;
     }
-    let text = app.get_authed("/metrics", TOKEN).await.text().await.unwrap();
+    let text = app
+        .get_authed("/metrics", TOKEN)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains("penora_http_requests_total"), "{text}");
 }
 

@@ -23,7 +23,10 @@ fn assert_common(headers: &HeaderMap, what: &str) {
         Some("strict-origin-when-cross-origin"),
         "{what}"
     );
-    assert!(header(headers, "content-security-policy").is_some(), "{what}");
+    assert!(
+        header(headers, "content-security-policy").is_some(),
+        "{what}"
+    );
 }
 
 #[tokio::test]
@@ -32,10 +35,16 @@ async fn every_response_carries_the_security_headers() {
     let session = app.signed_up_user("headers@example.com").await;
     let responses = [
         ("health", app.get("/health").await),
-        ("json", app.get_authed("/api/v1/me", &session.access_token).await),
+        (
+            "json",
+            app.get_authed("/api/v1/me", &session.access_token).await,
+        ),
         ("401", app.get("/api/v1/me").await),
         ("404", app.get("/api/v1/nothing").await),
-        ("405", app.client.delete(app.url("/health")).send().await.unwrap()),
+        (
+            "405",
+            app.client.delete(app.url("/health")).send().await.unwrap(),
+        ),
         ("openapi", app.get("/openapi.json").await),
         ("ops 404", app.get("/metrics").await),
         ("ops listener", app.ops_get("/metrics").await),
@@ -99,7 +108,10 @@ async fn cors_answers_configured_origins_only() {
             .send()
     };
 
-    for response in [preflight(ALLOWED).await.unwrap(), simple(ALLOWED).await.unwrap()] {
+    for response in [
+        preflight(ALLOWED).await.unwrap(),
+        simple(ALLOWED).await.unwrap(),
+    ] {
         assert_eq!(
             header(response.headers(), "access-control-allow-origin"),
             Some(ALLOWED)
