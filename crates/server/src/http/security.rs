@@ -165,10 +165,11 @@ pub fn policy(kind: PolicyKind, app_scripts: &[String]) -> String {
                  img-src 'self' data:; connect-src 'self'; {PAGE}"
             )
         }
-        // Swagger UI: scripts and styles from its own files; its stylesheet draws icons as
-        // data: images; "Try it out" calls the API on this origin.
+        // Swagger UI: scripts from its own files; it injects a <style> element at run time
+        // (inline styles only: it renders our own document, no one else's text); its
+        // stylesheet draws icons as data: images; "Try it out" calls the API on this origin.
         PolicyKind::Docs => format!(
-            "default-src 'self'; script-src 'self'; style-src 'self'; \
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
              img-src 'self' data:; connect-src 'self'; {PAGE}"
         ),
         PolicyKind::Checkout(Gateway::Sandbox) => format!(
