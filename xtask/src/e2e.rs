@@ -16,7 +16,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 pub fn run(root: &Path) -> anyhow::Result<()> {
     ensure_chromium()?;
     ensure_node_modules(root)?;
-    if !frontend::dist_dir(root).join("penora_bg.wasm").exists() {
+    if !frontend::is_built(root) {
         frontend::build(root)?;
     }
     shell::run(shell::cargo().args(["build", "-p", "penora-server", "--bin", "penora"]))?;
@@ -50,6 +50,8 @@ impl Server {
         let child = Command::new(binary)
             .arg("serve")
             .env("PENORA_BIND", format!("127.0.0.1:{port}"))
+            // A port of its own, so runs side by side never fight over the default.
+            .env("PENORA_OPS_BIND", "127.0.0.1:0")
             .env("PENORA_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
             .env("PENORA_DATA_DIR", data_dir)
             .env("PENORA_FRONTEND_DIR", frontend::dist_dir(root))

@@ -1,11 +1,13 @@
 //! Builds the browser app: cargo for wasm32, then wasm-bindgen as a library (no tool
-//! download), then the static files, into `frontend/dist`.
+//! download), then the static files, into `frontend/dist`, with the CSP hashes of
+//! `index.html`'s inline scripts beside it (the server allows exactly those).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
+use base64::Engine;
 
 use crate::shell;
 
@@ -15,6 +17,13 @@ const BINDGEN_VERSION: &str = "0.2.130";
 
 pub fn dist_dir(root: &Path) -> PathBuf {
     root.join("frontend/dist")
+}
+
+/// Whether `frontend/dist` holds a complete build (an older build lacks the script hashes
+/// the server now needs).
+pub fn is_built(root: &Path) -> bool {
+    let dist = dist_dir(root);
+    dist.join("penora_bg.wasm").exists() && dist.join(SCRIPT_HASHES_FILE).exists()
 }
 
 pub fn build(root: &Path) -> anyhow::Result<()> {
@@ -48,12 +57,59 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
         let entry = entry?;
         fs::copy(entry.path(), dist.join(entry.file_name()))?;
     }
+    write_script_hashes(&dist)?;
     let size = fs::metadata(dist.join("penora_bg.wasm"))?.len();
     eprintln!(
         "xtask> browser app built in frontend/dist ({} kB of wasm)",
         size / 1024
     );
     Ok(())
+}
+
+/// The file the server reads the app page's script hashes from (penora-server's
+/// `http::security::SCRIPT_HASHES_FILE`).
+const SCRIPT_HASHES_FILE: &str = "csp-script-hashes.txt";
+
+/// Writes the CSP source (`sha256-<base64>`) of every inline script in `index.html`, one a
+/// line, so the policy follows the page whatever the build put in it.
+fn write_script_hashes(dist: &Path) -> anyhow::Result<()> {
+    let html = fs::read_to_string(dist.join("index.html")).context("reading index.html")?;
+    let hashes: String = inline_scripts(&html)?
+        .into_iter()
+        .map(|script| format!("{}\n", script_hash(script)))
+        .collect();
+    fs::write(dist.join(SCRIPT_HASHES_FILE), hashes)?;
+    Ok(())
+}
+
+/// The CSP hash source of a script's text, exactly as it stands between its tags.
+fn script_hash(script: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, script.as_bytes());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+    format!("sha256-{encoded}")
+}
+
+/// The text of each `<script>` element without a `src` in our own `index.html` (a page we
+/// write, not arbitrary HTML: no comments or CDATA around scripts).
+fn inline_scripts(html: &str) -> anyhow::Result<Vec<&str>> {
+    let mut scripts = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after_name = &rest[start + "<script".len()..];
+        let Some(tag_end) = after_name.find('>') else {
+            bail!("index.html: a <script> tag is not closed");
+        };
+        let attributes = &after_name[..tag_end];
+        let body = &after_name[tag_end + 1..];
+        let Some(close) = body.find("</script>") else {
+            bail!("index.html: a <script> has no </script>");
+        };
+        if !attributes.contains("src=") {
+            scripts.push(&body[..close]);
+        }
+        rest = &body[close + "</script>".len()..];
+    }
+    Ok(scripts)
 }
 
 fn check_bindgen_version(root: &Path) -> anyhow::Result<()> {
@@ -102,5 +158,32 @@ fn optimise(wasm: &Path) {
         .is_ok_and(|s| s.success());
     if !ok {
         eprintln!("xtask> wasm-opt failed; keeping the unoptimised module");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_scripts_are_hashed_as_they_stand() {
+        let html = "<head><script src=\"/a.js\"></script></head>\n<body><script type=\"module\">\n  init();\n</script></body>";
+        let scripts = inline_scripts(html).unwrap();
+        assert_eq!(scripts, ["\n  init();\n"]);
+        // The empty script's hash, as browsers compute it (CSP Level 3 examples).
+        assert_eq!(
+            script_hash(""),
+            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
+        assert!(inline_scripts("<script>oops").is_err());
+    }
+
+    #[test]
+    fn the_app_page_has_its_loader_inline() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let html = fs::read_to_string(root.join("frontend/static/index.html")).unwrap();
+        let scripts = inline_scripts(&html).unwrap();
+        assert_eq!(scripts.len(), 1);
+        assert!(scripts[0].contains("import init from"));
     }
 }

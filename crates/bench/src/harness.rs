@@ -188,6 +188,8 @@ pub fn serve(mut serve: Command) -> anyhow::Result<(Server, String)> {
         serve
             .arg("serve")
             .env("PENORA_BIND", format!("127.0.0.1:{port}"))
+            // Metrics are not read here; a free port keeps servers side by side apart.
+            .env("PENORA_OPS_BIND", "127.0.0.1:0")
             .stdout(Stdio::null())
             .spawn()?,
     );

@@ -106,6 +106,7 @@ async fn serve() -> anyhow::Result<()> {
     let settings = &app.state().config.settings;
     tracing::info!(
         port = app.port(),
+        ops_port = app.ops_port(),
         database = penora_store::Backend::of(&app.state().db).as_str(),
         frontend = settings.frontend_dir.is_some(),
         "Penora is serving at {}",

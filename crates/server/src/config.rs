@@ -62,6 +62,12 @@ pub struct Settings {
     pub frontend_dir: Option<PathBuf>,
     /// Comma-separated origins allowed to call the API from a browser (besides our own).
     pub cors_origins: String,
+    /// Where operators reach `/metrics` and `/health/detailed` (and `/health`), apart from
+    /// the public port; keep it off the internet. Empty: no such listener.
+    pub ops_bind: String,
+    /// A bearer token that opens `/metrics` and `/health/detailed` on the public port as
+    /// well; unset, they are served on `ops_bind` only.
+    pub ops_token: Option<SecretString>,
     pub json_limit_bytes: usize,
     /// Reverse proxies (CIDRs) whose `X-Forwarded-For` is believed; none by default, so the
     /// connection's peer is the client. See [`TrustedProxies`].
@@ -178,6 +184,8 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             frontend_dir: None,
             cors_origins: String::new(),
+            ops_bind: "127.0.0.1:9090".to_owned(),
+            ops_token: None,
             // Room for a whole project at a generous quota; larger bodies get 413.
             json_limit_bytes: 4 * 1024 * 1024,
             trusted_proxies: TrustedProxies::default(),
@@ -357,6 +365,15 @@ impl Config {
             settings.encryption_key.as_ref(),
         )?;
         let mail = MailMode::resolve(&settings)?;
+        let weak_ops_token = settings
+            .ops_token
+            .as_ref()
+            .is_some_and(|token| is_weak(token.expose_secret()));
+        if settings.env == Environment::Production && weak_ops_token {
+            return Err(ConfigError::WeakSecret {
+                name: "PENORA_OPS_TOKEN",
+            });
+        }
         Ok(Self {
             settings,
             database_url,
@@ -478,6 +495,25 @@ mod tests {
             Config::resolve(settings(Some("changeme"))),
             Err(ConfigError::WeakSecret { .. })
         ));
+    }
+
+    #[test]
+    fn production_refuses_a_weak_ops_token_and_needs_none() {
+        let settings = |token: Option<&str>| Settings {
+            env: Environment::Production,
+            jwt_secret_key: Some(SecretString::from(STRONG.to_owned())),
+            encryption_key: Some(SecretString::from(format!("{STRONG}-encryption"))),
+            ops_token: token.map(|t| SecretString::from(t.to_owned())),
+            ..Settings::default()
+        };
+        assert!(matches!(
+            Config::resolve(settings(Some("metrics"))),
+            Err(ConfigError::WeakSecret {
+                name: "PENORA_OPS_TOKEN"
+            })
+        ));
+        assert!(Config::resolve(settings(Some(&format!("{STRONG}-ops")))).is_ok());
+        assert!(Config::resolve(settings(None)).is_ok());
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Building and running the HTTP server. `Application::build` binds first (port 0 picks a
-//! free one, which tests use) and reports the port before serving.
+//! free one, which tests use) and reports the port before serving. Beside the public
+//! listener, an ops listener (`PENORA_OPS_BIND`) serves health details and metrics.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use anyhow::Context;
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -17,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::JwtKeys;
 use crate::catalog::Catalog;
 use crate::config::{Config, Settings};
+use crate::http::security::{security_headers, SecurityHeaders};
 use crate::http::{extract_errors, fallback, metrics::Metrics, observe::observe};
 use crate::mailer::Mailer;
 use crate::openapi::ApiDoc;
@@ -31,6 +35,7 @@ use crate::state::{AppState, Shared};
 pub struct Application {
     port: u16,
     server: Server,
+    ops: Option<(u16, Server)>,
     state: AppState,
 }
 
@@ -53,11 +58,27 @@ impl Application {
     }
 
     fn with_listener(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
+        let settings = &state.config.settings;
+        let served = Served {
+            metrics: web::Data::new(Metrics::new()?),
+            headers: web::Data::new(SecurityHeaders::from_settings(settings)?),
+        };
+        let ops = match settings.ops_bind.trim() {
+            "" => None,
+            bind => {
+                let listener = TcpListener::bind(bind).with_context(|| {
+                    format!("cannot bind the ops listener (ops_bind) to {bind}")
+                })?;
+                let port = listener.local_addr()?.port();
+                Some((port, run_ops(listener, state.clone(), served.clone())?))
+            }
+        };
         let port = listener.local_addr()?.port();
-        let server = run(listener, state.clone())?;
+        let server = run(listener, state.clone(), served)?;
         Ok(Self {
             port,
             server,
+            ops,
             state,
         })
     }
@@ -66,14 +87,25 @@ impl Application {
         self.port
     }
 
+    /// The ops listener's port, when there is one.
+    pub fn ops_port(&self) -> Option<u16> {
+        self.ops.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown)
-    /// and writes the share views counted since the last flush.
+    /// and writes the share views counted since the last flush. Both listeners stop on the
+    /// signal.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
+        let served = match self.ops {
+            Some((_, ops)) => futures_util::future::try_join(self.server, ops)
+                .await
+                .map(|_| ()),
+            None => self.server.await,
+        };
         if let Err(err) = self.state.share_lookups.flush(&self.state.db).await {
             tracing::warn!(error = %err, "share views not written at shutdown");
         }
@@ -163,8 +195,15 @@ fn providers(settings: &Settings) -> anyhow::Result<Providers> {
     Ok(Providers::new(&config, http, offline)?)
 }
 
-fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let metrics = web::Data::new(Metrics::new()?);
+/// What the public and the ops listener share.
+#[derive(Clone)]
+struct Served {
+    metrics: web::Data<Metrics>,
+    headers: web::Data<SecurityHeaders>,
+}
+
+fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result<Server> {
+    let Served { metrics, headers } = served;
     let settings = state.config.settings.clone();
     let spa = web::Data::new(fallback::SpaIndex(
         settings
@@ -195,8 +234,10 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(fallback::problem_bodies())
             .wrap(cors(&settings.cors_origins))
             .wrap(from_fn(observe))
+            .wrap(from_fn(security_headers))
             .app_data(state.clone())
             .app_data(metrics.clone())
+            .app_data(headers.clone())
             .app_data(spa.clone())
             .app_data(extract_errors::json_config(settings.json_limit_bytes))
             .app_data(extract_errors::path_config())
@@ -229,6 +270,31 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         secs => KeepAlive::Timeout(Duration::from_secs(secs)),
     })
     .shutdown_timeout(20)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// The ops listener: `/health`, `/health/detailed` and `/metrics`, to whoever reaches it
+/// (bind it where only operators do). One worker: scrapes are few and cheap.
+fn run_ops(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result<Server> {
+    let Served { metrics, headers } = served;
+    let state = web::Data::new(state);
+    let spa = web::Data::new(fallback::SpaIndex(None));
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(fallback::problem_bodies())
+            .wrap(from_fn(observe))
+            .wrap(from_fn(security_headers))
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(headers.clone())
+            .app_data(spa.clone())
+            .configure(routes::health::configure_ops)
+            .default_service(web::to(fallback::not_found))
+    })
+    .workers(1)
+    .shutdown_timeout(5)
     .listen(listener)?
     .run();
     Ok(server)

@@ -1,5 +1,5 @@
 //! Cross-cutting HTTP plumbing: request ids, metrics, error shapes for extractor failures,
-//! client IPs and the catch-all responses.
+//! client IPs, security headers and the catch-all responses.
 
 pub mod client_ip;
 pub mod extract_errors;
@@ -8,3 +8,4 @@ pub mod metrics;
 pub mod observe;
 pub mod openai_errors;
 pub mod request_id;
+pub mod security;

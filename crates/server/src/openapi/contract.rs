@@ -89,6 +89,17 @@ list names the scope needed (`users:read`, `credits:read`, `credits:write`, \
 `projects:read`).",
         ),
     );
+    schemes.insert(
+        "ops_token".to_owned(),
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "`PENORA_OPS_TOKEN`: opens `/metrics` and `/health/detailed` on the public port",
+                ))
+                .build(),
+        ),
+    );
 }
 
 fn add_error_responses(responses: &mut BTreeMap<String, RefOr<Response>>) {

@@ -56,7 +56,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         (name = "stories", description = "Multi-chapter stories: outline and chapters generated and saved step by step"),
         (name = "openai", description = "OpenAI-compatible chat completions and models, with a personal API key; errors in OpenAI's shape"),
         (name = "admin", description = "Users, balances, adjustments, audit log, app keys (admin role)"),
-        (name = "operations", description = "Health and metrics"),
+        (name = "operations", description = "Health and metrics. `/metrics` and `/health/detailed` are served on the ops listener (`PENORA_OPS_BIND`), and on the public port only with the ops token"),
     )
 )]
 pub struct ApiDoc;

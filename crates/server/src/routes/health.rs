@@ -1,20 +1,65 @@
-//! Operations: liveness, readiness with details, and Prometheus metrics.
+//! Operations: liveness, readiness with details, and Prometheus metrics. Liveness is public;
+//! the other two are served on the ops listener (`PENORA_OPS_BIND`), and on the public port
+//! only to a request bearing `PENORA_OPS_TOKEN`.
 
 use std::time::Instant;
 
-use actix_web::http::StatusCode;
+use actix_web::guard::{self, GuardContext};
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use penora_api_types::{DatabaseHealth, DetailedHealth, Health, MigrationHealth};
 use penora_store::Backend;
+use secrecy::ExposeSecret;
 
 use crate::error::ApiError;
 use crate::http::metrics::Metrics;
 use crate::state::AppState;
 
+/// The public port: `/health`, and the other two behind the ops token. Without it they do
+/// not match, so the request ends in the usual `404 not_found`: nothing says they exist.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health").route(web::get().to(health)))
+        .service(
+            web::resource("/health/detailed")
+                .guard(guard::fn_guard(bears_ops_token))
+                .route(web::get().to(detailed)),
+        )
+        .service(
+            web::resource("/metrics")
+                .guard(guard::fn_guard(bears_ops_token))
+                .route(web::get().to(metrics)),
+        );
+}
+
+/// The ops listener: all three, to anyone who can reach it.
+pub fn configure_ops(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health").route(web::get().to(health)))
         .service(web::resource("/health/detailed").route(web::get().to(detailed)))
         .service(web::resource("/metrics").route(web::get().to(metrics)));
+}
+
+/// Whether the request carries `Authorization: Bearer <PENORA_OPS_TOKEN>` (never, when no
+/// token is configured).
+fn bears_ops_token(ctx: &GuardContext<'_>) -> bool {
+    let Some(expected) = ctx
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.config.settings.ops_token.clone())
+    else {
+        return false;
+    };
+    let presented = ctx
+        .head()
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    presented.is_some_and(|token| same_secret(token, expected.expose_secret()))
+}
+
+/// Compares digests, so the time taken says nothing about how much of the token was right.
+fn same_secret(presented: &str, expected: &str) -> bool {
+    let digest = |s: &str| ring::digest::digest(&ring::digest::SHA256, s.as_bytes());
+    digest(presented).as_ref() == digest(expected).as_ref()
 }
 
 /// Liveness: the process answers. Touches nothing else, so it stays cheap.
@@ -26,8 +71,13 @@ pub async fn health() -> web::Json<Health> {
 }
 
 /// Readiness: database reachable, migrations current, version and uptime. 503 when unhealthy.
+///
+/// Served on the ops listener (`PENORA_OPS_BIND`); on the public port only with
+/// `Authorization: Bearer <PENORA_OPS_TOKEN>`, and `404` otherwise.
 #[utoipa::path(get, path = "/health/detailed", tag = "operations",
-    responses((status = 200, body = DetailedHealth), (status = 503, description = "Unhealthy", body = DetailedHealth)))]
+    security((), ("ops_token" = [])),
+    responses((status = 200, body = DetailedHealth), (status = 503, description = "Unhealthy", body = DetailedHealth),
+        (status = 404, description = "On the public port without the ops token", body = penora_api_types::Problem, content_type = "application/problem+json")))]
 pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
     let started = Instant::now();
     let ping = state.db.ping().await;
@@ -78,8 +128,13 @@ pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text exposition: `penora_http_requests_total`, `penora_http_request_duration_seconds`.
+///
+/// Served on the ops listener (`PENORA_OPS_BIND`); on the public port only with
+/// `Authorization: Bearer <PENORA_OPS_TOKEN>`, and `404` otherwise.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+    security((), ("ops_token" = [])),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 404, description = "On the public port without the ops token", body = penora_api_types::Problem, content_type = "application/problem+json")))]
 pub async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
     let body = metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()

@@ -17,6 +17,8 @@ pub const TEST_JWT_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuv
 
 pub struct TestApp {
     pub address: String,
+    /// The ops listener (`/metrics`, `/health/detailed`).
+    pub ops_address: String,
     pub client: Client,
     pub data_dir: PathBuf,
     pub db: DatabaseConnection,
@@ -79,6 +81,7 @@ async fn start_app(
 ) -> TestApp {
     let mut settings = Settings {
         bind: "127.0.0.1:0".to_owned(),
+        ops_bind: "127.0.0.1:0".to_owned(),
         data_dir: data_dir.clone(),
         database_url: Some(database_url.clone()),
         sweep_interval_ms: 3_600_000,
@@ -111,6 +114,7 @@ async fn start_app(
     }
     .expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let ops_address = format!("http://127.0.0.1:{}", app.ops_port().unwrap_or_default());
     let db = app.state().db.clone();
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
@@ -120,6 +124,7 @@ async fn start_app(
         .expect("client");
     TestApp {
         address,
+        ops_address,
         client,
         data_dir,
         db,
@@ -191,6 +196,12 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// GET from the ops listener.
+    pub async fn ops_get(&self, path: &str) -> Response {
+        let url = format!("{}{path}", self.ops_address);
+        self.client.get(url).send().await.expect("request")
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -61,6 +61,7 @@ impl ServerProcess {
             .arg("serve")
             .env_clear()
             .env("PENORA_BIND", format!("127.0.0.1:{port}"))
+            .env("PENORA_OPS_BIND", "127.0.0.1:0")
             .env("PENORA_DATA_DIR", &data_dir)
             .env("DATABASE_URL", database_url)
             .env("JWT_SECRET_KEY", crate::helpers::TEST_JWT_SECRET)

@@ -34,6 +34,7 @@ mod operations;
 mod provider_keys;
 mod refresh_grace;
 mod scopes;
+mod security_headers;
 mod sessions;
 mod shares;
 mod stories;

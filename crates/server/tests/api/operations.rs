@@ -19,7 +19,7 @@ async fn health_is_cheap_and_ok() {
 #[tokio::test]
 async fn detailed_health_reports_a_dead_database() {
     let app = spawn_app().await;
-    let healthy = app.get("/health/detailed").await;
+    let healthy = app.ops_get("/health/detailed").await;
     assert_eq!(healthy.status(), StatusCode::OK);
     let body: Value = healthy.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -35,7 +35,7 @@ async fn detailed_health_reports_a_dead_database() {
 
     // Close the pool the server uses: from its point of view the database is gone.
     app.db.close_by_ref().await.unwrap();
-    let dead = app.get("/health/detailed").await;
+    let dead = app.ops_get("/health/detailed").await;
     assert_eq!(dead.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = dead.json().await.unwrap();
     assert_eq!(body["status"], "unhealthy");
@@ -55,7 +55,7 @@ async fn metrics_count_requests_by_route() {
     let app = spawn_app().await;
     app.get("/health").await;
     app.get("/api/v1/nope").await;
-    let text = app.get("/metrics").await.text().await.unwrap();
+    let text = app.ops_get("/metrics").await.text().await.unwrap();
     assert!(
         text.contains(r#"penora_http_requests_total{method="GET",route="/health",status="200"} 1"#),
         "{text}"
@@ -65,6 +65,49 @@ async fn metrics_count_requests_by_route() {
         text.contains("penora_http_request_duration_seconds_bucket"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn ops_endpoints_are_served_on_the_ops_listener_not_the_public_port() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/health").await.status(), StatusCode::OK);
+    for path in ["/metrics", "/health/detailed"] {
+        assert_problem(app.get(path).await, StatusCode::NOT_FOUND, "not_found").await;
+        // A token means nothing when none is configured.
+        let guessed = app.get_authed(path, "anything").await;
+        assert_problem(guessed, StatusCode::NOT_FOUND, "not_found").await;
+        assert_eq!(app.ops_get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(app.ops_get("/health").await.status(), StatusCode::OK);
+    // The ops listener serves nothing else.
+    let api = app.ops_get("/api/v1/models").await;
+    assert_problem(api, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn the_ops_token_opens_ops_endpoints_on_the_public_port() {
+    const TOKEN: &str = "ops-token-0123456789-abcdefghijklmnopqrstuvwxyz";
+    let app = spawn_app_with(|s| {
+        s.ops_token = Some(secrecy::SecretString::from(TOKEN.to_owned()));
+    })
+    .await;
+    for path in ["/metrics", "/health/detailed"] {
+        assert_eq!(
+            app.get_authed(path, TOKEN).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_problem(app.get(path).await, StatusCode::NOT_FOUND, "not_found").await;
+        let wrong = app.get_authed(path, &TOKEN.replace('0', "1")).await;
+        assert_problem(wrong, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let text = app
+        .get_authed("/metrics", TOKEN)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("penora_http_requests_total"), "{text}");
 }
 
 #[tokio::test]
@@ -108,11 +151,17 @@ async fn the_browser_app_is_served_with_a_fallback() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<html>penora app</html>").unwrap();
     std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
+    std::fs::write(dir.join("csp-script-hashes.txt"), "sha256-AbCd+/09=\n").unwrap();
     let frontend = dir.clone();
     let app = spawn_app_with(move |s| s.frontend_dir = Some(frontend)).await;
     for path in ["/", "/account", "/sign-in"] {
         let page = app.get(path).await;
         assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-AbCd+/09=';"),
+            "the built app's inline script is allowed on {path}: {csp}"
+        );
         assert!(page.text().await.unwrap().contains("penora app"));
     }
     assert_eq!(
