@@ -504,6 +504,7 @@ mod tests {
             jwt_secret_key: Some(SecretString::from(STRONG.to_owned())),
             encryption_key: Some(SecretString::from(format!("{STRONG}-encryption"))),
             ops_token: token.map(|t| SecretString::from(t.to_owned())),
+            mail_disabled: true,
             ..Settings::default()
         };
         assert!(matches!(
