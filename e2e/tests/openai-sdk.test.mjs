@@ -78,16 +78,17 @@ test("a streamed completion yields text chunks, then usage", async () => {
   assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
 });
 
-test("an unknown model is an APIError with status 422 and code unknown_model", async () => {
+test("an unknown model is a NotFoundError with code model_not_found, as from OpenAI", async () => {
   await assert.rejects(
     client.chat.completions.create({
       model: "no-such-model",
       messages: [{ role: "user", content: "Hello" }],
     }),
     (err) => {
-      assert.ok(err instanceof OpenAI.APIError, `not an APIError: ${err}`);
-      assert.equal(err.status, 422);
-      assert.equal(err.code, "unknown_model");
+      assert.ok(err instanceof OpenAI.NotFoundError, `not a NotFoundError: ${err}`);
+      assert.equal(err.status, 404);
+      assert.equal(err.code, "model_not_found");
+      assert.equal(err.param, "model");
       return true;
     },
   );
