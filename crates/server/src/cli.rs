@@ -6,10 +6,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use penora_domain::{Email, Password, Role};
 
-use crate::config::{Config, Settings};
-use crate::mailer::MailMode;
-use crate::services::accounts;
 use crate::startup::{build_state, Application};
+use penora_app::accounts;
+use penora_app::config::{Config, Settings};
+use penora_app::mailer::MailMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -133,7 +133,7 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
                 std::io::stdin().read_to_string(&mut raw)?;
                 (raw.trim_end_matches(['\r', '\n']).to_owned(), false)
             } else {
-                (crate::auth::opaque::generate(), true)
+                (penora_app::auth::opaque::generate(), true)
             };
             let password =
                 Password::parse(&password, Some(&email)).map_err(|e| anyhow::anyhow!(e.message))?;
@@ -148,22 +148,22 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             if !penora_store::users::set_role(&state.db, &email, Role::Admin).await? {
                 anyhow::bail!("no account has the email {email}");
             }
-            crate::services::audit::record(
+            penora_app::audit::record(
                 &state.db,
                 None,
                 "admin.role_granted",
                 Some(email.as_str()),
-                &crate::services::audit::Origin::ip("cli"),
+                &penora_app::audit::Origin::ip("cli"),
                 serde_json::json!({ "role": "admin" }),
             )
             .await;
             println!("{email} is now an admin.");
         }
         AdminCommand::CreateAppKey { name, scopes } => {
-            use crate::services::api_keys::{self, KeyKind, KeySpec};
+            use penora_app::api_keys::{self, KeyKind, KeySpec};
             let spec = KeySpec::parse(KeyKind::App, &name, Some(&scopes))
                 .map_err(|e| anyhow::anyhow!(e.message))?;
-            let origin = crate::services::audit::Origin::ip("cli");
+            let origin = penora_app::audit::Origin::ip("cli");
             let created = api_keys::issue(
                 &state.db,
                 &spec,
@@ -182,7 +182,7 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             println!("Secret (shown once): {}", created.secret);
         }
         AdminCommand::SweepHolds => {
-            let settled = crate::services::holds::sweep(&state).await?;
+            let settled = penora_app::holds::sweep(&state).await?;
             println!("Settled {settled} expired holds.");
         }
     }

@@ -1,8 +1,8 @@
 //! Background work every replica runs: settling expired holds and forgetting expired
 //! idempotency keys and old rate-limit windows. Safe on several replicas at once: each step is a conditional update.
 
-use crate::services::{holds, shares};
-use crate::state::AppState;
+use penora_app::AppState;
+use penora_app::{holds, shares};
 
 pub fn spawn(state: AppState) {
     let every = state.config.settings.sweep_interval();

@@ -1,19 +1,14 @@
-//! The Penora server: configuration, the actix application, services and the CLI's pieces.
+//! The Penora server: HTTP only. The actix application (routes, extractors, middleware,
+//! problem mapping, SSE framing), start-up, background jobs and the CLI's pieces; the
+//! business operations it calls are `penora_app`.
 
 pub mod auth;
-pub mod catalog;
 pub mod cli;
-pub mod config;
-pub mod crypto;
 pub mod error;
 pub mod http;
 pub mod jobs;
-pub mod mailer;
 pub mod openapi;
-pub mod prompts;
-pub mod rate_limit;
 pub mod routes;
-pub mod services;
 pub mod startup;
-pub mod state;
+pub mod story_runs;
 pub mod telemetry;

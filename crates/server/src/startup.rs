@@ -17,20 +17,20 @@ use penora_ai::{HttpSettings, Offline, ProviderConfig, Providers, Timeouts};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::jwt::JwtKeys;
-use crate::catalog::Catalog;
-use crate::config::{Config, Settings};
 use crate::http::security::{security_headers, SecurityHeaders};
 use crate::http::{extract_errors, fallback, metrics::Metrics, observe::observe};
-use crate::mailer::Mailer;
 use crate::openapi::ApiDoc;
-use crate::prompts::Prompts;
-use crate::rate_limit::RateLimits;
 use crate::routes;
-use crate::services::api_keys::KeyCache;
-use crate::services::generations::Running;
-use crate::services::streams::Streams;
-use crate::state::{AppState, Shared};
+use penora_app::api_keys::KeyCache;
+use penora_app::auth::jwt::JwtKeys;
+use penora_app::catalog::Catalog;
+use penora_app::config::{Config, Settings};
+use penora_app::context::{AppState, Shared};
+use penora_app::generations::Running;
+use penora_app::mailer::Mailer;
+use penora_app::prompts::Prompts;
+use penora_app::rate_limit::RateLimits;
+use penora_app::streams::Streams;
 
 pub struct Application {
     port: u16,
@@ -121,7 +121,7 @@ async fn connected_state(config: Config) -> anyhow::Result<AppState> {
     }
     let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
     let state = build_state(config, db)?;
-    crate::services::accounts::record_welcome_grants(&state).await?;
+    penora_app::accounts::record_welcome_grants(&state).await?;
     Ok(state)
 }
 
@@ -130,8 +130,8 @@ pub fn build_state(
     db: penora_store::DatabaseConnection,
 ) -> anyhow::Result<AppState> {
     let jwt = JwtKeys::new(&config.jwt_secret, config.settings.access_token_ttl_secs);
-    let secrets = crate::crypto::SecretBox::new(&config.encryption_key)?;
-    let keyed = crate::crypto::KeyedHashes::new(&config.encryption_key)?;
+    let secrets = penora_app::crypto::SecretBox::new(&config.encryption_key)?;
+    let keyed = penora_app::crypto::KeyedHashes::new(&config.encryption_key)?;
     let mailer = Mailer::from_config(&config)?;
     let limits = RateLimits::from_settings(&config.settings);
     let providers = providers(&config.settings)?;
@@ -145,11 +145,11 @@ pub fn build_state(
         config.settings.capacity.sse_streams_per_user,
         config.settings.capacity.sse_streams_total,
     );
-    let passwords = crate::auth::password::Passwords::new(
+    let passwords = penora_app::auth::password::Passwords::new(
         config.settings.password_hash_concurrency,
         Duration::from_millis(config.settings.password_hash_queue_ms),
     );
-    let exports = crate::services::exports::Exporter::new(&config.settings)?;
+    let exports = penora_app::exports::Exporter::new(&config.settings)?;
     Ok(AppState::new(Shared {
         recorder: penora_store::recorded::Recorder::new(db.clone()),
         generations: penora_store::generations::Writer::new(db.clone()),
@@ -213,7 +213,7 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
     ));
     spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
-    tokio::spawn(crate::services::share_lookups::flush_every(
+    tokio::spawn(penora_app::share_lookups::flush_every(
         state.clone(),
         Duration::from_millis(settings.share_view_flush_ms.max(1)),
     ));

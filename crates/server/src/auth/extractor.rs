@@ -18,12 +18,12 @@ use penora_domain::{AppScope, Role, Scope, UserId};
 use penora_store::api_keys::ApiKeyRow;
 use penora_store::users::{self, UserRow};
 
-use super::jwt::TokenError;
 use crate::error::{ApiError, SESSION_ENDED};
-use crate::services::api_keys;
-use crate::services::apps::AppCaller;
-use crate::services::generations::Account;
-use crate::state::AppState;
+use penora_app::api_keys;
+use penora_app::apps::AppCaller;
+use penora_app::auth::jwt::TokenError;
+use penora_app::generations::Account;
+use penora_app::AppState;
 
 /// How a user proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]

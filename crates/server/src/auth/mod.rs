@@ -1,10 +1,7 @@
-//! Authentication: password hashing, access tokens, opaque tokens and the extractors that
-//! turn a request into a known caller.
+//! Authentication: the extractors that turn a request into a known caller. The credentials
+//! themselves (password hashes, access tokens, opaque tokens) are `penora_app::auth`.
 
 pub mod extractor;
-pub mod jwt;
-pub mod opaque;
-pub mod password;
 pub mod scoped;
 
 pub use extractor::{AdminUser, AppClient, AuthUser, Caller, SessionUser, Via};

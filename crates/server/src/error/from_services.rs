@@ -5,14 +5,14 @@ use penora_api_types::ErrorCode;
 use penora_domain::FieldError;
 
 use super::{ApiError, SESSION_ENDED};
-use crate::auth::password::HashError;
-use crate::services::accounts::AccountError;
-use crate::services::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
-use crate::services::exports::ExportFailed;
-use crate::services::idempotency::IdemError;
-use crate::services::projects::ProjectError;
-use crate::services::sessions::SessionError;
-use crate::services::shares::ShareError;
+use penora_app::accounts::AccountError;
+use penora_app::auth::password::HashError;
+use penora_app::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
+use penora_app::exports::ExportFailed;
+use penora_app::idempotency::IdemError;
+use penora_app::projects::ProjectError;
+use penora_app::sessions::SessionError;
+use penora_app::shares::ShareError;
 use penora_store::ledger::LedgerError;
 
 impl From<SessionError> for ApiError {
@@ -248,7 +248,7 @@ impl From<ExportFailed> for ApiError {
     fn from(err: ExportFailed) -> Self {
         match err {
             ExportFailed::Busy => ApiError::service_unavailable(
-                crate::services::exports::BUSY_RETRY_SECS,
+                penora_app::exports::BUSY_RETRY_SECS,
                 "Every export slot is busy. Try again in a moment.",
             ),
             err => ApiError::internal(err),
@@ -256,9 +256,9 @@ impl From<ExportFailed> for ApiError {
     }
 }
 
-impl From<crate::services::generations::GenerationError> for ApiError {
-    fn from(err: crate::services::generations::GenerationError) -> Self {
-        use crate::services::generations::GenerationError as E;
+impl From<penora_app::generations::GenerationError> for ApiError {
+    fn from(err: penora_app::generations::GenerationError) -> Self {
+        use penora_app::generations::GenerationError as E;
         match err {
             E::UnknownModel => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -306,9 +306,9 @@ impl From<crate::services::generations::GenerationError> for ApiError {
     }
 }
 
-impl From<crate::services::generations::SaveError> for ApiError {
-    fn from(err: crate::services::generations::SaveError) -> Self {
-        use crate::services::generations::SaveError as E;
+impl From<penora_app::generations::SaveError> for ApiError {
+    fn from(err: penora_app::generations::SaveError) -> Self {
+        use penora_app::generations::SaveError as E;
         match err {
             E::Generation(e) => e.into(),
             E::Project(e) => e.into(),
@@ -321,9 +321,9 @@ impl From<crate::services::generations::SaveError> for ApiError {
     }
 }
 
-impl From<crate::services::provider_keys::ProviderKeyError> for ApiError {
-    fn from(err: crate::services::provider_keys::ProviderKeyError) -> Self {
-        use crate::services::provider_keys::ProviderKeyError as E;
+impl From<penora_app::provider_keys::ProviderKeyError> for ApiError {
+    fn from(err: penora_app::provider_keys::ProviderKeyError) -> Self {
+        use penora_app::provider_keys::ProviderKeyError as E;
         match err {
             E::Invalid(errors) => ApiError::validation(errors),
             E::NotAccepted => ApiError::new(
@@ -347,9 +347,9 @@ impl From<crate::services::provider_keys::ProviderKeyError> for ApiError {
     }
 }
 
-impl From<crate::services::streams::StreamRefused> for ApiError {
-    fn from(err: crate::services::streams::StreamRefused) -> Self {
-        use crate::services::streams::StreamRefused as E;
+impl From<penora_app::streams::StreamRefused> for ApiError {
+    fn from(err: penora_app::streams::StreamRefused) -> Self {
+        use penora_app::streams::StreamRefused as E;
         match err {
             E::User { limit } => {
                 let mut err = ApiError::rate_limited(1);

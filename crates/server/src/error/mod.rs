@@ -8,7 +8,7 @@ use penora_api_types::{ErrorCode, FieldProblem, Problem};
 use penora_domain::FieldError;
 use std::fmt;
 
-use crate::http::request_id;
+use penora_app::request_id;
 
 pub(crate) mod from_services;
 

@@ -7,5 +7,4 @@ pub mod fallback;
 pub mod metrics;
 pub mod observe;
 pub mod openai_errors;
-pub mod request_id;
 pub mod security;

@@ -10,8 +10,12 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error};
 use tracing::Instrument;
 
+use penora_app::request_id;
+
 use super::metrics::Metrics;
-use super::request_id;
+
+/// The header a request id arrives in and is echoed back in.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 pub async fn observe(
     req: ServiceRequest,
@@ -19,7 +23,7 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = request_id::accept_or_new(
         req.headers()
-            .get(request_id::HEADER)
+            .get(REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok()),
     );
     let method = req.method().clone();
@@ -49,7 +53,7 @@ pub async fn observe(
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()
-            .insert(HeaderName::from_static(request_id::HEADER), value);
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     Ok(response)
 }

@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error};
 use anyhow::{bail, Context};
 
-use crate::config::Settings;
+use penora_app::config::Settings;
 
 /// The file beside the app's `index.html` that lists the CSP sources of its inline scripts
 /// (`sha256-<base64>`, one a line). `cargo xtask build-frontend` writes it, so the hashes

@@ -17,9 +17,9 @@ use super::responses::{idem, origin, replayable, user_view};
 use super::validated;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::services::api_keys::{self, KeyKind, KeySpec};
-use crate::services::{admin, credits::balance_of};
-use crate::state::AppState;
+use penora_app::api_keys::{self, KeyKind, KeySpec};
+use penora_app::AppState;
+use penora_app::{admin, credits::balance_of};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -237,13 +237,13 @@ pub async fn revoke_app_key(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = penora_domain::ApiKeyId::from_uuid(id.into_inner());
-    if !crate::services::api_keys::revoke_app(&state.db, &state.keys, id).await? {
+    if !penora_app::api_keys::revoke_app(&state.db, &state.keys, id).await? {
         return Err(ApiError::not_found(
             "There is no live app key with this id.",
         ));
     }
     let origin = origin(&req, &state);
-    crate::services::audit::record(
+    penora_app::audit::record(
         &state.db,
         Some(admin_user.id),
         "admin.app_key_revoked",

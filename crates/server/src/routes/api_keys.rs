@@ -7,9 +7,9 @@ use penora_domain::ApiKeyId;
 use super::responses::origin;
 use crate::auth::SessionUser;
 use crate::error::ApiError;
-use crate::services::api_keys::{self, KeyKind, KeySpec};
-use crate::services::audit;
-use crate::state::AppState;
+use penora_app::api_keys::{self, KeyKind, KeySpec};
+use penora_app::audit;
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -12,8 +12,8 @@ use super::responses::{idem, origin, replayable};
 use super::validated;
 use crate::auth::{App, CreditsRead, CreditsWrite, ProjectsRead, UsersRead};
 use crate::error::ApiError;
-use crate::services::apps;
-use crate::state::AppState;
+use penora_app::apps;
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -12,9 +12,9 @@ use super::responses::{origin, refresh_token_of, session_response, signed_out};
 use super::validated;
 use crate::auth::SessionUser;
 use crate::error::ApiError;
-use crate::services::accounts::{self, Signup};
-use crate::services::sessions::{self, SessionError};
-use crate::state::AppState;
+use penora_app::accounts::{self, Signup};
+use penora_app::sessions::{self, SessionError};
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

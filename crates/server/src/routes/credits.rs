@@ -13,9 +13,9 @@ use utoipa::IntoParams;
 use super::pagination::{cursor, limit};
 use crate::auth::{Read, Scoped};
 use crate::error::ApiError;
-use crate::services::credits::{self, balance_of, transaction_view, EstimateInput, GroupBy};
-use crate::services::provider_keys;
-use crate::state::AppState;
+use penora_app::credits::{self, balance_of, transaction_view, EstimateInput, GroupBy};
+use penora_app::provider_keys;
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/credits/balance").route(web::get().to(balance)))

@@ -21,12 +21,10 @@ use super::projects::views::project_view;
 use super::sse;
 use crate::auth::{Generate, Read, Scoped, ScopedCaller, Write};
 use crate::error::ApiError;
-use crate::services::credits::balance_of;
-use crate::services::generations::{
-    self as service, failure_of, Account, Ended, Event, Job, Opened,
-};
-use crate::services::idempotency::Idem;
-use crate::state::AppState;
+use penora_app::credits::balance_of;
+use penora_app::generations::{self as service, failure_of, Account, Ended, Event, Job, Opened};
+use penora_app::idempotency::Idem;
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

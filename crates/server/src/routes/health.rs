@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 
 use crate::error::ApiError;
 use crate::http::metrics::Metrics;
-use crate::state::AppState;
+use penora_app::AppState;
 
 /// The public port: `/health`, and the other two behind the ops token. Without it they do
 /// not match, so the request ends in the usual `404 not_found`: nothing says they exist.

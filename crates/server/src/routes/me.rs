@@ -10,8 +10,8 @@ use penora_domain::{DisplayName, Email, Password};
 use super::responses::{origin, session_response, signed_out, user_view};
 use crate::auth::{Read, Scoped, SessionUser, Write};
 use crate::error::ApiError;
-use crate::services::accounts;
-use crate::state::AppState;
+use penora_app::accounts;
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

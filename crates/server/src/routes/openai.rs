@@ -19,10 +19,8 @@ use super::generations::{finished, idempotency};
 use super::sse;
 use crate::auth::{Generate, Scoped, ScopedCaller};
 use crate::error::ApiError;
-use crate::services::generations::{
-    self as service, Event, GenerationError, Job, Opened, DEFAULT_PLAN,
-};
-use crate::state::AppState;
+use penora_app::generations::{self as service, Event, GenerationError, Job, Opened, DEFAULT_PLAN};
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -42,7 +40,7 @@ const MODELS_CREATED: i64 = 1_735_689_600;
 
 /// The models this key can use now, in OpenAI's shape.
 async fn usable(state: &AppState, user_id: UserId) -> Result<Vec<OpenAiModel>, ApiError> {
-    let own = crate::services::provider_keys::providers_of(state, user_id).await?;
+    let own = penora_app::provider_keys::providers_of(state, user_id).await?;
     Ok(state
         .catalog
         .models()

@@ -6,8 +6,8 @@ use penora_api_types::{ProviderKey, ProviderKeyList, SetProviderKey};
 use super::responses::origin;
 use crate::auth::SessionUser;
 use crate::error::ApiError;
-use crate::services::provider_keys;
-use crate::state::AppState;
+use penora_app::provider_keys;
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

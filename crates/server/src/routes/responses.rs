@@ -9,10 +9,10 @@ use penora_store::users::UserRow;
 
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
-use crate::services::audit::Origin;
-use crate::services::idempotency::{Idem, Outcome};
-use crate::services::sessions::Session;
-use crate::state::AppState;
+use penora_app::audit::Origin;
+use penora_app::idempotency::{Idem, Outcome};
+use penora_app::sessions::Session;
+use penora_app::AppState;
 
 pub const REFRESH_COOKIE: &str = "penora_refresh";
 /// The cookie goes only to the auth endpoints, never to the rest of the API.

@@ -12,8 +12,8 @@ use penora_domain::UserId;
 use tokio::sync::mpsc;
 
 use crate::error::ApiError;
-use crate::services::streams::StreamPermit;
-use crate::state::AppState;
+use penora_app::streams::StreamPermit;
+use penora_app::AppState;
 
 /// One `event:`/`data:` frame. `data` is JSON, so it never holds a bare line break.
 pub fn frame(event: Option<&str>, data: &str) -> Bytes {
@@ -36,7 +36,7 @@ pub fn json_frame<T: serde::Serialize>(event: Option<&str>, value: &T) -> Bytes 
     )
 }
 
-/// A place for one more stream of `user` ([`crate::services::streams`]): `429
+/// A place for one more stream of `user` ([`penora_app::streams`]): `429
 /// too_many_streams` at the user's cap, `503` at the process's. Taken before the work
 /// starts, so a refused stream reserves nothing.
 pub fn permit(state: &AppState, user: UserId) -> Result<StreamPermit, ApiError> {

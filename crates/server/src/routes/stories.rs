@@ -15,10 +15,10 @@ use super::projects::views::project_view;
 use super::{sse, validated};
 use crate::auth::{Generate, Read, Scoped, Write};
 use crate::error::ApiError;
-use crate::services::generations as generation_service;
-use crate::services::stories::{self, planned_chapters};
-use crate::services::story_runs::{self, SequenceEvent};
-use crate::state::AppState;
+use crate::story_runs::{self, SequenceEvent};
+use penora_app::generations as generation_service;
+use penora_app::stories::{self, planned_chapters};
+use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/stories").route(web::post().to(create)))
@@ -145,7 +145,7 @@ pub async fn update(
 fn story_model<'a>(
     state: &'a AppState,
     story: &stories::Story,
-) -> Result<&'a crate::catalog::ModelSpec, ApiError> {
+) -> Result<&'a penora_app::catalog::ModelSpec, ApiError> {
     Ok(generation_service::choose_model(
         state,
         story.project.model.as_deref(),
@@ -207,7 +207,7 @@ fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
     let written = u32::try_from(story.project.chapter_count).unwrap_or(0);
     if number == 0 || number > planned.max(written) + 1 {
         let count = usize::try_from(planned.max(written)).unwrap_or(0);
-        return Err(crate::services::projects::ProjectError::ChapterNotFound {
+        return Err(penora_app::projects::ProjectError::ChapterNotFound {
             index: usize::try_from(number).unwrap_or(0),
             count,
         }

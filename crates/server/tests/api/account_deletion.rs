@@ -268,7 +268,7 @@ async fn welcome_grants_of_earlier_accounts_are_recorded_once() {
     // An account made without a bonus (as the CLI makes admins).
     let email = penora_domain::Email::parse("no-bonus@example.com").unwrap();
     let password = penora_domain::Password::parse(PASSWORD, Some(&email)).unwrap();
-    penora_server::services::accounts::create_admin(&app.state, &email, &password)
+    penora_app::accounts::create_admin(&app.state, &email, &password)
         .await
         .unwrap();
     // As before the migration: no grant rows.
@@ -277,7 +277,7 @@ async fn welcome_grants_of_earlier_accounts_are_recorded_once() {
         .await
         .unwrap();
 
-    let record = penora_server::services::accounts::record_welcome_grants;
+    let record = penora_app::accounts::record_welcome_grants;
     assert_eq!(record(&app.state).await.unwrap(), 1);
     assert_eq!(record(&app.state).await.unwrap(), 0, "nothing left to do");
 

@@ -4,10 +4,10 @@
 //! are dropped before anything is saved or billed.
 
 use penora_ai::{OFFLINE_CONTROLS, OFFLINE_UNBROKEN};
+use penora_app::generations::max_tokens_for;
 use penora_domain::{billable_words_of, cost_mc, Multiplier};
 use penora_fake_upstream::wire::unbroken_deltas;
 use penora_fake_upstream::{FakeUpstream, Recorded, Reply, Wire};
-use penora_server::services::generations::max_tokens_for;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};

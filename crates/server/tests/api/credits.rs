@@ -310,8 +310,8 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
 
 #[tokio::test]
 async fn holds_reserve_settle_and_sweep() {
+    use penora_app::holds;
     use penora_domain::{Millicredits, UserId};
-    use penora_server::services::holds;
     use penora_store::holds::Settled;
 
     let app = spawn_app().await;

@@ -111,7 +111,7 @@ fn catalog() -> String {
 }
 
 pub async fn app_with_fake(
-    tweak: impl FnOnce(&mut penora_server::config::Settings),
+    tweak: impl FnOnce(&mut penora_app::config::Settings),
 ) -> (TestApp, FakeUpstream) {
     let fake = FakeUpstream::routed(|_, request| route(request)).await;
     let base = fake.base_url.clone();

@@ -828,10 +828,7 @@ async fn the_sweeper_bills_a_generation_whose_server_died() {
     .await
     .unwrap();
     drop(started);
-    assert_eq!(
-        penora_server::services::holds::sweep(&state).await.unwrap(),
-        1
-    );
+    assert_eq!(penora_app::holds::sweep(&state).await.unwrap(), 1);
     let stored: Value = app
         .get_json(&format!("/api/v1/generations/{id}"), &user.access_token)
         .await;

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use penora_server::config::{Config, Settings};
+use penora_app::config::{Config, Settings};
+use penora_app::AppState;
 use penora_server::startup::Application;
-use penora_server::state::AppState;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -48,7 +48,7 @@ pub async fn spawn_app_on(
     listener: Option<std::net::TcpListener>,
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        penora_server::telemetry::init(penora_server::config::LogFormat::Text);
+        penora_server::telemetry::init(penora_app::config::LogFormat::Text);
     }
     let data_dir = new_data_dir();
     let (database_url, postgres) = match std::env::var("PENORA_TEST_DATABASE_URL") {
@@ -95,7 +95,7 @@ async fn start_app(
         rate_signup_per_ip_per_hour: 1000,
         rate_email_per_address_per_hour: 1000,
         // Tests start many generations and streams; those that test the caps set them low.
-        capacity: penora_server::config::Capacity {
+        capacity: penora_app::config::Capacity {
             rate_generations_per_user_per_minute: 1_000_000,
             rate_generations_per_key_per_minute: 1_000_000,
             sse_streams_per_user: 10_000,

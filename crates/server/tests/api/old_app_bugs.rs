@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use penora_app::auth::jwt::JwtKeys;
+use penora_app::config::{Config, ConfigError, Environment, Settings};
 use penora_domain::{Role, UserId};
-use penora_server::auth::jwt::JwtKeys;
-use penora_server::config::{Config, ConfigError, Environment, Settings};
 use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};

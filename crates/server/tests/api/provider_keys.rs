@@ -236,10 +236,7 @@ async fn the_sweeper_closes_a_free_generation_whose_server_died() {
     let id = started.row.id;
     drop(started);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    assert_eq!(
-        penora_server::services::holds::sweep(&state).await.unwrap(),
-        1
-    );
+    assert_eq!(penora_app::holds::sweep(&state).await.unwrap(), 1);
     let stored: Value = app
         .get_json(&format!("/api/v1/generations/{id}"), &user.access_token)
         .await;

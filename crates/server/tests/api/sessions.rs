@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with, TEST_JWT_SECRET};
-use penora_server::auth::jwt::JwtKeys;
+use penora_app::auth::jwt::JwtKeys;
 use secrecy::SecretString;
 
 #[tokio::test]

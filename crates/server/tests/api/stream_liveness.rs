@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use penora_app::config::Settings;
 use penora_fake_upstream::{FakeUpstream, Reply, Wire};
-use penora_server::config::Settings;
 use penora_store::entities::{generation, hold};
 use reqwest::StatusCode;
 use sea_orm::sea_query::Expr;
@@ -241,12 +241,7 @@ async fn a_generation_closed_by_someone_else_stops_streaming_at_once() {
         .exec(&app.db)
         .await
         .unwrap();
-    assert_eq!(
-        penora_server::services::holds::sweep(&app.state)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(penora_app::holds::sweep(&app.state).await.unwrap(), 1);
     let swept = generation(&app, &user.access_token, &id).await;
     assert_eq!(swept["status"], "interrupted");
 
@@ -397,7 +392,7 @@ async fn the_sweeper_leaves_a_hold_renewed_since_it_was_read() {
     .await
     .unwrap();
     assert!(renewed);
-    let swept = penora_server::services::holds::sweep_hold(&app.state, &stale[0])
+    let swept = penora_app::holds::sweep_hold(&app.state, &stale[0])
         .await
         .unwrap();
     assert!(!swept, "a renewed hold is not the sweeper's");

@@ -174,8 +174,8 @@ impl TestApp {
         &self,
         email: &str,
         model: Option<&str>,
-    ) -> Box<penora_server::services::generations::Started> {
-        use penora_server::services::generations::{self, Job, Opened};
+    ) -> Box<penora_app::generations::Started> {
+        use penora_app::generations::{self, Job, Opened};
         let model = generations::choose_model(&self.state, model).unwrap();
         let request =
             penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {

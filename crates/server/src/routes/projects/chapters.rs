@@ -10,8 +10,8 @@ use super::{if_match, project_id, with_etag};
 use crate::auth::{Scoped, Write};
 use crate::error::ApiError;
 use crate::routes::pagination::bad_parameter;
-use crate::services::projects::{self, ProjectError};
-use crate::state::AppState;
+use penora_app::projects::{self, ProjectError};
+use penora_app::AppState;
 
 fn index(raw: &str) -> Result<usize, ApiError> {
     raw.parse()

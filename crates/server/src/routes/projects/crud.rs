@@ -19,8 +19,8 @@ use crate::auth::{Read, Scoped, Write};
 use crate::error::ApiError;
 use crate::routes::pagination::{bad_parameter, decode_cursor, encode_cursor, limit};
 use crate::routes::validated;
-use crate::services::projects::{self, ProjectError};
-use crate::state::AppState;
+use penora_app::projects::{self, ProjectError};
+use penora_app::AppState;
 
 fn parse_chapters(bodies: &[ChapterBody], errors: &mut FieldErrors) -> Vec<Chapter> {
     bodies

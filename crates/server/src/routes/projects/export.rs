@@ -13,9 +13,9 @@ use super::project_id;
 use crate::auth::{Read, Scoped};
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
-use crate::services::export_cache::CacheKey;
-use crate::services::{exports, projects, shares};
-use crate::state::AppState;
+use penora_app::export_cache::CacheKey;
+use penora_app::AppState;
+use penora_app::{exports, projects, shares};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ExportParams {

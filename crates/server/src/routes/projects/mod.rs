@@ -16,8 +16,8 @@ use penora_store::projects::ProjectRow;
 
 use crate::error::from_services::project_not_found;
 use crate::error::ApiError;
-use crate::services::projects::Expected;
-use crate::state::AppState;
+use penora_app::projects::Expected;
+use penora_app::AppState;
 
 use chapters::{add_chapter, delete_chapter, reorder_chapters, update_chapter};
 pub use crud::ListParams;

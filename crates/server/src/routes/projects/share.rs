@@ -9,8 +9,8 @@ use super::{project_id, project_view, shared_view};
 use crate::auth::{Scoped, Write};
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
-use crate::services::shares::{self, MAX_EXPIRY_DAYS};
-use crate::state::AppState;
+use penora_app::shares::{self, MAX_EXPIRY_DAYS};
+use penora_app::AppState;
 
 /// The body is optional: no body means a code that never expires.
 fn share_request(body: &[u8]) -> Result<ShareRequest, ApiError> {

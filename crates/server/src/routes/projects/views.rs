@@ -5,8 +5,8 @@ use penora_domain::ProjectContent;
 use penora_store::projects::{content_of, ProjectRow};
 
 use crate::error::ApiError;
-use crate::services::shares::Shared;
-use crate::state::AppState;
+use penora_app::shares::Shared;
+use penora_app::AppState;
 
 fn chapters(content: &ProjectContent) -> Vec<ChapterBody> {
     content

@@ -6,12 +6,12 @@ use penora_store::email_tokens::{self, Purpose};
 use penora_store::users::{self, EraseError, InsertUserError, NewUser, UserRow};
 use penora_store::{api_keys, refresh_tokens, welcome_grants, DbErr};
 
+use crate::audit::{self, Origin};
 use crate::auth::{opaque, password};
+use crate::limits::{self, Bucket, Limit, Verdict};
 use crate::mailer::Mail;
-use crate::services::audit::{self, Origin};
-use crate::services::limits::{self, Bucket, Limit, Verdict};
-use crate::services::sessions::{self, Session, SessionError};
-use crate::state::AppState;
+use crate::sessions::{self, Session, SessionError};
+use crate::AppState;
 
 const VERIFY_TTL_HOURS: i64 = 48;
 const RESET_TTL_MINUTES: i64 = 30;
@@ -100,7 +100,7 @@ pub async fn signup(
     if bonus.is_positive()
         && welcome_grants::claim(&txn, &state.keyed.welcome_email(&input.email), id).await?
     {
-        crate::services::credits::grant_welcome(&txn, id, bonus).await?;
+        crate::credits::grant_welcome(&txn, id, bonus).await?;
     }
     let user = users::find_by_id(&txn, UserId::from_uuid(user.id))
         .await?

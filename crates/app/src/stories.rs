@@ -13,9 +13,9 @@ use penora_store::stories::{self, StoryRow};
 use penora_store::{begin_write, storage};
 
 use crate::catalog::ModelSpec;
-use crate::services::generations::{prompted, seed_of, Job, Target};
-use crate::services::projects::{self, Expected, ProjectError};
-use crate::state::AppState;
+use crate::generations::{prompted, seed_of, Job, Target};
+use crate::projects::{self, Expected, ProjectError};
+use crate::AppState;
 
 /// A story as stored: the project (chapters) and its settings.
 #[derive(Debug, Clone)]

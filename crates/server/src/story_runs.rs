@@ -6,11 +6,11 @@ use penora_api_types::{ChapterEvent, GenerationFailure, StoryEndEvent};
 use penora_domain::{GenerationStatus, ProjectId};
 use tokio::sync::mpsc;
 
-use crate::catalog::ModelSpec;
 use crate::error::ApiError;
-use crate::services::generations::{self, Account, Event, Opened};
-use crate::services::stories;
-use crate::state::AppState;
+use penora_app::catalog::ModelSpec;
+use penora_app::generations::{self, Account, Event, Opened};
+use penora_app::stories;
+use penora_app::AppState;
 
 /// What the sequence streams: a `Chapter` before each chapter's own events, `End` last.
 #[derive(Debug, Clone)]

@@ -18,10 +18,11 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::http::client_ip::TrustedProxies;
 use crate::mailer::MailMode;
+pub use trusted_proxies::TrustedProxies;
 
 mod capacity;
+mod trusted_proxies;
 
 pub use capacity::Capacity;
 

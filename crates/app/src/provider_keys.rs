@@ -8,7 +8,7 @@ use penora_store::{begin_write, DbErr};
 use secrecy::SecretString;
 
 use super::audit::{self, Origin};
-use crate::state::AppState;
+use crate::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderKeyError {

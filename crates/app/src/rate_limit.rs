@@ -2,7 +2,7 @@
 //!
 //! Counters live in each replica's memory (DESIGN.md: acceptable for flood protection).
 //! Limits that protect money or accounts (sign-up, sign-in, password checks, share look-ups)
-//! are counted in the database instead ([`crate::services::limits`]). GCRA via `governor`.
+//! are counted in the database instead ([`crate::limits`]). GCRA via `governor`.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

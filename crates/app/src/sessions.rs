@@ -15,9 +15,9 @@ use penora_store::{api_keys, refresh_tokens};
 use penora_store::{ConnectionTrait, DbErr};
 use uuid::Uuid;
 
+use crate::audit::{self, Origin};
 use crate::auth::opaque;
-use crate::services::audit::{self, Origin};
-use crate::state::AppState;
+use crate::AppState;
 
 /// What a successful sign-in, sign-up or refresh hands back.
 #[derive(Debug)]

@@ -6,15 +6,15 @@ use std::time::Instant;
 use penora_store::recorded::Recorder;
 use penora_store::DatabaseConnection;
 
+use crate::api_keys::KeyCache;
 use crate::auth::jwt::JwtKeys;
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::generations::Running;
 use crate::mailer::Mailer;
 use crate::prompts::Prompts;
 use crate::rate_limit::RateLimits;
-use crate::services::api_keys::KeyCache;
-use crate::services::generations::Running;
-use crate::services::streams::Streams;
+use crate::streams::Streams;
 
 /// A cheap handle: every generation's task holds one while it streams, so cloning it is one
 /// reference count, not a copy of the providers' settings, the JWT keys and the rest (that
@@ -66,8 +66,8 @@ pub struct Shared {
     /// API keys looked up a moment ago.
     pub keys: KeyCache,
     /// Share views not yet written, and clients the share look-up limit refused.
-    pub share_lookups: crate::services::share_lookups::Lookups,
+    pub share_lookups: crate::share_lookups::Lookups,
     /// Render slots and the on-disk cache of rendered exports.
-    pub exports: crate::services::exports::Exporter,
+    pub exports: crate::exports::Exporter,
     pub started_at: Instant,
 }

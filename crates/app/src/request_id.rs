@@ -1,9 +1,8 @@
 //! The id of the request being served, readable anywhere in its task (errors stamp it into
-//! problem bodies without threading it through every function).
+//! problem bodies and generations into upstream error messages without threading it through
+//! every function).
 
 use uuid::Uuid;
-
-pub const HEADER: &str = "x-request-id";
 
 tokio::task_local! {
     static REQUEST_ID: String;

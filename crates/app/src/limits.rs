@@ -5,7 +5,7 @@
 //! Bucket names are bounded whatever the request held: a client is its [`ClientIp::rate_key`]
 //! (an IPv6 client is its /64), an email is a SHA-256 prefix (which also keeps addresses out
 //! of the counters). Windows are at most an hour long: the sweeper forgets windows that
-//! started over two hours ago ([`crate::services::shares::purge_counters`]).
+//! started over two hours ago ([`crate::shares::purge_counters`]).
 
 use chrono::Utc;
 use penora_domain::{ClientIp, Email, UserId};

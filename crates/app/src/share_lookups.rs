@@ -87,7 +87,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Flushes the counted views every `every` (the caller spawns it once per process).
-pub async fn flush_every(state: crate::state::AppState, every: Duration) {
+pub async fn flush_every(state: crate::AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;

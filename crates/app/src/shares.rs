@@ -11,8 +11,8 @@ use penora_store::projects::{self, ProjectRow};
 use penora_store::{is_unique_violation, rate_limits, users, DbErr};
 use rand::rngs::OsRng;
 
-use crate::services::limits::{self, Bucket, Limit, Verdict};
-use crate::state::AppState;
+use crate::limits::{self, Bucket, Limit, Verdict};
+use crate::AppState;
 
 /// Draws this many codes before giving up (with 887 million codes, a second draw is
 /// already rare).

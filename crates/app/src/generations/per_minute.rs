@@ -3,8 +3,8 @@
 //! meets the same counter.
 
 use super::{Account, GenerationError};
-use crate::services::limits::{self, Bucket, Limit, Verdict};
-use crate::state::AppState;
+use crate::limits::{self, Bucket, Limit, Verdict};
+use crate::AppState;
 
 /// Counts one generation against the caller's limit a minute (the key's, or the user's for
 /// sessions) in the database, so every replica meets the same counter. Refused before

@@ -13,8 +13,8 @@ use penora_store::ledger::LedgerError;
 use penora_store::{begin_write, users, DbErr};
 
 use super::Started;
-use crate::http::request_id;
-use crate::state::AppState;
+use crate::request_id;
+use crate::AppState;
 
 /// How the stream ended, before anything was written.
 #[derive(Debug)]

@@ -6,8 +6,8 @@ use penora_store::holds::{self, HoldRow, Settled};
 use penora_store::ledger::LedgerError;
 use uuid::Uuid;
 
-use crate::services::generations;
-use crate::state::AppState;
+use crate::generations;
+use crate::AppState;
 
 pub async fn reserve(
     state: &AppState,

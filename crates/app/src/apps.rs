@@ -14,7 +14,7 @@ use super::audit::{self, Origin};
 use super::credits::{balance_of, CreditError};
 use super::idempotency::{self, Idem, Outcome};
 use super::shares::{self, ShareError, Shared};
-use crate::state::AppState;
+use crate::AppState;
 
 /// The app behind an app key.
 #[derive(Debug, Clone)]

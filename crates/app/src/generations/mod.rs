@@ -31,8 +31,8 @@ use uuid::Uuid;
 
 use crate::catalog::ModelSpec;
 use crate::prompts::Prompts;
-use crate::services::provider_keys::{self, ProviderKeyError};
-use crate::state::AppState;
+use crate::provider_keys::{self, ProviderKeyError};
+use crate::AppState;
 
 pub use registry::Running;
 pub use run::{spawn, Event};

@@ -25,8 +25,8 @@ use tokio::sync::mpsc;
 
 use super::settle::{settle, Ended, Ending, Failure};
 use super::Started;
-use crate::http::request_id;
-use crate::state::AppState;
+use crate::request_id;
+use crate::AppState;
 
 /// What the response streams. `End` is always the last event. Large variants are boxed: the
 /// channel allocates room for 32 events at once, per open stream.
@@ -69,7 +69,7 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         if let Some(target) = started.target {
             let output = &ending.output;
             let event = &mut end.event;
-            Box::pin(crate::services::stories::keep(
+            Box::pin(crate::stories::keep(
                 &state,
                 started.user,
                 target,

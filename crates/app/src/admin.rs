@@ -10,7 +10,7 @@ use penora_store::DatabaseTransaction;
 use super::audit::{self, Origin};
 use super::credits::{transaction_view, CreditError};
 use super::idempotency::{self, Idem, Outcome};
-use crate::state::AppState;
+use crate::AppState;
 
 pub async fn user_detail(
     state: &AppState,

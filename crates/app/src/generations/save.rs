@@ -10,8 +10,8 @@ use penora_store::projects::ProjectRow;
 use uuid::Uuid;
 
 use super::{get, GenerationError};
-use crate::services::projects::{self, Expected, ProjectError};
-use crate::state::AppState;
+use crate::projects::{self, Expected, ProjectError};
+use crate::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {

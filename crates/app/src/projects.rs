@@ -8,7 +8,7 @@ use penora_store::projects::{self, ListQuery, ProjectRow, SizeRow};
 use penora_store::storage::{self, StorageError, Usage};
 use penora_store::{begin_write, DbErr};
 
-use crate::state::AppState;
+use crate::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
