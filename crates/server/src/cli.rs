@@ -8,8 +8,8 @@ use penora_domain::{Email, Password, Role};
 
 use crate::startup::{build_state, Application};
 use penora_app::accounts;
+use penora_app::config::MailMode;
 use penora_app::config::{Config, Settings};
-use penora_app::mailer::MailMode;
 
 #[derive(Debug, Parser)]
 #[command(
