@@ -35,8 +35,8 @@ use crate::ledger::{refusal, refused_twice, EntryRow, LedgerError, Movement};
 
 /// What commits together.
 pub struct Recorded<'a> {
-    /// The new entry's id and time, chosen up front so the stored response can carry them
-    /// (take the time from [`crate::now`]).
+    /// The new entry's id and time, chosen up front so the stored response can name them
+    /// (take the time from [`crate::now`], to the microsecond the database keeps).
     pub id: LedgerEntryId,
     pub at: DateTime<Utc>,
     pub movement: Movement<'a>,
