@@ -8,7 +8,7 @@ use penora_store::projects::{ListQuery, ProjectRow};
 use penora_store::recorded::Recorded;
 use penora_store::storage::Usage;
 use penora_store::users::{self, UserRow};
-use penora_store::{DatabaseTransaction, DbErr};
+use penora_store::DatabaseTransaction;
 
 use super::audit::{self, Origin};
 use super::credits::{balance_of, CreditError};
@@ -163,14 +163,6 @@ pub async fn debit(
     let actor = caller.actor();
     let amount_mc = amount.get().get();
     let (id, at) = (LedgerEntryId::new(), penora_store::now());
-    let answer = |balance_mc| Debit {
-        debit_id: id.as_uuid(),
-        user_id: user.as_uuid(),
-        amount_mc,
-        balance_mc,
-        created_at: at,
-    };
-    let template = serde_json::to_value(answer(0)).map_err(|e| DbErr::Custom(e.to_string()))?;
     let mut movement = Movement::new(
         user,
         EntryKind::AppDebit,
@@ -192,16 +184,21 @@ pub async fn debit(
         ),
     };
     let ttl = state.config.settings.idempotency_ttl_hours;
+    // The answer is rebuilt from the ledger entry (`once_recorded`); the key stores its id.
+    let stored = serde_json::json!({ "ledger_entry_id": id.as_uuid() });
     let recorded = Recorded {
         id,
         at,
         movement,
         audit,
-        response: idem.response(201, ttl, template),
-        balance_field: "balance_mc",
+        response: idem.response(201, ttl, stored),
     };
-    idempotency::once_recorded(&state.recorder, idem, recorded, |entry| {
-        answer(entry.balance_after_mc)
+    idempotency::once_recorded(&state.recorder, idem, recorded, |entry| Debit {
+        debit_id: entry.id,
+        user_id: entry.user_id,
+        amount_mc: -entry.amount_mc,
+        balance_mc: entry.balance_after_mc,
+        created_at: entry.created_at,
     })
     .await
 }

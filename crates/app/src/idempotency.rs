@@ -8,8 +8,8 @@
 use std::future::Future;
 
 use chrono::{Duration, Utc};
-use penora_store::idempotency::{self, NewResponse};
-use penora_store::ledger::{EntryRow, LedgerError};
+use penora_store::idempotency::{self, NewResponse, StoredResponse};
+use penora_store::ledger::{self, EntryRow, LedgerError};
 use penora_store::recorded::{Recorded, Recorder};
 use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr};
 use serde::de::DeserializeOwned;
@@ -137,10 +137,10 @@ where
     }
 }
 
-/// [`once`] for a single ledger movement whose response is known before it runs except for
-/// the balance after it (`recorded.response` holds it, `recorded.balance_field` names that
-/// field): the movement, its audit entry and the response commit together, in one round trip
-/// on PostgreSQL. `respond` builds the answer from the applied entry.
+/// [`once`] for a single ledger movement whose answer is built from its ledger entry
+/// (`respond`): the movement, its audit entry and the stored response commit together, in
+/// one round trip on PostgreSQL. A replay builds the answer with `respond` from the entry the
+/// first request wrote (found by its unique reference), so it is the first answer again.
 pub async fn once_recorded<T, E>(
     recorder: &Recorder,
     idem: &Idem,
@@ -148,18 +148,37 @@ pub async fn once_recorded<T, E>(
     respond: impl FnOnce(&EntryRow) -> T,
 ) -> Result<Outcome<T>, E>
 where
-    T: DeserializeOwned,
     E: IdempotentError + From<LedgerError>,
 {
     let status = recorded.response.status;
-    match recorder.apply(recorded).await {
-        Ok(entry) => Ok(Outcome {
-            status,
-            body: respond(&entry),
-            replayed: false,
-        }),
-        Err(err) => recover(recorder.db(), idem, E::from(err)).await,
-    }
+    let reference = recorded.movement.reference;
+    let err = match recorder.apply(recorded).await {
+        Ok(entry) => {
+            return Ok(Outcome {
+                status,
+                body: respond(&entry),
+                replayed: false,
+            })
+        }
+        Err(err) => E::from(err),
+    };
+    // As [`recover`] does, with the body rebuilt from the entry.
+    let db = recorder.db();
+    let Some(row) = find_stored::<E>(db, idem).await? else {
+        return Err(if err.is_already_applied() {
+            IdemError::Reused.into()
+        } else {
+            err
+        });
+    };
+    let entry = ledger::find_by_reference(db, reference)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("ledger entry {reference}")))?;
+    Ok(Outcome {
+        status: status_of(&row),
+        body: respond(&entry),
+        replayed: true,
+    })
 }
 
 /// After an operation failed: a reference applied before means a retry (or a lost race) —
@@ -179,19 +198,35 @@ async fn recover<T: DeserializeOwned, E: IdempotentError>(
     }
 }
 
-async fn stored<T: DeserializeOwned, E: IdempotentError>(
+/// The response stored for this key, if any; a key stored for another request is `Reused`.
+async fn find_stored<E: IdempotentError>(
     db: &DatabaseConnection,
     idem: &Idem,
-) -> Result<Option<Outcome<T>>, E> {
+) -> Result<Option<StoredResponse>, E> {
     let Some(row) = idempotency::find(db, &idem.scope, &idem.key).await? else {
         return Ok(None);
     };
     if row.fingerprint != idem.fingerprint {
         return Err(IdemError::Reused.into());
     }
+    Ok(Some(row))
+}
+
+fn status_of(row: &StoredResponse) -> u16 {
+    u16::try_from(row.status).unwrap_or(200)
+}
+
+async fn stored<T: DeserializeOwned, E: IdempotentError>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+) -> Result<Option<Outcome<T>>, E> {
+    let Some(row) = find_stored::<E>(db, idem).await? else {
+        return Ok(None);
+    };
+    let status = status_of(&row);
     let body = serde_json::from_value(row.response).map_err(|e| DbErr::Custom(e.to_string()))?;
     Ok(Some(Outcome {
-        status: u16::try_from(row.status).unwrap_or(200),
+        status,
         body,
         replayed: true,
     }))

@@ -38,11 +38,7 @@ pub async fn reserve(
             Expr::col(user::Column::ReservedMc).add(x),
         )
         .filter(user::Column::Id.eq(user.as_uuid()))
-        .filter(
-            Expr::col(user::Column::BalanceMc)
-                .sub(Expr::col(user::Column::ReservedMc))
-                .gte(x),
-        )
+        .filter(ledger::available_covers(x))
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {

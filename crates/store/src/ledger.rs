@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use penora_domain::{EntryKind, LedgerEntryId, Millicredits, UserId};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -89,6 +89,13 @@ pub(crate) async fn refusal(db: &impl ConnectionTrait, user: UserId) -> LedgerEr
     }
 }
 
+/// The overdraft rule on `users`: spending `amount` may only use what is not reserved.
+pub(crate) fn available_covers(amount: i64) -> SimpleExpr {
+    Expr::col(user::Column::BalanceMc)
+        .sub(Expr::col(user::Column::ReservedMc))
+        .gte(amount)
+}
+
 /// Applies a movement inside `txn`. On `AlreadyApplied` roll back and read the first result
 /// with [`find_by_reference`].
 pub async fn apply(
@@ -103,12 +110,7 @@ pub async fn apply(
         )
         .filter(user::Column::Id.eq(movement.user.as_uuid()));
     if amount < 0 {
-        // Spending may only use what is not reserved.
-        update = update.filter(
-            Expr::col(user::Column::BalanceMc)
-                .sub(Expr::col(user::Column::ReservedMc))
-                .gte(-amount),
-        );
+        update = update.filter(available_covers(-amount));
     }
     let updated = update.exec_with_returning(txn).await?;
     let Some(row) = updated.into_iter().next() else {

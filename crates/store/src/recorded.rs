@@ -1,22 +1,22 @@
 //! One ledger movement together with its audit entry and its stored idempotent response,
 //! committed as one: the hot path of app debits.
 //!
-//! On PostgreSQL the four writes are one statement (data-modifying CTEs) committed on its
-//! own, and the movements waiting at the same moment share that statement ([`Recorder`]):
-//! the transaction the ledger module would open costs six round trips (`BEGIN`, four
-//! statements, `COMMIT`) per movement, and at a few thousand debits a second those round
-//! trips and commits, not the writes, were most of the CPU of both the server and the
-//! database. SQLite has no data-modifying CTEs; there the four writes are one batch of
-//! statements, and the movements waiting at the same moment share one `BEGIN IMMEDIATE` …
-//! `COMMIT` (with one writer connection, the hand-offs to SQLite's worker thread are what
-//! limits throughput). Each later write of the batch runs only when the one before it changed
-//! a row (`changes()`).
+//! On PostgreSQL the four writes are one statement of data-modifying CTEs for any number of
+//! movements ([`POSTGRES`]), committed on its own, which the movements waiting at the same
+//! moment share ([`crate::group_commit`]); a lone movement is a batch of one. On SQLite they
+//! are one batch of statements per movement ([`SQLITE`]), and the movements waiting at the
+//! same moment share one `BEGIN IMMEDIATE` … `COMMIT`. Each later write of the batch runs
+//! only when the one before it changed a row (`changes()`).
 //!
 //! The rules are the ledger's: the update's `WHERE` refuses an overdraft (and a deleted
 //! account's tombstone, which keeps its entries but takes no new ones), the unique
-//! reference and the unique idempotency key refuse a second application. A lot that fails as
-//! a whole (a retry whose first attempt is in the same statement) is written again one
+//! reference and the unique idempotency key refuse a second application. A batch that fails
+//! as a whole (a retry whose first attempt is in the same statement) is written again one
 //! movement at a time, so each gets its own answer.
+//!
+//! The stored response is written as the caller gives it: the balance after the movement is
+//! known only to the statement, so an answer that reports it is rebuilt from the ledger
+//! entry (its reference is unique), on the first request and on a replay alike.
 
 use std::collections::HashMap;
 
@@ -29,29 +29,28 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
+use crate::group_commit::{lock_users, GroupCommit, Writes};
 use crate::idempotency::NewResponse;
 use crate::ledger::{refusal, refused_twice, EntryRow, LedgerError, Movement};
-use crate::lots::{lock_users, Lots, Writes};
 
 /// What commits together.
 pub struct Recorded<'a> {
-    /// The new entry's id and time, chosen up front so the stored response can carry them
-    /// (take the time from [`crate::now`]).
+    /// The new entry's id and time, chosen up front so the stored response can name them
+    /// (take the time from [`crate::now`], to the microsecond the database keeps).
     pub id: LedgerEntryId,
     pub at: DateTime<Utc>,
     pub movement: Movement<'a>,
     pub audit: AuditEntry<'a>,
-    /// The response to store; `balance_field` in it is set to the balance after the movement.
+    /// The response stored with the idempotency key, as given.
     pub response: NewResponse<'a>,
-    pub balance_field: &'a str,
 }
 
 /// PostgreSQL: any number of movements (of distinct users) in one statement, each given as
-/// an object of a JSON array `$1` (see [`item`]; `$2` their users, locked first), sent as text: `json` is only checked where
-/// `jsonb` would be parsed, sorted and printed again. Movements refused for lack of credits are left
-/// out of the result; a second application of a reference or idempotency key fails the
-/// whole statement (unique violation).
-const STATEMENT: &str = concat!(
+/// an object of a JSON array `$1` (see [`item`]; `$2` their users, locked first), sent as
+/// text: `json` is only checked where `jsonb` would be parsed, sorted and printed again.
+/// Movements refused for lack of credits are left out of the result; a second application
+/// of a reference or idempotency key fails the whole statement (unique violation).
+const POSTGRES: &str = concat!(
     lock_users!(),
     r#"d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
@@ -59,7 +58,7 @@ const STATEMENT: &str = concat!(
         related uuid, model text, words bigint, actor text, description text, meta json,
         at timestamptz, audit_id uuid, audit_actor uuid, action text, subject text, ip text,
         audit_meta json, idem_id uuid, scope text, key text, fingerprint text, status int,
-        response jsonb, balance_field text, expires_at timestamptz)
+        response json, expires_at timestamptz)
 ), moved AS (
     UPDATE users SET balance_mc = users.balance_mc + d.amount
     FROM d WHERE users.id = d.user_id AND users.balance_mc - users.reserved_mc >= d.needed
@@ -79,18 +78,17 @@ const STATEMENT: &str = concat!(
 ), stored AS (
     INSERT INTO idempotency_keys (id, scope, key, fingerprint, status, response, created_at,
         expires_at)
-    SELECT d.idem_id, d.scope, d.key, d.fingerprint, d.status,
-        (d.response || jsonb_build_object(d.balance_field, entry.balance_after_mc))::json,
-        d.at, d.expires_at
+    SELECT d.idem_id, d.scope, d.key, d.fingerprint, d.status, d.response, d.at,
+        d.expires_at
     FROM d JOIN entry ON entry.id = d.id
 )
 SELECT id, balance_after_mc FROM entry"#
 );
 
-/// The same writes for SQLite, with the same parameters, inside a savepoint: in a
+/// SQLite: one movement, `$1` to `$26` as in [`values`], inside a savepoint: in a
 /// transaction shared with other movements, a failed one is rolled back to it alone
 /// ([`UNDO`]).
-const BATCH: &str = r#"
+const SQLITE: &str = r#"
 SAVEPOINT movement;
 UPDATE users SET balance_mc = balance_mc + $1
 WHERE id = $2 AND balance_mc - reserved_mc >= $3 AND deleted_at IS NULL;
@@ -102,22 +100,21 @@ INSERT INTO audit_log (id, actor_user_id, action, subject, ip, meta, created_at)
 SELECT $14, $15, $16, $17, $18, $19, $13 WHERE changes() = 1;
 INSERT INTO idempotency_keys (id, scope, key, fingerprint, status, response, created_at,
     expires_at)
-SELECT $20, $21, $22, $23, $24, json_set($25, '$.' || $26, balance_after_mc), $13, $27
-FROM ledger_entries WHERE id = $4 AND changes() = 1;
+SELECT $20, $21, $22, $23, $24, $25, $13, $26 WHERE changes() = 1;
 RELEASE movement;
 SELECT balance_after_mc FROM ledger_entries WHERE id = $4"#;
 
-/// After a statement of [`BATCH`] failed.
+/// After a statement of [`SQLITE`] failed.
 const UNDO: &str = "ROLLBACK TO movement; RELEASE movement";
 
 /// Applies movements with their audit entries and stored responses, the movements waiting
-/// at the same moment together (see [`crate::lots`]) once [`Recorder::start`] has run; on
-/// PostgreSQL a lot is one statement, on SQLite one transaction with a savepoint per
-/// movement. (A second writer with its own users measured no faster.)
+/// at the same moment together (see [`crate::group_commit`]) once [`Recorder::start`] has
+/// run; on PostgreSQL a batch is one statement, on SQLite one transaction with a savepoint
+/// per movement.
 #[derive(Clone)]
 pub struct Recorder {
     db: DatabaseConnection,
-    lots: Lots<Movements>,
+    movements: GroupCommit<Movements>,
 }
 
 /// A movement waiting for the writer task.
@@ -130,9 +127,9 @@ struct Pending {
 
 /// A movement's parameters, as its database's statement reads them.
 enum Params {
-    /// An object of [`STATEMENT`]'s array, as JSON text.
+    /// An object of [`POSTGRES`]'s array, as JSON text.
     Postgres(String),
-    /// [`BATCH`]'s `$1` to `$27`.
+    /// [`SQLITE`]'s `$1` to `$26`.
     Sqlite(Vec<Value>),
 }
 
@@ -141,7 +138,7 @@ type Answer = Result<i64, LedgerError>;
 impl Recorder {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
-            lots: Lots::new(Movements { db: db.clone() }),
+            movements: GroupCommit::new(Movements { db: db.clone() }),
             db,
         }
     }
@@ -150,9 +147,9 @@ impl Recorder {
         &self.db
     }
 
-    /// Starts writing in lots (a task on the calling Tokio runtime).
+    /// Starts writing in batches (a task on the calling Tokio runtime).
     pub fn start(&self) {
-        self.lots.start();
+        self.movements.start();
     }
 
     /// Applies `recorded` once. A second application (same reference or same idempotency
@@ -169,7 +166,7 @@ impl Recorder {
                 _ => Params::Sqlite(values(&recorded)),
             },
         };
-        let balance_after_mc = self.lots.write(pending).await?;
+        let balance_after_mc = self.movements.write(pending).await?;
         Ok(EntryRow {
             id,
             user_id: m.user.as_uuid(),
@@ -188,7 +185,7 @@ impl Recorder {
     }
 }
 
-/// Ledger movements as [`Lots`] write them.
+/// Ledger movements as [`GroupCommit`] writes them.
 struct Movements {
     db: DatabaseConnection,
 }
@@ -201,12 +198,12 @@ impl Writes for Movements {
         item.user.as_uuid()
     }
 
-    async fn together(&self, lot: &[&Pending]) -> Result<Vec<Answer>, DbErr> {
-        write_lot(&self.db, lot).await
+    async fn write_batch(&self, batch: &[&Pending]) -> Result<Vec<Answer>, DbErr> {
+        write_movements(&self.db, batch).await
     }
 
-    async fn alone(&self, item: &Pending) -> Answer {
-        alone(&self.db, item).await
+    async fn write_one(&self, item: &Pending) -> Answer {
+        write_movement(&self.db, item).await
     }
 
     fn stopped() -> Answer {
@@ -216,20 +213,23 @@ impl Writes for Movements {
     }
 }
 
-/// Writes a lot together: an answer per movement (applied, or refused for lack of credits),
-/// or an error when it must be written one at a time.
-async fn write_lot(db: &DatabaseConnection, lot: &[&Pending]) -> Result<Vec<Answer>, DbErr> {
-    let mut answers = Vec::with_capacity(lot.len());
+/// Writes a batch together: an answer per movement (applied, or refused for lack of
+/// credits), or an error when it must be written one at a time.
+async fn write_movements(
+    db: &DatabaseConnection,
+    batch: &[&Pending],
+) -> Result<Vec<Answer>, DbErr> {
+    let mut answers = Vec::with_capacity(batch.len());
     if db.get_database_backend() == DbBackend::Postgres {
-        let applied = write_statement(db, lot).await?;
-        for pending in lot {
+        let applied = run_postgres(db, batch).await?;
+        for pending in batch {
             answers.push(answer_of(db, &applied, pending).await);
         }
         return Ok(answers);
     }
     let txn = crate::begin_write(db).await?;
-    for pending in lot {
-        answers.push(match write_batch(&txn, pending).await {
+    for pending in batch {
+        answers.push(match run_sqlite(&txn, pending).await {
             Ok(answer) => answer,
             Err(err) => {
                 txn.execute_unprepared(UNDO).await?;
@@ -242,15 +242,15 @@ async fn write_lot(db: &DatabaseConnection, lot: &[&Pending]) -> Result<Vec<Answ
 }
 
 /// One movement in a statement (PostgreSQL) or transaction (SQLite) of its own.
-async fn alone(db: &DatabaseConnection, pending: &Pending) -> Answer {
+async fn write_movement(db: &DatabaseConnection, pending: &Pending) -> Answer {
     match &pending.params {
-        Params::Postgres(_) => match write_statement(db, &[pending]).await {
+        Params::Postgres(_) => match run_postgres(db, &[pending]).await {
             Ok(applied) => answer_of(db, &applied, pending).await,
             Err(err) => Err(refused_twice(err, &pending.reference)),
         },
         Params::Sqlite(_) => {
             let txn = crate::begin_write(db).await?;
-            let answer = write_batch(&txn, pending)
+            let answer = run_sqlite(&txn, pending)
                 .await
                 .map_err(|err| refused_twice(err, &pending.reference))??;
             txn.commit().await?;
@@ -259,7 +259,7 @@ async fn alone(db: &DatabaseConnection, pending: &Pending) -> Answer {
     }
 }
 
-/// A movement's answer from what [`STATEMENT`] applied: the balance after it, or why it was
+/// A movement's answer from what [`POSTGRES`] applied: the balance after it, or why it was
 /// refused (it is missing only when the user cannot pay or does not exist).
 async fn answer_of(
     db: &DatabaseConnection,
@@ -272,43 +272,43 @@ async fn answer_of(
     }
 }
 
-/// Runs [`STATEMENT`]: the balance after each applied movement, by entry id.
-async fn write_statement(
+/// Runs [`POSTGRES`]: the balance after each applied movement, by entry id.
+async fn run_postgres(
     db: &DatabaseConnection,
-    lot: &[&Pending],
+    batch: &[&Pending],
 ) -> Result<HashMap<Uuid, i64>, DbErr> {
-    let items: Vec<&str> = lot
+    let items: Vec<&str> = batch
         .iter()
         .filter_map(|p| match &p.params {
             Params::Postgres(item) => Some(item.as_str()),
             Params::Sqlite(_) => None,
         })
         .collect();
-    let users: Vec<String> = lot.iter().map(|p| p.user.as_uuid().to_string()).collect();
+    let users: Vec<String> = batch.iter().map(|p| p.user.as_uuid().to_string()).collect();
     let values = [
         Value::from(format!("[{}]", items.join(","))),
         Value::from(format!("{{{}}}", users.join(","))),
     ];
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, values);
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, POSTGRES, values);
     let rows = db.query_all_raw(statement).await?;
     rows.iter()
         .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
         .collect()
 }
 
-/// Runs [`BATCH`] inside `txn`: the balance after, or the refusal (nothing written then).
-async fn write_batch(txn: &DatabaseTransaction, pending: &Pending) -> Result<Answer, DbErr> {
+/// Runs [`SQLITE`] inside `txn`: the balance after, or the refusal (nothing written then).
+async fn run_sqlite(txn: &DatabaseTransaction, pending: &Pending) -> Result<Answer, DbErr> {
     let Params::Sqlite(values) = &pending.params else {
         return Err(DbErr::Custom("SQLite parameters expected".to_owned()));
     };
-    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, BATCH, values.clone());
+    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, SQLITE, values.clone());
     Ok(match txn.query_one_raw(statement).await? {
         Some(row) => Ok(row.try_get_by_index::<i64>(0)?),
         None => Err(refusal(txn, pending.user).await),
     })
 }
 
-/// One movement as [`STATEMENT`] reads it.
+/// One movement as [`POSTGRES`] reads it.
 #[derive(Serialize)]
 struct Item<'a> {
     amount: i64,
@@ -336,7 +336,6 @@ struct Item<'a> {
     fingerprint: &'a str,
     status: u16,
     response: &'a serde_json::Value,
-    balance_field: &'a str,
     expires_at: DateTime<Utc>,
 }
 
@@ -370,7 +369,6 @@ fn item(recorded: &Recorded<'_>) -> Result<String, DbErr> {
         fingerprint: r.fingerprint,
         status: r.status,
         response: &r.response,
-        balance_field: recorded.balance_field,
         expires_at: r.expires_at,
     })
     .map_err(|err| DbErr::Custom(err.to_string()))
@@ -385,7 +383,7 @@ fn needed(amount: i64) -> i64 {
     }
 }
 
-/// The parameters of [`BATCH`], `$1` to `$27`: the same fields as [`Item`], positionally (a
+/// The parameters of [`SQLITE`], `$1` to `$26`: the same fields as [`Item`], positionally (a
 /// SQLite uuid is a blob, which JSON text cannot carry).
 fn values(recorded: &Recorded<'_>) -> Vec<Value> {
     let (m, a, r) = (&recorded.movement, &recorded.audit, &recorded.response);
@@ -417,7 +415,6 @@ fn values(recorded: &Recorded<'_>) -> Vec<Value> {
         r.fingerprint.into(),
         i32::from(r.status).into(),
         r.response.clone().into(),
-        recorded.balance_field.into(),
         r.expires_at.into(),
     ]
 }

@@ -15,6 +15,7 @@ mod caps;
 mod cli;
 mod contract;
 mod credits;
+mod debit_replays;
 mod errors;
 mod export_limits;
 mod exports;

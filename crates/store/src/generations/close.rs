@@ -3,34 +3,27 @@
 //!
 //! Only the first closer closes it (the row's `status = 'running'` condition), so the
 //! streaming task, a cancel on another replica and the hold sweeper can all try. On
-//! PostgreSQL it is one statement of data-modifying CTEs that also returns the balance the
-//! final event reports (the transaction it replaces cost ten round trips, the most of any
-//! step of a completion), and the closings waiting at the same moment share it
-//! ([`crate::lots`]). On SQLite it is that transaction (round trips to an in-process
-//! database cost little).
-//!
-//! A lone closing reaches each table by its primary key with scalar parameters; a lot also
-//! passes its ids as an array. (Rows given only as a JSON array joined to `generations`
-//! were planned as a scan of the whole table while it was young, and the cached plan
-//! stayed: half the database's time at 600 completions/s.)
+//! PostgreSQL it is one statement of data-modifying CTEs for any number of closings
+//! ([`POSTGRES`]) that also returns the balance the final event reports, and the closings
+//! waiting at the same moment share it ([`crate::group_commit`]); a lone closing is a batch
+//! of one. The statement locks the user's row before it touches the generation's, as every
+//! statement that opens, closes or debits does, and reaches every table by primary key (the
+//! ids come as arrays beside the JSON). On SQLite it is a transaction of the long way's
+//! steps.
 
 use std::collections::HashMap;
 
 use penora_domain::{EntryKind, UserId};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryResult, Statement,
-    Value,
-};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::writer::{query_lot, stopped, Queued};
-
+use super::batch::{query_batch, stopped, Queued};
 use super::{finish, release_slot, tokens_i32, words_i64, Finish};
 use crate::entities::user::Entity as Users;
+use crate::group_commit::{lock_users, Writes};
 use crate::holds;
 use crate::ledger::LedgerError;
-use crate::lots::{lock_users, Writes};
 
 /// A generation to close.
 #[derive(Debug, Clone)]
@@ -53,46 +46,11 @@ pub struct Closed {
     pub reserved_mc: i64,
 }
 
-/// `$1` to `$19` as in [`values`]. The user's row is locked first, as every statement that
-/// opens, closes or debits does: closing the generation's row first and the user's second
-/// deadlocked with a retry opening against the same user (the user's row, then the
-/// idempotency key's index entry, which waited for this closing's new row version).
-const STATEMENT: &str = r#"
-WITH locked AS MATERIALIZED (
-    SELECT id FROM users WHERE id = $18 FOR NO KEY UPDATE
-), closed AS (
-    UPDATE generations SET status = $3, cost_mc = $4, input_cost_mc = $19,
-        output = COALESCE($5, output),
-        words = COALESCE($6, words), finish_reason = $7, error_code = $8,
-        error_message = $9, prompt_tokens = $10, completion_tokens = $11, updated_at = $12,
-        finished_at = $12
-    WHERE id = $1 AND status = 'running' AND (SELECT count(*) FROM locked) >= 0
-    RETURNING user_id
-), settled AS (
-    UPDATE holds SET state = 'settled', settled_at = $12,
-        charged_mc = LEAST(GREATEST($4, 0), amount_mc)
-    WHERE id = $2 AND state = 'open' AND EXISTS (SELECT 1 FROM closed)
-    RETURNING amount_mc, charged_mc
-), moved AS (
-    UPDATE users SET active_generations = GREATEST(active_generations - 1, 0),
-        reserved_mc = reserved_mc - COALESCE((SELECT amount_mc FROM settled), 0),
-        balance_mc = balance_mc - COALESCE((SELECT charged_mc FROM settled), 0)
-    WHERE id = (SELECT user_id FROM closed)
-    RETURNING id, balance_mc, reserved_mc,
-        COALESCE((SELECT charged_mc FROM settled), 0) AS charged
-), entry AS (
-    INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, reference,
-        model, words, actor, meta, created_at)
-    SELECT $13, id, $14, -charged, balance_mc, $15, $16, $6, 'system', $17, $12
-    FROM moved WHERE charged > 0
-)
-SELECT balance_mc, reserved_mc FROM moved"#;
-
-/// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
-/// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids (locked first) and `$3`
-/// theirs, for the index (without it, the join was planned as a scan of every generation,
-/// see the module's comment).
-const LOT: &str = concat!(
+/// PostgreSQL: any number of closings (of distinct users), each an object of the JSON array
+/// `$1` ([`Item`]); `$2` holds their users' ids (locked first) and `$3` theirs, so that
+/// `generations` is reached by primary key (see [`query_batch`]). Returns the id, balance
+/// and reservation of each generation closed.
+const POSTGRES: &str = concat!(
     lock_users!(),
     r#"d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
@@ -134,7 +92,7 @@ const LOT: &str = concat!(
 SELECT id, balance_mc, reserved_mc FROM moved"#
 );
 
-/// One generation as [`LOT`] reads it: [`values`] by name.
+/// One closing as [`POSTGRES`] reads it.
 #[derive(Serialize)]
 struct Item<'a> {
     id: Uuid,
@@ -157,8 +115,8 @@ struct Item<'a> {
     input_cost: i64,
 }
 
-/// Closings as [`crate::lots::Lots`] write them (PostgreSQL): the balance after, or `None`
-/// when something else closed the generation first.
+/// Closings as [`crate::group_commit::GroupCommit`] writes them (PostgreSQL): the balance
+/// after, or `None` when something else closed the generation first.
 pub(super) struct Closes {
     pub db: DatabaseConnection,
 }
@@ -171,22 +129,16 @@ impl Writes for Closes {
         item.user
     }
 
-    async fn together(&self, lot: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
-        let closed: HashMap<Uuid, Closed> = query_lot(&self.db, LOT, lot)
-            .await?
+    async fn write_batch(&self, batch: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
+        let closed = closed(&self.db, batch).await?;
+        Ok(batch
             .iter()
-            .map(|row| Ok((row.try_get_by_index(0)?, closed_of(row, 1)?)))
-            .collect::<Result<_, DbErr>>()?;
-        Ok(lot.iter().map(|q| Ok(closed.get(&q.id).copied())).collect())
+            .map(|q| Ok(closed.get(&q.id).copied()))
+            .collect())
     }
 
-    async fn alone(&self, item: &Queued) -> Self::Answer {
-        let statement =
-            Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, item.values.clone());
-        match self.db.query_one_raw(statement).await? {
-            Some(row) => Ok(Some(closed_of(&row, 0)?)),
-            None => Ok(None),
-        }
+    async fn write_one(&self, item: &Queued) -> Self::Answer {
+        Ok(closed(&self.db, &[item]).await?.get(&item.id).copied())
     }
 
     fn stopped() -> Self::Answer {
@@ -194,18 +146,27 @@ impl Writes for Closes {
     }
 }
 
-/// The balance and reservation from columns `from` and `from + 1`.
-fn closed_of(row: &QueryResult, from: usize) -> Result<Closed, DbErr> {
-    Ok(Closed {
-        balance_mc: row.try_get_by_index(from)?,
-        reserved_mc: row.try_get_by_index(from + 1)?,
-    })
+/// Runs [`POSTGRES`]: the balance and reservation after each closing, by generation id.
+async fn closed(
+    db: &DatabaseConnection,
+    batch: &[&Queued],
+) -> Result<HashMap<Uuid, Closed>, DbErr> {
+    query_batch(db, POSTGRES, batch)
+        .await?
+        .iter()
+        .map(|row| {
+            let closed = Closed {
+                balance_mc: row.try_get_by_index(1)?,
+                reserved_mc: row.try_get_by_index(2)?,
+            };
+            Ok((row.try_get_by_index(0)?, closed))
+        })
+        .collect()
 }
 
-/// A closing ready to queue.
+/// A closing ready to queue (PostgreSQL).
 pub(super) fn queued(closing: &Closing<'_>) -> Result<Queued, DbErr> {
     let f = closing.finish;
-    let entry_id = penora_domain::LedgerEntryId::new().as_uuid();
     let item = serde_json::to_string(&Item {
         id: closing.id,
         hold_id: closing.hold,
@@ -219,7 +180,7 @@ pub(super) fn queued(closing: &Closing<'_>) -> Result<Queued, DbErr> {
         prompt_tokens: f.prompt_tokens.map(tokens_i32),
         completion_tokens: f.completion_tokens.map(tokens_i32),
         at: f.at,
-        entry_id,
+        entry_id: penora_domain::LedgerEntryId::new().as_uuid(),
         kind: EntryKind::Generation.as_str(),
         reference: closing.hold.map(holds::reference),
         model: closing.model,
@@ -231,7 +192,6 @@ pub(super) fn queued(closing: &Closing<'_>) -> Result<Queued, DbErr> {
         user: closing.user.as_uuid(),
         id: closing.id,
         item,
-        values: values(closing, entry_id),
     })
 }
 
@@ -259,31 +219,4 @@ pub(super) async fn close_in_transaction(
         balance_mc: user.balance_mc,
         reserved_mc: user.reserved_mc,
     }))
-}
-
-/// The parameters of [`STATEMENT`].
-fn values(closing: &Closing<'_>, entry_id: Uuid) -> Vec<Value> {
-    let f = closing.finish;
-    let text = |s: Option<&str>| Value::from(s.map(str::to_owned));
-    vec![
-        closing.id.into(),
-        closing.hold.into(),
-        f.status.as_str().into(),
-        f.cost.get().into(),
-        text(f.output),
-        f.words.map(words_i64).into(),
-        text(f.finish_reason),
-        text(f.error_code),
-        text(f.error_message),
-        f.prompt_tokens.map(tokens_i32).into(),
-        f.completion_tokens.map(tokens_i32).into(),
-        f.at.into(),
-        entry_id.into(),
-        EntryKind::Generation.as_str().into(),
-        closing.hold.map(holds::reference).into(),
-        closing.model.into(),
-        closing.meta.clone().into(),
-        closing.user.as_uuid().into(),
-        f.input_cost.get().into(),
-    ]
 }

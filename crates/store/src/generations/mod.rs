@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+mod batch;
 mod close;
 mod open;
 mod writer;

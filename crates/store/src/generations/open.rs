@@ -1,27 +1,22 @@
-//! Opening a generation in one statement: a concurrency slot, the hold for the most it may
-//! cost, and the stored row.
+//! Opening a generation in one write, all or nothing: a concurrency slot, the hold for the
+//! most it may cost, and the stored row.
 //!
-//! The transaction the service would otherwise open costs seven round trips (`BEGIN`, the
-//! slot, a read of the balance, the reservation, two inserts, `COMMIT`); with a model that
-//! answers in a millisecond those round trips were most of what Penora added to a
-//! completion. This is the common case only: it reserves the full amount or nothing, so a
-//! refusal (no slot free, or a balance that pays for less than the length asked for) returns
-//! `None` and the caller opens the generation the long way, which tells the two apart and
-//! reserves what the balance allows.
-//!
-//! On PostgreSQL it is one statement of data-modifying CTEs, which the openings waiting at
-//! the same moment share ([`crate::lots`]).
-//!
-//! It also checks what authenticating would otherwise have read the account for, so that a
-//! generation needs no read before it: the account exists and is not deleted (a replica may
-//! still trust a cached key of a deleted account), a session's epoch is current,
-//! and, when asked, the user stored no provider key of their own (which would be used
-//! instead of the platform's). A refusal for any of these also sends the caller the long
-//! way, which reads the account and says which. SQLite has none, so there it is one batch in a
-//! `BEGIN IMMEDIATE` transaction, each write running only when the one before it changed a
-//! row (`changes()`). The rules are the long way's: the update's `WHERE`
+//! It reserves the full amount or nothing: a refusal (no slot free, a balance that pays for
+//! less than the length asked for, or an account check that fails) returns `None` and the
+//! caller opens the generation the long way, which reads the account, tells the refusals
+//! apart and reserves what the balance allows. The account checks are those authenticating
+//! would otherwise have read the account for ([`Checks`]): the account exists and is not
+//! deleted (a replica may still trust a cached key of a deleted account), a session's epoch
+//! is current, and, when asked, the user stored no provider key of their own (which would
+//! be used instead of the platform's). The rules are the long way's: the update's `WHERE`
 //! refuses a slot past the limit and an overdraft, the unique idempotency key a second
 //! generation for one request (an error, as with the long way).
+//!
+//! On PostgreSQL it is one statement of data-modifying CTEs for any number of openings
+//! ([`POSTGRES`]), which the openings waiting at the same moment share
+//! ([`crate::group_commit`]); a lone opening is a batch of one. On SQLite it is one batch of
+//! statements in a `BEGIN IMMEDIATE` transaction ([`SQLITE`]), each write running only when
+//! the one before it changed a row (`changes()`).
 
 use std::collections::HashSet;
 
@@ -30,9 +25,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, 
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::writer::{query_lot, stopped, Queued};
+use super::batch::{query_batch, stopped, Queued};
 use super::{words_i64, GenerationRow, NewGeneration, RUNNING};
-use crate::lots::{lock_users, Writes};
+use crate::group_commit::{lock_users, Writes};
 
 /// A generation to open with a hold of `new.max_cost` (none when that is zero).
 #[derive(Debug, Clone)]
@@ -56,31 +51,8 @@ pub struct Checks {
     pub without_own_keys: bool,
 }
 
-/// PostgreSQL, one generation: `$1` to `$21` as in [`values`].
-const STATEMENT: &str = r#"
-WITH taken AS (
-    UPDATE users SET active_generations = active_generations + 1,
-        reserved_mc = reserved_mc + $4
-    WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
-        AND ($18::bigint IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0)
-        AND deleted_at IS NULL
-    RETURNING id
-), held AS (
-    INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_at,
-        expires_at)
-    SELECT $5, $2, $4, 0, 'open', $7, $16, $17 FROM taken WHERE $5 IS NOT NULL
-)
-INSERT INTO generations (id, user_id, tool, model, provider, input, instructions, params,
-    output, words, cost_mc, max_cost_mc, status, hold_id, cancel_requested, project_id,
-    billed_to, idempotency_key, fingerprint, created_at, updated_at, input_words,
-    input_cost_mc)
-SELECT $1, $2, $6, $7, $8, $9, $10, $11, '', 0, 0, $4, 'running', $5, false, $12, $13, $14,
-    $15, $16, $16, $20, $21
-FROM taken
-RETURNING id"#;
-
-/// The same writes for SQLite, with the same parameters.
-const BATCH: &str = r#"
+/// SQLite: one opening, `$1` to `$21` as in [`values`].
+const SQLITE: &str = r#"
 UPDATE users SET active_generations = active_generations + 1, reserved_mc = reserved_mc + $4
 WHERE id = $2 AND active_generations < $3 AND balance_mc - reserved_mc >= $4
     AND ($18 IS NULL OR session_epoch = $18) AND (NOT $19 OR provider_keys = 0)
@@ -97,10 +69,10 @@ INSERT INTO holds (id, user_id, amount_mc, delivered_mc, state, model, created_a
 SELECT $5, $2, $4, 0, 'open', $7, $16, $17 WHERE changes() = 1 AND $5 IS NOT NULL;
 SELECT count(*) FROM generations WHERE id = $1"#;
 
-/// PostgreSQL, many generations (of distinct users) at once: [`STATEMENT`] for each object
-/// of the JSON array `$1` ([`Item`]); `$2` holds their users' ids, `$3` theirs (see
-/// `writer::query_lot`).
-const LOT: &str = concat!(
+/// PostgreSQL: any number of openings (of distinct users), each an object of the JSON array
+/// `$1` ([`Item`]); `$2` holds their users' ids, `$3` theirs (see [`query_batch`]). Returns
+/// the ids of those opened.
+const POSTGRES: &str = concat!(
     lock_users!(),
     r#"d AS (
     SELECT * FROM json_to_recordset($1::json) AS d(
@@ -137,7 +109,7 @@ FROM d JOIN taken ON taken.id = d.id
 RETURNING id"#
 );
 
-/// One generation as [`LOT`] reads it.
+/// One opening as [`POSTGRES`] reads it.
 #[derive(Serialize)]
 struct Item<'a> {
     id: Uuid,
@@ -163,7 +135,8 @@ struct Item<'a> {
     input_cost: i64,
 }
 
-/// Openings as [`crate::lots::Lots`] write them (PostgreSQL): opened or refused.
+/// Openings as [`crate::group_commit::GroupCommit`] writes them (PostgreSQL): opened or
+/// refused.
 pub(super) struct Opens {
     pub db: DatabaseConnection,
 }
@@ -176,19 +149,13 @@ impl Writes for Opens {
         item.user
     }
 
-    async fn together(&self, lot: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
-        let opened: HashSet<Uuid> = query_lot(&self.db, LOT, lot)
-            .await?
-            .iter()
-            .map(|row| row.try_get_by_index(0))
-            .collect::<Result<_, _>>()?;
-        Ok(lot.iter().map(|q| Ok(opened.contains(&q.id))).collect())
+    async fn write_batch(&self, batch: &[&Queued]) -> Result<Vec<Self::Answer>, DbErr> {
+        let opened = opened(&self.db, batch).await?;
+        Ok(batch.iter().map(|q| Ok(opened.contains(&q.id))).collect())
     }
 
-    async fn alone(&self, item: &Queued) -> Self::Answer {
-        let statement =
-            Statement::from_sql_and_values(DbBackend::Postgres, STATEMENT, item.values.clone());
-        Ok(self.db.query_one_raw(statement).await?.is_some())
+    async fn write_one(&self, item: &Queued) -> Self::Answer {
+        Ok(opened(&self.db, &[item]).await?.contains(&item.id))
     }
 
     fn stopped() -> Self::Answer {
@@ -196,7 +163,16 @@ impl Writes for Opens {
     }
 }
 
-/// An opening ready to queue.
+/// Runs [`POSTGRES`]: the ids of the generations it opened.
+async fn opened(db: &DatabaseConnection, batch: &[&Queued]) -> Result<HashSet<Uuid>, DbErr> {
+    query_batch(db, POSTGRES, batch)
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect()
+}
+
+/// An opening ready to queue (PostgreSQL).
 pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
     let new = &opening.new;
     let item = serde_json::to_string(&Item {
@@ -227,17 +203,16 @@ pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
         user: new.user.as_uuid(),
         id: new.id,
         item,
-        values: values(opening),
     })
 }
 
-/// SQLite: [`BATCH`] in a transaction of its own; true when it opened.
+/// SQLite: [`SQLITE`] in a transaction of its own; true when it opened.
 pub(super) async fn open_sqlite(
     db: &DatabaseConnection,
     opening: &Opening<'_>,
 ) -> Result<bool, DbErr> {
     let txn = crate::begin_write(db).await?;
-    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, BATCH, values(opening));
+    let statement = Statement::from_sql_and_values(DbBackend::Sqlite, SQLITE, values(opening));
     let count = match txn.query_one_raw(statement).await? {
         Some(row) => row.try_get_by_index::<i64>(0)?,
         None => 0,
@@ -248,7 +223,7 @@ pub(super) async fn open_sqlite(
     Ok(count == 1)
 }
 
-/// The row as [`STATEMENT`] wrote it, without reading it back.
+/// The row as the opening wrote it, without reading it back.
 pub(super) fn row(opening: &Opening<'_>) -> GenerationRow {
     let new = &opening.new;
     GenerationRow {
@@ -284,7 +259,7 @@ pub(super) fn row(opening: &Opening<'_>) -> GenerationRow {
     }
 }
 
-/// The parameters of [`STATEMENT`] and [`BATCH`].
+/// The parameters of [`SQLITE`].
 fn values(opening: &Opening<'_>) -> Vec<Value> {
     let new = &opening.new;
     vec![
