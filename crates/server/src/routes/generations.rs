@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 use super::pagination::{bad_parameter, cursor, limit};
 use super::projects::views::project_view;
+use super::responses::balance_of;
 use super::sse;
 use crate::auth::{Generate, Read, Scoped, ScopedCaller, Write};
 use crate::error::ApiError;
-use crate::services::credits::balance_of;
 use crate::services::generations::{
     self as service, failure_of, Account, Ended, Event, Job, Opened,
 };
