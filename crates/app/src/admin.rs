@@ -1,26 +1,25 @@
 //! Admin operations: look up users and balances, adjust balances, read the audit log,
 //! issue app keys. Every change is audited with the admin as actor.
 
-use penora_api_types::Transaction;
 use penora_domain::{Adjustment, EntryKind, UserId};
 use penora_store::ledger::{self, HistoryFilter, Movement};
 use penora_store::users::{self, UserRow};
 use penora_store::DatabaseTransaction;
 
 use super::audit::{self, Origin};
-use super::credits::{transaction_view, CreditError};
+use super::credits::{CreditError, LedgerEntry};
 use super::idempotency::{self, Idem, Outcome};
 use crate::AppState;
 
 pub async fn user_detail(
     state: &AppState,
     user: UserId,
-) -> Result<(UserRow, Vec<Transaction>), CreditError> {
+) -> Result<(UserRow, Vec<LedgerEntry>), CreditError> {
     let row = users::find_by_id(&state.db, user)
         .await?
         .ok_or(CreditError::UserNotFound)?;
     let entries = ledger::history(&state.db, user, &HistoryFilter::default(), 50).await?;
-    Ok((row, entries.iter().map(transaction_view).collect()))
+    Ok((row, entries.iter().map(LedgerEntry::of).collect()))
 }
 
 pub async fn adjust(
@@ -31,7 +30,7 @@ pub async fn adjust(
     reason: String,
     idem: &Idem,
     origin: &Origin,
-) -> Result<Outcome<Transaction>, CreditError> {
+) -> Result<Outcome<LedgerEntry>, CreditError> {
     let reference = idem.reference("admin_adjustment");
     let actor = format!("admin:{admin}");
     let ttl = state.config.settings.idempotency_ttl_hours;
@@ -44,7 +43,7 @@ pub async fn adjust(
         users::find_by_id(&txn, user).await?.ok_or(CreditError::UserNotFound)?;
         let meta = serde_json::json!({ "amount_mc": amount.get().get(), "reason": reason, "entry_id": entry.id });
         audit::record_in(&txn, Some(admin), "admin.balance_adjusted", Some(&user.to_string()), origin, meta).await?;
-        Ok::<_, CreditError>((transaction_view(&entry), txn))
+        Ok::<_, CreditError>((LedgerEntry::of(&entry), txn))
     })
     .await?;
     Ok(outcome)

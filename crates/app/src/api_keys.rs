@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use penora_api_types::{ApiKey, CreatedApiKey};
 use penora_domain::{ApiKeyId, AppScope, Scope, UserId};
 use penora_store::api_keys::{self, ApiKeyRow, NewKey};
 use penora_store::{ConnectionTrait, DatabaseConnection, DbErr};
@@ -218,19 +217,6 @@ pub fn looks_like_key(token: &str) -> bool {
     token.starts_with(PERSONAL_PREFIX) || token.starts_with(APP_PREFIX)
 }
 
-pub fn view(row: &ApiKeyRow) -> ApiKey {
-    ApiKey {
-        id: row.id,
-        kind: row.kind.clone(),
-        name: row.name.clone(),
-        prefix: row.prefix.clone(),
-        scopes: scopes_of(row),
-        created_at: row.created_at,
-        last_used_at: row.last_used_at,
-        revoked: row.revoked_at.is_some(),
-    }
-}
-
 pub fn scopes_of(row: &ApiKeyRow) -> Vec<String> {
     row.scopes.split_whitespace().map(str::to_owned).collect()
 }
@@ -251,7 +237,14 @@ pub fn app_scopes_of(row: &ApiKeyRow) -> Vec<AppScope> {
         .collect()
 }
 
-/// Creates a key and audits it (`action`, by `created_by`); the response carries the secret.
+/// A key just made, with its secret: the only time the secret is known.
+#[derive(Debug, Clone)]
+pub struct IssuedKey {
+    pub key: ApiKeyRow,
+    pub secret: String,
+}
+
+/// Creates a key and audits it (`action`, by `created_by`); the result carries the secret.
 pub async fn issue(
     db: &impl ConnectionTrait,
     spec: &KeySpec,
@@ -259,14 +252,11 @@ pub async fn issue(
     created_by: Option<UserId>,
     action: &str,
     origin: &super::audit::Origin,
-) -> Result<CreatedApiKey, DbErr> {
+) -> Result<IssuedKey, DbErr> {
     let (row, secret) = create(db, spec, owner, created_by).await?;
     let meta = serde_json::json!({ "key_id": row.id, "name": row.name, "scopes": spec.scopes });
     super::audit::record(db, created_by, action, Some(&row.prefix), origin, meta).await;
-    Ok(CreatedApiKey {
-        key: view(&row),
-        secret,
-    })
+    Ok(IssuedKey { key: row, secret })
 }
 
 /// Issues a personal key to a signed-in user whose session (`session_epoch`) is still
@@ -279,7 +269,7 @@ pub async fn issue_personal(
     user: UserId,
     session_epoch: i64,
     origin: &super::audit::Origin,
-) -> Result<Option<CreatedApiKey>, DbErr> {
+) -> Result<Option<IssuedKey>, DbErr> {
     let txn = penora_store::begin_write(db).await?;
     if !penora_store::users::lock(&txn, user, Some(session_epoch)).await? {
         return Ok(None);

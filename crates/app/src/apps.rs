@@ -1,6 +1,6 @@
 //! What sister apps (ImageGene) may do with a user's account through an app key.
 
-use penora_api_types::{Balance, Debit, Refund};
+use chrono::{DateTime, Utc};
 use penora_domain::{Email, EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
 use penora_store::audit::AuditEntry;
 use penora_store::ledger::{self, Movement};
@@ -9,9 +9,10 @@ use penora_store::recorded::Recorded;
 use penora_store::storage::Usage;
 use penora_store::users::{self, UserRow};
 use penora_store::DatabaseTransaction;
+use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Origin};
-use super::credits::{balance_of, CreditError};
+use super::credits::{CreditError, Funds};
 use super::idempotency::{self, Idem, Outcome};
 use super::shares::{self, ShareError, Shared};
 use crate::AppState;
@@ -31,6 +32,32 @@ impl AppCaller {
     pub fn idem_scope(&self) -> String {
         format!("app:{}", self.key_id)
     }
+}
+
+/// A debit as applied. It is the stored idempotent response: its fields and their serde
+/// shape are those of the API's `Debit`, the form every stored debit response has, and
+/// `balance_mc` is the field the store fills in with the balance after the debit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Debited {
+    pub debit_id: uuid::Uuid,
+    pub user_id: uuid::Uuid,
+    pub amount_mc: i64,
+    pub balance_mc: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A refund as applied. It is the stored idempotent response: its fields and their serde
+/// shape are those of the API's `Refund`, the form every stored refund response has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refunded {
+    pub refund_id: uuid::Uuid,
+    pub debit_id: uuid::Uuid,
+    pub user_id: uuid::Uuid,
+    pub amount_mc: i64,
+    /// Everything refunded of the debit so far, this refund included.
+    pub refunded_total_mc: i64,
+    pub balance_mc: i64,
+    pub created_at: DateTime<Utc>,
 }
 
 fn app_meta(caller: &AppCaller, mut meta: serde_json::Value) -> serde_json::Value {
@@ -84,9 +111,9 @@ pub async fn balance(
     caller: &AppCaller,
     user: UserId,
     origin: &Origin,
-) -> Result<Balance, CreditError> {
+) -> Result<Funds, CreditError> {
     let row = read_user(state, caller, user, origin, "app.balance_read").await?;
-    Ok(balance_of(&row))
+    Ok(Funds::of(&row))
 }
 
 /// The quota both apps share: credits and workspace storage.
@@ -95,10 +122,10 @@ pub async fn quota(
     caller: &AppCaller,
     user: UserId,
     origin: &Origin,
-) -> Result<(Balance, Usage), CreditError> {
+) -> Result<(Funds, Usage), CreditError> {
     let row = read_user(state, caller, user, origin, "app.quota_read").await?;
     let storage = Usage::of(&row, state.config.settings.storage_quota_bytes);
-    Ok((balance_of(&row), storage))
+    Ok((Funds::of(&row), storage))
 }
 
 /// A page of the user's projects.
@@ -158,7 +185,7 @@ pub async fn debit(
     description: Option<String>,
     idem: &Idem,
     origin: &Origin,
-) -> Result<Outcome<Debit>, CreditError> {
+) -> Result<Outcome<Debited>, CreditError> {
     let reference = idem.reference("app_debit");
     let actor = caller.actor();
     let amount_mc = amount.get().get();
@@ -193,7 +220,7 @@ pub async fn debit(
         audit,
         response: idem.response(201, ttl, stored),
     };
-    idempotency::once_recorded(&state.recorder, idem, recorded, |entry| Debit {
+    idempotency::once_recorded(&state.recorder, idem, recorded, |entry| Debited {
         debit_id: entry.id,
         user_id: entry.user_id,
         amount_mc: -entry.amount_mc,
@@ -217,7 +244,7 @@ pub async fn refund(
     input: RefundInput,
     idem: &Idem,
     origin: &Origin,
-) -> Result<Outcome<Refund>, CreditError> {
+) -> Result<Outcome<Refunded>, CreditError> {
     let RefundInput {
         user,
         debit_id,
@@ -252,7 +279,7 @@ pub async fn refund(
                 remaining: Millicredits::new(debited - (refunded - amount_mc)),
             });
         }
-        let body = Refund {
+        let body = Refunded {
             refund_id: entry.id,
             debit_id: debit.id,
             user_id: entry.user_id,

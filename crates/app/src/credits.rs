@@ -1,11 +1,13 @@
 //! Balances, history, usage reports, cost estimates and the welcome bonus.
 
 use chrono::{DateTime, Duration, Utc};
-use penora_api_types::{Balance, Estimate, Transaction, UsageRow};
 use penora_domain::{billable_words_of, cost_mc, input_cost_mc, EntryKind, Millicredits, UserId};
-use penora_store::ledger::{self, EntryRow, HistoryFilter, LedgerError, Movement, SpendingKey};
+use penora_store::ledger::{
+    self, EntryRow, HistoryFilter, LedgerError, Movement, SpendingGroup, SpendingKey,
+};
 use penora_store::users::UserRow;
 use penora_store::{ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
 
 use super::idempotency::{IdemError, IdempotentError};
 use crate::catalog::Catalog;
@@ -14,26 +16,60 @@ pub const MAX_ESTIMATE_WORDS: u64 = 100_000;
 /// Longest usage report, so one request cannot scan years of history.
 pub const MAX_USAGE_DAYS: i64 = 366;
 
-pub fn balance_of(user: &UserRow) -> Balance {
-    Balance {
-        balance_mc: user.balance_mc,
-        reserved_mc: user.reserved_mc,
-        available_mc: user.balance_mc - user.reserved_mc,
+/// What an account holds: credits owned, and credits held for generations in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Funds {
+    pub balance_mc: i64,
+    pub reserved_mc: i64,
+}
+
+impl Funds {
+    pub fn of(user: &UserRow) -> Self {
+        Self {
+            balance_mc: user.balance_mc,
+            reserved_mc: user.reserved_mc,
+        }
+    }
+
+    /// What can be spent now: the balance less what is reserved.
+    pub fn available_mc(self) -> i64 {
+        self.balance_mc - self.reserved_mc
     }
 }
 
-pub fn transaction_view(entry: &EntryRow) -> Transaction {
-    Transaction {
-        id: entry.id,
-        kind: entry.kind.clone(),
-        amount_mc: entry.amount_mc,
-        balance_after_mc: entry.balance_after_mc,
-        reference: entry.reference.clone(),
-        related_entry_id: entry.related_entry_id,
-        model: entry.model.clone(),
-        words: entry.words,
-        description: entry.description.clone(),
-        created_at: entry.created_at,
+/// One ledger entry as a client sees it (the actor and meta stay internal).
+///
+/// An admin adjustment's idempotent response is stored as this, in JSON. Its fields and
+/// their serde shape are those of the API's `Transaction`, the form every stored response
+/// of an adjustment has, so each of them replays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub amount_mc: i64,
+    pub balance_after_mc: i64,
+    pub reference: String,
+    pub related_entry_id: Option<uuid::Uuid>,
+    pub model: Option<String>,
+    pub words: Option<i64>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl LedgerEntry {
+    pub fn of(entry: &EntryRow) -> Self {
+        Self {
+            id: entry.id,
+            kind: entry.kind.clone(),
+            amount_mc: entry.amount_mc,
+            balance_after_mc: entry.balance_after_mc,
+            reference: entry.reference.clone(),
+            related_entry_id: entry.related_entry_id,
+            model: entry.model.clone(),
+            words: entry.words,
+            description: entry.description.clone(),
+            created_at: entry.created_at,
+        }
     }
 }
 
@@ -68,21 +104,12 @@ pub async fn usage(
     group_by: GroupBy,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<UsageRow>, DbErr> {
+) -> Result<Vec<SpendingGroup>, DbErr> {
     let key = match group_by {
         GroupBy::Model => SpendingKey::Model,
         GroupBy::Day => SpendingKey::Day,
     };
-    let mut rows: Vec<UsageRow> = ledger::spending_by(db, user, key, from, to)
-        .await?
-        .into_iter()
-        .map(|g| UsageRow {
-            key: g.key,
-            spent_mc: g.spent_mc,
-            words: g.words,
-            entries: g.entries,
-        })
-        .collect();
+    let mut rows = ledger::spending_by(db, user, key, from, to).await?;
     // Sorted here, bytewise, rather than by the database's collation (which differs
     // between backends and locales).
     rows.sort_by(|a, b| a.key.cmp(&b.key));
@@ -143,6 +170,24 @@ impl<'a> EstimateInput<'a> {
     }
 }
 
+/// What a generation would cost, part by part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CostEstimate {
+    pub model: String,
+    /// Words to generate.
+    pub words: u64,
+    pub multiplier_per_mille: u32,
+    /// The total: `output_cost_mc + input_cost_mc`.
+    pub cost_mc: i64,
+    pub output_cost_mc: i64,
+    /// The billable words of the input (0 without one).
+    pub input_words: u64,
+    pub free_input_words: u64,
+    pub input_multiplier_per_mille: u32,
+    /// What the input beyond the free allowance costs.
+    pub input_cost_mc: i64,
+}
+
 /// What a generation of `words` words from `input` costs with a model, by the rules the
 /// generation is billed by: the output, and the input beyond `free_input_words`.
 pub fn estimate(
@@ -151,7 +196,7 @@ pub fn estimate(
     words: u64,
     input: EstimateInput<'_>,
     free_input_words: u64,
-) -> Result<Estimate, EstimateError> {
+) -> Result<CostEstimate, EstimateError> {
     let spec = catalog
         .get(model)
         .ok_or_else(|| EstimateError::UnknownModel(model.to_owned()))?;
@@ -161,7 +206,7 @@ pub fn estimate(
     let input_words = input.billable_words();
     let output_cost = cost_mc(words, spec.multiplier()).get();
     let input_cost = input_cost_mc(input_words, free_input_words, spec.input_multiplier()).get();
-    Ok(Estimate {
+    Ok(CostEstimate {
         model: spec.id.clone(),
         words,
         multiplier_per_mille: spec.multiplier_per_mille,

@@ -85,6 +85,17 @@ pub struct Outcome<T> {
     pub replayed: bool,
 }
 
+impl<T> Outcome<T> {
+    /// The same outcome with its body turned into another form (a response, say).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Outcome<U> {
+        Outcome {
+            status: self.status,
+            body: f(self.body),
+            replayed: self.replayed,
+        }
+    }
+}
+
 /// Errors an idempotent operation can end with.
 pub trait IdempotentError: From<DbErr> + From<IdemError> {
     /// True when the operation hit a unique reference that a concurrent or earlier request

@@ -1,7 +1,6 @@
 //! Users' own provider keys: validated, sealed with AES-256-GCM (bound to the user and the
 //! provider), shown only as a hint, replaceable, deletable, and every change audited.
 
-use penora_api_types::ProviderKey;
 use penora_domain::{FieldError, UserId};
 use penora_store::provider_keys::{self, ProviderKeyRow};
 use penora_store::{begin_write, DbErr};
@@ -73,15 +72,6 @@ fn parse(
         Ok((provider.to_owned(), key.to_owned()))
     } else {
         Err(ProviderKeyError::Invalid(errors))
-    }
-}
-
-pub fn view(row: &ProviderKeyRow) -> ProviderKey {
-    ProviderKey {
-        provider: row.provider.clone(),
-        hint: row.hint.clone(),
-        created_at: row.created_at,
-        updated_at: row.updated_at,
     }
 }
 

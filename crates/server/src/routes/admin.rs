@@ -13,13 +13,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::pagination::{cursor, limit};
-use super::responses::{idem, origin, replayable, user_view};
+use super::responses::{balance_of, idem, origin, replayable, transaction_view, user_view};
 use super::validated;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
+use penora_app::admin;
 use penora_app::api_keys::{self, KeyKind, KeySpec};
 use penora_app::AppState;
-use penora_app::{admin, credits::balance_of};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -91,7 +91,10 @@ pub async fn user(
         admin::user_detail(&state, UserId::from_uuid(id.into_inner())).await?;
     Ok(web::Json(AdminUserDetail {
         user: admin_view(&row),
-        recent_transactions,
+        recent_transactions: recent_transactions
+            .into_iter()
+            .map(transaction_view)
+            .collect(),
     }))
 }
 
@@ -133,7 +136,7 @@ pub async fn adjust(
         &origin(&req, &state),
     )
     .await?;
-    Ok(replayable(outcome))
+    Ok(replayable(outcome.map(transaction_view)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -209,7 +212,7 @@ pub async fn create_app_key(
         &origin(&req, &state),
     )
     .await?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created().json(super::api_keys::created_view(created)))
 }
 
 /// Every app key (never the secrets).
@@ -221,7 +224,7 @@ pub async fn list_app_keys(
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
     let rows = penora_store::api_keys::list_apps(&state.db).await?;
     Ok(web::Json(ApiKeyList {
-        items: rows.iter().map(api_keys::view).collect(),
+        items: rows.iter().map(super::api_keys::view).collect(),
     }))
 }
 

@@ -1,13 +1,14 @@
 //! `/api/v1/api-keys`: a user's personal API keys.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::{ApiKeyList, CreateApiKeyRequest, CreatedApiKey};
+use penora_api_types::{ApiKey, ApiKeyList, CreateApiKeyRequest, CreatedApiKey};
 use penora_domain::ApiKeyId;
+use penora_store::api_keys::ApiKeyRow;
 
 use super::responses::origin;
 use crate::auth::SessionUser;
 use crate::error::ApiError;
-use penora_app::api_keys::{self, KeyKind, KeySpec};
+use penora_app::api_keys::{self, IssuedKey, KeyKind, KeySpec};
 use penora_app::audit;
 use penora_app::AppState;
 
@@ -41,7 +42,7 @@ pub async fn create(
         api_keys::issue_personal(&state.db, &spec, user.id, user.row.session_epoch, &origin)
             .await?
             .ok_or_else(|| ApiError::unauthorized("This session has ended; sign in again."))?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created().json(created_view(created)))
 }
 
 /// Your personal API keys (never their secrets).
@@ -52,8 +53,28 @@ pub async fn list(
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
     let rows = penora_store::api_keys::list_for_user(&state.db, user.id).await?;
     Ok(web::Json(ApiKeyList {
-        items: rows.iter().map(api_keys::view).collect(),
+        items: rows.iter().map(view).collect(),
     }))
+}
+
+pub(crate) fn view(row: &ApiKeyRow) -> ApiKey {
+    ApiKey {
+        id: row.id,
+        kind: row.kind.clone(),
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+        scopes: api_keys::scopes_of(row),
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        revoked: row.revoked_at.is_some(),
+    }
+}
+
+pub(crate) fn created_view(issued: IssuedKey) -> CreatedApiKey {
+    CreatedApiKey {
+        key: view(&issued.key),
+        secret: issued.secret,
+    }
 }
 
 /// Revoke one of your keys; it stops working at once (within `PENORA_API_KEY_CACHE_MS`, one

@@ -8,11 +8,11 @@ use penora_api_types::{
 use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
 
 use super::projects::{list_query, page, shared_view, ListParams};
-use super::responses::{idem, origin, replayable};
+use super::responses::{balance_view, idem, origin, replayable};
 use super::validated;
 use crate::auth::{App, CreditsRead, CreditsWrite, ProjectsRead, UsersRead};
 use crate::error::ApiError;
-use penora_app::apps;
+use penora_app::apps::{self, Debited, Refunded};
 use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -65,9 +65,8 @@ pub async fn balance(
     app: App<CreditsRead>,
     id: web::Path<String>,
 ) -> Result<web::Json<Balance>, ApiError> {
-    Ok(web::Json(
-        apps::balance(&state, &app.caller, user_id(&id)?, &origin(&req, &state)).await?,
-    ))
+    let funds = apps::balance(&state, &app.caller, user_id(&id)?, &origin(&req, &state)).await?;
+    Ok(web::Json(balance_view(funds)))
 }
 
 /// Spend a user's credits (scope `credits:write`). Requires `Idempotency-Key`: a retry
@@ -103,7 +102,17 @@ pub async fn debit(
         &origin(&req, &state),
     )
     .await?;
-    Ok(replayable(outcome))
+    Ok(replayable(outcome.map(debit_view)))
+}
+
+fn debit_view(debit: Debited) -> Debit {
+    Debit {
+        debit_id: debit.debit_id,
+        user_id: debit.user_id,
+        amount_mc: debit.amount_mc,
+        balance_mc: debit.balance_mc,
+        created_at: debit.created_at,
+    }
 }
 
 /// Give back (part of) a debit (scope `credits:write`). All refunds of a debit together
@@ -134,7 +143,19 @@ pub async fn refund(
         reason: body.into_inner().reason,
     };
     let outcome = apps::refund(&state, &app.caller, input, &key, &origin(&req, &state)).await?;
-    Ok(replayable(outcome))
+    Ok(replayable(outcome.map(refund_view)))
+}
+
+fn refund_view(refund: Refunded) -> Refund {
+    Refund {
+        refund_id: refund.refund_id,
+        debit_id: refund.debit_id,
+        user_id: refund.user_id,
+        amount_mc: refund.amount_mc,
+        refunded_total_mc: refund.refunded_total_mc,
+        balance_mc: refund.balance_mc,
+        created_at: refund.created_at,
+    }
 }
 
 /// A user's quota across apps (scope `credits:read`): credits and workspace storage.
@@ -151,7 +172,7 @@ pub async fn quota(
     let (credits, storage) = apps::quota(&state, &app.caller, user, &origin(&req, &state)).await?;
     Ok(web::Json(Quota {
         user_id: user.as_uuid(),
-        credits,
+        credits: balance_view(credits),
         storage: super::projects::quota_view(storage),
     }))
 }
@@ -188,4 +209,36 @@ pub async fn shared(
 ) -> Result<web::Json<SharedProject>, ApiError> {
     let shared = apps::shared(&state, &app.caller, &code, &origin(&req, &state)).await?;
     Ok(web::Json(shared_view(&shared)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A stored debit or refund replays for as long as its key is kept, whichever of the two
+    // forms wrote it: the domain result and the response must stay one JSON shape.
+    #[test]
+    fn debits_and_refunds_are_stored_in_the_shape_they_are_answered_in() {
+        let at = chrono::Utc::now();
+        let debit = Debited {
+            debit_id: uuid::Uuid::new_v4(),
+            user_id: uuid::Uuid::new_v4(),
+            amount_mc: 1500,
+            balance_mc: 48_500,
+            created_at: at,
+        };
+        let stored = serde_json::to_value(&debit).unwrap();
+        assert_eq!(serde_json::to_value(debit_view(debit)).unwrap(), stored);
+        let refund = Refunded {
+            refund_id: uuid::Uuid::new_v4(),
+            debit_id: uuid::Uuid::new_v4(),
+            user_id: uuid::Uuid::new_v4(),
+            amount_mc: 500,
+            refunded_total_mc: 700,
+            balance_mc: 49_000,
+            created_at: at,
+        };
+        let stored = serde_json::to_value(&refund).unwrap();
+        assert_eq!(serde_json::to_value(refund_view(refund)).unwrap(), stored);
+    }
 }

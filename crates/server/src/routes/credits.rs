@@ -3,7 +3,7 @@
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use penora_api_types::{
-    Balance, Estimate, EstimateRequest, Model, ModelList, TransactionPage, Usage,
+    Balance, Estimate, EstimateRequest, Model, ModelList, TransactionPage, Usage, UsageRow,
 };
 use penora_domain::{cost_mc, EntryKind};
 use penora_store::ledger::HistoryFilter;
@@ -11,9 +11,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::pagination::{cursor, limit};
+use super::responses::{balance_of, transaction_view};
 use crate::auth::{Read, Scoped};
 use crate::error::ApiError;
-use penora_app::credits::{self, balance_of, transaction_view, EstimateInput, GroupBy};
+use penora_app::credits::{self, CostEstimate, EstimateInput, GroupBy, LedgerEntry};
 use penora_app::provider_keys;
 use penora_app::AppState;
 
@@ -69,7 +70,11 @@ pub async fn transactions(
     let (rows, next_cursor) =
         credits::history(&state.db, user.id, filter, limit(query.limit)?).await?;
     Ok(web::Json(TransactionPage {
-        items: rows.iter().map(transaction_view).collect(),
+        items: rows
+            .iter()
+            .map(LedgerEntry::of)
+            .map(transaction_view)
+            .collect(),
         next_cursor,
     }))
 }
@@ -103,7 +108,16 @@ pub async fn usage(
     };
     let (from, to) =
         credits::usage_window(query.from, query.to).map_err(super::pagination::bad_parameter)?;
-    let items = credits::usage(&state.db, user.id, group_by, from, to).await?;
+    let items = credits::usage(&state.db, user.id, group_by, from, to)
+        .await?
+        .into_iter()
+        .map(|g| UsageRow {
+            key: g.key,
+            spent_mc: g.spent_mc,
+            words: g.words,
+            entries: g.entries,
+        })
+        .collect();
     Ok(web::Json(Usage {
         group_by: query.group_by.clone(),
         from,
@@ -124,13 +138,28 @@ pub async fn estimate(
     body: web::Json<EstimateRequest>,
 ) -> Result<web::Json<Estimate>, ApiError> {
     let input = EstimateInput::of(body.input.as_deref(), body.input_words)?;
-    Ok(web::Json(credits::estimate(
+    let estimate = credits::estimate(
         &state.catalog,
         &body.model,
         body.words,
         input,
         state.config.settings.free_input_words,
-    )?))
+    )?;
+    Ok(web::Json(estimate_view(estimate)))
+}
+
+fn estimate_view(estimate: CostEstimate) -> Estimate {
+    Estimate {
+        model: estimate.model,
+        words: estimate.words,
+        multiplier_per_mille: estimate.multiplier_per_mille,
+        cost_mc: estimate.cost_mc,
+        output_cost_mc: estimate.output_cost_mc,
+        input_words: estimate.input_words,
+        free_input_words: estimate.free_input_words,
+        input_multiplier_per_mille: estimate.input_multiplier_per_mille,
+        input_cost_mc: estimate.input_cost_mc,
+    }
 }
 
 /// The model catalog with prices and availability. No sign-in needed; signed in (session or

@@ -18,11 +18,13 @@ use uuid::Uuid;
 
 use super::pagination::{bad_parameter, cursor, limit};
 use super::projects::views::project_view;
+use super::responses::balance_of;
 use super::sse;
 use crate::auth::{Generate, Read, Scoped, ScopedCaller, Write};
 use crate::error::ApiError;
-use penora_app::credits::balance_of;
-use penora_app::generations::{self as service, failure_of, Account, Ended, Event, Job, Opened};
+use penora_app::generations::{
+    self as service, failure_of, Account, Ended, Event, Job, Opened,
+};
 use penora_app::idempotency::Idem;
 use penora_app::AppState;
 

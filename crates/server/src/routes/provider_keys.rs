@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{ProviderKey, ProviderKeyList, SetProviderKey};
+use penora_store::provider_keys::ProviderKeyRow;
 
 use super::responses::origin;
 use crate::auth::SessionUser;
@@ -42,7 +43,7 @@ pub async fn set(
         &origin(&req, &state),
     )
     .await?;
-    Ok(web::Json(provider_keys::view(&row)))
+    Ok(web::Json(view(&row)))
 }
 
 /// Your provider keys, as hints.
@@ -54,8 +55,17 @@ pub async fn list(
 ) -> Result<web::Json<ProviderKeyList>, ApiError> {
     let rows = penora_store::provider_keys::list(&state.db, user.id).await?;
     Ok(web::Json(ProviderKeyList {
-        items: rows.iter().map(provider_keys::view).collect(),
+        items: rows.iter().map(view).collect(),
     }))
+}
+
+fn view(row: &ProviderKeyRow) -> ProviderKey {
+    ProviderKey {
+        provider: row.provider.clone(),
+        hint: row.hint.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
 }
 
 /// Deletes your key for a provider; its models go back to being paid in credits.

@@ -1,15 +1,16 @@
-//! Response pieces several routes share: the user view, the session response with its
-//! refresh cookie, and the request's origin for the audit log.
+//! Response pieces several routes share: the user, balance and ledger entry views, the
+//! session response with its refresh cookie, and the request's origin for the audit log.
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use penora_api_types::{AuthResponse, RoleView, User};
+use penora_api_types::{AuthResponse, Balance, RoleView, Transaction, User};
 use penora_store::users::UserRow;
 
 use crate::error::ApiError;
 use crate::http::client_ip::client_ip;
 use penora_app::audit::Origin;
+use penora_app::credits::{Funds, LedgerEntry};
 use penora_app::idempotency::{Idem, Outcome};
 use penora_app::sessions::Session;
 use penora_app::AppState;
@@ -30,6 +31,34 @@ pub fn user_view(row: &UserRow) -> User {
         },
         email_verified: row.email_verified_at.is_some(),
         created_at: row.created_at,
+    }
+}
+
+pub fn balance_view(funds: Funds) -> Balance {
+    Balance {
+        balance_mc: funds.balance_mc,
+        reserved_mc: funds.reserved_mc,
+        available_mc: funds.available_mc(),
+    }
+}
+
+/// The balance of the account `row` is.
+pub fn balance_of(row: &UserRow) -> Balance {
+    balance_view(Funds::of(row))
+}
+
+pub fn transaction_view(entry: LedgerEntry) -> Transaction {
+    Transaction {
+        id: entry.id,
+        kind: entry.kind,
+        amount_mc: entry.amount_mc,
+        balance_after_mc: entry.balance_after_mc,
+        reference: entry.reference,
+        related_entry_id: entry.related_entry_id,
+        model: entry.model,
+        words: entry.words,
+        description: entry.description,
+        created_at: entry.created_at,
     }
 }
 
@@ -102,4 +131,32 @@ pub fn replayable<T: serde::Serialize>(outcome: Outcome<T>) -> HttpResponse {
         response.insert_header(("idempotent-replayed", "true"));
     }
     response.json(outcome.body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // An adjustment's stored response replays for as long as its key is kept, whichever of
+    // the two forms wrote it: the domain result and the response must stay one JSON shape.
+    #[test]
+    fn ledger_entries_are_stored_in_the_shape_they_are_answered_in() {
+        let entry = LedgerEntry {
+            id: uuid::Uuid::new_v4(),
+            kind: "admin_adjustment".to_owned(),
+            amount_mc: 2500,
+            balance_after_mc: 52_500,
+            reference: "admin_adjustment:admin:k".to_owned(),
+            related_entry_id: None,
+            model: None,
+            words: Some(3),
+            description: Some("goodwill".to_owned()),
+            created_at: chrono::Utc::now(),
+        };
+        let stored = serde_json::to_value(&entry).unwrap();
+        assert_eq!(
+            serde_json::to_value(transaction_view(entry)).unwrap(),
+            stored
+        );
+    }
 }

@@ -22,6 +22,7 @@ mod exports;
 mod generation_faults;
 mod generations;
 mod helpers;
+mod idempotent_replays;
 mod identity_limits;
 mod input_billing;
 mod invisible_names;
