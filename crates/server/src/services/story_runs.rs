@@ -8,8 +8,8 @@ use tokio::sync::mpsc;
 
 use crate::catalog::ModelSpec;
 use crate::error::ApiError;
-use crate::services::generations::{self, Account, Event, Opened};
-use crate::services::stories;
+use crate::services::generations::{self, Account, Event, Opened, Settled};
+use crate::services::stories::{self, Kept};
 use crate::state::AppState;
 
 /// What the sequence streams: a `Chapter` before each chapter's own events, `End` last.
@@ -92,8 +92,8 @@ async fn write_all(
         let mut events = generations::spawn(state.clone(), *started);
         let mut last = None;
         while let Some(event) = events.recv().await {
-            if let Event::End(ended) = &event {
-                last = Some(ended.event.clone());
+            if let Event::End { settled, kept } = &event {
+                last = Some(chapter_end(settled, kept.as_deref(), number));
             }
             if tx.send(SequenceEvent::Step(event)).await.is_err() {
                 // The client left: dropping `events` stops this chapter, which settles and
@@ -105,29 +105,56 @@ async fn write_all(
             return end;
         };
         end.total_cost_mc += last.cost_mc;
-        if last.saved_to.is_some() {
+        if last.saved {
             end.written.push(number);
         }
-        if last.status != GenerationStatus::Completed.as_str() {
-            end.error = last.error.clone().or_else(|| {
-                Some(GenerationFailure {
-                    code: last
-                        .finish_reason
-                        .clone()
-                        .unwrap_or_else(|| last.status.clone()),
-                    message: format!(
-                        "Chapter {number} was {}; the chapters before it are kept.",
-                        last.status
-                    ),
-                })
-            });
-            return end;
-        }
-        if let Some(save_error) = last.save_error.clone() {
-            end.error = Some(save_error);
+        if let Some(error) = last.error {
+            end.error = Some(error);
             return end;
         }
         number += 1;
+    }
+}
+
+/// How one chapter's generation ended, for the sequence.
+struct ChapterEnd {
+    cost_mc: i64,
+    /// Its text was saved into the story.
+    saved: bool,
+    /// Why the sequence stops here: the chapter did not complete, or its text was not saved.
+    error: Option<GenerationFailure>,
+}
+
+fn chapter_end(settled: &Settled, kept: Option<&Kept>, number: u32) -> ChapterEnd {
+    let error = if settled.status() != GenerationStatus::Completed.as_str() {
+        Some(match settled.failure() {
+            Some((code, message)) => GenerationFailure {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            },
+            None => GenerationFailure {
+                code: settled
+                    .finish_reason()
+                    .unwrap_or_else(|| settled.status())
+                    .to_owned(),
+                message: format!(
+                    "Chapter {number} was {}; the chapters before it are kept.",
+                    settled.status()
+                ),
+            },
+        })
+    } else if let Some(Kept::NotSaved { code, message }) = kept {
+        Some(GenerationFailure {
+            code: (*code).to_owned(),
+            message: message.clone(),
+        })
+    } else {
+        None
+    };
+    ChapterEnd {
+        cost_mc: settled.cost_mc(),
+        saved: matches!(kept, Some(Kept::Saved(_))),
+        error,
     }
 }
 
