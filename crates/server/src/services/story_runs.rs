@@ -2,22 +2,51 @@
 //! generation (reserved, streamed, settled and saved on its own), so stopping midway — a
 //! cancel, a disconnect, credits running out — keeps every chapter written so far.
 
-use penora_api_types::{ChapterEvent, GenerationFailure, StoryEndEvent};
 use penora_domain::{GenerationStatus, ProjectId};
 use tokio::sync::mpsc;
 
 use crate::catalog::ModelSpec;
-use crate::error::ApiError;
-use crate::services::generations::{self, Account, Event, Opened, Settled};
+use crate::services::generations::{self, Account, Event, GenerationError, Opened, Settled};
+use crate::services::projects::ProjectError;
 use crate::services::stories::{self, Kept};
 use crate::state::AppState;
 
 /// What the sequence streams: a `Chapter` before each chapter's own events, `End` last.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum SequenceEvent {
-    Chapter(ChapterEvent),
+    /// Chapter `number` of `of` (its title) starts.
+    Chapter {
+        number: u32,
+        of: u32,
+        title: String,
+    },
     Step(Event),
-    End(StoryEndEvent),
+    End(Box<StoryEnd>),
+}
+
+/// How the sequence ended: all written, stopped, or failed.
+#[derive(Debug)]
+pub struct StoryEnd {
+    pub project: ProjectId,
+    /// Chapters whose text was written and saved in this run.
+    pub written: Vec<u32>,
+    /// True when every planned chapter from `from` on was written.
+    pub complete: bool,
+    pub total_cost_mc: i64,
+    /// Why it stopped early, if it did.
+    pub stop: Option<StoryStop>,
+}
+
+/// Why a sequence stopped before its last chapter.
+#[derive(Debug)]
+pub enum StoryStop {
+    /// Reading the story or planning the next chapter failed.
+    Story(ProjectError),
+    /// The next chapter's generation could not start (credits, limits, signed out ...).
+    Start(GenerationError),
+    /// A chapter did not complete (cancelled, failed ...) or its text was not saved: the
+    /// stable code and the message.
+    Chapter { code: String, message: String },
 }
 
 pub fn spawn(
@@ -30,7 +59,7 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         let end = write_all(&state, account, story, &model, from, &tx).await;
-        let _ = tx.send(SequenceEvent::End(end)).await;
+        let _ = tx.send(SequenceEvent::End(Box::new(end))).await;
     });
     rx
 }
@@ -42,14 +71,14 @@ async fn write_all(
     model: &ModelSpec,
     from: u32,
     tx: &mpsc::Sender<SequenceEvent>,
-) -> StoryEndEvent {
+) -> StoryEnd {
     let user_id = account.user;
-    let mut end = StoryEndEvent {
-        project_id: id.as_uuid(),
+    let mut end = StoryEnd {
+        project: id,
         written: Vec::new(),
         complete: false,
         total_cost_mc: 0,
-        error: None,
+        stop: None,
     };
     let mut number = from;
     loop {
@@ -57,7 +86,7 @@ async fn write_all(
         let story = match stories::get(state, user_id, id).await {
             Ok(story) => story,
             Err(err) => {
-                end.error = Some(failure(ApiError::from(err)));
+                end.stop = Some(StoryStop::Story(err));
                 return end;
             }
         };
@@ -69,13 +98,13 @@ async fn write_all(
         let job = match stories::chapter_job(state, &story, model, number, false) {
             Ok(job) => job,
             Err(err) => {
-                end.error = Some(failure(ApiError::from(err)));
+                end.stop = Some(StoryStop::Story(err));
                 return end;
             }
         };
         let title = job.input.clone();
-        let chapter = ChapterEvent { number, of, title };
-        if tx.send(SequenceEvent::Chapter(chapter)).await.is_err() {
+        let chapter = SequenceEvent::Chapter { number, of, title };
+        if tx.send(chapter).await.is_err() {
             return end;
         }
         // Each chapter opens against the account as it is then: a key stored since the run
@@ -85,7 +114,7 @@ async fn write_all(
             // Sequence steps carry no idempotency key, so there is nothing to replay.
             Ok(Opened::Replay(_)) => return end,
             Err(err) => {
-                end.error = Some(failure(ApiError::from(err)));
+                end.stop = Some(StoryStop::Start(err));
                 return end;
             }
         };
@@ -108,8 +137,8 @@ async fn write_all(
         if last.saved {
             end.written.push(number);
         }
-        if let Some(error) = last.error {
-            end.error = Some(error);
+        if let Some(stop) = last.stop {
+            end.stop = Some(stop);
             return end;
         }
         number += 1;
@@ -122,17 +151,17 @@ struct ChapterEnd {
     /// Its text was saved into the story.
     saved: bool,
     /// Why the sequence stops here: the chapter did not complete, or its text was not saved.
-    error: Option<GenerationFailure>,
+    stop: Option<StoryStop>,
 }
 
 fn chapter_end(settled: &Settled, kept: Option<&Kept>, number: u32) -> ChapterEnd {
-    let error = if settled.status() != GenerationStatus::Completed.as_str() {
+    let stop = if settled.status() != GenerationStatus::Completed.as_str() {
         Some(match settled.failure() {
-            Some((code, message)) => GenerationFailure {
+            Some((code, message)) => StoryStop::Chapter {
                 code: code.to_owned(),
                 message: message.to_owned(),
             },
-            None => GenerationFailure {
+            None => StoryStop::Chapter {
                 code: settled
                     .finish_reason()
                     .unwrap_or_else(|| settled.status())
@@ -144,7 +173,7 @@ fn chapter_end(settled: &Settled, kept: Option<&Kept>, number: u32) -> ChapterEn
             },
         })
     } else if let Some(Kept::NotSaved { code, message }) = kept {
-        Some(GenerationFailure {
+        Some(StoryStop::Chapter {
             code: (*code).to_owned(),
             message: message.clone(),
         })
@@ -154,16 +183,6 @@ fn chapter_end(settled: &Settled, kept: Option<&Kept>, number: u32) -> ChapterEn
     ChapterEnd {
         cost_mc: settled.cost_mc(),
         saved: matches!(kept, Some(Kept::Saved(_))),
-        error,
-    }
-}
-
-/// Why the sequence stopped, with the same stable code and wording the API answers with for
-/// that error (the one mapping in `error::from_services`, not a second copy of it).
-fn failure(err: ApiError) -> GenerationFailure {
-    let problem = err.problem();
-    GenerationFailure {
-        code: problem.code.as_str().to_owned(),
-        message: problem.detail,
+        stop,
     }
 }
