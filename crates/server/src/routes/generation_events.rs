@@ -94,3 +94,86 @@ pub(crate) fn end(settled: &Settled, kept: Option<&Kept>) -> EndEvent {
     }
     event
 }
+
+#[cfg(test)]
+mod tests {
+    use penora_domain::{GenerationStatus, ProjectId};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn an_unbilled_end_reports_settle_failed_with_zero_cost_and_balance() {
+        let id = Uuid::nil();
+        let settled = Settled::Unbilled {
+            id,
+            status: GenerationStatus::Cancelled,
+            finish_reason: "cancelled",
+            words: 12,
+            tokens: Some((3, 16)),
+        };
+        let project = ProjectId::from_uuid(Uuid::max());
+        let event = end(&settled, Some(&Kept::Saved(project)));
+        assert_eq!(
+            serde_json::to_value(&event).ok(),
+            Some(json!({
+                "generation_id": id,
+                "status": "cancelled",
+                "finish_reason": "cancelled",
+                "words": 12,
+                "cost_mc": 0,
+                "balance_mc": 0,
+                "available_mc": 0,
+                "error": {
+                    "code": "settle_failed",
+                    "message": "The generation ended but could not be billed yet; it will be settled shortly.",
+                },
+                "prompt_tokens": 3,
+                "completion_tokens": 16,
+                "saved_to": Uuid::max(),
+                "save_error": null,
+            }))
+        );
+    }
+
+    #[test]
+    fn a_story_step_whose_text_was_not_saved_says_why() {
+        let settled = Settled::Unbilled {
+            id: Uuid::nil(),
+            status: GenerationStatus::Completed,
+            finish_reason: "stop",
+            words: u64::MAX,
+            tokens: None,
+        };
+        let kept = Kept::NotSaved {
+            code: "quota_exceeded",
+            message: "full".to_owned(),
+        };
+        let event = end(&settled, Some(&kept));
+        assert_eq!(event.words, i64::MAX);
+        assert_eq!(event.saved_to, None);
+        assert_eq!(
+            event.save_error,
+            Some(GenerationFailure {
+                code: "quota_exceeded".to_owned(),
+                message: "full".to_owned(),
+            })
+        );
+    }
+
+    #[test]
+    fn meta_and_usage_carry_the_counts_as_the_api_sends_them() {
+        let meta = meta(&Meta {
+            id: Uuid::nil(),
+            model: "offline".to_owned(),
+            model_label: "Offline".to_owned(),
+            max_cost: Millicredits::new(1500),
+            max_words: 100,
+        });
+        assert_eq!(meta.max_cost_mc, 1500);
+        assert_eq!(meta.max_words, 100);
+        let usage = usage(u64::MAX, Millicredits::new(7));
+        assert_eq!((usage.words, usage.cost_mc), (i64::MAX, 7));
+    }
+}
