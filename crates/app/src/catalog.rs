@@ -7,7 +7,7 @@ use std::path::Path;
 use figment::providers::{Format, Toml};
 use figment::Figment;
 use penora_domain::pricing::default_input_multiplier;
-use penora_domain::Multiplier;
+use penora_domain::{Multiplier, Price};
 use serde::Deserialize;
 
 const BUILT_IN: &str = include_str!("../../../config/models.toml");
@@ -50,6 +50,11 @@ impl ModelSpec {
         self.input_multiplier_per_mille
             .and_then(|per_mille| Multiplier::per_mille(per_mille).ok())
             .unwrap_or_else(|| default_input_multiplier(self.multiplier()))
+    }
+
+    /// What its words cost with the platform's key.
+    pub fn price(&self) -> Price {
+        Price::at(self.multiplier(), self.input_multiplier())
     }
 }
 

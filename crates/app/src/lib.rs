@@ -30,6 +30,7 @@ pub mod sessions;
 pub mod share_lookups;
 pub mod shares;
 pub mod stories;
+pub mod story_runs;
 pub mod streams;
 
 pub use context::{AppState, Shared};

@@ -3,7 +3,6 @@
 //! own); its text is saved into the story when it ends, also when it was stopped midway.
 
 use penora_ai::{GenerationRequest, Task};
-use penora_api_types::{EndEvent, GenerationFailure};
 use penora_domain::story::{outline_entries, summarize, StorySettings, SUMMARY_WORDS};
 use penora_domain::{
     billable_words_of, billable_words_of_all, Chapter, ProjectContent, ProjectId, Tool, UserId,
@@ -331,17 +330,20 @@ fn summaries_before(content: &ProjectContent, index: usize) -> String {
     }
 }
 
+/// Where a story step's text was kept when its generation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// Saved into the story.
+    Saved(ProjectId),
+    /// Not saved (e.g. `quota_exceeded`): the text is still in the generation.
+    NotSaved { code: &'static str, message: String },
+}
+
 /// Saves a finished story step's text (called by the generation task after settling) and
-/// notes the outcome on the final event.
-pub async fn keep(
-    state: &AppState,
-    user: UserId,
-    target: Target,
-    output: &str,
-    end: &mut EndEvent,
-) {
+/// says how that went; `None` when there was no text to save.
+pub async fn keep(state: &AppState, user: UserId, target: Target, output: &str) -> Option<Kept> {
     if output.trim().is_empty() {
-        return;
+        return None;
     }
     let (project, saved) = match target {
         Target::Outline { project } => (project, save_outline(state, user, project, output).await),
@@ -354,16 +356,16 @@ pub async fn keep(
             save_chapter(state, user, project, index, append, output).await,
         ),
     };
-    match saved {
-        Ok(()) => end.saved_to = Some(project.as_uuid()),
+    Some(match saved {
+        Ok(()) => Kept::Saved(project),
         Err(err) => {
             tracing::warn!(project = %project.as_uuid(), error = %err, "saving a story step failed");
-            end.save_error = Some(GenerationFailure {
-                code: save_error_code(&err).to_owned(),
+            Kept::NotSaved {
+                code: save_error_code(&err),
                 message: format!("The text could not be saved into the story ({err}); it is kept in the generation."),
-            });
+            }
         }
-    }
+    })
 }
 
 fn save_error_code(err: &ProjectError) -> &'static str {

@@ -10,6 +10,7 @@ pub mod credits;
 pub mod display_name;
 pub mod email;
 pub mod generation;
+pub mod hold;
 pub mod ids;
 pub mod ledger;
 pub mod name_text;
@@ -37,7 +38,7 @@ pub use ledger::EntryKind;
 pub use name_text::{check_name_text, strip_name_text};
 pub use output::clean_delta;
 pub use password::Password;
-pub use pricing::{cost_mc, input_cost_mc, Multiplier};
+pub use pricing::{cost_mc, input_cost_mc, Multiplier, Price};
 pub use project::{
     Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
 };

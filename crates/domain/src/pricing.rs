@@ -63,6 +63,59 @@ pub fn words_affordable(budget: Millicredits, multiplier: Multiplier) -> u64 {
     u64::try_from(budget * 1000 / per_word_x1000).unwrap_or(u64::MAX)
 }
 
+/// What a generation's words cost: credits at the model's output and input rates, the
+/// own-key fee, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Price {
+    /// The output rate; `None`: output is free.
+    output: Option<Multiplier>,
+    /// The input rate; `None`: input is free.
+    input: Option<Multiplier>,
+}
+
+impl Price {
+    /// A model's own rates.
+    pub fn at(output: Multiplier, input: Multiplier) -> Self {
+        Self {
+            output: Some(output),
+            input: Some(input),
+        }
+    }
+
+    /// `fee_per_mille` of this price, each rate rounded up (0 makes it free): what a
+    /// generation with the user's own provider key costs.
+    pub fn with_fee(self, fee_per_mille: u32) -> Self {
+        let scaled = |rate: Option<Multiplier>| {
+            let scaled = u64::from(rate?.get()) * u64::from(fee_per_mille);
+            let per_mille = u32::try_from(scaled.div_ceil(1000)).unwrap_or(u32::MAX);
+            Multiplier::per_mille(per_mille).ok()
+        };
+        Self {
+            output: scaled(self.output),
+            input: scaled(self.input),
+        }
+    }
+
+    /// What `words` billable words of output cost.
+    pub fn cost(self, words: u64) -> Millicredits {
+        self.output
+            .map_or(Millicredits::ZERO, |rate| cost_mc(words, rate))
+    }
+
+    /// What `input_words` billable words of input cost with `free_words` of them free.
+    pub fn input_cost(self, input_words: u64, free_words: u64) -> Millicredits {
+        self.input.map_or(Millicredits::ZERO, |rate| {
+            input_cost_mc(input_words, free_words, rate)
+        })
+    }
+
+    /// The most words of output `available` pays for.
+    pub fn affordable(self, available: Millicredits) -> u64 {
+        self.output
+            .map_or(u64::MAX, |rate| words_affordable(available, rate))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +139,52 @@ mod tests {
     fn multipliers_are_bounded() {
         assert!(Multiplier::per_mille(0).is_err());
         assert!(Multiplier::per_mille(MAX_PER_MILLE + 1).is_err());
+    }
+
+    #[test]
+    fn a_price_charges_output_and_input_at_their_rates() {
+        let price = Price::at(m(1500), m(250));
+        assert_eq!(price.cost(100), Millicredits::new(1500));
+        assert_eq!(price.input_cost(1100, 1000), Millicredits::new(250));
+        assert_eq!(price.affordable(Millicredits::new(1500)), 100);
+    }
+
+    #[test]
+    fn the_own_key_fee_scales_each_rate_rounding_up() {
+        let price = Price::at(m(1500), m(250)).with_fee(100);
+        assert_eq!(price, Price::at(m(150), m(25)));
+        // 1001 * 1 / 1000 rounds up to 2 per mille.
+        assert_eq!(Price::at(m(1001), m(1)).with_fee(1), Price::at(m(2), m(1)));
+        assert_eq!(
+            Price::at(m(1000), m(250)).with_fee(1000),
+            Price::at(m(1000), m(250))
+        );
+    }
+
+    #[test]
+    fn a_zero_fee_makes_it_free() {
+        let free = Price::at(m(1500), m(250)).with_fee(0);
+        assert_eq!(free.cost(1_000_000), Millicredits::ZERO);
+        assert_eq!(free.input_cost(1_000_000, 0), Millicredits::ZERO);
+        assert_eq!(free.affordable(Millicredits::ZERO), u64::MAX);
+        assert_eq!(free.with_fee(1000), free);
+    }
+
+    #[test]
+    fn a_fee_past_the_largest_multiplier_makes_that_rate_free() {
+        // Not reachable from a validated setting; it must not panic or wrap.
+        let price = Price::at(m(MAX_PER_MILLE), m(1)).with_fee(u32::MAX);
+        assert_eq!(price.cost(100), Millicredits::ZERO);
+    }
+
+    proptest! {
+        #[test]
+        fn affordable_output_fits_the_budget(budget in 0i64..1_000_000_000, pm in 1u32..=MAX_PER_MILLE) {
+            let price = Price::at(m(pm), Multiplier::ONE);
+            let words = price.affordable(Millicredits::new(budget));
+            prop_assert!(price.cost(words).get() <= budget);
+            prop_assert!(price.cost(words + 1).get() > budget);
+        }
     }
 
     #[test]

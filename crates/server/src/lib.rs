@@ -10,5 +10,4 @@ pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod startup;
-pub mod story_runs;
 pub mod telemetry;

@@ -266,7 +266,7 @@ impl Settings {
             Duration::from_millis(self.generation_hold_grace_ms),
             Duration::from_secs,
         );
-        grace.min(Duration::from_secs(365 * 24 * 3600))
+        penora_domain::hold::grace(grace)
     }
 
     /// How often a running generation saves its progress (at least every 10 ms).

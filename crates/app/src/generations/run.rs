@@ -16,26 +16,48 @@
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use penora_ai::{FinishReason, ProviderError, StreamEvent};
-use penora_api_types::{MetaEvent, UsageEvent};
-use penora_domain::{GenerationStatus, Millicredits, WordMeter};
+use penora_ai::{FinishReason, StreamEvent};
+use penora_domain::{hold, Millicredits, WordMeter};
 use penora_store::generations::Liveness;
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
-use super::settle::{settle, Ended, Ending, Failure};
+use super::settle::{settle, Ending, Settled, Stop};
 use super::Started;
 use crate::request_id;
+use crate::stories::{self, Kept};
 use crate::AppState;
 
 /// What the response streams. `End` is always the last event. Large variants are boxed: the
 /// channel allocates room for 32 events at once, per open stream.
 #[derive(Debug, Clone)]
 pub enum Event {
-    Meta(Box<MetaEvent>),
+    /// The first event: the generation is open.
+    Meta(Box<Meta>),
     Delta(String),
-    Usage(UsageEvent),
-    End(Box<Ended>),
+    /// Billable words delivered so far and what they cost.
+    Usage {
+        words: u64,
+        cost: Millicredits,
+    },
+    /// How it was settled, and for a story step where its text was kept (`None`: nothing
+    /// to keep).
+    End {
+        settled: Box<Settled>,
+        kept: Option<Box<Kept>>,
+    },
+}
+
+/// An opened generation: its id, its model, and the most it may cost and deliver.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    pub id: Uuid,
+    pub model: String,
+    pub model_label: String,
+    pub max_cost: Millicredits,
+    /// Billable words the hold pays for.
+    pub max_words: u64,
 }
 
 /// Enough for the response to lag a little behind the model without slowing it.
@@ -53,7 +75,7 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         let registered = state.running.register(started.row.id);
         let ending = drive(&state, &started, &tx, &registered.notify).await;
         drop(registered);
-        if let Some(Failure::Upstream(err)) = &ending.error {
+        if let Stop::Failed(err) = &ending.stop {
             // The provider's own words stay here: users get `ProviderError::summary`.
             tracing::warn!(
                 generation = %started.row.id,
@@ -65,21 +87,19 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
                 "the AI provider failed"
             );
         }
-        let mut end = Box::pin(settle(&state, &started, &ending)).await;
-        if let Some(target) = started.target {
-            let output = &ending.output;
-            let event = &mut end.event;
-            Box::pin(crate::stories::keep(
-                &state,
-                started.user,
-                target,
-                output,
-                event,
-            ))
-            .await;
-        }
+        let settled = Box::pin(settle(&state, &started, &ending)).await;
+        let kept = match started.target {
+            Some(target) => {
+                Box::pin(stories::keep(&state, started.user, target, &ending.output)).await
+            }
+            None => None,
+        };
         // The client may be gone; the generation is settled either way.
-        let _ = tx.send(Event::End(Box::new(end))).await;
+        let end = Event::End {
+            settled: Box::new(settled),
+            kept: kept.map(Box::new),
+        };
+        let _ = tx.send(end).await;
     };
     tokio::spawn(async move {
         match request {
@@ -90,17 +110,6 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
     rx
 }
 
-/// Why the loop stopped, before settling.
-enum Stop {
-    Finished(&'static str),
-    Cancelled(&'static str),
-    Failed(ProviderError),
-    /// Something else (the sweeper, another replica) closed the generation.
-    ClosedElsewhere,
-    /// Progress could not be saved for the whole grace period.
-    Unsaved,
-}
-
 async fn drive(
     state: &AppState,
     started: &Started,
@@ -108,12 +117,12 @@ async fn drive(
     cancel: &tokio::sync::Notify,
 ) -> Ending {
     let mut progress = Progress::new(started);
-    let meta = MetaEvent {
-        generation_id: started.row.id,
+    let meta = Meta {
+        id: started.row.id,
         model: started.model.id.clone(),
         model_label: started.model.display_name.clone(),
-        max_cost_mc: started.row.max_cost_mc,
-        max_words: i64::try_from(started.max_words).unwrap_or(i64::MAX),
+        max_cost: Millicredits::new(started.row.max_cost_mc),
+        max_words: started.max_words,
     };
     // The first event: the channel has room.
     if tx.try_send(Event::Meta(Box::new(meta))).is_err() {
@@ -164,7 +173,7 @@ async fn drive(
                 // Only behind the text already queued, and dropped when there is no room:
                 // the next tick sends a newer one.
                 if outbox.is_none() {
-                    let _ = tx.try_send(Event::Usage(progress.usage(started)));
+                    let _ = tx.try_send(progress.usage(started));
                 }
             }
             permit = tx.reserve(), if outbox.is_some() => match (permit, outbox.take()) {
@@ -209,8 +218,7 @@ async fn drive(
     };
     // Dropping the stream here cancels the upstream request before settling.
     drop(stream);
-    let usage = progress.usage(started);
-    let _ = tx.try_send(Event::Usage(usage));
+    let _ = tx.try_send(progress.usage(started));
     progress.end(stop)
 }
 
@@ -247,10 +255,10 @@ impl Progress {
         }
     }
 
-    fn usage(&self, started: &Started) -> UsageEvent {
-        UsageEvent {
-            words: i64::try_from(self.meter.words()).unwrap_or(i64::MAX),
-            cost_mc: self.cost(started).get(),
+    fn usage(&self, started: &Started) -> Event {
+        Event::Usage {
+            words: self.meter.words(),
+            cost: self.cost(started),
         }
     }
 
@@ -270,7 +278,7 @@ impl Progress {
         let delivered = self.cost(started);
         let grace = state.config.settings.generation_hold_grace();
         let grown = self.output.len() != self.saved_len;
-        let extend = grown || self.extended_at.elapsed() >= grace / 4;
+        let extend = grown || hold::extend_due(self.extended_at.elapsed(), grace);
         let id = started.row.id;
         let output = &self.output;
         let saved = async {
@@ -281,7 +289,7 @@ impl Progress {
                 }
             }
             if let Some(hold) = started.hold.filter(|_| extend) {
-                let expires_at = chrono::Utc::now() + super::grace(state);
+                let expires_at = chrono::Utc::now() + super::open::grace(state);
                 if !holds::record_delivery(&state.db, hold, delivered, Some(expires_at)).await? {
                     return Ok(Liveness::Closed);
                 }
@@ -301,7 +309,7 @@ impl Progress {
             Ok(Liveness::Closed) => Some(Stop::ClosedElsewhere),
             Err(err) => {
                 tracing::warn!(generation = %id, error = %err, "saving progress failed");
-                (self.saved_at.elapsed() >= grace).then_some(Stop::Unsaved)
+                hold::unsaved_too_long(self.saved_at.elapsed(), grace).then_some(Stop::Unsaved)
             }
         }
     }
@@ -312,26 +320,8 @@ impl Progress {
             .meter
             .length()
             .with_tokens(reported.map(|(_, completion)| u64::from(completion)));
-        let (status, reason, error) = match stop {
-            Stop::Finished(reason) => (GenerationStatus::Completed, reason, None),
-            Stop::Cancelled(reason) => (GenerationStatus::Cancelled, reason, None),
-            Stop::Failed(err) => (
-                GenerationStatus::Failed,
-                "error",
-                Some(Failure::Upstream(err)),
-            ),
-            // Settling finds it closed and reports it as it was closed.
-            Stop::ClosedElsewhere => (GenerationStatus::Interrupted, "error", None),
-            Stop::Unsaved => (
-                GenerationStatus::Interrupted,
-                "error",
-                Some(Failure::Unsaved),
-            ),
-        };
         Ending {
-            status,
-            finish_reason: reason,
-            error,
+            stop,
             output: self.output,
             length,
             tokens: self.tokens,

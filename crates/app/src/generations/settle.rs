@@ -5,23 +5,83 @@
 use std::time::Duration;
 
 use penora_ai::ProviderError;
-use penora_api_types::{EndEvent, GenerationFailure};
 use penora_domain::{GenerationStatus, Millicredits, TextLength};
-use penora_store::generations::{self, Closing, Finish};
+use penora_store::generations::{self, Closing, Finish, GenerationRow};
 use penora_store::holds::HoldRow;
 use penora_store::ledger::LedgerError;
 use penora_store::{begin_write, users, DbErr};
+use uuid::Uuid;
 
 use super::Started;
 use crate::request_id;
 use crate::AppState;
 
-/// How the stream ended, before anything was written.
+/// Why the stream stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// The text is complete: `stop`, `length` (the length asked for) or `credit_limit` (what
+    /// the balance paid for).
+    Finished(&'static str),
+    /// `cancelled` (asked to) or `client_disconnected`.
+    Cancelled(&'static str),
+    /// The provider failed.
+    Failed(ProviderError),
+    /// Something else (the sweeper, another replica) closed the generation: settling finds
+    /// it closed and reports it as it was closed.
+    ClosedElsewhere,
+    /// Its progress could not be saved for the whole grace period, after which the sweeper
+    /// may settle it: the stream stopped rather than go on unbilled.
+    Unsaved,
+}
+
+impl Stop {
+    pub fn status(&self) -> GenerationStatus {
+        match self {
+            Self::Finished(_) => GenerationStatus::Completed,
+            Self::Cancelled(_) => GenerationStatus::Cancelled,
+            Self::Failed(_) => GenerationStatus::Failed,
+            Self::ClosedElsewhere | Self::Unsaved => GenerationStatus::Interrupted,
+        }
+    }
+
+    pub fn finish_reason(&self) -> &'static str {
+        match self {
+            Self::Finished(reason) | Self::Cancelled(reason) => reason,
+            Self::Failed(_) | Self::ClosedElsewhere | Self::Unsaved => "error",
+        }
+    }
+
+    /// The stable code of a failure, as stored and sent in `error` events.
+    fn failure_code(&self) -> Option<String> {
+        match self {
+            Self::Failed(err) => Some(failure_code(err)),
+            Self::Unsaved => Some("progress_not_saved".to_owned()),
+            _ => None,
+        }
+    }
+
+    /// What users are told of a failure, stored and sent: a generic sentence and the
+    /// request's id (the details are in the log under that id), never the provider's text.
+    fn failure_message(&self) -> Option<String> {
+        let text = match self {
+            Self::Failed(err) => err.summary(),
+            Self::Unsaved => {
+                "The server could not record this generation's progress, so it stopped; what was delivered is billed."
+            }
+            _ => return None,
+        };
+        Some(match request_id::current() {
+            Some(id) => format!("{text} Request id: {id}."),
+            None => text.to_owned(),
+        })
+    }
+}
+
+/// How a generation ended, in memory: why it stopped and what it delivered, before anything
+/// was written.
 #[derive(Debug)]
 pub struct Ending {
-    pub status: GenerationStatus,
-    pub finish_reason: &'static str,
-    pub error: Option<Failure>,
+    pub stop: Stop,
     pub output: String,
     /// The delivered text's length, with the provider's completion tokens when they count
     /// (reported, and nothing of what they count was kept back).
@@ -39,61 +99,87 @@ impl Ending {
     }
 }
 
-/// Why a generation failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// The provider failed.
-    Upstream(ProviderError),
-    /// Its progress could not be saved for the whole grace period, after which the sweeper
-    /// may settle it: the stream stopped rather than go on unbilled.
-    Unsaved,
-}
-
-impl Failure {
-    /// The stable code, as stored and sent in `error` events.
-    pub fn code(&self) -> String {
-        match self {
-            Self::Upstream(err) => failure_code(err),
-            Self::Unsaved => "progress_not_saved".to_owned(),
-        }
-    }
-
-    /// What users are told, stored and sent: a generic sentence and the request's id (the
-    /// details are in the log under that id), never the provider's own text.
-    fn message(&self) -> String {
-        let text = match self {
-            Self::Upstream(err) => err.summary(),
-            Self::Unsaved => {
-                "The server could not record this generation's progress, so it stopped; what was delivered is billed."
-            }
-        };
-        match request_id::current() {
-            Some(id) => format!("{text} Request id: {id}."),
-            None => text.to_owned(),
-        }
-    }
-}
-
 /// The stable code of an upstream failure, as stored and sent in `error` events.
 pub fn failure_code(err: &ProviderError) -> String {
     format!("upstream_{}", err.code())
 }
 
-/// The end of a generation: the final event, and the generation as it was closed (known
-/// without reading it back; `None` when settling failed or something else closed it).
+/// How a generation was settled: what was written (the response reports it).
 #[derive(Debug, Clone)]
-pub struct Ended {
-    pub event: EndEvent,
-    pub row: Option<Box<generations::GenerationRow>>,
+pub enum Settled {
+    /// Closed — here, or by someone else first (the sweeper, after a long stall): the row as
+    /// stored and the user's balance right after.
+    Closed {
+        row: Box<GenerationRow>,
+        balance_mc: i64,
+        reserved_mc: i64,
+    },
+    /// Settling failed: nothing is billed yet. The hold expires and the sweeper bills what
+    /// was saved last.
+    Unbilled {
+        id: Uuid,
+        status: GenerationStatus,
+        finish_reason: &'static str,
+        /// The billable words delivered.
+        words: u64,
+        /// Prompt and completion tokens, as the provider reported them.
+        tokens: Option<(u32, u32)>,
+    },
+}
+
+/// The failure an unbilled generation reports.
+pub const SETTLE_FAILED: (&str, &str) = (
+    "settle_failed",
+    "The generation ended but could not be billed yet; it will be settled shortly.",
+);
+
+impl Settled {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Self::Closed { row, .. } => row.id,
+            Self::Unbilled { id, .. } => *id,
+        }
+    }
+
+    /// The status it was closed with (or is to be).
+    pub fn status(&self) -> &str {
+        match self {
+            Self::Closed { row, .. } => &row.status,
+            Self::Unbilled { status, .. } => status.as_str(),
+        }
+    }
+
+    pub fn finish_reason(&self) -> Option<&str> {
+        match self {
+            Self::Closed { row, .. } => row.finish_reason.as_deref(),
+            Self::Unbilled { finish_reason, .. } => Some(finish_reason),
+        }
+    }
+
+    /// What was charged: nothing yet when unbilled.
+    pub fn cost_mc(&self) -> i64 {
+        match self {
+            Self::Closed { row, .. } => row.cost_mc,
+            Self::Unbilled { .. } => 0,
+        }
+    }
+
+    /// The failure's code and message, if it failed (or could not be billed).
+    pub fn failure(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::Closed { row, .. } => failure_of(row),
+            Self::Unbilled { .. } => Some(SETTLE_FAILED),
+        }
+    }
 }
 
 /// Settles, retrying a failed transaction a few times. If the database stays away the hold
 /// expires and the sweeper bills what was saved last.
-pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> Ended {
+pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> Settled {
     let mut attempt = 0;
     loop {
         match try_settle(state, started, ending).await {
-            Ok(end) => return end,
+            Ok(settled) => return settled,
             Err(err) if attempt < 3 => {
                 attempt += 1;
                 tracing::warn!(generation = %started.row.id, error = %err, attempt, "settling failed; retrying");
@@ -101,24 +187,13 @@ pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> End
             }
             Err(err) => {
                 tracing::error!(generation = %started.row.id, error = %err, "settling failed; the sweeper will bill it");
-                let event = EndEvent {
-                    generation_id: started.row.id,
-                    status: ending.status.as_str().to_owned(),
-                    finish_reason: Some(ending.finish_reason.to_owned()),
-                    words: words_i64(ending.billed_words(started)),
-                    cost_mc: 0,
-                    balance_mc: 0,
-                    available_mc: 0,
-                    error: Some(GenerationFailure {
-                        code: "settle_failed".to_owned(),
-                        message: "The generation ended but could not be billed yet; it will be settled shortly.".to_owned(),
-                    }),
-                    prompt_tokens: ending.tokens.map(|t| t.0),
-                    completion_tokens: ending.tokens.map(|t| t.1),
-                    saved_to: None,
-                    save_error: None,
+                return Settled::Unbilled {
+                    id: started.row.id,
+                    status: ending.stop.status(),
+                    finish_reason: ending.stop.finish_reason(),
+                    words: ending.billed_words(started),
+                    tokens: ending.tokens,
                 };
-                return Ended { event, row: None };
             }
         }
     }
@@ -128,7 +203,7 @@ async fn try_settle(
     state: &AppState,
     started: &Started,
     ending: &Ending,
-) -> Result<Ended, LedgerError> {
+) -> Result<Settled, LedgerError> {
     // Never more than the hold: the input and the most output it was reserved for.
     let words = ending.billed_words(started);
     let output = started.price.cost(words);
@@ -139,15 +214,15 @@ async fn try_settle(
             .saturating_add(output.get())
             .min(started.row.max_cost_mc),
     );
-    let error_code = ending.error.as_ref().map(Failure::code);
-    let error_message = ending.error.as_ref().map(Failure::message);
+    let error_code = ending.stop.failure_code();
+    let error_message = ending.stop.failure_message();
     let finish = Finish {
-        status: ending.status,
+        status: ending.stop.status(),
         output: Some(&ending.output),
         words: Some(words),
         cost,
         input_cost: ending.input_cost,
-        finish_reason: Some(ending.finish_reason),
+        finish_reason: Some(ending.stop.finish_reason()),
         error_code: error_code.as_deref(),
         error_message: error_message.as_deref(),
         prompt_tokens: ending.tokens.map(|t| t.0),
@@ -170,43 +245,29 @@ async fn try_settle(
     };
     // Closed here: the row is what was just written. Closed elsewhere (the sweeper, after a
     // long stall): read what it wrote, and the balance.
-    let (row, balance, reserved) = match state.generations.close(&closing).await? {
-        Some(closed) => (
-            closed_row(started, &finish),
-            closed.balance_mc,
-            closed.reserved_mc,
-        ),
+    match state.generations.close(&closing).await? {
+        Some(closed) => Ok(Settled::Closed {
+            row: Box::new(closed_row(started, &finish)),
+            balance_mc: closed.balance_mc,
+            reserved_mc: closed.reserved_mc,
+        }),
         None => {
             let row = generations::find(&state.db, started.row.id)
                 .await?
                 .ok_or_else(|| DbErr::RecordNotFound(started.row.id.to_string()))?;
             let user = users::find_by_id(&state.db, started.user).await?;
-            let (balance, reserved) = user.map_or((0, 0), |u| (u.balance_mc, u.reserved_mc));
-            (row, balance, reserved)
+            let (balance_mc, reserved_mc) = user.map_or((0, 0), |u| (u.balance_mc, u.reserved_mc));
+            Ok(Settled::Closed {
+                row: Box::new(row),
+                balance_mc,
+                reserved_mc,
+            })
         }
-    };
-    let event = EndEvent {
-        generation_id: row.id,
-        status: row.status.clone(),
-        finish_reason: row.finish_reason.clone(),
-        words: row.words,
-        cost_mc: row.cost_mc,
-        balance_mc: balance,
-        available_mc: balance - reserved,
-        error: failure_of(&row),
-        prompt_tokens: row.prompt_tokens.and_then(|t| u32::try_from(t).ok()),
-        completion_tokens: row.completion_tokens.and_then(|t| u32::try_from(t).ok()),
-        saved_to: None,
-        save_error: None,
-    };
-    Ok(Ended {
-        event,
-        row: Some(Box::new(row)),
-    })
+    }
 }
 
 /// The stored row after `finish` closed it, without reading it back.
-fn closed_row(started: &Started, finish: &Finish<'_>) -> generations::GenerationRow {
+fn closed_row(started: &Started, finish: &Finish<'_>) -> GenerationRow {
     let mut row = started.row.clone();
     row.status = finish.status.as_str().to_owned();
     if let Some(output) = finish.output {
@@ -227,12 +288,11 @@ fn closed_row(started: &Started, finish: &Finish<'_>) -> generations::Generation
     row
 }
 
-/// The failure recorded on a generation, if any.
-pub fn failure_of(row: &generations::GenerationRow) -> Option<GenerationFailure> {
-    row.error_code.as_ref().map(|code| GenerationFailure {
-        code: code.clone(),
-        message: row.error_message.clone().unwrap_or_default(),
-    })
+/// The failure recorded on a generation, if any: its code and message.
+pub fn failure_of(row: &GenerationRow) -> Option<(&str, &str)> {
+    row.error_code
+        .as_deref()
+        .map(|code| (code, row.error_message.as_deref().unwrap_or_default()))
 }
 
 /// For the sweeper, inside its settle transaction: closes the running generation of an
@@ -250,7 +310,7 @@ pub async fn finish_interrupted(
 /// For the sweeper: closes free generations (no hold) that have not saved progress within
 /// the grace period — their process died.
 pub async fn sweep_free(state: &AppState) -> Result<usize, DbErr> {
-    let grace = super::grace(state);
+    let grace = super::open::grace(state);
     let stale = generations::stale_without_hold(&state.db, chrono::Utc::now() - grace).await?;
     let count = stale.len();
     for row in stale {
@@ -263,7 +323,7 @@ pub async fn sweep_free(state: &AppState) -> Result<usize, DbErr> {
 
 async fn interrupt(
     txn: &impl penora_store::ConnectionTrait,
-    row: &generations::GenerationRow,
+    row: &GenerationRow,
     cost: Millicredits,
 ) -> Result<(), DbErr> {
     let closed = generations::finish(

@@ -88,17 +88,31 @@ impl AuthUser {
 /// the story first, so they take an `AuthUser`. Reading the account for every request was a
 /// third of a billed completion's statements, and the wait for a pooled connection to do it
 /// cost PostgreSQL a quarter of its completions per second.
-#[derive(Debug, Clone)]
+///
+/// Its fields are private: the token's signature (or the key cache) is all that vouches for
+/// it, so besides its user's id it serves only to start a generation, whose opening
+/// statement checks that the account exists and the session is current ([`Self::account`]
+/// consumes it).
+#[derive(Debug)]
 pub struct Caller {
-    pub id: UserId,
-    pub via: Via,
+    id: UserId,
+    via: Via,
     /// The session's epoch; `None` for a personal key.
-    pub session_epoch: Option<i64>,
+    session_epoch: Option<i64>,
 }
 
 impl Caller {
-    /// The account a generation started by this caller bills (and checks).
-    pub fn account(&self) -> Account {
+    /// The user the token names (not yet checked against the account).
+    pub fn id(&self) -> UserId {
+        self.id
+    }
+
+    pub(super) fn via(&self) -> &Via {
+        &self.via
+    }
+
+    /// The account a generation started by this caller bills (and checks, when it opens).
+    pub fn account(self) -> Account {
         Account {
             user: self.id,
             session_epoch: self.session_epoch,

@@ -16,6 +16,7 @@ use penora_domain::{AppScope, Scope};
 use super::extractor::{self, Fut};
 use super::{AppClient, AuthUser, Caller};
 use crate::error::ApiError;
+use penora_app::generations::Account;
 
 /// A personal-key scope, as a type.
 pub trait NeedsScope: 'static {
@@ -57,7 +58,7 @@ pub struct Scoped<S> {
 }
 
 /// A user (session, or a personal key holding `S`), account not read; see `Caller`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ScopedCaller<S> {
     caller: Caller,
     scope: PhantomData<fn() -> S>,
@@ -79,6 +80,11 @@ impl<S> Scoped<S> {
 impl<S> ScopedCaller<S> {
     pub fn into_inner(self) -> Caller {
         self.caller
+    }
+
+    /// The account a generation started by this caller bills; see [`Caller::account`].
+    pub fn account(self) -> Account {
+        self.caller.account()
     }
 }
 
@@ -137,7 +143,7 @@ impl<S: NeedsScope> FromRequest for ScopedCaller<S> {
         let caller = extractor::caller(req);
         Box::pin(async move {
             let caller = caller.await?;
-            caller.via.require(S::SCOPE)?;
+            caller.via().require(S::SCOPE)?;
             Ok(ScopedCaller {
                 caller,
                 scope: PhantomData,

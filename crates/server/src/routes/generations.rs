@@ -16,15 +16,14 @@ use tokio::sync::mpsc;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::generation_events::{self as events, failure_of_row};
 use super::pagination::{bad_parameter, cursor, limit};
 use super::projects::views::project_view;
 use super::responses::balance_of;
 use super::sse;
 use crate::auth::{Generate, Read, Scoped, ScopedCaller, Write};
 use crate::error::ApiError;
-use penora_app::generations::{
-    self as service, failure_of, Account, Ended, Event, Job, Opened,
-};
+use penora_app::generations::{self as service, Account, Event, Job, Opened, Settled};
 use penora_app::idempotency::Idem;
 use penora_app::AppState;
 
@@ -81,7 +80,7 @@ pub async fn create(
     .map_err(ApiError::validation)?;
     let model = service::choose_model(&state, body.model.as_deref())?;
     let mut job = Job::for_tool(&state.prompts, &request, model);
-    job.idempotency = idempotency(&req, user.id, &*body)?;
+    job.idempotency = idempotency(&req, user.id(), &*body)?;
     run(state, user.account(), &req, job).await
 }
 
@@ -143,18 +142,31 @@ pub(crate) async fn finished(
     user: UserId,
     events: mpsc::Receiver<Event>,
 ) -> Result<(GenerationRow, Balance), ApiError> {
-    let end = last_event(events).await?;
-    let balance = Balance {
-        balance_mc: end.event.balance_mc,
-        reserved_mc: end.event.balance_mc - end.event.available_mc,
-        available_mc: end.event.available_mc,
-    };
-    let row = match end.row {
-        Some(row) => *row,
-        None => service::get(state, user, end.event.generation_id).await?,
+    let (row, balance) = match last_event(events).await? {
+        Settled::Closed {
+            row,
+            balance_mc,
+            reserved_mc,
+        } => (
+            *row,
+            Balance {
+                balance_mc,
+                reserved_mc,
+                available_mc: balance_mc - reserved_mc,
+            },
+        ),
+        // Not billed yet: the generation as stored, and no balance to tell.
+        Settled::Unbilled { id, .. } => (
+            service::get(state, user, id).await?,
+            Balance {
+                balance_mc: 0,
+                reserved_mc: 0,
+                available_mc: 0,
+            },
+        ),
     };
     if row.status == GenerationStatus::Failed.as_str() {
-        let failure = failure_of(&row);
+        let failure = failure_of_row(&row);
         let code = failure.as_ref().map(|f| f.code.clone()).unwrap_or_default();
         // The stored message is generic (the provider's text is only logged).
         let message = failure
@@ -177,10 +189,10 @@ pub(crate) async fn finished(
 }
 
 /// Waits for the end of a generation.
-async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Ended, ApiError> {
+async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Settled, ApiError> {
     while let Some(event) = events.recv().await {
-        if let Event::End(end) = event {
-            return Ok(*end);
+        if let Event::End { settled, .. } = event {
+            return Ok(*settled);
         }
     }
     Err(ApiError::internal(anyhow::anyhow!(
@@ -190,16 +202,13 @@ async fn last_event(mut events: mpsc::Receiver<Event>) -> Result<Ended, ApiError
 
 pub(crate) fn encode(event: Event) -> Vec<Bytes> {
     vec![match event {
-        Event::Meta(meta) => sse::json_frame(Some("meta"), &*meta),
+        Event::Meta(meta) => sse::json_frame(Some("meta"), &events::meta(&meta)),
         Event::Delta(text) => sse::json_frame(Some("delta"), &DeltaEvent { text }),
-        Event::Usage(usage) => sse::json_frame(Some("usage"), &usage),
-        Event::End(end) => {
-            let name = if end.event.error.is_some() {
-                "error"
-            } else {
-                "done"
-            };
-            sse::json_frame(Some(name), &end.event)
+        Event::Usage { words, cost } => sse::json_frame(Some("usage"), &events::usage(words, cost)),
+        Event::End { settled, kept } => {
+            let end = events::end(&settled, kept.as_deref());
+            let name = if end.error.is_some() { "error" } else { "done" };
+            sse::json_frame(Some(name), &end)
         }
     }]
 }
@@ -240,7 +249,7 @@ pub(crate) fn view(state: &AppState, row: &GenerationRow) -> Generation {
         input_words: row.input_words,
         input_cost_mc: row.input_cost_mc,
         finish_reason: row.finish_reason.clone(),
-        error: failure_of(row),
+        error: failure_of_row(row),
         project_id: row.project_id,
         billed_to: row.billed_to.clone(),
         created_at: row.created_at,

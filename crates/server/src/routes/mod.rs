@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod auth;
 pub mod credits;
+pub(crate) mod generation_events;
 pub mod generations;
 pub mod health;
 pub mod me;

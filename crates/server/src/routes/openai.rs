@@ -131,12 +131,13 @@ pub async fn chat_completions(
         response_format: body.response_format.as_ref().map(|f| f.kind.as_str()),
     })
     .map_err(ApiError::validation)?;
+    let user_id = user.id();
     let model = service::choose_model(&state, Some(&body.model))?;
     let mut job = Job::for_chat(&chat, model);
-    job.idempotency = idempotency(&req, user.id, &*body)?;
+    job.idempotency = idempotency(&req, user_id, &*body)?;
     let permit = body
         .stream
-        .then(|| sse::permit(&state, user.id))
+        .then(|| sse::permit(&state, user_id))
         .transpose()?;
     let started = match service::start(&state, user.account(), job).await? {
         Opened::Replay(row) => return Ok(HttpResponse::Ok().json(completion(&row))),
@@ -160,7 +161,7 @@ pub async fn chat_completions(
             chunks.encode(event)
         }));
     }
-    let (row, _) = finished(&state, user.id, events).await?;
+    let (row, _) = finished(&state, user_id, events).await?;
     Ok(HttpResponse::Ok().json(completion(&row)))
 }
 
@@ -275,8 +276,10 @@ impl Chunks {
                 },
                 None,
             ))],
-            Event::Usage(_) => Vec::new(),
-            Event::End(end) => self.end(&end.event),
+            Event::Usage { .. } => Vec::new(),
+            Event::End { settled, kept } => {
+                self.end(&super::generation_events::end(&settled, kept.as_deref()))
+            }
         }
     }
 

@@ -3,7 +3,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
-    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, Story, StoryEndEvent, UpdateStory,
+    ChapterEvent, CreateStory, GenerateChapter, GenerateStory, GenerationFailure, Story,
+    StoryEndEvent, UpdateStory,
 };
 use penora_domain::story::{parse_outline, StorySettings};
 use penora_domain::{FieldErrors, ProjectContent, ProjectKind, ProjectMeta, ProjectTitle};
@@ -15,9 +16,9 @@ use super::projects::views::project_view;
 use super::{sse, validated};
 use crate::auth::{Generate, Read, Scoped, Write};
 use crate::error::ApiError;
-use crate::story_runs::{self, SequenceEvent};
 use penora_app::generations as generation_service;
 use penora_app::stories::{self, planned_chapters};
+use penora_app::story_runs::{self, SequenceEvent, StoryEnd, StoryStop};
 use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -251,7 +252,7 @@ pub async fn generate_all(
     }
     while let Some(event) = events.recv().await {
         if let SequenceEvent::End(end) = event {
-            return Ok(HttpResponse::Ok().json(end));
+            return Ok(HttpResponse::Ok().json(story_end(*end)));
         }
     }
     Err(ApiError::internal(anyhow::anyhow!(
@@ -261,10 +262,36 @@ pub async fn generate_all(
 
 fn encode_sequence(event: SequenceEvent) -> Vec<Bytes> {
     match event {
-        SequenceEvent::Chapter(chapter) => {
+        SequenceEvent::Chapter { number, of, title } => {
+            let chapter = ChapterEvent { number, of, title };
             vec![sse::json_frame::<ChapterEvent>(Some("chapter"), &chapter)]
         }
         SequenceEvent::Step(event) => encode(event),
-        SequenceEvent::End(end) => vec![sse::json_frame(Some("story_done"), &end)],
+        SequenceEvent::End(end) => vec![sse::json_frame(Some("story_done"), &story_end(*end))],
+    }
+}
+
+/// The sequence's `story_done`.
+fn story_end(end: StoryEnd) -> StoryEndEvent {
+    StoryEndEvent {
+        project_id: end.project.as_uuid(),
+        written: end.written,
+        complete: end.complete,
+        total_cost_mc: end.total_cost_mc,
+        error: end.stop.map(|stop| match stop {
+            StoryStop::Story(err) => failure(err.into()),
+            StoryStop::Start(err) => failure(err.into()),
+            StoryStop::Chapter { code, message } => GenerationFailure { code, message },
+        }),
+    }
+}
+
+/// Why the sequence stopped, with the same stable code and wording the API answers with for
+/// that error (the one mapping in `error::from_services`, not a second copy of it).
+fn failure(err: ApiError) -> GenerationFailure {
+    let problem = err.problem();
+    GenerationFailure {
+        code: problem.code.as_str().to_owned(),
+        message: problem.detail,
     }
 }

@@ -1,0 +1,52 @@
+//! How long a generation's hold lives without news of it: the grace period. A running
+//! generation moves its hold's expiry on while it lives; a hold that expires is settled by
+//! the sweeper on what was saved last.
+
+use std::time::Duration;
+
+/// The longest grace period: every expiry stays a valid date.
+pub const MAX_GRACE: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The grace period a setting asks for, capped at [`MAX_GRACE`].
+pub fn grace(configured: Duration) -> Duration {
+    configured.min(MAX_GRACE)
+}
+
+/// A generation whose text has not grown since `since_extended` moves its hold's expiry on
+/// once a quarter of the grace period has passed, so a model that pauses keeps its hold.
+pub fn extend_due(since_extended: Duration, grace: Duration) -> bool {
+    since_extended >= grace / 4
+}
+
+/// A generation that could not save its progress for the whole grace period stops: the
+/// sweeper may settle it any moment, and text after that would be free.
+pub fn unsaved_too_long(since_saved: Duration, grace: Duration) -> bool {
+    since_saved >= grace
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_period_is_capped_at_a_year() {
+        assert_eq!(grace(Duration::from_secs(120)), Duration::from_secs(120));
+        assert_eq!(grace(Duration::from_secs(u64::MAX)), MAX_GRACE);
+        assert_eq!(grace(MAX_GRACE), MAX_GRACE);
+    }
+
+    #[test]
+    fn an_idle_hold_is_extended_every_quarter_of_the_grace_period() {
+        let grace = Duration::from_secs(120);
+        assert!(!extend_due(Duration::from_secs(29), grace));
+        assert!(extend_due(Duration::from_secs(30), grace));
+        assert!(extend_due(Duration::from_secs(31), grace));
+    }
+
+    #[test]
+    fn saves_failing_for_the_whole_grace_period_stop_the_stream() {
+        let grace = Duration::from_secs(120);
+        assert!(!unsaved_too_long(Duration::from_secs(119), grace));
+        assert!(unsaved_too_long(Duration::from_secs(120), grace));
+    }
+}
