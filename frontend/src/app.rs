@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::api;
+use crate::format::credits;
 use crate::pages::{
     account, auth_forms, editor, email_links, home, new_story, shared, story, workspace, write,
 };
@@ -71,16 +72,5 @@ fn Nav() -> impl IntoView {
                 </Show>
             </nav>
         </header>
-    }
-}
-
-/// Millicredits as credits for people: `12.5`, `50`.
-pub fn credits(mc: i64) -> String {
-    let whole = mc / 1000;
-    let frac = (mc % 1000).abs();
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{}", format!("{frac:03}").trim_end_matches('0'))
     }
 }

@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod form;
+mod format;
 mod pages;
 mod refresh;
 mod session;

@@ -18,7 +18,9 @@ pub async fn user_detail(
     let row = users::find_by_id(&state.db, user)
         .await?
         .ok_or(CreditError::UserNotFound)?;
-    let entries = ledger::history(&state.db, user, &HistoryFilter::default(), 50).await?;
+    let entries = ledger::history(&state.db, user, &HistoryFilter::default(), 50)
+        .await?
+        .items;
     Ok((row, entries.iter().map(LedgerEntry::of).collect()))
 }
 

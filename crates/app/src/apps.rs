@@ -8,7 +8,7 @@ use penora_store::projects::{ListQuery, ProjectRow};
 use penora_store::recorded::Recorded;
 use penora_store::storage::Usage;
 use penora_store::users::{self, UserRow};
-use penora_store::DatabaseTransaction;
+use penora_store::{DatabaseTransaction, Page};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Origin};
@@ -135,7 +135,7 @@ pub async fn projects(
     user: UserId,
     query: &ListQuery,
     origin: &Origin,
-) -> Result<Vec<ProjectRow>, CreditError> {
+) -> Result<Page<ProjectRow>, CreditError> {
     read_user(state, caller, user, origin, "app.projects_listed").await?;
     Ok(penora_store::projects::list(&state.db, user, query).await?)
 }

@@ -6,7 +6,7 @@ use penora_store::ledger::{
     self, EntryRow, HistoryFilter, LedgerError, Movement, SpendingGroup, SpendingKey,
 };
 use penora_store::users::UserRow;
-use penora_store::{ConnectionTrait, DbErr};
+use penora_store::{ConnectionTrait, DbErr, Page};
 use serde::{Deserialize, Serialize};
 
 use super::idempotency::{IdemError, IdempotentError};
@@ -73,21 +73,14 @@ impl LedgerEntry {
     }
 }
 
-/// One page of history, newest first, and the cursor of the next page.
+/// One page of history, newest first.
 pub async fn history(
     db: &impl ConnectionTrait,
     user: UserId,
     filter: HistoryFilter,
     limit: u64,
-) -> Result<(Vec<EntryRow>, Option<String>), DbErr> {
-    let mut rows = ledger::history(db, user, &filter, limit + 1).await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    Ok((rows, next))
+) -> Result<Page<EntryRow>, DbErr> {
+    ledger::history(db, user, &filter, limit).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

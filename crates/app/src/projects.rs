@@ -6,7 +6,7 @@ use penora_domain::project::chapter_error_code;
 use penora_domain::{Chapter, ChapterError, FieldError, ProjectContent, ProjectId, UserId};
 use penora_store::projects::{self, ListQuery, ProjectRow, SizeRow};
 use penora_store::storage::{self, StorageError, Usage};
-use penora_store::{begin_write, DbErr};
+use penora_store::{begin_write, DbErr, Page};
 
 use crate::AppState;
 
@@ -95,7 +95,7 @@ pub async fn list(
     state: &AppState,
     user: UserId,
     query: &ListQuery,
-) -> Result<Vec<ProjectRow>, ProjectError> {
+) -> Result<Page<ProjectRow>, ProjectError> {
     Ok(projects::list(&state.db, user, query).await?)
 }
 
@@ -191,7 +191,7 @@ pub async fn usage(
     user: UserId,
     after: Option<(i64, uuid::Uuid)>,
     limit: u64,
-) -> Result<(Usage, Vec<SizeRow>), ProjectError> {
+) -> Result<(Usage, Page<SizeRow>), ProjectError> {
     let row = penora_store::users::find_by_id(&state.db, user)
         .await?
         .ok_or(ProjectError::NotFound)?;

@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
 use crate::entities::audit_log;
+use crate::Page;
 
 pub use crate::entities::audit_log::Model as AuditRow;
 
@@ -45,12 +46,12 @@ pub struct AuditFilter {
     pub before: Option<Uuid>,
 }
 
-/// Newest first.
+/// One page of `limit` entries, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &AuditFilter,
     limit: u64,
-) -> Result<Vec<AuditRow>, DbErr> {
+) -> Result<Page<AuditRow>, DbErr> {
     use crate::entities::audit_log::{Column, Entity};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let mut select = Entity::find();
@@ -72,5 +73,10 @@ pub async fn list(
     if let Some(before) = filter.before {
         select = select.filter(Column::Id.lt(before));
     }
-    select.order_by_desc(Column::Id).limit(limit).all(db).await
+    let rows = select
+        .order_by_desc(Column::Id)
+        .limit(Page::<AuditRow>::fetch_limit(limit))
+        .all(db)
+        .await?;
+    Ok(Page::of(rows, limit))
 }

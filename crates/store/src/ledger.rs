@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::entities::ledger_entry::{self, Entity as Ledger};
 use crate::entities::user::{self, Entity as Users};
+use crate::Page;
 
 pub use crate::entities::ledger_entry::Model as EntryRow;
 
@@ -173,13 +174,13 @@ pub struct HistoryFilter {
     pub before: Option<Uuid>,
 }
 
-/// Newest first, at most `limit`.
+/// One page of `limit` entries, newest first.
 pub async fn history(
     db: &impl ConnectionTrait,
     user: UserId,
     filter: &HistoryFilter,
     limit: u64,
-) -> Result<Vec<EntryRow>, DbErr> {
+) -> Result<Page<EntryRow>, DbErr> {
     let mut query = Ledger::find().filter(ledger_entry::Column::UserId.eq(user.as_uuid()));
     if let Some(kind) = filter.kind {
         query = query.filter(ledger_entry::Column::Kind.eq(kind.as_str()));
@@ -193,11 +194,12 @@ pub async fn history(
     if let Some(before) = filter.before {
         query = query.filter(ledger_entry::Column::Id.lt(before));
     }
-    query
+    let rows = query
         .order_by_desc(ledger_entry::Column::Id)
-        .limit(limit)
+        .limit(Page::<EntryRow>::fetch_limit(limit))
         .all(db)
-        .await
+        .await?;
+    Ok(Page::of(rows, limit))
 }
 
 /// Sum of a user's ledger amounts: must always equal the stored balance.

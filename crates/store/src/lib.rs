@@ -12,6 +12,7 @@ mod group_commit;
 pub mod holds;
 pub mod idempotency;
 pub mod ledger;
+pub mod page;
 pub mod projects;
 pub mod provider_keys;
 pub mod rate_limits;
@@ -24,6 +25,7 @@ pub mod welcome_grants;
 
 use std::time::Duration;
 
+pub use page::Page;
 use penora_migrations::{Migrator, MigratorTrait};
 use sea_orm::{sqlx, ConnectOptions, Database, DbBackend};
 pub use sea_orm::{

@@ -14,6 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::project::{self, Column, Entity as Projects};
+use crate::Page;
 
 pub use crate::entities::project::Model as ProjectRow;
 
@@ -174,12 +175,12 @@ pub struct ListQuery {
     pub limit: u64,
 }
 
-/// One page of the user's projects.
+/// One page of `query.limit` of the user's projects.
 pub async fn list(
     db: &impl ConnectionTrait,
     user: UserId,
     query: &ListQuery,
-) -> Result<Vec<ProjectRow>, DbErr> {
+) -> Result<Page<ProjectRow>, DbErr> {
     let mut select = Projects::find().filter(Column::UserId.eq(user.as_uuid()));
     if let Some(search) = query.search.as_deref() {
         let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
@@ -214,7 +215,11 @@ pub async fn list(
         Sort::Created => select.order_by_desc(Column::Id),
         Sort::Title => select.order_by_asc(Column::Title).order_by_asc(Column::Id),
     };
-    select.limit(query.limit).all(db).await
+    let rows = select
+        .limit(Page::<ProjectRow>::fetch_limit(query.limit))
+        .all(db)
+        .await?;
+    Ok(Page::of(rows, query.limit))
 }
 
 fn escape_like(raw: &str) -> String {
@@ -236,14 +241,14 @@ pub struct SizeRow {
     pub size_bytes: i64,
 }
 
-/// One page of the user's projects by size, largest first (ties by id), after the project
-/// of size and id `after`. Reads only the three columns, never the chapters.
+/// One page of `limit` of the user's projects by size, largest first (ties by id), after the
+/// project of size and id `after`. Reads only the three columns, never the chapters.
 pub async fn sizes(
     db: &impl ConnectionTrait,
     user: UserId,
     after: Option<(i64, Uuid)>,
     limit: u64,
-) -> Result<Vec<SizeRow>, DbErr> {
+) -> Result<Page<SizeRow>, DbErr> {
     let mut select = Projects::find()
         .select_only()
         .columns([Column::Id, Column::Title, Column::SizeBytes])
@@ -255,13 +260,14 @@ pub async fn sizes(
                 .add(Column::SizeBytes.eq(size).and(Column::Id.gt(id))),
         );
     }
-    select
+    let rows = select
         .order_by_desc(Column::SizeBytes)
         .order_by_asc(Column::Id)
-        .limit(limit)
+        .limit(Page::<SizeRow>::fetch_limit(limit))
         .into_model::<SizeRow>()
         .all(db)
-        .await
+        .await?;
+    Ok(Page::of(rows, limit))
 }
 
 /// Gives the project a share code (replacing any other). A `UniqueConstraintViolation`

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::entities::user::{self, Entity as Users};
+use crate::Page;
 
 pub use crate::entities::user::Model as UserRow;
 
@@ -278,13 +279,14 @@ async fn update(
     active.update(db).await.map(Some)
 }
 
-/// Accounts whose email contains `query` (all when empty), newest first, older than `before`.
+/// One page of `limit` accounts whose email contains `query` (all when empty), newest first,
+/// older than `before`.
 pub async fn search(
     db: &impl ConnectionTrait,
     query: &str,
     before: Option<uuid::Uuid>,
     limit: u64,
-) -> Result<Vec<UserRow>, DbErr> {
+) -> Result<Page<UserRow>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect};
     let mut select = Users::find().filter(user::Column::DeletedAt.is_null());
     let needle = query.trim().to_lowercase();
@@ -294,9 +296,10 @@ pub async fn search(
     if let Some(before) = before {
         select = select.filter(user::Column::Id.lt(before));
     }
-    select
+    let rows = select
         .order_by_desc(user::Column::Id)
-        .limit(limit)
+        .limit(Page::<UserRow>::fetch_limit(limit))
         .all(db)
-        .await
+        .await?;
+    Ok(Page::of(rows, limit))
 }

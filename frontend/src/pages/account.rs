@@ -82,7 +82,7 @@ fn AccountCard(user: User) -> impl IntoView {
                 <dt>"Role"</dt><dd>{format!("{:?}", user.role).to_lowercase()}</dd>
                 <dt>"Credits"</dt>
                 <dd data-testid="balance">
-                    {move || session.balance().map(|b| format!("{} available ({} held for generations)", crate::app::credits(b.available_mc), crate::app::credits(b.reserved_mc)))}
+                    {move || session.balance().map(|b| format!("{} available ({} held for generations)", crate::format::credits(b.available_mc), crate::format::credits(b.reserved_mc)))}
                 </dd>
                 <dt>"Member since"</dt><dd>{user.created_at.format("%-d %B %Y").to_string()}</dd>
             </dl>

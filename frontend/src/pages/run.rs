@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 use penora_api_types::{EndEvent, MetaEvent, Model, UsageEvent};
 
 use crate::api::{self, ApiError};
-use crate::app::credits;
 use crate::form::{Choice, Picker};
+use crate::format::credits;
 use crate::session::Session;
 use crate::sse::GenerationEvent;
 

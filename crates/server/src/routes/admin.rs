@@ -61,20 +61,16 @@ pub async fn users(
     query: web::Query<UserQuery>,
 ) -> Result<web::Json<AdminUserPage>, ApiError> {
     let limit = limit(query.limit)?;
-    let mut rows = penora_store::users::search(
+    let page = penora_store::users::search(
         &state.db,
         query.q.as_deref().unwrap_or(""),
         cursor(query.cursor.as_deref())?,
-        limit + 1,
+        limit,
     )
     .await?;
-    let next_cursor = (rows.len() as u64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.to_string())
-    });
     Ok(web::Json(AdminUserPage {
-        items: rows.iter().map(admin_view).collect(),
-        next_cursor: next_cursor.flatten(),
+        items: page.items.iter().map(admin_view).collect(),
+        next_cursor: page.cursor(|r| r.id.to_string()),
     }))
 }
 
@@ -170,14 +166,10 @@ pub async fn audit_log(
         to: query.to,
         before: cursor(query.cursor.as_deref())?,
     };
-    let mut rows = penora_store::audit::list(&state.db, &filter, limit + 1).await?;
-    let next_cursor = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    let items = rows
+    let page = penora_store::audit::list(&state.db, &filter, limit).await?;
+    let next_cursor = page.cursor(|r| r.id.to_string());
+    let items = page
+        .items
         .into_iter()
         .map(|r| AuditEntry {
             id: r.id,

@@ -192,7 +192,7 @@ pub async fn projects(
     let user = user_id(&id)?;
     let query = list_query(&params)?;
     let rows = apps::projects(&state, &app.caller, user, &query, &origin(&req, &state)).await?;
-    Ok(web::Json(page(&rows, &query)))
+    Ok(web::Json(page(&rows, query.sort)))
 }
 
 /// A project by its share code (scope `projects:read`); not counted as a view.

@@ -67,15 +67,15 @@ pub async fn transactions(
         to: query.to,
         before: cursor(query.cursor.as_deref())?,
     };
-    let (rows, next_cursor) =
-        credits::history(&state.db, user.id, filter, limit(query.limit)?).await?;
+    let page = credits::history(&state.db, user.id, filter, limit(query.limit)?).await?;
     Ok(web::Json(TransactionPage {
-        items: rows
+        items: page
+            .items
             .iter()
             .map(LedgerEntry::of)
             .map(transaction_view)
             .collect(),
-        next_cursor,
+        next_cursor: page.cursor(|r| r.id.to_string()),
     }))
 }
 

@@ -295,13 +295,10 @@ pub async fn list(
         status,
         limit: limit(params.limit)?,
     };
-    let rows = penora_store::generations::list(&state.db, user.id, &query).await?;
-    let next_cursor = (rows.len() as u64 == query.limit)
-        .then(|| rows.last().map(|r| r.id.to_string()))
-        .flatten();
+    let page = penora_store::generations::list(&state.db, user.id, &query).await?;
     Ok(web::Json(GenerationPage {
-        items: rows.iter().map(|row| view(&state, row)).collect(),
-        next_cursor,
+        items: page.items.iter().map(|row| view(&state, row)).collect(),
+        next_cursor: page.cursor(|r| r.id.to_string()),
     }))
 }
 

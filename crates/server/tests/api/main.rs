@@ -33,6 +33,7 @@ mod old_app_bugs;
 mod openai_compat;
 mod openai_params;
 mod operations;
+mod pagination;
 mod provider_keys;
 mod refresh_grace;
 mod scopes;

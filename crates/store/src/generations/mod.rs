@@ -25,6 +25,7 @@ pub use writer::Writer;
 
 use crate::entities::generation::{self, Column, Entity as Generations};
 use crate::entities::user::{self, Entity as Users};
+use crate::Page;
 
 pub use crate::entities::generation::Model as GenerationRow;
 
@@ -313,12 +314,12 @@ pub struct ListQuery {
     pub limit: u64,
 }
 
-/// Newest first.
+/// One page of `query.limit`, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
     user: UserId,
     query: &ListQuery,
-) -> Result<Vec<GenerationRow>, DbErr> {
+) -> Result<Page<GenerationRow>, DbErr> {
     let mut select = Generations::find().filter(Column::UserId.eq(user.as_uuid()));
     if let Some(before) = query.before {
         select = select.filter(Column::Id.lt(before));
@@ -329,11 +330,12 @@ pub async fn list(
     if let Some(status) = query.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }
-    select
+    let rows = select
         .order_by_desc(Column::Id)
-        .limit(query.limit)
+        .limit(Page::<GenerationRow>::fetch_limit(query.limit))
         .all(db)
-        .await
+        .await?;
+    Ok(Page::of(rows, query.limit))
 }
 
 /// Links a generation to the project its text was saved into.

@@ -11,6 +11,7 @@ use penora_domain::{
 };
 use penora_store::projects::{After, ListQuery, Sort};
 use penora_store::storage::Usage;
+use penora_store::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -131,7 +132,7 @@ pub async fn list(
 ) -> Result<web::Json<ProjectPage>, ApiError> {
     let query = list_query(&params)?;
     let rows = projects::list(&state, user.id, &query).await?;
-    Ok(web::Json(page(&rows, &query)))
+    Ok(web::Json(page(&rows, query.sort)))
 }
 
 pub(crate) fn list_query(params: &ListParams) -> Result<ListQuery, ApiError> {
@@ -158,14 +159,10 @@ pub(crate) fn list_query(params: &ListParams) -> Result<ListQuery, ApiError> {
     })
 }
 
-pub(crate) fn page(rows: &[penora_store::projects::ProjectRow], query: &ListQuery) -> ProjectPage {
-    let full = u64::try_from(rows.len()).is_ok_and(|n| n == query.limit);
+pub(crate) fn page(rows: &Page<penora_store::projects::ProjectRow>, sort: Sort) -> ProjectPage {
     ProjectPage {
-        items: rows.iter().map(summary_view).collect(),
-        next_cursor: rows
-            .last()
-            .filter(|_| full)
-            .map(|row| encode_cursor(&After::of(row, query.sort))),
+        items: rows.items.iter().map(summary_view).collect(),
+        next_cursor: rows.cursor(|row| encode_cursor(&After::of(row, sort))),
     }
 }
 
@@ -257,14 +254,11 @@ pub async fn storage(
         .map(decode_cursor::<(i64, uuid::Uuid)>)
         .transpose()?;
     let (usage, rows) = projects::usage(&state, user.id, after, limit).await?;
-    let full = u64::try_from(rows.len()).is_ok_and(|n| n == limit);
-    let next_cursor = rows
-        .last()
-        .filter(|_| full)
-        .map(|r| encode_cursor(&(r.size_bytes, r.id)));
+    let next_cursor = rows.cursor(|r| encode_cursor(&(r.size_bytes, r.id)));
     Ok(web::Json(StorageUsage {
         quota: quota_view(usage),
         projects: rows
+            .items
             .into_iter()
             .map(|r| ProjectSize {
                 id: r.id,
