@@ -1,5 +1,12 @@
 //! Structured logs via `tracing`. `RUST_LOG` filters (default `info`); `PENORA_LOG_FORMAT=json`
 //! gives one JSON object per line for log collectors.
+//!
+//! One request is one span tree: the `request` span (request id, method, path) of
+//! `http::observe`, under it the handler's span (`routes::<module>::<handler>`), under that
+//! the spans of the services it calls (`services::<module>::<function>`); tasks a request
+//! spawns (a generation's stream, a story run) carry the span they were started in. Spans
+//! are `skip_all` with explicit fields (user, key, project, generation, model ids): no
+//! secret, password, token, prompt or body is ever a field.
 
 use tracing_subscriber::{fmt, EnvFilter};
 
@@ -17,4 +24,15 @@ pub fn init(format: LogFormat) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// An optional value as a span field: recorded when present, left out otherwise.
+pub fn opt<T: std::fmt::Display>(value: Option<T>) -> Option<tracing::field::DisplayValue<T>> {
+    value.map(tracing::field::display)
+}
+
+/// Records `value` as the field `name` of the current span, which declared it `Empty` because
+/// the value was not known when the span opened (the chosen model, the generation's id).
+pub fn record(name: &str, value: impl std::fmt::Display) {
+    tracing::Span::current().record(name, tracing::field::display(value));
 }

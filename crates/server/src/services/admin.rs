@@ -12,6 +12,7 @@ use super::credits::{transaction_view, CreditError};
 use super::idempotency::{self, Idem, Outcome};
 use crate::state::AppState;
 
+#[tracing::instrument(name = "services::admin::user_detail", skip_all, fields(user_id = %user))]
 pub async fn user_detail(
     state: &AppState,
     user: UserId,
@@ -23,6 +24,8 @@ pub async fn user_detail(
     Ok((row, entries.iter().map(transaction_view).collect()))
 }
 
+#[tracing::instrument(name = "services::admin::adjust", skip_all,
+    fields(admin_id = %admin, user_id = %user))]
 pub async fn adjust(
     state: &AppState,
     admin: UserId,

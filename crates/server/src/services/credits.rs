@@ -38,6 +38,7 @@ pub fn transaction_view(entry: &EntryRow) -> Transaction {
 }
 
 /// One page of history, newest first, and the cursor of the next page.
+#[tracing::instrument(name = "services::credits::history", skip_all, fields(user_id = %user))]
 pub async fn history(
     db: &impl ConnectionTrait,
     user: UserId,
@@ -62,6 +63,7 @@ pub enum GroupBy {
 
 /// Spending in `[from, to)` grouped by model or UTC day, in key order. The database sums;
 /// this reads one row per group.
+#[tracing::instrument(name = "services::credits::usage", skip_all, fields(user_id = %user))]
 pub async fn usage(
     db: &impl ConnectionTrait,
     user: UserId,
@@ -175,6 +177,7 @@ pub fn estimate(
 }
 
 /// The sign-up bonus, in the sign-up's transaction; its reference makes it once per account.
+#[tracing::instrument(name = "services::credits::grant_welcome", skip_all, fields(user_id = %user))]
 pub async fn grant_welcome(
     txn: &impl ConnectionTrait,
     user: UserId,

@@ -99,6 +99,7 @@ pub trait IdempotentError: From<DbErr> + From<IdemError> {
 /// The stored response is looked up only when `op` fails (a retried request fails on its
 /// unique ledger reference, or for lack of credits once they were spent), which keeps the
 /// common path to one transaction.
+#[tracing::instrument(name = "services::idempotency::once", skip_all)]
 pub async fn once<T, E, F, Fut>(
     db: &DatabaseConnection,
     idem: &Idem,
@@ -141,6 +142,7 @@ where
 /// the balance after it (`recorded.response` holds it, `recorded.balance_field` names that
 /// field): the movement, its audit entry and the response commit together, in one round trip
 /// on PostgreSQL. `respond` builds the answer from the applied entry.
+#[tracing::instrument(name = "services::idempotency::once_recorded", skip_all)]
 pub async fn once_recorded<T, E>(
     recorder: &Recorder,
     idem: &Idem,

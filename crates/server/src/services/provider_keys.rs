@@ -85,6 +85,8 @@ pub fn view(row: &ProviderKeyRow) -> ProviderKey {
     }
 }
 
+#[tracing::instrument(name = "services::provider_keys::set", skip_all,
+    fields(user_id = %user, provider = provider))]
 pub async fn set(
     state: &AppState,
     user: UserId,
@@ -114,6 +116,8 @@ pub async fn set(
     Ok(row)
 }
 
+#[tracing::instrument(name = "services::provider_keys::delete", skip_all,
+    fields(user_id = %user, provider = provider))]
 pub async fn delete(
     state: &AppState,
     user: UserId,
@@ -140,6 +144,8 @@ pub async fn delete(
 
 /// The providers whose models the user's stored keys pay for (a key stored for a provider
 /// that no longer accepts one is ignored).
+#[tracing::instrument(name = "services::provider_keys::providers_of", skip_all,
+    fields(user_id = %user))]
 pub async fn providers_of(
     state: &AppState,
     user: UserId,
@@ -153,6 +159,8 @@ pub async fn providers_of(
 }
 
 /// The user's own key for `provider`, decrypted, if they stored one.
+#[tracing::instrument(name = "services::provider_keys::own_key", skip_all,
+    fields(user_id = %user, provider = provider))]
 pub async fn own_key(
     state: &AppState,
     user: UserId,

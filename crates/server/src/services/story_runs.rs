@@ -5,6 +5,7 @@
 use penora_api_types::{ChapterEvent, GenerationFailure, StoryEndEvent};
 use penora_domain::{GenerationStatus, ProjectId};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::catalog::ModelSpec;
 use crate::error::ApiError;
@@ -28,10 +29,14 @@ pub fn spawn(
     from: u32,
 ) -> mpsc::Receiver<SequenceEvent> {
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        let end = write_all(&state, account, story, &model, from, &tx).await;
-        let _ = tx.send(SequenceEvent::End(end)).await;
-    });
+    // The run is part of the request that started it: it carries the request's span.
+    tokio::spawn(
+        async move {
+            let end = write_all(&state, account, story, &model, from, &tx).await;
+            let _ = tx.send(SequenceEvent::End(end)).await;
+        }
+        .in_current_span(),
+    );
     rx
 }
 

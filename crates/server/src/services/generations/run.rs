@@ -22,6 +22,7 @@ use penora_domain::{GenerationStatus, Millicredits, WordMeter};
 use penora_store::generations::Liveness;
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use super::settle::{settle, Ended, Ending, Failure};
 use super::Started;
@@ -81,12 +82,16 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         // The client may be gone; the generation is settled either way.
         let _ = tx.send(Event::End(Box::new(end))).await;
     };
-    tokio::spawn(async move {
-        match request {
-            Some(id) => request_id::scope(id, task).await,
-            None => task.await,
+    // The task is part of the request that started it: it carries the request's span.
+    tokio::spawn(
+        async move {
+            match request {
+                Some(id) => request_id::scope(id, task).await,
+                None => task.await,
+            }
         }
-    });
+        .in_current_span(),
+    );
     rx
 }
 
