@@ -84,8 +84,17 @@ async fn write_all(
             return end;
         }
         // Each chapter opens against the account as it is then: a key stored since the run
-        // began pays for this chapter, and signing out everywhere stops the run.
-        let started = match generations::start(state, account, job).await {
+        // began pays for this chapter, and signing out everywhere stops the run. Its span
+        // names the chapter's generation; the generation's task carries it.
+        let span = tracing::info_span!(
+            "services::story_runs::chapter",
+            number,
+            generation_id = tracing::field::Empty
+        );
+        let started = match generations::start(state, account, job)
+            .instrument(span.clone())
+            .await
+        {
             Ok(Opened::New(started)) => started,
             // Sequence steps carry no idempotency key, so there is nothing to replay.
             Ok(Opened::Replay(_)) => return end,
@@ -94,7 +103,8 @@ async fn write_all(
                 return end;
             }
         };
-        let mut events = generations::spawn(state.clone(), *started);
+        span.record("generation_id", tracing::field::display(started.row.id));
+        let mut events = span.in_scope(|| generations::spawn(state.clone(), *started));
         let mut last = None;
         while let Some(event) = events.recv().await {
             if let Event::End(ended) = &event {

@@ -305,8 +305,16 @@ async fn a_story_run_and_its_generations_carry_the_request_span() {
     let reads = tree.all("services::stories::get");
     assert!(reads.len() >= 3, "{reads:?}");
     assert!(reads.iter().all(|s| s.parent == Some(handler.serial)));
-    // Each chapter's generation (a task the run spawned) saves its text, under the handler.
+    // Each chapter has a span naming its generation, under the handler; the generation's
+    // task (spawned by the run) saves the text under it.
+    let chapters = tree.all("services::story_runs::chapter");
+    assert_eq!(chapters.len(), 2, "{chapters:?}");
     let keeps = tree.all("services::stories::keep");
     assert_eq!(keeps.len(), 2, "{keeps:?}");
-    assert!(keeps.iter().all(|s| s.parent == Some(handler.serial)));
+    for chapter in chapters {
+        assert_eq!(chapter.parent, Some(handler.serial));
+        assert!(Uuid::try_parse(field(chapter, "generation_id")).is_ok());
+        let kept = keeps.iter().filter(|s| s.parent == Some(chapter.serial));
+        assert_eq!(kept.count(), 1, "{keeps:?}");
+    }
 }
