@@ -207,6 +207,8 @@ async fn a_json_generation_is_one_span_tree_without_secrets() {
     let tree = Tree::of(&request_id);
     assert_eq!(tree.root.fields["method"], "POST");
     assert_eq!(tree.root.fields["path"], "/api/v1/generations");
+    // The extractor names the caller on the request span: every line of it says who.
+    assert_eq!(field(&tree.root, "user_id"), user_id);
     let handler = tree.one("routes::generations::create");
     assert_eq!(handler.parent, Some(tree.root.serial));
     assert_eq!(field(handler, "user_id"), user_id);
@@ -254,6 +256,7 @@ async fn an_app_debit_is_one_span_tree() {
     assert_eq!(handler.parent, Some(tree.root.serial));
     assert_eq!(field(handler, "user_id"), user_id);
     let app_key_id = field(handler, "app_key_id");
+    assert_eq!(field(&tree.root, "app_key_id"), app_key_id);
     let service = tree.one("services::apps::debit");
     assert_eq!(service.parent, Some(handler.serial));
     assert_eq!(field(service, "user_id"), user_id);
