@@ -71,6 +71,7 @@ pub struct Signup {
     pub display_name: DisplayName,
 }
 
+#[tracing::instrument(name = "services::accounts::signup", skip_all)]
 pub async fn signup(
     state: &AppState,
     input: Signup,
@@ -130,6 +131,7 @@ pub async fn signup(
     Ok(session)
 }
 
+#[tracing::instrument(name = "services::accounts::login", skip_all)]
 pub async fn login(
     state: &AppState,
     email: &Email,
@@ -196,6 +198,7 @@ pub async fn login(
     Ok(session)
 }
 
+#[tracing::instrument(name = "services::accounts::rename", skip_all, fields(user_id = %user))]
 pub async fn rename(
     state: &AppState,
     user: UserId,
@@ -208,6 +211,8 @@ pub async fn rename(
 
 /// Changes the password after checking the current one; every other session ends, and the
 /// caller gets a fresh one. With `revoke_api_keys` the personal API keys end too.
+#[tracing::instrument(name = "services::accounts::change_password", skip_all,
+    fields(user_id = %user.id))]
 pub async fn change_password(
     state: &AppState,
     user: &UserRow,
@@ -280,6 +285,7 @@ async fn spend(state: &AppState, bucket: Bucket<'_>, limit: Limit) -> Result<(),
 
 /// Deletes the account: its personal data goes, its ledger stays against the anonymous
 /// tombstone the row becomes ([`users::erase`]). Refused while its generations run.
+#[tracing::instrument(name = "services::accounts::delete", skip_all, fields(user_id = %user.id))]
 pub async fn delete(
     state: &AppState,
     user: &UserRow,
@@ -305,6 +311,7 @@ pub async fn delete(
     Ok(())
 }
 
+#[tracing::instrument(name = "services::accounts::verify_email", skip_all)]
 pub async fn verify_email(
     state: &AppState,
     token: &str,
@@ -328,6 +335,8 @@ pub async fn verify_email(
     Ok(())
 }
 
+#[tracing::instrument(name = "services::accounts::resend_verification", skip_all,
+    fields(user_id = %user.id))]
 pub async fn resend_verification(state: &AppState, user: &UserRow) -> Result<(), AccountError> {
     require_mail(state)?;
     if user.email_verified_at.is_some() {
@@ -348,6 +357,7 @@ pub async fn resend_verification(state: &AppState, user: &UserRow) -> Result<(),
 
 /// Mails a reset link when the account exists. Answers the same either way, so it cannot be
 /// used to find out which emails have accounts (without mail: `MailUnavailable` for all).
+#[tracing::instrument(name = "services::accounts::forgot_password", skip_all)]
 pub async fn forgot_password(
     state: &AppState,
     email: &Email,
@@ -385,6 +395,7 @@ pub async fn forgot_password(
 
 /// Sets a new password from a mailed token; every session of the account ends and its
 /// personal API keys are revoked (whoever took the account over may have made some).
+#[tracing::instrument(name = "services::accounts::reset_password", skip_all)]
 pub async fn reset_password(
     state: &AppState,
     token: &str,
@@ -476,6 +487,7 @@ fn public_url(state: &AppState) -> &str {
 }
 
 /// The CLI's `admin create-admin`: an account with the admin role, verified.
+#[tracing::instrument(name = "services::accounts::create_admin", skip_all)]
 pub async fn create_admin(
     state: &AppState,
     email: &Email,
@@ -510,6 +522,7 @@ pub async fn create_admin(
 /// Records a welcome grant for every account that received the bonus before grants were
 /// kept (the migration cannot compute the key). Idempotent and cheap once done: it runs at
 /// every start-up and finds nothing to do after the first.
+#[tracing::instrument(name = "services::accounts::record_welcome_grants", skip_all)]
 pub async fn record_welcome_grants(state: &AppState) -> Result<u64, DbErr> {
     const BATCH: u64 = 500;
     let mut recorded = 0;

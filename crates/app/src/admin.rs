@@ -11,6 +11,7 @@ use super::credits::{CreditError, LedgerEntry};
 use super::idempotency::{self, Idem, Outcome};
 use crate::AppState;
 
+#[tracing::instrument(name = "services::admin::user_detail", skip_all, fields(user_id = %user))]
 pub async fn user_detail(
     state: &AppState,
     user: UserId,
@@ -24,6 +25,8 @@ pub async fn user_detail(
     Ok((row, entries.iter().map(LedgerEntry::of).collect()))
 }
 
+#[tracing::instrument(name = "services::admin::adjust", skip_all,
+    fields(admin_id = %admin, user_id = %user))]
 pub async fn adjust(
     state: &AppState,
     admin: UserId,

@@ -105,6 +105,8 @@ impl KeySpec {
 }
 
 /// Makes a key; the secret is returned once and only its hash is stored.
+#[tracing::instrument(name = "services::api_keys::create", skip_all,
+    fields(user_id = crate::spans::opt(owner)))]
 pub async fn create(
     db: &impl ConnectionTrait,
     spec: &KeySpec,
@@ -162,6 +164,7 @@ impl KeyCache {
 
 /// The live key a bearer secret belongs to (read through `reads` unless cached), noting its
 /// use at most once a minute (written through `db`).
+#[tracing::instrument(name = "services::api_keys::authenticate", skip_all)]
 pub async fn authenticate(
     cache: &KeyCache,
     reads: &impl ConnectionTrait,
@@ -191,6 +194,8 @@ pub async fn authenticate(
 }
 
 /// Revokes one of `user`'s personal keys; false when they have no live key `id`.
+#[tracing::instrument(name = "services::api_keys::revoke_personal", skip_all,
+    fields(user_id = %user, key_id = %id))]
 pub async fn revoke_personal(
     db: &impl ConnectionTrait,
     cache: &KeyCache,
@@ -203,6 +208,7 @@ pub async fn revoke_personal(
 }
 
 /// Revokes an app key; false when there is no live app key `id`.
+#[tracing::instrument(name = "services::api_keys::revoke_app", skip_all, fields(app_key_id = %id))]
 pub async fn revoke_app(
     db: &impl ConnectionTrait,
     cache: &KeyCache,
@@ -245,6 +251,8 @@ pub struct IssuedKey {
 }
 
 /// Creates a key and audits it (`action`, by `created_by`); the result carries the secret.
+#[tracing::instrument(name = "services::api_keys::issue", skip_all,
+    fields(user_id = crate::spans::opt(owner), action = action))]
 pub async fn issue(
     db: &impl ConnectionTrait,
     spec: &KeySpec,
@@ -263,6 +271,8 @@ pub async fn issue(
 /// current, checked under the user's row lock in the key's transaction: a key requested
 /// while the account's sessions end (sign-out everywhere, password change or reset,
 /// deletion) is refused rather than outliving them. `None`: the session has ended.
+#[tracing::instrument(name = "services::api_keys::issue_personal", skip_all,
+    fields(user_id = %user))]
 pub async fn issue_personal(
     db: &DatabaseConnection,
     spec: &KeySpec,

@@ -85,6 +85,8 @@ async fn audit(
     .await;
 }
 
+#[tracing::instrument(name = "services::apps::resolve", skip_all,
+    fields(app_key_id = %caller.key_id))]
 pub async fn resolve(
     state: &AppState,
     caller: &AppCaller,
@@ -106,6 +108,8 @@ pub async fn resolve(
     Ok(user)
 }
 
+#[tracing::instrument(name = "services::apps::balance", skip_all,
+    fields(app_key_id = %caller.key_id, user_id = %user))]
 pub async fn balance(
     state: &AppState,
     caller: &AppCaller,
@@ -117,6 +121,8 @@ pub async fn balance(
 }
 
 /// The quota both apps share: credits and workspace storage.
+#[tracing::instrument(name = "services::apps::quota", skip_all,
+    fields(app_key_id = %caller.key_id, user_id = %user))]
 pub async fn quota(
     state: &AppState,
     caller: &AppCaller,
@@ -129,6 +135,8 @@ pub async fn quota(
 }
 
 /// A page of the user's projects.
+#[tracing::instrument(name = "services::apps::projects", skip_all,
+    fields(app_key_id = %caller.key_id, user_id = %user))]
 pub async fn projects(
     state: &AppState,
     caller: &AppCaller,
@@ -142,6 +150,8 @@ pub async fn projects(
 
 /// A shared project by code (not counted as a view, not rate limited per IP: the caller is
 /// a trusted server).
+#[tracing::instrument(name = "services::apps::shared", skip_all,
+    fields(app_key_id = %caller.key_id))]
 pub async fn shared(
     state: &AppState,
     caller: &AppCaller,
@@ -177,6 +187,8 @@ async fn read_user(
     Ok(row)
 }
 
+#[tracing::instrument(name = "services::apps::debit", skip_all,
+    fields(app_key_id = %caller.key_id, user_id = %user))]
 pub async fn debit(
     state: &AppState,
     caller: &AppCaller,
@@ -238,6 +250,8 @@ pub struct RefundInput {
     pub reason: Option<String>,
 }
 
+#[tracing::instrument(name = "services::apps::refund", skip_all,
+    fields(app_key_id = %caller.key_id, user_id = %input.user, debit_id = %input.debit_id))]
 pub async fn refund(
     state: &AppState,
     caller: &AppCaller,

@@ -36,6 +36,8 @@ impl Origin {
     }
 }
 
+#[tracing::instrument(name = "services::audit::record", skip_all,
+    fields(user_id = crate::spans::opt(actor), action = action))]
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: Option<UserId>,
@@ -58,6 +60,8 @@ pub async fn record(
 
 /// Writes an audit entry inside the caller's transaction, so it commits (or not) with the
 /// change it records.
+#[tracing::instrument(name = "services::audit::record_in", skip_all,
+    fields(user_id = crate::spans::opt(actor), action = action))]
 pub async fn record_in(
     txn: &impl ConnectionTrait,
     actor: Option<UserId>,

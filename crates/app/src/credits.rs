@@ -74,6 +74,7 @@ impl LedgerEntry {
 }
 
 /// One page of history, newest first.
+#[tracing::instrument(name = "services::credits::history", skip_all, fields(user_id = %user))]
 pub async fn history(
     db: &impl ConnectionTrait,
     user: UserId,
@@ -91,6 +92,7 @@ pub enum GroupBy {
 
 /// Spending in `[from, to)` grouped by model or UTC day, in key order. The database sums;
 /// this reads one row per group.
+#[tracing::instrument(name = "services::credits::usage", skip_all, fields(user_id = %user))]
 pub async fn usage(
     db: &impl ConnectionTrait,
     user: UserId,
@@ -213,6 +215,7 @@ pub fn estimate(
 }
 
 /// The sign-up bonus, in the sign-up's transaction; its reference makes it once per account.
+#[tracing::instrument(name = "services::credits::grant_welcome", skip_all, fields(user_id = %user))]
 pub async fn grant_welcome(
     txn: &impl ConnectionTrait,
     user: UserId,

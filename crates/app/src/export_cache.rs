@@ -81,6 +81,7 @@ impl DiskCache {
     }
 
     /// The cached bytes of the file `name` ([`CacheKey::file_name`]), if it is on disk.
+    #[tracing::instrument(name = "services::export_cache::get", skip_all)]
     pub async fn get(&self, name: &str) -> Option<Vec<u8>> {
         self.index.get(name)?;
         match tokio::fs::read(self.dir.join(name)).await {

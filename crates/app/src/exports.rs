@@ -83,6 +83,7 @@ impl Exporter {
     /// The rendering of `document` as `format`, from the cache when `key` is there;
     /// otherwise rendered in a slot on a blocking thread and kept. `Busy` when no slot
     /// came free within the queue wait.
+    #[tracing::instrument(name = "services::exports::export", skip_all)]
     pub async fn export(
         &self,
         key: CacheKey<'_>,
@@ -112,7 +113,9 @@ impl Exporter {
         }
         let cache = self.cache.clone();
         let file = key.file_name();
+        let span = tracing::Span::current();
         let bytes = tokio::task::spawn_blocking(move || {
+            let _span = span.enter();
             // The slot is held until the render ends, even if the request is dropped.
             let _slot = slot;
             let bytes = penora_export::render(&document, format)?;

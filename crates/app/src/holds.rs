@@ -9,6 +9,8 @@ use uuid::Uuid;
 use crate::generations;
 use crate::AppState;
 
+#[tracing::instrument(name = "services::holds::reserve", skip_all,
+    fields(user_id = %user, model = model))]
 pub async fn reserve(
     state: &AppState,
     user: UserId,
@@ -23,6 +25,7 @@ pub async fn reserve(
 }
 
 /// Settles a hold, charging at most what it reserved. Calling it again changes nothing.
+#[tracing::instrument(name = "services::holds::settle", skip_all, fields(hold_id = %hold))]
 pub async fn settle(
     state: &AppState,
     hold: Uuid,
@@ -39,6 +42,7 @@ pub async fn settle(
 /// Settles every expired hold on what it had delivered (a crashed or abandoned generation),
 /// closing its generation as interrupted in the same transaction; then closes free
 /// generations (no hold) whose process died.
+#[tracing::instrument(name = "services::holds::sweep", skip_all)]
 pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
     let mut settled = generations::sweep_free(state).await?;
     loop {
@@ -56,6 +60,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, LedgerError> {
 
 /// Settles one hold found expired on what it delivered, as it is under its lock; says
 /// whether it did (not when it was settled or renewed since it was found).
+#[tracing::instrument(name = "services::holds::sweep_hold", skip_all, fields(hold_id = %found.id))]
 pub async fn sweep_hold(state: &AppState, found: &holds::HoldRow) -> Result<bool, LedgerError> {
     let txn = penora_store::begin_write(&state.db).await?;
     let Some(hold) = holds::lock_expired(&txn, found.id).await? else {

@@ -110,6 +110,7 @@ pub trait IdempotentError: From<DbErr> + From<IdemError> {
 /// The stored response is looked up only when `op` fails (a retried request fails on its
 /// unique ledger reference, or for lack of credits once they were spent), which keeps the
 /// common path to one transaction.
+#[tracing::instrument(name = "services::idempotency::once", skip_all)]
 pub async fn once<T, E, F, Fut>(
     db: &DatabaseConnection,
     idem: &Idem,
@@ -152,6 +153,7 @@ where
 /// (`respond`): the movement, its audit entry and the stored response commit together, in
 /// one round trip on PostgreSQL. A replay builds the answer with `respond` from the entry the
 /// first request wrote (found by its unique reference), so it is the first answer again.
+#[tracing::instrument(name = "services::idempotency::once_recorded", skip_all)]
 pub async fn once_recorded<T, E>(
     recorder: &Recorder,
     idem: &Idem,

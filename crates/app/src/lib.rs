@@ -29,6 +29,7 @@ pub mod request_id;
 pub mod sessions;
 pub mod share_lookups;
 pub mod shares;
+pub mod spans;
 pub mod stories;
 pub mod story_runs;
 pub mod streams;

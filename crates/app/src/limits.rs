@@ -95,6 +95,7 @@ pub enum Verdict {
 
 /// Counts one hit (refused ones too, so hammering never earns a fresh window early) and
 /// says whether it was within the limit.
+#[tracing::instrument(name = "services::limits::hit", skip_all)]
 pub async fn hit(
     db: &impl ConnectionTrait,
     bucket: Bucket<'_>,

@@ -69,6 +69,7 @@ fn default_limit(state: &AppState) -> i64 {
     state.config.settings.storage_quota_bytes
 }
 
+#[tracing::instrument(name = "services::projects::create", skip_all, fields(user_id = %user))]
 pub async fn create(
     state: &AppState,
     user: UserId,
@@ -81,6 +82,8 @@ pub async fn create(
     Ok(row)
 }
 
+#[tracing::instrument(name = "services::projects::get", skip_all,
+    fields(user_id = %user, project_id = %id))]
 pub async fn get(
     state: &AppState,
     user: UserId,
@@ -91,6 +94,7 @@ pub async fn get(
         .ok_or(ProjectError::NotFound)
 }
 
+#[tracing::instrument(name = "services::projects::list", skip_all, fields(user_id = %user))]
 pub async fn list(
     state: &AppState,
     user: UserId,
@@ -101,6 +105,8 @@ pub async fn list(
 
 /// Applies `edit` to the current content if the version still matches, in one transaction
 /// with the quota check.
+#[tracing::instrument(name = "services::projects::edit", skip_all,
+    fields(user_id = %user, project_id = %id))]
 pub async fn edit(
     state: &AppState,
     user: UserId,
@@ -140,6 +146,8 @@ pub async fn edit(
     Ok(updated)
 }
 
+#[tracing::instrument(name = "services::projects::delete", skip_all,
+    fields(user_id = %user, project_id = %id))]
 pub async fn delete(
     state: &AppState,
     user: UserId,
@@ -186,6 +194,7 @@ pub fn update_chapter(
 
 /// Storage used, the limit that applies to the user, and one page of their projects by
 /// size (largest first) after `after` (a size and an id).
+#[tracing::instrument(name = "services::projects::usage", skip_all, fields(user_id = %user))]
 pub async fn usage(
     state: &AppState,
     user: UserId,

@@ -75,6 +75,8 @@ fn parse(
     }
 }
 
+#[tracing::instrument(name = "services::provider_keys::set", skip_all,
+    fields(user_id = %user, provider = provider))]
 pub async fn set(
     state: &AppState,
     user: UserId,
@@ -104,6 +106,8 @@ pub async fn set(
     Ok(row)
 }
 
+#[tracing::instrument(name = "services::provider_keys::delete", skip_all,
+    fields(user_id = %user, provider = provider))]
 pub async fn delete(
     state: &AppState,
     user: UserId,
@@ -130,6 +134,8 @@ pub async fn delete(
 
 /// The providers whose models the user's stored keys pay for (a key stored for a provider
 /// that no longer accepts one is ignored).
+#[tracing::instrument(name = "services::provider_keys::providers_of", skip_all,
+    fields(user_id = %user))]
 pub async fn providers_of(
     state: &AppState,
     user: UserId,
@@ -143,6 +149,8 @@ pub async fn providers_of(
 }
 
 /// The user's own key for `provider`, decrypted, if they stored one.
+#[tracing::instrument(name = "services::provider_keys::own_key", skip_all,
+    fields(user_id = %user, provider = provider))]
 pub async fn own_key(
     state: &AppState,
     user: UserId,

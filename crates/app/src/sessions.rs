@@ -42,6 +42,7 @@ pub enum SessionError {
 }
 
 /// Starts a new family for `user` (inside the caller's transaction when given one).
+#[tracing::instrument(name = "services::sessions::start", skip_all, fields(user_id = %user.id))]
 pub async fn start(
     state: &AppState,
     db: &impl ConnectionTrait,
@@ -97,6 +98,7 @@ fn with_access_token(
 }
 
 /// Trades a refresh token for a new session in the same family.
+#[tracing::instrument(name = "services::sessions::refresh", skip_all)]
 pub async fn refresh(
     state: &AppState,
     token: &str,
@@ -179,6 +181,7 @@ async fn within_grace(
 
 /// Ends the session the refresh token belongs to. Unknown tokens are fine: the caller is
 /// signed out either way.
+#[tracing::instrument(name = "services::sessions::end", skip_all)]
 pub async fn end(state: &AppState, token: &str, origin: &Origin) -> Result<(), SessionError> {
     if let Some(row) = refresh_tokens::find_by_hash(&state.db, &opaque::hash(token)).await? {
         refresh_tokens::revoke_family(&state.db, row.family_id).await?;
@@ -197,6 +200,7 @@ pub async fn end(state: &AppState, token: &str, origin: &Origin) -> Result<(), S
 
 /// Ends every session of the user: refresh tokens revoked, access tokens outdated; with
 /// `revoke_api_keys`, the personal API keys too.
+#[tracing::instrument(name = "services::sessions::end_all", skip_all, fields(user_id = %user))]
 pub async fn end_all(
     state: &AppState,
     user: UserId,

@@ -38,6 +38,7 @@ impl Lookups {
 
     /// Adds the views counted so far to the database, one statement per project. Views of
     /// a failed write are kept for the next flush. Returns the views written.
+    #[tracing::instrument(name = "services::share_lookups::flush", skip_all)]
     pub async fn flush(&self, db: &impl ConnectionTrait) -> Result<i64, DbErr> {
         let batch = std::mem::take(&mut *lock(&self.views));
         let mut written = 0;
@@ -87,6 +88,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Flushes the counted views every `every` (the caller spawns it once per process).
+#[tracing::instrument(name = "services::share_lookups::flush_every", skip_all)]
 pub async fn flush_every(state: crate::AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -46,6 +46,8 @@ fn is_live(row: &ProjectRow) -> bool {
 }
 
 /// The project's live code, or a new one. Returns the row and whether a code was created.
+#[tracing::instrument(name = "services::shares::share", skip_all,
+    fields(user_id = %user, project_id = %id))]
 pub async fn share(
     state: &AppState,
     user: UserId,
@@ -71,6 +73,8 @@ pub async fn share(
     Err(ShareError::Exhausted)
 }
 
+#[tracing::instrument(name = "services::shares::revoke", skip_all,
+    fields(user_id = %user, project_id = %id))]
 pub async fn revoke(state: &AppState, user: UserId, id: ProjectId) -> Result<(), ShareError> {
     if projects::clear_share(&state.db, user, id).await? {
         Ok(())
@@ -82,6 +86,7 @@ pub async fn revoke(state: &AppState, user: UserId, id: ProjectId) -> Result<(),
 /// A public look-up by code from `client`: a malformed code is refused first (no write),
 /// then the look-up is rate limited, then a view is counted (in memory). Unknown, revoked
 /// and expired codes all read as `NotFound`.
+#[tracing::instrument(name = "services::shares::open", skip_all)]
 pub async fn open(
     state: &AppState,
     client: &ClientIp,
@@ -103,6 +108,7 @@ pub async fn open(
 }
 
 /// Reads a shared project without counting (for trusted callers such as sister apps).
+#[tracing::instrument(name = "services::shares::read", skip_all)]
 pub async fn read(state: &AppState, raw_code: &str) -> Result<Shared, ShareError> {
     let code = ShareCode::parse(raw_code).map_err(ShareError::InvalidCode)?;
     find(state, &code).await
@@ -121,6 +127,7 @@ async fn find(state: &AppState, code: &ShareCode) -> Result<Shared, ShareError> 
 
 /// Forgets rate-limit windows that started over two hours ago (run by the sweeper): an
 /// hourly limit still reads the window before the current one.
+#[tracing::instrument(name = "services::shares::purge_counters", skip_all)]
 pub async fn purge_counters(state: &AppState) -> Result<u64, DbErr> {
     rate_limits::purge(&state.db, Utc::now().timestamp() - 7_200).await
 }

@@ -31,6 +31,7 @@ impl Story {
 
 /// Creates the story project (one empty chapter per planned chapter, so the writer sees
 /// the shape at once) and its settings, in one transaction with the quota check.
+#[tracing::instrument(name = "services::stories::create", skip_all, fields(user_id = %user))]
 pub async fn create(
     state: &AppState,
     user: UserId,
@@ -58,6 +59,8 @@ pub fn planned_chapters(count: u32) -> Vec<Chapter> {
         .collect()
 }
 
+#[tracing::instrument(name = "services::stories::get", skip_all,
+    fields(user_id = %user, project_id = %id))]
 pub async fn get(state: &AppState, user: UserId, id: ProjectId) -> Result<Story, ProjectError> {
     let project = projects::get(state, user, id).await?;
     let settings = stories::find(&state.db, project.id)
@@ -68,6 +71,8 @@ pub async fn get(state: &AppState, user: UserId, id: ProjectId) -> Result<Story,
 
 /// Changes settings and/or the outline (last write wins: these are small, single fields).
 /// `story` was read for `user`, which proves it is theirs.
+#[tracing::instrument(name = "services::stories::update", skip_all,
+    fields(user_id = %user, project_id = %story.project.id))]
 pub async fn update(
     state: &AppState,
     user: UserId,
@@ -341,6 +346,8 @@ pub enum Kept {
 
 /// Saves a finished story step's text (called by the generation task after settling) and
 /// says how that went; `None` when there was no text to save.
+#[tracing::instrument(name = "services::stories::keep", skip_all,
+    fields(user_id = %user, target = ?target))]
 pub async fn keep(state: &AppState, user: UserId, target: Target, output: &str) -> Option<Kept> {
     if output.trim().is_empty() {
         return None;

@@ -4,6 +4,7 @@
 
 use penora_domain::{GenerationStatus, ProjectId};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 use crate::catalog::ModelSpec;
 use crate::generations::{self, Account, Event, GenerationError, Opened, Settled};
@@ -57,10 +58,14 @@ pub fn spawn(
     from: u32,
 ) -> mpsc::Receiver<SequenceEvent> {
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(async move {
-        let end = write_all(&state, account, story, &model, from, &tx).await;
-        let _ = tx.send(SequenceEvent::End(Box::new(end))).await;
-    });
+    // The run is part of the request that started it: it carries the request's span.
+    tokio::spawn(
+        async move {
+            let end = write_all(&state, account, story, &model, from, &tx).await;
+            let _ = tx.send(SequenceEvent::End(Box::new(end))).await;
+        }
+        .in_current_span(),
+    );
     rx
 }
 
@@ -108,8 +113,17 @@ async fn write_all(
             return end;
         }
         // Each chapter opens against the account as it is then: a key stored since the run
-        // began pays for this chapter, and signing out everywhere stops the run.
-        let started = match generations::start(state, account, job).await {
+        // began pays for this chapter, and signing out everywhere stops the run. Its span
+        // names the chapter's generation; the generation's task carries it.
+        let span = tracing::info_span!(
+            "services::story_runs::chapter",
+            number,
+            generation_id = tracing::field::Empty
+        );
+        let started = match generations::start(state, account, job)
+            .instrument(span.clone())
+            .await
+        {
             Ok(Opened::New(started)) => started,
             // Sequence steps carry no idempotency key, so there is nothing to replay.
             Ok(Opened::Replay(_)) => return end,
@@ -118,7 +132,8 @@ async fn write_all(
                 return end;
             }
         };
-        let mut events = generations::spawn(state.clone(), *started);
+        span.record("generation_id", tracing::field::display(started.row.id));
+        let mut events = span.in_scope(|| generations::spawn(state.clone(), *started));
         let mut last = None;
         while let Some(event) = events.recv().await {
             if let Event::End { settled, kept } = &event {

@@ -1,5 +1,12 @@
 //! Structured logs via `tracing`. `RUST_LOG` filters (default `info`); `PENORA_LOG_FORMAT=json`
 //! gives one JSON object per line for log collectors.
+//!
+//! One request is one span tree: the `request` span (request id, method, path) of
+//! `http::observe`, under it the handler's span (`routes::<module>::<handler>`), under that
+//! the spans of the services it calls (`services::<module>::<function>`); tasks a request
+//! spawns (a generation's stream, a story run) carry the span they were started in. Spans
+//! are `skip_all` with explicit fields (user, key, project, generation, model ids): no
+//! secret, password, token, prompt or body is ever a field.
 
 use tracing_subscriber::{fmt, EnvFilter};
 
@@ -18,3 +25,5 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+pub use penora_app::spans::{opt, record};

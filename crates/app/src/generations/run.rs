@@ -21,6 +21,7 @@ use penora_domain::{hold, Millicredits, WordMeter};
 use penora_store::generations::Liveness;
 use penora_store::{generations, holds};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::settle::{settle, Ending, Settled, Stop};
@@ -101,12 +102,16 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         };
         let _ = tx.send(end).await;
     };
-    tokio::spawn(async move {
-        match request {
-            Some(id) => request_id::scope(id, task).await,
-            None => task.await,
+    // The task is part of the request that started it: it carries the request's span.
+    tokio::spawn(
+        async move {
+            match request {
+                Some(id) => request_id::scope(id, task).await,
+                None => task.await,
+            }
         }
-    });
+        .in_current_span(),
+    );
     rx
 }
 

@@ -111,6 +111,20 @@ impl Caller {
         &self.via
     }
 
+    /// The personal key the request came with, if any (for logs).
+    pub fn key_id(&self) -> Option<uuid::Uuid> {
+        self.via.key_id()
+    }
+
+    /// Records the user (and personal key) on the request's span, so that every line logged
+    /// for the request names them; extractors run inside that span.
+    fn name_on_request_span(&self) {
+        crate::telemetry::record("user_id", self.id);
+        if let Some(key) = self.via.key_id() {
+            crate::telemetry::record("key_id", key);
+        }
+    }
+
     /// The account a generation started by this caller bills (and checks, when it opens).
     pub fn account(self) -> Account {
         Account {
@@ -235,6 +249,7 @@ async fn authenticate_app(state: &AppState, token: Option<String>) -> Result<App
     if key.kind != "app" {
         return Err(app_key_required());
     }
+    crate::telemetry::record("app_key_id", key.id);
     Ok(AppClient {
         scopes: api_keys::app_scopes_of(&key),
         caller: AppCaller {
@@ -259,6 +274,7 @@ pub(super) fn auth_user(req: &HttpRequest) -> Fut<AuthUser> {
     Box::pin(async move {
         let state = state?;
         let caller = identify(&state, token).await?;
+        caller.name_on_request_span();
         load_user(&state, caller).await
     })
 }
@@ -267,7 +283,11 @@ pub(super) fn auth_user(req: &HttpRequest) -> Fut<AuthUser> {
 pub(super) fn caller(req: &HttpRequest) -> Fut<Caller> {
     let state = state_of(req);
     let token = bearer(req);
-    Box::pin(async move { identify(&*state?, token).await })
+    Box::pin(async move {
+        let caller = identify(&*state?, token).await?;
+        caller.name_on_request_span();
+        Ok(caller)
+    })
 }
 
 /// The app behind the request's app key, any scope.

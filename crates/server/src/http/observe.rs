@@ -29,7 +29,16 @@ pub async fn observe(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    // Who is calling is recorded by the authenticating extractors, once they know.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        %method,
+        %path,
+        user_id = tracing::field::Empty,
+        key_id = tracing::field::Empty,
+        app_key_id = tracing::field::Empty,
+    );
     let started = Instant::now();
 
     let result = request_id::scope(id.clone(), next.call(req).instrument(span.clone())).await;

@@ -55,9 +55,10 @@ pub struct UserQuery {
 /// Users with their balances, newest first, searchable by email.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("session" = ["admin"])), params(UserQuery),
     responses((status = 200, body = AdminUserPage), (status = 403, description = "`forbidden`")))]
+#[tracing::instrument(name = "routes::admin::users", skip_all, fields(admin_id = %admin.0.id))]
 pub async fn users(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     query: web::Query<UserQuery>,
 ) -> Result<web::Json<AdminUserPage>, ApiError> {
     let limit = limit(query.limit)?;
@@ -78,9 +79,11 @@ pub async fn users(
 #[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", security(("session" = ["admin"])),
     params(("id" = uuid::Uuid, Path, description = "User id")),
     responses((status = 200, body = AdminUserDetail), (status = 404, description = "`user_not_found`")))]
+#[tracing::instrument(name = "routes::admin::user", skip_all,
+    fields(admin_id = %admin.0.id, user_id = %id))]
 pub async fn user(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     id: web::Path<uuid::Uuid>,
 ) -> Result<web::Json<AdminUserDetail>, ApiError> {
     let (row, recent_transactions) =
@@ -102,6 +105,8 @@ pub async fn user(
         (status = 402, description = "`insufficient_credits`: would go below zero"),
         (status = 422, description = "`validation_failed`"),
     ))]
+#[tracing::instrument(name = "routes::admin::adjust", skip_all,
+    fields(admin_id = %admin_user.id, user_id = %id))]
 pub async fn adjust(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -152,9 +157,10 @@ pub struct AuditQuery {
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", security(("session" = ["admin"])), params(AuditQuery),
     responses((status = 200, body = AuditPage)))]
+#[tracing::instrument(name = "routes::admin::audit_log", skip_all, fields(admin_id = %admin.0.id))]
 pub async fn audit_log(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<AuditPage>, ApiError> {
     let limit = limit(query.limit)?;
@@ -187,6 +193,8 @@ pub async fn audit_log(
 /// Issue an app key (server to server, e.g. for ImageGene). The secret is shown once.
 #[utoipa::path(post, path = "/api/v1/admin/app-keys", tag = "admin", security(("session" = ["admin"])), request_body = CreateAppKeyRequest,
     responses((status = 201, body = CreatedApiKey), (status = 422, description = "`validation_failed`")))]
+#[tracing::instrument(name = "routes::admin::create_app_key", skip_all,
+    fields(admin_id = %admin_user.id))]
 pub async fn create_app_key(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -210,9 +218,11 @@ pub async fn create_app_key(
 /// Every app key (never the secrets).
 #[utoipa::path(get, path = "/api/v1/admin/app-keys", tag = "admin", security(("session" = ["admin"])),
     responses((status = 200, body = ApiKeyList)))]
+#[tracing::instrument(name = "routes::admin::list_app_keys", skip_all,
+    fields(admin_id = %admin.0.id))]
 pub async fn list_app_keys(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
     let rows = penora_store::api_keys::list_apps(&state.db).await?;
     Ok(web::Json(ApiKeyList {
@@ -225,6 +235,8 @@ pub async fn list_app_keys(
 #[utoipa::path(delete, path = "/api/v1/admin/app-keys/{id}", tag = "admin", security(("session" = ["admin"])),
     params(("id" = uuid::Uuid, Path, description = "The key's id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`")))]
+#[tracing::instrument(name = "routes::admin::revoke_app_key", skip_all,
+    fields(admin_id = %admin_user.id, app_key_id = %id))]
 pub async fn revoke_app_key(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 403, description = "`session_required`: keys cannot make keys"),
         (status = 422, description = "`validation_failed`"),
     ))]
+#[tracing::instrument(name = "routes::api_keys::create", skip_all, fields(user_id = %user.id))]
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -47,6 +48,7 @@ pub async fn create(
 
 /// Your personal API keys (never their secrets).
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "api keys", security(("session" = [])), responses((status = 200, body = ApiKeyList)))]
+#[tracing::instrument(name = "routes::api_keys::list", skip_all, fields(user_id = %user.id))]
 pub async fn list(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
@@ -82,6 +84,8 @@ pub(crate) fn created_view(issued: IssuedKey) -> CreatedApiKey {
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "api keys", security(("session" = [])),
     params(("id" = uuid::Uuid, Path, description = "The key's id")),
     responses((status = 204, description = "Revoked"), (status = 404, description = "`not_found`")))]
+#[tracing::instrument(name = "routes::api_keys::revoke", skip_all,
+    fields(user_id = %user.id, key_id = %id))]
 pub async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,

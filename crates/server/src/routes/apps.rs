@@ -39,6 +39,8 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
         (status = 403, description = "`app_key_required` or `insufficient_scope`"),
         (status = 404, description = "`user_not_found`"),
     ))]
+#[tracing::instrument(name = "routes::apps::resolve", skip_all,
+    fields(app_key_id = %app.caller.key_id))]
 pub async fn resolve(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -59,6 +61,8 @@ pub async fn resolve(
 #[utoipa::path(get, path = "/api/v1/apps/users/{id}/balance", tag = "apps", security(("app_key" = ["credits:read"])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id")),
     responses((status = 200, body = Balance), (status = 404, description = "`user_not_found`")))]
+#[tracing::instrument(name = "routes::apps::balance", skip_all,
+    fields(app_key_id = %app.caller.key_id, user_id = %id))]
 pub async fn balance(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -80,6 +84,8 @@ pub async fn balance(
         (status = 404, description = "`user_not_found`"),
         (status = 422, description = "`validation_failed` or `idempotency_key_reused`"),
     ))]
+#[tracing::instrument(name = "routes::apps::debit", skip_all,
+    fields(app_key_id = %app.caller.key_id, user_id = %id))]
 pub async fn debit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -124,6 +130,8 @@ fn debit_view(debit: Debited) -> Debit {
         (status = 404, description = "`debit_not_found` or `user_not_found`"),
         (status = 422, description = "`refund_exceeds_debit`, `validation_failed` or `idempotency_key_reused`"),
     ))]
+#[tracing::instrument(name = "routes::apps::refund", skip_all,
+    fields(app_key_id = %app.caller.key_id, user_id = %id))]
 pub async fn refund(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -162,6 +170,8 @@ fn refund_view(refund: Refunded) -> Refund {
 #[utoipa::path(get, path = "/api/v1/apps/users/{id}/quota", tag = "apps", security(("app_key" = ["credits:read"])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id")),
     responses((status = 200, body = Quota), (status = 404, description = "`user_not_found`")))]
+#[tracing::instrument(name = "routes::apps::quota", skip_all,
+    fields(app_key_id = %app.caller.key_id, user_id = %id))]
 pub async fn quota(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -182,6 +192,8 @@ pub async fn quota(
 #[utoipa::path(get, path = "/api/v1/apps/users/{id}/projects", tag = "apps", security(("app_key" = ["projects:read"])),
     params(("id" = uuid::Uuid, Path, description = "Penora user id"), ListParams),
     responses((status = 200, body = ProjectPage), (status = 404, description = "`user_not_found`")))]
+#[tracing::instrument(name = "routes::apps::projects", skip_all,
+    fields(app_key_id = %app.caller.key_id, user_id = %id))]
 pub async fn projects(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -201,6 +213,8 @@ pub async fn projects(
     responses((status = 200, body = SharedProject),
         (status = 400, description = "`invalid_share_code`"),
         (status = 404, description = "`share_not_found`")))]
+#[tracing::instrument(name = "routes::apps::shared", skip_all,
+    fields(app_key_id = %app.caller.key_id))]
 pub async fn shared(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -46,7 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 429, description = "`rate_limited`, with `Retry-After`"),
         (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::signup", skip_all)]
 pub async fn signup(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -83,7 +83,7 @@ pub async fn signup(
         (status = 429, description = "`rate_limited`, with `Retry-After`"),
         (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::login", skip_all)]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -104,7 +104,7 @@ pub async fn login(
         (status = 200, description = "New session", body = AuthResponse),
         (status = 401, description = "`invalid_refresh_token` or `refresh_token_reused`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::refresh", skip_all)]
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -117,7 +117,7 @@ pub async fn refresh(
 /// Sign out of this session (the refresh cookie's).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out; the cookie is cleared")))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::logout", skip_all)]
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -137,7 +137,7 @@ pub async fn logout(
         (status = 204, description = "Every session ended"),
         (status = 401, description = "`unauthorized`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::logout_all", skip_all, fields(user_id = %user.id))]
 pub async fn logout_all(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -155,7 +155,7 @@ pub async fn logout_all(
         (status = 200, description = "Email verified", body = Ack),
         (status = 400, description = "`invalid_email_token`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::verify_email", skip_all)]
 pub async fn verify_email(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -172,7 +172,8 @@ pub async fn verify_email(
         (status = 429, description = "`rate_limited`"),
         (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`)"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::resend_verification", skip_all,
+    fields(user_id = %user.id))]
 pub async fn resend_verification(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
@@ -189,7 +190,7 @@ pub async fn resend_verification(
         (status = 422, description = "`validation_failed`"),
         (status = 503, description = "`mail_unavailable`: this server sends no mail (`PENORA_MAIL_DISABLED`); the same for every address"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::forgot_password", skip_all)]
 pub async fn forgot_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -210,7 +211,7 @@ pub async fn forgot_password(
         (status = 422, description = "`validation_failed` (weak password)"),
         (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::auth::reset_password", skip_all)]
 pub async fn reset_password(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -29,6 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// The signed-in user's balance.
 #[utoipa::path(get, path = "/api/v1/credits/balance", tag = "credits", security(("session" = []), ("personal_key" = ["read"])),
     responses((status = 200, body = Balance), (status = 401)))]
+#[tracing::instrument(name = "routes::credits::balance", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn balance(user: Scoped<Read>) -> web::Json<Balance> {
     web::Json(balance_of(&user.row))
 }
@@ -50,6 +52,8 @@ pub struct TransactionQuery {
 /// The ledger: every change of the balance, newest first.
 #[utoipa::path(get, path = "/api/v1/credits/transactions", tag = "credits", security(("session" = []), ("personal_key" = ["read"])), params(TransactionQuery),
     responses((status = 200, body = TransactionPage), (status = 400, description = "`invalid_parameter`")))]
+#[tracing::instrument(name = "routes::credits::transactions", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn transactions(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -92,6 +96,8 @@ pub struct UsageQuery {
 /// Spending grouped by model or by UTC day (at most a year at a time).
 #[utoipa::path(get, path = "/api/v1/credits/usage", tag = "credits", security(("session" = []), ("personal_key" = ["read"])), params(UsageQuery),
     responses((status = 200, body = Usage), (status = 400, description = "`invalid_parameter`")))]
+#[tracing::instrument(name = "routes::credits::usage", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn usage(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -133,6 +139,7 @@ pub async fn usage(
         (status = 200, body = Estimate),
         (status = 422, description = "`unknown_model` or `validation_failed`"),
     ))]
+#[tracing::instrument(name = "routes::credits::estimate", skip_all)]
 pub async fn estimate(
     state: web::Data<AppState>,
     body: web::Json<EstimateRequest>,
@@ -165,6 +172,8 @@ fn estimate_view(estimate: CostEstimate) -> Estimate {
 /// The model catalog with prices and availability. No sign-in needed; signed in (session or
 /// personal key), models of providers you stored your own key for are available to you.
 #[utoipa::path(get, path = "/api/v1/models", tag = "credits", security((), ("session" = []), ("personal_key" = ["read"])), responses((status = 200, body = ModelList)))]
+#[tracing::instrument(name = "routes::credits::models", skip_all,
+    fields(user_id = user.as_ref().map(|u| tracing::field::display(u.id))))]
 pub async fn models(
     state: web::Data<AppState>,
     user: Option<Scoped<Read>>,

@@ -61,6 +61,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 502, description = "`upstream_error` (JSON mode): the provider failed; partial text is billed and stored"),
         (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)"),
     ))]
+#[tracing::instrument(name = "routes::generations::create", skip_all,
+    fields(user_id = %user.id(), key_id = crate::telemetry::opt(user.key_id()),
+        model = tracing::field::Empty, generation_id = tracing::field::Empty))]
 pub async fn create(
     state: web::Data<AppState>,
     user: ScopedCaller<Generate>,
@@ -79,6 +82,7 @@ pub async fn create(
     })
     .map_err(ApiError::validation)?;
     let model = service::choose_model(&state, body.model.as_deref())?;
+    crate::telemetry::record("model", &model.id);
     let mut job = Job::for_tool(&state.prompts, &request, model);
     job.idempotency = idempotency(&req, user.id(), &*body)?;
     run(state, user.account(), &req, job).await
@@ -116,6 +120,7 @@ pub(crate) async fn run(
         .transpose()?;
     let started = match service::start(&state, account, job).await? {
         Opened::Replay(row) => {
+            crate::telemetry::record("generation_id", row.id);
             let result = result_of(&state, account.user, &row).await?;
             return Ok(HttpResponse::Ok()
                 .insert_header(("Idempotent-Replayed", "true"))
@@ -123,6 +128,7 @@ pub(crate) async fn run(
         }
         Opened::New(started) => started,
     };
+    crate::telemetry::record("generation_id", started.row.id);
     let events = service::spawn(state.get_ref().clone(), *started);
     if let Some(permit) = permit {
         return Ok(sse::response(events, permit, encode));
@@ -272,6 +278,8 @@ pub struct ListParams {
 /// The user's generations, newest first.
 #[utoipa::path(get, path = "/api/v1/generations", tag = "generation", security(("session" = []), ("personal_key" = ["read"])), params(ListParams),
     responses((status = 200, body = GenerationPage), (status = 400, description = "`invalid_parameter`")))]
+#[tracing::instrument(name = "routes::generations::list", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn list(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -311,6 +319,9 @@ fn generation_id(raw: &str) -> Result<Uuid, ApiError> {
 #[utoipa::path(get, path = "/api/v1/generations/{id}", tag = "generation", security(("session" = []), ("personal_key" = ["read"])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Generation), (status = 404, description = "`generation_not_found`")))]
+#[tracing::instrument(name = "routes::generations::read", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        generation_id = %id))]
 pub async fn read(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -325,6 +336,9 @@ pub async fn read(
 #[utoipa::path(post, path = "/api/v1/generations/{id}/cancel", tag = "generation", security(("session" = []), ("personal_key" = ["generate"])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Generation), (status = 404, description = "`generation_not_found`")))]
+#[tracing::instrument(name = "routes::generations::cancel", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        generation_id = %id))]
 pub async fn cancel(
     state: web::Data<AppState>,
     user: Scoped<Generate>,
@@ -346,6 +360,9 @@ pub async fn cancel(
         (status = 413, description = "`quota_exceeded`"),
         (status = 422, description = "`validation_failed`"),
     ))]
+#[tracing::instrument(name = "routes::generations::save", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        generation_id = %id, project_id = crate::telemetry::opt(body.project_id)))]
 pub async fn save(
     state: web::Data<AppState>,
     user: Scoped<Write>,

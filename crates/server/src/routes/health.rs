@@ -64,6 +64,7 @@ fn same_secret(presented: &str, expected: &str) -> bool {
 
 /// Liveness: the process answers. Touches nothing else, so it stays cheap.
 #[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
+#[tracing::instrument(name = "routes::health::health", skip_all)]
 pub async fn health() -> web::Json<Health> {
     web::Json(Health {
         status: "ok".to_owned(),
@@ -78,6 +79,7 @@ pub async fn health() -> web::Json<Health> {
     security((), ("ops_token" = [])),
     responses((status = 200, body = DetailedHealth), (status = 503, description = "Unhealthy", body = DetailedHealth),
         (status = 404, description = "On the public port without the ops token", body = penora_api_types::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "routes::health::detailed", skip_all)]
 pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
     let started = Instant::now();
     let ping = state.db.ping().await;
@@ -135,6 +137,7 @@ pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
     security((), ("ops_token" = [])),
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
         (status = 404, description = "On the public port without the ops token", body = penora_api_types::Problem, content_type = "application/problem+json")))]
+#[tracing::instrument(name = "routes::health::metrics", skip_all)]
 pub async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
     let body = metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()

@@ -29,7 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 200, body = User),
         (status = 401, description = "`unauthorized` or `token_expired`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::me::get_me", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn get_me(user: Scoped<Read>) -> web::Json<User> {
     web::Json(user_view(&user.row))
 }
@@ -40,7 +41,8 @@ pub async fn get_me(user: Scoped<Read>) -> web::Json<User> {
         (status = 200, body = User),
         (status = 422, description = "`validation_failed`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::me::update_me", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn update_me(
     state: web::Data<AppState>,
     user: Scoped<Write>,
@@ -64,7 +66,7 @@ pub async fn update_me(
         (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`"),
         (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::me::change_password", skip_all, fields(user_id = %user.id))]
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -99,7 +101,7 @@ pub async fn change_password(
         (status = 429, description = "`rate_limited`: too many password checks for this user, with `Retry-After`"),
         (status = 503, description = "`service_unavailable`: every password-hashing slot is busy; see `Retry-After`"),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(name = "routes::me::delete_me", skip_all, fields(user_id = %user.id))]
 pub async fn delete_me(
     state: web::Data<AppState>,
     req: HttpRequest,

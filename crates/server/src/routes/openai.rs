@@ -59,6 +59,8 @@ async fn usable(state: &AppState, user_id: UserId) -> Result<Vec<OpenAiModel>, A
 /// The models this key can use now, in OpenAI's list shape.
 #[utoipa::path(get, path = "/v1/models", tag = "openai", security(("session" = []), ("personal_key" = ["generate"])),
     responses((status = 200, body = OpenAiModelList), (status = 401)))]
+#[tracing::instrument(name = "routes::openai::models", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn models(
     state: web::Data<AppState>,
     user: Scoped<Generate>,
@@ -77,6 +79,8 @@ pub async fn models(
         (status = 401),
         (status = 404, description = "`model_not_found`: no such model, or not usable with this key"),
     ))]
+#[tracing::instrument(name = "routes::openai::retrieve_model", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn retrieve_model(
     state: web::Data<AppState>,
     user: Scoped<Generate>,
@@ -108,6 +112,9 @@ pub async fn retrieve_model(
         (status = 502, description = "`upstream_error`: the provider failed; the message is generic and names the request id"),
         (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)"),
     ))]
+#[tracing::instrument(name = "routes::openai::chat_completions", skip_all,
+    fields(user_id = %user.id(), key_id = crate::telemetry::opt(user.key_id()),
+        model = tracing::field::Empty, generation_id = tracing::field::Empty))]
 pub async fn chat_completions(
     state: web::Data<AppState>,
     user: ScopedCaller<Generate>,
@@ -133,6 +140,7 @@ pub async fn chat_completions(
     .map_err(ApiError::validation)?;
     let user_id = user.id();
     let model = service::choose_model(&state, Some(&body.model))?;
+    crate::telemetry::record("model", &model.id);
     let mut job = Job::for_chat(&chat, model);
     job.idempotency = idempotency(&req, user_id, &*body)?;
     let permit = body
@@ -140,9 +148,13 @@ pub async fn chat_completions(
         .then(|| sse::permit(&state, user_id))
         .transpose()?;
     let started = match service::start(&state, user.account(), job).await? {
-        Opened::Replay(row) => return Ok(HttpResponse::Ok().json(completion(&row))),
+        Opened::Replay(row) => {
+            crate::telemetry::record("generation_id", row.id);
+            return Ok(HttpResponse::Ok().json(completion(&row)));
+        }
         Opened::New(started) => started,
     };
+    crate::telemetry::record("generation_id", started.row.id);
     let id = completion_id(started.row.id);
     let created = started.row.created_at.timestamp();
     let events = service::spawn(state.get_ref().clone(), *started);

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 403, description = "`session_required`"),
         (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`), or `provider_key_not_accepted` for a provider that takes no key (ollama)"),
     ))]
+#[tracing::instrument(name = "routes::provider_keys::set", skip_all, fields(user_id = %user.id))]
 pub async fn set(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -49,6 +50,7 @@ pub async fn set(
 /// Your provider keys, as hints.
 #[utoipa::path(get, path = "/api/v1/me/provider-keys", tag = "api keys", security(("session" = [])),
     responses((status = 200, body = ProviderKeyList)))]
+#[tracing::instrument(name = "routes::provider_keys::list", skip_all, fields(user_id = %user.id))]
 pub async fn list(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
@@ -72,6 +74,8 @@ fn view(row: &ProviderKeyRow) -> ProviderKey {
 #[utoipa::path(delete, path = "/api/v1/me/provider-keys/{provider}", tag = "api keys", security(("session" = [])),
     params(("provider" = String, Path)),
     responses((status = 204), (status = 404, description = "`provider_key_not_found`")))]
+#[tracing::instrument(name = "routes::provider_keys::delete", skip_all,
+    fields(user_id = %user.id, provider = %provider))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -54,6 +54,9 @@ fn story_view(state: &AppState, story: &stories::Story) -> Result<Story, ApiErro
         (status = 413, description = "`quota_exceeded`"),
         (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`"),
     ))]
+#[tracing::instrument(name = "routes::stories::create", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = tracing::field::Empty))]
 pub async fn create(
     state: web::Data<AppState>,
     user: Scoped<Write>,
@@ -79,12 +82,16 @@ pub async fn create(
     let content = ProjectContent::new(title, ProjectKind::Story, chapters, meta)
         .map_err(|e| ApiError::validation(vec![e]))?;
     let story = stories::create(&state, user.id, &content, &settings).await?;
+    crate::telemetry::record("project_id", story.project.id);
     Ok(HttpResponse::Created().json(story_view(&state, &story)?))
 }
 
 /// A story: its project (chapters), settings and outline.
 #[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", security(("session" = []), ("personal_key" = ["read"])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Story), (status = 404, description = "`project_not_found`")))]
+#[tracing::instrument(name = "routes::stories::read", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn read(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -98,6 +105,9 @@ pub async fn read(
 /// "Chapter N: Title" lines (their text is kept).
 #[utoipa::path(patch, path = "/api/v1/stories/{id}", tag = "stories", security(("session" = []), ("personal_key" = ["write"])), params(("id" = Uuid, Path)), request_body = UpdateStory,
     responses((status = 200, body = Story), (status = 404, description = "`project_not_found`"), (status = 422, description = "`validation_failed`")))]
+#[tracing::instrument(name = "routes::stories::update", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn update(
     state: web::Data<AppState>,
     user: Scoped<Write>,
@@ -142,15 +152,15 @@ pub async fn update(
     Ok(web::Json(story_view(&state, &story)?))
 }
 
-/// The model a story is written with: the one it was created with.
+/// The model a story is written with: the one it was created with. Named on the handler's
+/// span.
 fn story_model<'a>(
     state: &'a AppState,
     story: &stories::Story,
 ) -> Result<&'a penora_app::catalog::ModelSpec, ApiError> {
-    Ok(generation_service::choose_model(
-        state,
-        story.project.model.as_deref(),
-    )?)
+    let model = generation_service::choose_model(state, story.project.model.as_deref())?;
+    crate::telemetry::record("model", &model.id);
+    Ok(model)
 }
 
 /// Generates (or regenerates) the outline, streamed like any generation; saved into the
@@ -164,6 +174,9 @@ fn story_model<'a>(
         (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`"),
         (status = 503, description = "`service_unavailable`: as many streams open as the server serves"),
     ))]
+#[tracing::instrument(name = "routes::stories::outline", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()), project_id = %id,
+        model = tracing::field::Empty, generation_id = tracing::field::Empty))]
 pub async fn outline(
     state: web::Data<AppState>,
     user: Scoped<Generate>,
@@ -187,6 +200,10 @@ pub async fn outline(
         (status = 429, description = "`too_many_generations`, `rate_limited` (`Retry-After`), `too_many_streams`"),
         (status = 503, description = "`service_unavailable`: as many streams open as the server serves"),
     ))]
+#[tracing::instrument(name = "routes::stories::chapter", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %path.0, chapter = path.1, model = tracing::field::Empty,
+        generation_id = tracing::field::Empty))]
 pub async fn chapter(
     state: web::Data<AppState>,
     user: Scoped<Generate>,
@@ -231,6 +248,9 @@ fn check_number(story: &stories::Story, number: u32) -> Result<(), ApiError> {
         (status = 429, description = "`too_many_streams`"),
         (status = 503, description = "`service_unavailable`: as many streams open as the server serves"),
     ))]
+#[tracing::instrument(name = "routes::stories::generate_all", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()), project_id = %id,
+        model = tracing::field::Empty))]
 pub async fn generate_all(
     state: web::Data<AppState>,
     user: Scoped<Generate>,

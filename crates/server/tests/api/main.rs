@@ -43,5 +43,6 @@ mod shares;
 mod stories;
 mod stream_liveness;
 mod streams;
+mod tracing_spans;
 mod upstream_error_text;
 mod workspace;

@@ -26,6 +26,9 @@ fn index(raw: &str) -> Result<usize, ApiError> {
         (status = 412, description = "`version_conflict`"),
         (status = 413, description = "`quota_exceeded`"),
         (status = 422, description = "`validation_failed` (e.g. `document_has_one_chapter`)")))]
+#[tracing::instrument(name = "routes::projects::add_chapter", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn add_chapter(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -52,6 +55,9 @@ pub async fn add_chapter(
         (status = 404, description = "`project_not_found` or `chapter_not_found`"),
         (status = 412, description = "`version_conflict`"),
         (status = 413, description = "`quota_exceeded`")))]
+#[tracing::instrument(name = "routes::projects::update_chapter", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %path.0, chapter_id = %path.1))]
 pub async fn update_chapter(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -76,6 +82,9 @@ pub async fn update_chapter(
         (status = 404, description = "`project_not_found` or `chapter_not_found`"),
         (status = 412, description = "`version_conflict`"),
         (status = 422, description = "`validation_failed` (`last_chapter`)")))]
+#[tracing::instrument(name = "routes::projects::delete_chapter", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %path.0, chapter_id = %path.1))]
 pub async fn delete_chapter(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -101,6 +110,9 @@ pub async fn delete_chapter(
         (status = 404, description = "`project_not_found`"),
         (status = 412, description = "`version_conflict`"),
         (status = 422, description = "`validation_failed` (`invalid_order`)")))]
+#[tracing::instrument(name = "routes::projects::reorder_chapters", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn reorder_chapters(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -100,6 +100,9 @@ fn parse_patch(body: &UpdateProjectRequest) -> Result<ProjectPatch, ApiError> {
         (status = 413, description = "`quota_exceeded` (with used, limit and needed bytes) or `payload_too_large`"),
         (status = 422, description = "`validation_failed`"),
     ))]
+#[tracing::instrument(name = "routes::projects::create", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = tracing::field::Empty))]
 pub async fn create(
     state: web::Data<AppState>,
     user: Scoped<Write>,
@@ -107,6 +110,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let content = parse_new(&body)?;
     let row = projects::create(&state, user.id, &content).await?;
+    crate::telemetry::record("project_id", row.id);
     with_etag(StatusCode::CREATED, &state, &row)
 }
 
@@ -125,6 +129,8 @@ pub struct ListParams {
 /// The user's projects, one page at a time (without their text).
 #[utoipa::path(get, path = "/api/v1/projects", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])), params(ListParams),
     responses((status = 200, body = ProjectPage), (status = 400, description = "`invalid_parameter`")))]
+#[tracing::instrument(name = "routes::projects::list", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn list(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -170,6 +176,9 @@ pub(crate) fn page(rows: &Page<penora_store::projects::ProjectRow>, sort: Sort) 
 #[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])),
     params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Project, headers(("ETag" = String))), (status = 404, description = "`project_not_found`")))]
+#[tracing::instrument(name = "routes::projects::get", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn get(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -190,6 +199,9 @@ pub async fn get(
         (status = 422, description = "`validation_failed`"),
         (status = 428, description = "`if_match_required`"),
     ))]
+#[tracing::instrument(name = "routes::projects::update", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -212,6 +224,9 @@ pub async fn update(
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "Delete only this version")),
     responses((status = 204), (status = 404, description = "`project_not_found`"),
         (status = 412, description = "`version_conflict`")))]
+#[tracing::instrument(name = "routes::projects::delete", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -242,6 +257,8 @@ pub struct StorageParams {
 /// Storage used, the limit, and the projects' sizes, largest first, one page at a time.
 #[utoipa::path(get, path = "/api/v1/storage", tag = "workspace", security(("session" = []), ("personal_key" = ["read"])), params(StorageParams),
     responses((status = 200, body = StorageUsage)))]
+#[tracing::instrument(name = "routes::projects::storage", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id())))]
 pub async fn storage(
     state: web::Data<AppState>,
     user: Scoped<Read>,

@@ -73,6 +73,9 @@ async fn download(
         (status = 400, description = "`unknown_export_format`"),
         (status = 404, description = "`project_not_found`"),
         (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`")))]
+#[tracing::instrument(name = "routes::projects::export", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn export(
     state: web::Data<AppState>,
     user: Scoped<Read>,
@@ -92,6 +95,7 @@ pub async fn export(
         (status = 404, description = "`share_not_found`"),
         (status = 429, description = "`rate_limited`"),
         (status = 503, description = "`service_unavailable`: every export slot stayed busy; see `Retry-After`")))]
+#[tracing::instrument(name = "routes::projects::export_shared", skip_all)]
 pub async fn export_shared(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -43,6 +43,9 @@ fn share_request(body: &[u8]) -> Result<ShareRequest, ApiError> {
     responses((status = 201, body = ShareInfo), (status = 200, description = "The code already live", body = ShareInfo),
         (status = 404, description = "`project_not_found`"),
         (status = 422, description = "`validation_failed`")))]
+#[tracing::instrument(name = "routes::projects::share", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn share(
     state: web::Data<AppState>,
     user: Scoped<Write>,
@@ -65,6 +68,9 @@ pub async fn share(
 #[utoipa::path(delete, path = "/api/v1/projects/{id}/share", tag = "workspace", security(("session" = []), ("personal_key" = ["write"])),
     params(("id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, description = "`project_not_found`")))]
+#[tracing::instrument(name = "routes::projects::revoke_share", skip_all,
+    fields(user_id = %user.id, key_id = crate::telemetry::opt(user.via.key_id()),
+        project_id = %id))]
 pub async fn revoke_share(
     state: web::Data<AppState>,
     user: Scoped<Write>,
@@ -82,6 +88,7 @@ pub async fn revoke_share(
         (status = 400, description = "`invalid_share_code`"),
         (status = 404, description = "`share_not_found`"),
         (status = 429, description = "`rate_limited` (see `Retry-After`)")))]
+#[tracing::instrument(name = "routes::projects::open_shared", skip_all)]
 pub async fn open_shared(
     state: web::Data<AppState>,
     req: HttpRequest,
