@@ -44,6 +44,7 @@ mod scopes;
 mod security_headers;
 mod sessions;
 mod shares;
+mod snapshots;
 mod stories;
 mod stream_liveness;
 mod streams;
