@@ -17,6 +17,7 @@ mod caps;
 mod cli;
 mod contract;
 mod credits;
+mod credits_history;
 mod errors;
 mod export_limits;
 mod exports;
