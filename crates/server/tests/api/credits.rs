@@ -1,9 +1,10 @@
-//! Balance, history, usage, models, estimates, personal API keys.
+//! Balance, models, estimates, personal API keys, holds (history and usage are in
+//! `credits_history.rs`).
 
-use reqwest::StatusCode;
+use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, Session, TestApp};
 
 #[tokio::test]
 async fn new_accounts_get_the_welcome_bonus_once() {
@@ -112,101 +113,9 @@ async fn models_and_estimates() {
     }
 }
 
-#[tokio::test]
-async fn history_pages_filters_and_usage() {
-    let app = spawn_app().await;
-    let session = app.signed_up_user("history@example.com").await;
-    let user = app.user_id(&session).await;
-    let key = app.app_key(&["credits:write"]).await;
-    for i in 0..5 {
-        let r = app.debit(&key, &user, &format!("h-{i}"), 100 + i).await;
-        assert_eq!(r.status(), StatusCode::CREATED);
-    }
-    let first: Value = app
-        .get_authed(
-            "/api/v1/credits/transactions?limit=4",
-            &session.access_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(first["items"].as_array().unwrap().len(), 4);
-    assert_eq!(first["items"][0]["amount_mc"], -104, "newest first");
-    let cursor = first["next_cursor"].as_str().unwrap();
-    let second: Value = app
-        .get_authed(
-            &format!("/api/v1/credits/transactions?limit=4&cursor={cursor}"),
-            &session.access_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(second["items"].as_array().unwrap().len(), 2);
-    assert_eq!(second["items"][1]["kind"], "welcome");
-    assert!(second["next_cursor"].is_null());
-
-    let debits: Value = app
-        .get_authed(
-            "/api/v1/credits/transactions?kind=app_debit",
-            &session.access_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(debits["items"].as_array().unwrap().len(), 5);
-    for bad in [
-        "kind=gift",
-        "limit=0",
-        "limit=101",
-        "cursor=nonsense",
-        "from=yesterday",
-    ] {
-        let r = app
-            .get_authed(
-                &format!("/api/v1/credits/transactions?{bad}"),
-                &session.access_token,
-            )
-            .await;
-        assert_problem(r, StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    }
-
-    let by_day: Value = app
-        .get_authed("/api/v1/credits/usage?group_by=day", &session.access_token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(by_day["items"].as_array().unwrap().len(), 1);
-    assert_eq!(by_day["items"][0]["spent_mc"], 510);
-    assert_eq!(by_day["items"][0]["entries"], 5);
-    let by_model: Value = app
-        .get_authed(
-            "/api/v1/credits/usage?group_by=model",
-            &session.access_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(by_model["items"][0]["key"], "app_debit");
-    let bad = app
-        .get_authed("/api/v1/credits/usage?group_by=week", &session.access_token)
-        .await;
-    assert_problem(bad, StatusCode::BAD_REQUEST, "invalid_parameter").await;
-    let too_long = app
-        .get_authed(
-            "/api/v1/credits/usage?group_by=day&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z",
-            &session.access_token,
-        )
-        .await;
-    assert_problem(too_long, StatusCode::BAD_REQUEST, "invalid_parameter").await;
-}
-
-#[tokio::test]
-async fn personal_api_keys_act_as_their_user_until_revoked() {
+/// An app, a user "keys" and their new personal key named "my script" (its creation
+/// answer and secret).
+async fn personal_key() -> (TestApp, Session, Value, String) {
     let app = spawn_app().await;
     let session = app.signed_up_user("keys@example.com").await;
     let created = app
@@ -219,10 +128,25 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
     assert_eq!(created.status(), StatusCode::CREATED);
     let created: Value = created.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_owned();
+    (app, session, created, secret)
+}
+
+/// DELETE of the personal key `id` with the user's session.
+async fn revoke(app: &TestApp, session: &Session, id: &str) -> Response {
+    app.client
+        .delete(app.url(&format!("/api/v1/api-keys/{id}")))
+        .bearer_auth(&session.access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_personal_key_is_shown_once_and_never_listed() {
+    let (app, session, created, secret) = personal_key().await;
     assert!(secret.starts_with("pk_live_"));
     assert_eq!(created["scopes"], json!(["generate", "read", "write"]));
     assert!(secret.starts_with(created["prefix"].as_str().unwrap()));
-
     let listed: Value = app
         .get_authed("/api/v1/api-keys", &session.access_token)
         .await
@@ -234,7 +158,11 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
         !listed.to_string().contains(&secret),
         "secrets are never listed"
     );
+}
 
+#[tokio::test]
+async fn a_personal_key_acts_as_its_user() {
+    let (app, _session, _created, secret) = personal_key().await;
     let me: Value = app
         .get_authed("/api/v1/me", &secret)
         .await
@@ -248,6 +176,11 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
             .status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_personal_key_cannot_make_keys_or_reach_app_endpoints() {
+    let (app, session, _created, secret) = personal_key().await;
     // Keys cannot make keys, change the password or reach app endpoints.
     let r = app
         .post_authed("/api/v1/api-keys", &secret, &json!({ "name": "x" }))
@@ -258,7 +191,11 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
         .get_authed(&format!("/api/v1/apps/users/{user}/balance"), &secret)
         .await;
     assert_problem(r, StatusCode::FORBIDDEN, "app_key_required").await;
+}
 
+#[tokio::test]
+async fn a_personal_key_cannot_have_an_app_scope() {
+    let (app, session, _created, _secret) = personal_key().await;
     let bad = app
         .post_authed(
             "/api/v1/api-keys",
@@ -267,15 +204,13 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
         )
         .await;
     assert_problem(bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
 
+#[tokio::test]
+async fn a_revoked_personal_key_stops_working_and_is_revoked_once() {
+    let (app, session, created, secret) = personal_key().await;
     let id = created["id"].as_str().unwrap();
-    let revoked = app
-        .client
-        .delete(app.url(&format!("/api/v1/api-keys/{id}")))
-        .bearer_auth(&session.access_token)
-        .send()
-        .await
-        .unwrap();
+    let revoked = revoke(&app, &session, id).await;
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     assert_problem(
         app.get_authed("/api/v1/me", &secret).await,
@@ -283,16 +218,40 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
         "unauthorized",
     )
     .await;
-    let again = app
-        .client
-        .delete(app.url(&format!("/api/v1/api-keys/{id}")))
-        .bearer_auth(&session.access_token)
-        .send()
-        .await
-        .unwrap();
+    let again = revoke(&app, &session, id).await;
     assert_problem(again, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'api_key.%'")
+            .await,
+        2
+    );
+}
 
-    // Another user cannot revoke it, nor see it.
+/// Creating and revoking a key are audited; refused creations and a second revocation are not.
+#[tokio::test]
+async fn a_personal_keys_creation_and_revocation_are_audited_once_each() {
+    let (app, session, created, secret) = personal_key().await;
+    app.post_authed("/api/v1/api-keys", &secret, &json!({ "name": "x" }))
+        .await;
+    app.post_authed(
+        "/api/v1/api-keys",
+        &session.access_token,
+        &json!({ "name": "x", "scopes": ["credits:write"] }),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap();
+    revoke(&app, &session, id).await;
+    revoke(&app, &session, id).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'api_key.%'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn another_user_does_not_see_a_personal_key() {
+    let (app, _session, _created, _secret) = personal_key().await;
     let other = app.signed_up_user("other@example.com").await;
     let theirs: Value = app
         .get_authed("/api/v1/api-keys", &other.access_token)
@@ -301,11 +260,6 @@ async fn personal_api_keys_act_as_their_user_until_revoked() {
         .await
         .unwrap();
     assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'api_key.%'")
-            .await,
-        2
-    );
 }
 
 #[tokio::test]

@@ -18,16 +18,50 @@ async fn set_key(app: &TestApp, token: &str, provider: &str, key: &str) -> reqwe
     .await
 }
 
-#[tokio::test]
-async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
+/// The users' count of provider keys (generations look for one only when it is not zero).
+const COUNTED: &str = "SELECT SUM(provider_keys) FROM users";
+const DEEPINFRA: &str = "/api/v1/me/provider-keys/deepinfra";
+
+/// An app and a user's token with the DeepInfra key `KEY` stored; the answer to storing it.
+async fn stored_key() -> (TestApp, String, Value) {
     let app = spawn_app().await;
-    let user = app.signed_up_user("byok@example.com").await;
-    let token = &user.access_token;
-    let stored: Value = set_key(&app, token, "deepinfra", KEY)
+    let token = app.signed_up_user("byok@example.com").await.access_token;
+    let stored: Value = set_key(&app, &token, "deepinfra", KEY)
         .await
         .json()
         .await
         .unwrap();
+    (app, token, stored)
+}
+
+async fn replace_key(app: &TestApp, token: &str) -> Value {
+    set_key(app, token, "deepinfra", "di-another-key-0000")
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Provider keys that are refused: (provider, key, the field named in the error).
+const INVALID: [(&str, &str, &str); 4] = [
+    ("skynet", KEY, "provider"),
+    ("offline", KEY, "provider"),
+    ("openai", "short", "key"),
+    ("openai", "has spaces in it", "key"),
+];
+
+async fn delete_key(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .delete(app.url(DEEPINFRA))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_stored_key_is_sealed_and_shown_as_a_hint() {
+    let (app, _token, stored) = stored_key().await;
     assert_eq!(stored["provider"], "deepinfra");
     assert_eq!(stored["hint"], "di-…9f3a");
     assert!(!stored.to_string().contains(KEY));
@@ -39,25 +73,23 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
         .await,
         0
     );
-    let replaced: Value = set_key(&app, token, "deepinfra", "di-another-key-0000")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(replaced["hint"], "di-…0000");
-    let list: Value = app.get_json("/api/v1/me/provider-keys", token).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    // The user's row counts their keys (generations look for one only when it is not zero).
-    let counted = "SELECT SUM(provider_keys) FROM users";
-    assert_eq!(app.count(counted).await, 1, "a replaced key is still one");
+}
 
-    for (provider, key, field) in [
-        ("skynet", KEY, "provider"),
-        ("offline", KEY, "provider"),
-        ("openai", "short", "key"),
-        ("openai", "has spaces in it", "key"),
-    ] {
-        let response = set_key(&app, token, provider, key).await;
+#[tokio::test]
+async fn a_replaced_key_is_still_one_key() {
+    let (app, token, _stored) = stored_key().await;
+    let replaced = replace_key(&app, &token).await;
+    assert_eq!(replaced["hint"], "di-…0000");
+    let list: Value = app.get_json("/api/v1/me/provider-keys", &token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.count(COUNTED).await, 1, "a replaced key is still one");
+}
+
+#[tokio::test]
+async fn unknown_providers_and_malformed_keys_are_refused() {
+    let (app, token, _stored) = stored_key().await;
+    for (provider, key, field) in INVALID {
+        let response = set_key(&app, &token, provider, key).await;
         let problem = assert_problem(
             response,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -66,31 +98,43 @@ async fn keys_are_sealed_shown_as_hints_replaced_deleted_and_audited() {
         .await;
         assert_eq!(problem["errors"][0]["field"], field);
     }
-    // A personal API key cannot manage provider keys.
+}
+
+#[tokio::test]
+async fn a_personal_api_key_cannot_manage_provider_keys() {
+    let (app, token, _stored) = stored_key().await;
     let api_key: Value = app
-        .post_authed_json("/api/v1/api-keys", token, &json!({ "name": "k" }))
+        .post_authed_json("/api/v1/api-keys", &token, &json!({ "name": "k" }))
         .await;
     let by_key = set_key(&app, api_key["secret"].as_str().unwrap(), "openai", KEY).await;
     assert_problem(by_key, StatusCode::FORBIDDEN, "session_required").await;
+}
 
-    let path = "/api/v1/me/provider-keys/deepinfra";
-    let deleted = app
-        .client
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+#[tokio::test]
+async fn a_deleted_key_is_gone_and_deleted_once() {
+    let (app, token, _stored) = stored_key().await;
+    let deleted = delete_key(&app, &token).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.count(counted).await, 0);
-    let again = app
-        .client
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(app.count(COUNTED).await, 0);
+    let again = delete_key(&app, &token).await;
     assert_problem(again, StatusCode::NOT_FOUND, "provider_key_not_found").await;
+}
+
+/// Storing, replacing and deleting are audited; refused keys (also those sent with a
+/// personal API key) and a second delete are not.
+#[tokio::test]
+async fn storing_replacing_and_deleting_a_key_are_audited() {
+    let (app, token, _stored) = stored_key().await;
+    replace_key(&app, &token).await;
+    for (provider, key, _) in INVALID {
+        set_key(&app, &token, provider, key).await;
+    }
+    let api_key: Value = app
+        .post_authed_json("/api/v1/api-keys", &token, &json!({ "name": "k" }))
+        .await;
+    set_key(&app, api_key["secret"].as_str().unwrap(), "openai", KEY).await;
+    delete_key(&app, &token).await;
+    delete_key(&app, &token).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'provider_key.%'")
             .await,

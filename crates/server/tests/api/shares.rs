@@ -26,13 +26,25 @@ async fn shared_project(app: &TestApp, email: &str) -> (String, String, String) 
     (token, path, share["code"].as_str().unwrap().to_owned())
 }
 
+async fn revoke_share(app: &TestApp, token: &str, path: &str) {
+    let revoked = app
+        .send_with_etag(Method::DELETE, &format!("{path}/share"), token, None, None)
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
-async fn a_share_code_opens_a_read_only_copy_until_revoked() {
+async fn a_share_code_is_six_characters_of_the_unambiguous_alphabet() {
     let app = spawn_app().await;
-    let (token, path, code) = shared_project(&app, "author@example.com").await;
+    let (_token, _path, code) = shared_project(&app, "author@example.com").await;
     assert_eq!(code.len(), 6);
     assert!(code.chars().all(|c| ALPHABET.contains(c)), "{code}");
+}
 
+#[tokio::test]
+async fn sharing_again_keeps_the_live_code() {
+    let app = spawn_app().await;
+    let (token, path, code) = shared_project(&app, "author@example.com").await;
     let again = app
         .client
         .post(app.url(&format!("{path}/share")))
@@ -51,7 +63,12 @@ async fn a_share_code_opens_a_read_only_copy_until_revoked() {
         .as_str()
         .unwrap()
         .ends_with(&format!("/s/{code}")));
+}
 
+#[tokio::test]
+async fn a_share_code_opens_a_read_only_copy_and_counts_views() {
+    let app = spawn_app().await;
+    let (token, path, code) = shared_project(&app, "author@example.com").await;
     let lower = code.to_lowercase();
     let public: Value = app
         .get(&format!("/api/v1/shared/{lower}"))
@@ -66,17 +83,24 @@ async fn a_share_code_opens_a_read_only_copy_until_revoked() {
     app.state.share_lookups.flush(&app.db).await.unwrap();
     let project: Value = app.get_authed(&path, &token).await.json().await.unwrap();
     assert_eq!(project["share"]["views"], 2);
+}
 
+#[tokio::test]
+async fn a_shared_copy_exports_as_text() {
+    let app = spawn_app().await;
+    let (_token, _path, code) = shared_project(&app, "author@example.com").await;
     let txt = app
         .get(&format!("/api/v1/shared/{code}/export?format=txt"))
         .await;
     assert_eq!(txt.status(), StatusCode::OK);
     assert!(txt.text().await.unwrap().contains("Hello there."));
+}
 
-    let revoked = app
-        .send_with_etag(Method::DELETE, &format!("{path}/share"), &token, None, None)
-        .await;
-    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+#[tokio::test]
+async fn a_revoked_code_is_gone_without_a_hint_that_it_existed() {
+    let app = spawn_app().await;
+    let (token, path, code) = shared_project(&app, "author@example.com").await;
+    revoke_share(&app, &token, &path).await;
     let gone = assert_problem(
         app.get(&format!("/api/v1/shared/{code}")).await,
         StatusCode::NOT_FOUND,
@@ -97,7 +121,14 @@ async fn a_share_code_opens_a_read_only_copy_until_revoked() {
         .get(&format!("/api/v1/shared/{code}/export?format=pdf"))
         .await;
     assert_problem(export, StatusCode::NOT_FOUND, "share_not_found").await;
+}
 
+#[tokio::test]
+async fn sharing_after_a_revocation_makes_a_new_code() {
+    let app = spawn_app().await;
+    let (token, path, code) = shared_project(&app, "author@example.com").await;
+    app.get(&format!("/api/v1/shared/{code}")).await;
+    revoke_share(&app, &token, &path).await;
     let fresh: Value = app
         .post_authed(&format!("{path}/share"), &token, &json!({}))
         .await

@@ -1,0 +1,15 @@
+//! `spawn_app()` and the `TestApp` helpers every test uses, one concern per file.
+
+mod accounts;
+mod checks;
+mod requests;
+mod spawn;
+mod together;
+
+pub use accounts::{refresh_cookie, Session};
+pub use checks::assert_problem;
+pub use spawn::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
+pub use together::{answers_grouped, statuses_together, StatusCounts};
+
+pub const PASSWORD: &str = "correct horse 7";
+pub const TEST_JWT_SECRET: &str = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";

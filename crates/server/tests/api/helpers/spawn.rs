@@ -1,0 +1,200 @@
+//! Starting the app: `spawn_app()` on a fresh database, and more servers sharing one.
+
+use std::path::PathBuf;
+
+use penora_app::config::{Config, Settings};
+use penora_app::AppState;
+use penora_server::startup::Application;
+use reqwest::Client;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::TEST_JWT_SECRET;
+
+pub struct TestApp {
+    pub address: String,
+    /// The ops listener (`/metrics`, `/health/detailed`).
+    pub ops_address: String,
+    pub client: Client,
+    pub data_dir: PathBuf,
+    pub db: DatabaseConnection,
+    pub state: AppState,
+    pub database_url: String,
+    postgres: Option<PostgresDb>,
+}
+
+/// A database made for one test and dropped after it.
+struct PostgresDb {
+    admin_url: String,
+    name: String,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with settings changed by `tweak` (e.g. tighter rate limits).
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(tweak, None).await
+}
+
+/// Starts the app serving on `listener` when given (e.g. one with a small send buffer).
+pub async fn spawn_app_on(
+    tweak: impl FnOnce(&mut Settings),
+    listener: Option<std::net::TcpListener>,
+) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        penora_server::telemetry::init(penora_app::config::LogFormat::Text);
+    }
+    let data_dir = new_data_dir();
+    let (database_url, postgres) = match std::env::var("PENORA_TEST_DATABASE_URL") {
+        Ok(admin_url) => {
+            let db = create_postgres_database(&admin_url).await;
+            (with_database(&admin_url, &db.name), Some(db))
+        }
+        Err(_) => (
+            format!("sqlite://{}?mode=rwc", data_dir.join("penora.db").display()),
+            None,
+        ),
+    };
+    start_app(data_dir, database_url, postgres, tweak, listener).await
+}
+
+fn new_data_dir() -> PathBuf {
+    let data_dir = std::env::temp_dir().join(format!("penora-test-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    data_dir
+}
+
+/// Starts a server on `database_url` (and `listener`, when given); the returned app drops
+/// `postgres` when dropped.
+async fn start_app(
+    data_dir: PathBuf,
+    database_url: String,
+    postgres: Option<PostgresDb>,
+    tweak: impl FnOnce(&mut Settings),
+    listener: Option<std::net::TcpListener>,
+) -> TestApp {
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".to_owned(),
+        ops_bind: "127.0.0.1:0".to_owned(),
+        data_dir: data_dir.clone(),
+        database_url: Some(database_url.clone()),
+        sweep_interval_ms: 3_600_000,
+        db_max_connections: Some(8),
+        jwt_secret_key: Some(SecretString::from(TEST_JWT_SECRET.to_owned())),
+        rate_login_per_ip_per_minute: 1000,
+        rate_login_per_email_ip_per_minute: 1000,
+        rate_login_per_email_ip_per_hour: 1000,
+        rate_login_per_email_per_hour: 1000,
+        rate_password_checks_per_user_per_hour: 1000,
+        rate_signup_per_ip_per_hour: 1000,
+        rate_email_per_address_per_hour: 1000,
+        // Tests start many generations and streams; those that test the caps set them low.
+        capacity: penora_app::config::Capacity {
+            rate_generations_per_user_per_minute: 1_000_000,
+            rate_generations_per_key_per_minute: 1_000_000,
+            sse_streams_per_user: 10_000,
+            sse_streams_total: 10_000,
+            ..Default::default()
+        },
+        // The offline model streams at full speed unless a test wants to watch it.
+        offline_pace_ms: 0,
+        ..Settings::default()
+    };
+    tweak(&mut settings);
+    let config = Config::resolve(settings).expect("config");
+    let app = match listener {
+        None => Application::build(config).await,
+        Some(listener) => Application::build_on(config, listener).await,
+    }
+    .expect("app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let ops_address = format!("http://127.0.0.1:{}", app.ops_port().unwrap_or_default());
+    let db = app.state().db.clone();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        ops_address,
+        client,
+        data_dir,
+        db,
+        state,
+        database_url,
+        postgres,
+    }
+}
+
+async fn create_postgres_database(admin_url: &str) -> PostgresDb {
+    let name = format!("penora_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("PENORA_TEST_DATABASE_URL reachable");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    PostgresDb {
+        admin_url: admin_url.to_owned(),
+        name,
+    }
+}
+
+/// The same server URL pointing at another database.
+fn with_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("database url");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Some(pg) = self.postgres.take() {
+            // Drop runs outside async; a short-lived runtime on its own thread does the work.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let admin = Database::connect(&pg.admin_url).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                            pg.name
+                        ))
+                        .await
+                        .ok()?;
+                    admin.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+impl TestApp {
+    /// A second server on this app's database, as another replica would be: its own port,
+    /// data dir and connection pool, and the same secrets. The database stays this app's.
+    pub async fn another_server(&self) -> TestApp {
+        self.another_server_with(|_| {}).await
+    }
+
+    /// Like `another_server`, with settings changed by `tweak`.
+    pub async fn another_server_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let encryption_key = self.state.config.encryption_key.clone();
+        let tweak = |s: &mut Settings| {
+            s.encryption_key = Some(encryption_key);
+            tweak(s);
+        };
+        start_app(new_data_dir(), self.database_url.clone(), None, tweak, None).await
+    }
+}
