@@ -17,8 +17,8 @@ use crate::rate_limit::RateLimits;
 use crate::streams::Streams;
 
 /// A cheap handle: every generation's task holds one while it streams, so cloning it is one
-/// reference count, not a copy of the providers' settings, the JWT keys and the rest (that
-/// deep copy was about 2 kB per open stream).
+/// reference count, not a copy of the providers' settings, the JWT keys and the rest (a
+/// copy per open stream).
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 

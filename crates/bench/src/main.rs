@@ -1,8 +1,8 @@
 //! `penora-bench`: the load generators behind `cargo xtask bench ledger|proxy`.
 //!
-//! They live in a binary of their own, built in release beside `penora`, because a debug
-//! build of the HTTP client (and of the fake provider) used a third of this 2-core machine's
-//! CPU and so lowered the very figures it measured.
+//! They live in a binary of their own, built in release beside `penora`: a debug build of
+//! the HTTP client (and of the fake provider) takes CPU from the server and the database it
+//! measures, lowering the very figures it reports (`docs/decisions.md`).
 
 mod harness;
 mod ledger;

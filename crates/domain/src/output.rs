@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 /// Drops the control characters (Unicode `Cc`: C0, DEL and C1) from a delta of model output,
-/// except tab and line feed. PostgreSQL refuses NUL in text, so one NUL used to make every
+/// except tab and line feed. PostgreSQL refuses NUL in text, so one NUL would make every
 /// save of the generation fail; the others have no place in prose and render as nothing or
 /// garbage. Carriage return is dropped too: a CR LF pair becomes a line feed, and a lone CR
 /// would only move a terminal's cursor. Code points are counted after this, so what is

@@ -27,7 +27,8 @@ pub(super) fn drop_pdfx_claim(doc: &mut lopdf::Document) {
 }
 
 /// Deflates every stream at the fastest level. printpdf's own `optimize` uses the best
-/// level, which took a fifth of a long manuscript's export time for files only ~10% smaller.
+/// level, which costs a long manuscript's export much time for files only slightly smaller
+/// (`docs/decisions.md`, "Export speed: shape each word once, deflate fast").
 pub(super) fn compress_fast(doc: &mut lopdf::Document) -> std::io::Result<()> {
     use std::io::Write as _;
     for object in doc.objects.values_mut() {
