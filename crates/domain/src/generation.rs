@@ -338,6 +338,14 @@ pub enum GenerationStatus {
 }
 
 impl GenerationStatus {
+    pub const ALL: [GenerationStatus; 5] = [
+        Self::Running,
+        Self::Completed,
+        Self::Cancelled,
+        Self::Failed,
+        Self::Interrupted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
@@ -357,16 +365,39 @@ impl FromStr for GenerationStatus {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            Self::Running,
-            Self::Completed,
-            Self::Cancelled,
-            Self::Failed,
-            Self::Interrupted,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == s)
-        .ok_or_else(|| format!("unknown generation status `{s}`"))
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown generation status `{s}`"))
+    }
+}
+
+/// Who paid for a generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BilledTo {
+    /// The user's credits, at the model's rates.
+    Credits,
+    /// The user's own provider key paid the provider (credits pay only the own-key fee).
+    OwnKey,
+}
+
+impl BilledTo {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credits => "credits",
+            Self::OwnKey => "own_key",
+        }
+    }
+}
+
+impl FromStr for BilledTo {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Credits, Self::OwnKey]
+            .into_iter()
+            .find(|payer| payer.as_str() == s)
+            .ok_or_else(|| format!("unknown payer `{s}`"))
     }
 }
 

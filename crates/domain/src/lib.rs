@@ -31,7 +31,7 @@ pub use client_ip::ClientIp;
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
-pub use generation::{GenerationStatus, Length, Style, Tool, ToolRequest};
+pub use generation::{BilledTo, GenerationStatus, Length, Style, Tool, ToolRequest};
 pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
 pub use name_text::{check_name_text, strip_name_text};
@@ -42,7 +42,7 @@ pub use project::{
     Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
 };
 pub use role::Role;
-pub use scope::{AppScope, Scope, UnknownScope};
+pub use scope::{AppScope, KeyKind, KeyScope, KeyScopes, Scope, UnknownScope};
 pub use share_code::ShareCode;
 pub use validation::{FieldError, FieldErrors};
 pub use word_meter::WordMeter;

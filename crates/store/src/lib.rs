@@ -19,6 +19,7 @@ pub mod recorded;
 pub mod refresh_tokens;
 pub mod storage;
 pub mod stories;
+pub mod text;
 pub mod users;
 pub mod welcome_grants;
 

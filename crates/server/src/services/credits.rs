@@ -25,7 +25,7 @@ pub fn balance_of(user: &UserRow) -> Balance {
 pub fn transaction_view(entry: &EntryRow) -> Transaction {
     Transaction {
         id: entry.id,
-        kind: entry.kind.clone(),
+        kind: entry.kind.as_str().to_owned(),
         amount_mc: entry.amount_mc,
         balance_after_mc: entry.balance_after_mc,
         reference: entry.reference.clone(),

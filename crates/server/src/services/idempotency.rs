@@ -8,6 +8,7 @@
 use std::future::Future;
 
 use chrono::{Duration, Utc};
+use penora_domain::EntryKind;
 use penora_store::idempotency::{self, NewResponse};
 use penora_store::ledger::{EntryRow, LedgerError};
 use penora_store::recorded::{Recorded, Recorder};
@@ -72,7 +73,7 @@ impl Idem {
     }
 
     /// A ledger reference unique to this key in this scope.
-    pub fn reference(&self, kind: &str) -> String {
+    pub fn reference(&self, kind: EntryKind) -> String {
         format!("{kind}:{}:{}", self.scope, self.key)
     }
 }
@@ -228,6 +229,6 @@ mod tests {
         )
         .unwrap();
         assert_ne!(a.fingerprint, b.fingerprint);
-        assert_eq!(a.reference("app_debit"), "app_debit:s:k1");
+        assert_eq!(a.reference(EntryKind::AppDebit), "app_debit:s:k1");
     }
 }

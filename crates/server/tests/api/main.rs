@@ -21,6 +21,7 @@ mod exports;
 mod generation_faults;
 mod generations;
 mod helpers;
+mod idempotent_races;
 mod identity_limits;
 mod input_billing;
 mod invisible_names;

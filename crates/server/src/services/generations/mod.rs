@@ -19,8 +19,8 @@ use chrono::Duration;
 use penora_ai::{GenerationRequest, Message, Provider, RewriteStyle, Task};
 use penora_domain::chat::{ChatRequest, ChatRole};
 use penora_domain::{
-    billable_words_of_all, cost_mc, input_cost_mc, FieldError, Millicredits, Multiplier, ProjectId,
-    Style, Tool, ToolRequest, UserId,
+    billable_words_of_all, cost_mc, input_cost_mc, BilledTo, FieldError, Millicredits, Multiplier,
+    ProjectId, Style, Tool, ToolRequest, UserId,
 };
 use penora_store::generations::{self, Checks, GenerationRow, NewGeneration, Opening};
 use penora_store::holds;
@@ -73,12 +73,15 @@ pub enum GenerationError {
     Db(#[from] DbErr),
 }
 
+/// Each refusal of the ledger as the generation's own: a reference applied before is a
+/// reused key (`422`, as on every other path), never an internal error.
 impl From<LedgerError> for GenerationError {
     fn from(err: LedgerError) -> Self {
         match err {
             LedgerError::Insufficient { available } => Self::Insufficient { available },
+            LedgerError::UnknownUser => Self::SignedOut,
+            LedgerError::AlreadyApplied(_) => Self::KeyReused,
             LedgerError::Db(e) => Self::Db(e),
-            other => Self::Db(DbErr::Custom(other.to_string())),
         }
     }
 }
@@ -398,7 +401,7 @@ pub struct Account {
 struct Billing {
     provider: Arc<dyn Provider>,
     price: Price,
-    billed_to: &'static str,
+    billed_to: BilledTo,
 }
 
 /// How a one-statement opening went.
@@ -440,7 +443,7 @@ pub async fn start(
         job.model.available.then(|| Billing {
             provider,
             price: Price::of(&job.model),
-            billed_to: "credits",
+            billed_to: BilledTo::Credits,
         })
     };
     if let Some(billing) = platform() {
@@ -506,7 +509,7 @@ async fn own_key(
     Ok(Some(Billing {
         provider,
         price: Price::own_key(&job.model, state.config.settings.own_key_fee_per_mille),
-        billed_to: "own_key",
+        billed_to: BilledTo::OwnKey,
     }))
 }
 
@@ -741,7 +744,7 @@ pub async fn cancel(
     let row = generations::request_cancel(&state.db, user, id)
         .await?
         .ok_or(GenerationError::NotFound)?;
-    if row.status != "running" {
+    if row.status.is_finished() {
         return Ok(row);
     }
     state.running.cancel(id);
@@ -750,7 +753,7 @@ pub async fn cancel(
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let row = get(state, user, id).await?;
-        if row.status != "running" || tokio::time::Instant::now() >= deadline {
+        if row.status.is_finished() || tokio::time::Instant::now() >= deadline {
             return Ok(row);
         }
     }

@@ -187,7 +187,7 @@ async fn try_settle(
     };
     let event = EndEvent {
         generation_id: row.id,
-        status: row.status.clone(),
+        status: row.status.as_str().to_owned(),
         finish_reason: row.finish_reason.clone(),
         words: row.words,
         cost_mc: row.cost_mc,
@@ -208,7 +208,7 @@ async fn try_settle(
 /// The stored row after `finish` closed it, without reading it back.
 fn closed_row(started: &Started, finish: &Finish<'_>) -> generations::GenerationRow {
     let mut row = started.row.clone();
-    row.status = finish.status.as_str().to_owned();
+    row.status = finish.status.into();
     if let Some(output) = finish.output {
         row.output = output.to_owned();
     }
