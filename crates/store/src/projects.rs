@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::entities::project::{self, Column, Entity as Projects};
 use crate::text::AsText;
+use crate::WriteError;
 
 pub use crate::entities::project::Model as ProjectRow;
 
@@ -271,7 +272,7 @@ pub async fn set_share(
     id: ProjectId,
     code: &str,
     expires_at: Option<DateTime<Utc>>,
-) -> Result<Option<ProjectRow>, DbErr> {
+) -> Result<Option<ProjectRow>, WriteError> {
     let updated = Projects::update_many()
         .col_expr(Column::ShareCode, Expr::value(code))
         .col_expr(Column::ShareExpiresAt, Expr::value(expires_at))
@@ -279,7 +280,8 @@ pub async fn set_share(
         .filter(Column::Id.eq(id.as_uuid()))
         .filter(Column::UserId.eq(user.as_uuid()))
         .exec_with_returning(db)
-        .await?;
+        .await
+        .map_err(WriteError::of)?;
     Ok(updated.into_iter().next())
 }
 

@@ -12,7 +12,7 @@ use penora_domain::EntryKind;
 use penora_store::idempotency::{self, NewResponse};
 use penora_store::ledger::{EntryRow, LedgerError};
 use penora_store::recorded::{Recorded, Recorder};
-use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr};
+use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr, WriteError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -127,11 +127,11 @@ where
                         replayed: false,
                     })
                 }
-                Err(err) if penora_store::is_unique_violation(&err) => {
+                Err(WriteError::Taken) => {
                     drop(txn);
                     replay_or_conflict(db, idem).await
                 }
-                Err(err) => Err(err.into()),
+                Err(WriteError::Db(err)) => Err(err.into()),
             }
         }
         Err(err) => recover(db, idem, err).await,
