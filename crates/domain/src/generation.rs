@@ -372,35 +372,6 @@ impl FromStr for GenerationStatus {
     }
 }
 
-/// Who paid for a generation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BilledTo {
-    /// The user's credits, at the model's rates.
-    Credits,
-    /// The user's own provider key paid the provider (credits pay only the own-key fee).
-    OwnKey,
-}
-
-impl BilledTo {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Credits => "credits",
-            Self::OwnKey => "own_key",
-        }
-    }
-}
-
-impl FromStr for BilledTo {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Credits, Self::OwnKey]
-            .into_iter()
-            .find(|payer| payer.as_str() == s)
-            .ok_or_else(|| format!("unknown payer `{s}`"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,13 +31,13 @@ pub use client_ip::ClientIp;
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
-pub use generation::{BilledTo, GenerationStatus, Length, Style, Tool, ToolRequest};
+pub use generation::{GenerationStatus, Length, Style, Tool, ToolRequest};
 pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
 pub use name_text::{check_name_text, strip_name_text};
 pub use output::clean_delta;
 pub use password::Password;
-pub use pricing::{cost_mc, input_cost_mc, Multiplier};
+pub use pricing::{cost_mc, input_cost_mc, BilledTo, Multiplier};
 pub use project::{
     Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
 };
