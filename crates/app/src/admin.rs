@@ -36,7 +36,7 @@ pub async fn adjust(
     idem: &Idem,
     origin: &Origin,
 ) -> Result<Outcome<LedgerEntry>, CreditError> {
-    let reference = idem.reference("admin_adjustment");
+    let reference = idem.reference(EntryKind::AdminAdjustment);
     let actor = format!("admin:{admin}");
     let ttl = state.config.settings.idempotency_ttl_hours;
     let outcome = idempotency::once(&state.db, idem, 201, ttl, |txn: DatabaseTransaction| async move {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use penora_domain::{ApiKeyId, AppScope, Scope, UserId};
+use penora_domain::{ApiKeyId, AppScope, KeyScopes, Scope, UserId};
 use penora_store::api_keys::{self, ApiKeyRow, NewKey};
 use penora_store::{ConnectionTrait, DatabaseConnection, DbErr};
 
@@ -12,33 +12,20 @@ pub const PERSONAL_PREFIX: &str = "pk_live_";
 pub const APP_PREFIX: &str = "ak_live_";
 const NAME_MAX: usize = 80;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    Personal,
-    App,
+pub use penora_domain::KeyKind;
+
+fn prefix(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::Personal => PERSONAL_PREFIX,
+        KeyKind::App => APP_PREFIX,
+    }
 }
 
-impl KeyKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::Personal => "personal",
-            KeyKind::App => "app",
-        }
-    }
-
-    fn prefix(self) -> &'static str {
-        match self {
-            KeyKind::Personal => PERSONAL_PREFIX,
-            KeyKind::App => APP_PREFIX,
-        }
-    }
-
-    /// The names of the scopes a key of this kind may hold.
-    fn allowed(self) -> Vec<&'static str> {
-        match self {
-            KeyKind::Personal => Scope::ALL.iter().map(|s| s.as_str()).collect(),
-            KeyKind::App => AppScope::ALL.iter().map(|s| s.as_str()).collect(),
-        }
+/// The names of the scopes a key of `kind` may hold.
+fn allowed(kind: KeyKind) -> Vec<&'static str> {
+    match kind {
+        KeyKind::Personal => Scope::ALL.iter().map(|s| s.as_str()).collect(),
+        KeyKind::App => AppScope::ALL.iter().map(|s| s.as_str()).collect(),
     }
 }
 
@@ -80,16 +67,13 @@ impl KeySpec {
                 "Name at least one scope.",
             ));
         }
-        if let Some(bad) = scopes
-            .iter()
-            .find(|s| !kind.allowed().contains(&s.as_str()))
-        {
+        if let Some(bad) = scopes.iter().find(|s| !allowed(kind).contains(&s.as_str())) {
             return Err(FieldError::new(
                 "scopes",
                 "unknown_scope",
                 format!(
                     "Unknown scope {bad:?}; allowed: {}.",
-                    kind.allowed().join(", ")
+                    allowed(kind).join(", ")
                 ),
             ));
         }
@@ -113,17 +97,17 @@ pub async fn create(
     owner: Option<UserId>,
     created_by: Option<UserId>,
 ) -> Result<(ApiKeyRow, String), DbErr> {
-    let secret = format!("{}{}", spec.kind.prefix(), opaque::generate());
-    let prefix: String = secret.chars().take(spec.kind.prefix().len() + 6).collect();
+    let secret = format!("{}{}", prefix(spec.kind), opaque::generate());
+    let prefix: String = secret.chars().take(prefix(spec.kind).len() + 6).collect();
     let row = api_keys::insert(
         db,
         NewKey {
-            kind: spec.kind.as_str(),
+            kind: spec.kind,
             user: owner,
             name: &spec.name,
             prefix: &prefix,
             key_hash: &opaque::hash(&secret),
-            scopes: &spec.scopes.join(" "),
+            scopes: &KeyScopes::parse(&spec.scopes.join(" ")),
             created_by,
         },
     )
@@ -221,26 +205,6 @@ pub async fn revoke_app(
 
 pub fn looks_like_key(token: &str) -> bool {
     token.starts_with(PERSONAL_PREFIX) || token.starts_with(APP_PREFIX)
-}
-
-pub fn scopes_of(row: &ApiKeyRow) -> Vec<String> {
-    row.scopes.split_whitespace().map(str::to_owned).collect()
-}
-
-/// A personal key's scopes; a name no scope has (none is ever stored) grants nothing.
-pub fn personal_scopes_of(row: &ApiKeyRow) -> Vec<Scope> {
-    row.scopes
-        .split_whitespace()
-        .filter_map(|s| s.parse().ok())
-        .collect()
-}
-
-/// An app key's scopes; a name no scope has grants nothing.
-pub fn app_scopes_of(row: &ApiKeyRow) -> Vec<AppScope> {
-    row.scopes
-        .split_whitespace()
-        .filter_map(|s| s.parse().ok())
-        .collect()
 }
 
 /// A key just made, with its secret: the only time the secret is known.

@@ -198,7 +198,7 @@ pub async fn debit(
     idem: &Idem,
     origin: &Origin,
 ) -> Result<Outcome<Debited>, CreditError> {
-    let reference = idem.reference("app_debit");
+    let reference = idem.reference(EntryKind::AppDebit);
     let actor = caller.actor();
     let amount_mc = amount.get().get();
     let (id, at) = (LedgerEntryId::new(), penora_store::now());
@@ -265,7 +265,7 @@ pub async fn refund(
         amount,
         reason,
     } = input;
-    let reference = idem.reference("app_refund");
+    let reference = idem.reference(EntryKind::AppRefund);
     let actor = caller.actor();
     let ttl = state.config.settings.idempotency_ttl_hours;
     let outcome = idempotency::once(&state.db, idem, 201, ttl, |txn: DatabaseTransaction| async move {
@@ -284,7 +284,7 @@ pub async fn refund(
             .ok_or(CreditError::UserNotFound)?;
         let debit = ledger::find(&txn, debit_id)
             .await?
-            .filter(|d| d.user_id == user.as_uuid() && d.kind == EntryKind::AppDebit.as_str())
+            .filter(|d| d.user_id == user.as_uuid() && d.kind == EntryKind::AppDebit)
             .ok_or(CreditError::DebitNotFound)?;
         let refunded = ledger::refunded_total(&txn, debit_id).await?.get();
         let debited = -debit.amount_mc;

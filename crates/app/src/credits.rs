@@ -60,7 +60,7 @@ impl LedgerEntry {
     pub fn of(entry: &EntryRow) -> Self {
         Self {
             id: entry.id,
-            kind: entry.kind.clone(),
+            kind: entry.kind.as_str().to_owned(),
             amount_mc: entry.amount_mc,
             balance_after_mc: entry.balance_after_mc,
             reference: entry.reference.clone(),

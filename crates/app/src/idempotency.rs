@@ -8,10 +8,11 @@
 use std::future::Future;
 
 use chrono::{Duration, Utc};
+use penora_domain::EntryKind;
 use penora_store::idempotency::{self, NewResponse, StoredResponse};
 use penora_store::ledger::{self, EntryRow, LedgerError};
 use penora_store::recorded::{Recorded, Recorder};
-use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr};
+use penora_store::{DatabaseConnection, DatabaseTransaction, DbErr, WriteError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -72,7 +73,7 @@ impl Idem {
     }
 
     /// A ledger reference unique to this key in this scope.
-    pub fn reference(&self, kind: &str) -> String {
+    pub fn reference(&self, kind: EntryKind) -> String {
         format!("{kind}:{}:{}", self.scope, self.key)
     }
 }
@@ -138,11 +139,11 @@ where
                         replayed: false,
                     })
                 }
-                Err(err) if penora_store::is_unique_violation(&err) => {
+                Err(WriteError::Taken) => {
                     drop(txn);
                     replay_or_conflict(db, idem).await
                 }
-                Err(err) => Err(err.into()),
+                Err(WriteError::Db(err)) => Err(err.into()),
             }
         }
         Err(err) => recover(db, idem, err).await,
@@ -276,6 +277,6 @@ mod tests {
         )
         .unwrap();
         assert_ne!(a.fingerprint, b.fingerprint);
-        assert_eq!(a.reference("app_debit"), "app_debit:s:k1");
+        assert_eq!(a.reference(EntryKind::AppDebit), "app_debit:s:k1");
     }
 }

@@ -9,7 +9,7 @@
 //! again without being stored: tokens are stored only as hashes.
 
 use chrono::{Duration, Utc};
-use penora_domain::{Role, UserId};
+use penora_domain::UserId;
 use penora_store::users::{self, UserRow};
 use penora_store::{api_keys, refresh_tokens};
 use penora_store::{ConnectionTrait, DbErr};
@@ -87,7 +87,7 @@ fn with_access_token(
     refresh_token: String,
 ) -> Result<Session, SessionError> {
     let id = UserId::from_uuid(user.id);
-    let role: Role = user.role.parse().unwrap_or(Role::User);
+    let role = *user.role;
     let access_token = state.jwt.issue(id, role, user.session_epoch)?;
     Ok(Session {
         user,

@@ -8,7 +8,7 @@
 use chrono::{Duration, Utc};
 use penora_domain::{ClientIp, ProjectId, ShareCode, UserId};
 use penora_store::projects::{self, ProjectRow};
-use penora_store::{is_unique_violation, rate_limits, users, DbErr};
+use penora_store::{rate_limits, users, DbErr, WriteError};
 use rand::rngs::OsRng;
 
 use crate::limits::{self, Bucket, Limit, Verdict};
@@ -66,8 +66,8 @@ pub async fn share(
         match projects::set_share(&state.db, user, id, code.as_str(), expires_at).await {
             Ok(Some(row)) => return Ok((row, true)),
             Ok(None) => return Err(ShareError::ProjectNotFound),
-            Err(err) if is_unique_violation(&err) => continue,
-            Err(err) => return Err(err.into()),
+            Err(WriteError::Taken) => continue,
+            Err(WriteError::Db(err)) => return Err(err.into()),
         }
     }
     Err(ShareError::Exhausted)

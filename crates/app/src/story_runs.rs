@@ -170,7 +170,7 @@ struct ChapterEnd {
 }
 
 fn chapter_end(settled: &Settled, kept: Option<&Kept>, number: u32) -> ChapterEnd {
-    let stop = if settled.status() != GenerationStatus::Completed.as_str() {
+    let stop = if settled.status() != GenerationStatus::Completed {
         Some(match settled.failure() {
             Some((code, message)) => StoryStop::Chapter {
                 code: code.to_owned(),
@@ -179,11 +179,11 @@ fn chapter_end(settled: &Settled, kept: Option<&Kept>, number: u32) -> ChapterEn
             None => StoryStop::Chapter {
                 code: settled
                     .finish_reason()
-                    .unwrap_or_else(|| settled.status())
+                    .unwrap_or_else(|| settled.status().as_str())
                     .to_owned(),
                 message: format!(
                     "Chapter {number} was {}; the chapters before it are kept.",
-                    settled.status()
+                    settled.status().as_str()
                 ),
             },
         })

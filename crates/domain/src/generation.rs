@@ -338,6 +338,14 @@ pub enum GenerationStatus {
 }
 
 impl GenerationStatus {
+    pub const ALL: [GenerationStatus; 5] = [
+        Self::Running,
+        Self::Completed,
+        Self::Cancelled,
+        Self::Failed,
+        Self::Interrupted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
@@ -357,16 +365,10 @@ impl FromStr for GenerationStatus {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            Self::Running,
-            Self::Completed,
-            Self::Cancelled,
-            Self::Failed,
-            Self::Interrupted,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == s)
-        .ok_or_else(|| format!("unknown generation status `{s}`"))
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| format!("unknown generation status `{s}`"))
     }
 }
 

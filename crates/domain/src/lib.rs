@@ -38,12 +38,12 @@ pub use ledger::EntryKind;
 pub use name_text::{check_name_text, strip_name_text};
 pub use output::clean_delta;
 pub use password::Password;
-pub use pricing::{cost_mc, input_cost_mc, Multiplier, Price};
+pub use pricing::{cost_mc, input_cost_mc, BilledTo, Multiplier, Price};
 pub use project::{
     Chapter, ChapterError, ProjectContent, ProjectKind, ProjectMeta, ProjectPatch, ProjectTitle,
 };
 pub use role::Role;
-pub use scope::{AppScope, Scope, UnknownScope};
+pub use scope::{AppScope, KeyKind, KeyScope, KeyScopes, Scope, UnknownScope};
 pub use share_code::ShareCode;
 pub use validation::{FieldError, FieldErrors};
 pub use word_meter::WordMeter;

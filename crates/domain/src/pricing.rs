@@ -3,6 +3,8 @@
 //! Input (what the caller supplies) is priced the same way at the model's input rate, on
 //! the billable words beyond a free allowance per generation: [`input_cost_mc`].
 
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Millicredits;
@@ -113,6 +115,35 @@ impl Price {
     pub fn affordable(self, available: Millicredits) -> u64 {
         self.output
             .map_or(u64::MAX, |rate| words_affordable(available, rate))
+    }
+}
+
+/// Who paid for a generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BilledTo {
+    /// The user's credits, at the model's rates.
+    Credits,
+    /// The user's own provider key paid the provider (credits pay only the own-key fee).
+    OwnKey,
+}
+
+impl BilledTo {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Credits => "credits",
+            Self::OwnKey => "own_key",
+        }
+    }
+}
+
+impl FromStr for BilledTo {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Credits, Self::OwnKey]
+            .into_iter()
+            .find(|payer| payer.as_str() == s)
+            .ok_or_else(|| format!("unknown payer `{s}`"))
     }
 }
 

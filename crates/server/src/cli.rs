@@ -154,7 +154,7 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
                 "admin.role_granted",
                 Some(email.as_str()),
                 &penora_app::audit::Origin::ip("cli"),
-                serde_json::json!({ "role": "admin" }),
+                serde_json::json!({ "role": Role::Admin.as_str() }),
             )
             .await;
             println!("{email} is now an admin.");

@@ -1,7 +1,7 @@
 //! API keys, stored as hashes.
 
 use chrono::{Duration, Utc};
-use penora_domain::{ApiKeyId, UserId};
+use penora_domain::{ApiKeyId, KeyKind, KeyScopes, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
@@ -10,28 +10,29 @@ use sea_orm::{
 };
 
 use crate::entities::api_key::{self, Entity as ApiKeys};
+use crate::text::AsText;
 
 pub use crate::entities::api_key::Model as ApiKeyRow;
 
 pub struct NewKey<'a> {
-    pub kind: &'a str,
+    pub kind: KeyKind,
     pub user: Option<UserId>,
     pub name: &'a str,
     pub prefix: &'a str,
     pub key_hash: &'a str,
-    pub scopes: &'a str,
+    pub scopes: &'a KeyScopes,
     pub created_by: Option<UserId>,
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewKey<'_>) -> Result<ApiKeyRow, DbErr> {
     api_key::ActiveModel {
         id: Set(ApiKeyId::new().as_uuid()),
-        kind: Set(new.kind.to_owned()),
+        kind: Set(AsText(new.kind)),
         user_id: Set(new.user.map(|u| u.as_uuid())),
         name: Set(new.name.to_owned()),
         prefix: Set(new.prefix.to_owned()),
         key_hash: Set(new.key_hash.to_owned()),
-        scopes: Set(new.scopes.to_owned()),
+        scopes: Set(AsText(new.scopes.clone())),
         created_by: Set(new.created_by.map(|u| u.as_uuid())),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
@@ -59,7 +60,7 @@ pub async fn list_for_user(
 ) -> Result<Vec<ApiKeyRow>, DbErr> {
     ApiKeys::find()
         .filter(api_key::Column::UserId.eq(user.as_uuid()))
-        .filter(api_key::Column::Kind.eq("personal"))
+        .filter(api_key::Column::Kind.eq(AsText(KeyKind::Personal)))
         .order_by_desc(api_key::Column::Id)
         .all(db)
         .await
@@ -75,7 +76,7 @@ pub async fn revoke_personal(
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::Id.eq(id.as_uuid()))
         .filter(api_key::Column::UserId.eq(user.as_uuid()))
-        .filter(api_key::Column::Kind.eq("personal"))
+        .filter(api_key::Column::Kind.eq(AsText(KeyKind::Personal)))
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
@@ -87,7 +88,7 @@ pub async fn revoke_all_personal(db: &impl ConnectionTrait, user: UserId) -> Res
     let result = ApiKeys::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::UserId.eq(user.as_uuid()))
-        .filter(api_key::Column::Kind.eq("personal"))
+        .filter(api_key::Column::Kind.eq(AsText(KeyKind::Personal)))
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
@@ -114,7 +115,7 @@ pub async fn touch(db: &impl ConnectionTrait, id: ApiKeyId) -> Result<(), DbErr>
 /// Every app key, newest first (there are few).
 pub async fn list_apps(db: &impl ConnectionTrait) -> Result<Vec<ApiKeyRow>, DbErr> {
     ApiKeys::find()
-        .filter(api_key::Column::Kind.eq("app"))
+        .filter(api_key::Column::Kind.eq(AsText(KeyKind::App)))
         .order_by_desc(api_key::Column::Id)
         .all(db)
         .await
@@ -125,7 +126,7 @@ pub async fn revoke_app(db: &impl ConnectionTrait, id: ApiKeyId) -> Result<bool,
     let result = ApiKeys::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::Id.eq(id.as_uuid()))
-        .filter(api_key::Column::Kind.eq("app"))
+        .filter(api_key::Column::Kind.eq(AsText(KeyKind::App)))
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(db)
         .await?;

@@ -17,11 +17,41 @@ use uuid::Uuid;
 use crate::entities::hold::{self, Entity as Holds};
 use crate::entities::user::{self, Entity as Users};
 use crate::ledger::{self, EntryRow, LedgerError, Movement};
+use crate::text::AsText;
 
 pub use crate::entities::hold::Model as HoldRow;
 
-pub const OPEN: &str = "open";
-pub const SETTLED: &str = "settled";
+/// Where a hold is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HoldState {
+    /// Reserving credits until it is settled.
+    Open,
+    /// Closed: the reservation released and the charge (if any) in the ledger.
+    Settled,
+}
+
+impl HoldState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldState::Open => "open",
+            HoldState::Settled => "settled",
+        }
+    }
+}
+
+impl std::str::FromStr for HoldState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [HoldState::Open, HoldState::Settled]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| format!("unknown hold state `{s}`"))
+    }
+}
+
+const OPEN: AsText<HoldState> = AsText(HoldState::Open);
+const SETTLED: AsText<HoldState> = AsText(HoldState::Settled);
 
 /// Reserves `amount` for a new hold (inside the caller's transaction).
 pub async fn reserve(
@@ -55,7 +85,7 @@ pub async fn reserve(
         user_id: Set(user.as_uuid()),
         amount_mc: Set(x),
         delivered_mc: Set(0),
-        state: Set(OPEN.to_owned()),
+        state: Set(OPEN),
         model: Set(model.map(str::to_owned)),
         created_at: Set(now),
         expires_at: Set(expires_at),

@@ -5,6 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use uuid::Uuid;
 
 use crate::entities::idempotency_key::{self, Entity as Keys};
+use crate::WriteError;
 
 pub use crate::entities::idempotency_key::Model as StoredResponse;
 
@@ -31,9 +32,9 @@ pub struct NewResponse<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Stores a response in the caller's transaction (with the change it describes). A unique
-/// violation means a concurrent request with the same key won; roll back and replay it.
-pub async fn insert(db: &impl ConnectionTrait, new: NewResponse<'_>) -> Result<(), DbErr> {
+/// Stores a response in the caller's transaction (with the change it describes). `Taken`
+/// means a concurrent request with the same key won; roll back and replay it.
+pub async fn insert(db: &impl ConnectionTrait, new: NewResponse<'_>) -> Result<(), WriteError> {
     let row = idempotency_key::ActiveModel {
         id: Set(Uuid::now_v7()),
         scope: Set(new.scope.to_owned()),
@@ -44,7 +45,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewResponse<'_>) -> Result<(
         created_at: Set(Utc::now()),
         expires_at: Set(new.expires_at),
     };
-    Keys::insert(row).exec_without_returning(db).await?;
+    Keys::insert(row)
+        .exec_without_returning(db)
+        .await
+        .map_err(WriteError::of)?;
     Ok(())
 }
 

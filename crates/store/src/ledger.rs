@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::entities::ledger_entry::{self, Entity as Ledger};
 use crate::entities::user::{self, Entity as Users};
+use crate::text::AsText;
 use crate::Page;
 
 pub use crate::entities::ledger_entry::Model as EntryRow;
@@ -120,7 +121,7 @@ pub async fn apply(
     let entry = ledger_entry::ActiveModel {
         id: Set(LedgerEntryId::new().as_uuid()),
         user_id: Set(movement.user.as_uuid()),
-        kind: Set(movement.kind.as_str().to_owned()),
+        kind: Set(AsText(movement.kind)),
         amount_mc: Set(amount),
         balance_after_mc: Set(row.balance_mc),
         reference: Set(movement.reference.to_owned()),
@@ -183,7 +184,7 @@ pub async fn history(
 ) -> Result<Page<EntryRow>, DbErr> {
     let mut query = Ledger::find().filter(ledger_entry::Column::UserId.eq(user.as_uuid()));
     if let Some(kind) = filter.kind {
-        query = query.filter(ledger_entry::Column::Kind.eq(kind.as_str()));
+        query = query.filter(ledger_entry::Column::Kind.eq(AsText(kind)));
     }
     if let Some(from) = filter.from {
         query = query.filter(ledger_entry::Column::CreatedAt.gte(from));

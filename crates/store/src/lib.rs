@@ -20,6 +20,7 @@ pub mod recorded;
 pub mod refresh_tokens;
 pub mod storage;
 pub mod stories;
+pub mod text;
 pub mod users;
 pub mod welcome_grants;
 
@@ -152,6 +153,27 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
         .iter()
         .map(|m| m.name().to_owned())
         .collect())
+}
+
+/// A write refused because a unique value it sets exists already (a key or code used
+/// before), or the database's error. Callers act on `Taken`; `Db` is theirs to report.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("a unique value of this write exists already")]
+    Taken,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl WriteError {
+    /// `Taken` for a unique violation, else the error itself.
+    pub(crate) fn of(err: DbErr) -> Self {
+        if is_unique_violation(&err) {
+            WriteError::Taken
+        } else {
+            WriteError::Db(err)
+        }
+    }
 }
 
 /// True when a database error means "that unique value exists already".

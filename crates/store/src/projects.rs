@@ -3,9 +3,7 @@
 //! concurrency), so chapter edits never interleave.
 
 use chrono::{DateTime, Utc};
-use penora_domain::{
-    Chapter, ProjectContent, ProjectId, ProjectKind, ProjectMeta, ProjectTitle, UserId,
-};
+use penora_domain::{Chapter, ProjectContent, ProjectId, ProjectMeta, ProjectTitle, UserId};
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
@@ -14,7 +12,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entities::project::{self, Column, Entity as Projects};
+use crate::text::AsText;
 use crate::Page;
+use crate::WriteError;
 
 pub use crate::entities::project::Model as ProjectRow;
 
@@ -24,7 +24,7 @@ pub fn content_of(row: &ProjectRow) -> Result<ProjectContent, DbErr> {
     let chapters: Vec<Chapter> =
         serde_json::from_str(&row.chapters).map_err(|e| corrupt(e.to_string()))?;
     let title = ProjectTitle::from_stored(row.title.clone());
-    let kind = ProjectKind::parse(&row.kind).map_err(|e| corrupt(e.message))?;
+    let kind = *row.kind;
     let meta = ProjectMeta {
         genre: row.genre.clone(),
         premise: row.premise.clone(),
@@ -39,7 +39,7 @@ fn chapters_json(content: &ProjectContent) -> Result<String, DbErr> {
 
 fn set_content(row: &mut project::ActiveModel, content: &ProjectContent) -> Result<(), DbErr> {
     row.title = Set(content.title.as_str().to_owned());
-    row.kind = Set(content.kind.as_str().to_owned());
+    row.kind = Set(AsText(content.kind));
     row.chapters = Set(chapters_json(content)?);
     row.chapter_count = Set(i32::try_from(content.chapters().len()).unwrap_or(i32::MAX));
     row.word_count = Set(content.word_count());
@@ -278,7 +278,7 @@ pub async fn set_share(
     id: ProjectId,
     code: &str,
     expires_at: Option<DateTime<Utc>>,
-) -> Result<Option<ProjectRow>, DbErr> {
+) -> Result<Option<ProjectRow>, WriteError> {
     let updated = Projects::update_many()
         .col_expr(Column::ShareCode, Expr::value(code))
         .col_expr(Column::ShareExpiresAt, Expr::value(expires_at))
@@ -286,7 +286,8 @@ pub async fn set_share(
         .filter(Column::Id.eq(id.as_uuid()))
         .filter(Column::UserId.eq(user.as_uuid()))
         .exec_with_returning(db)
-        .await?;
+        .await
+        .map_err(WriteError::of)?;
     Ok(updated.into_iter().next())
 }
 

@@ -32,6 +32,7 @@ use crate::audit::AuditEntry;
 use crate::group_commit::{lock_users, GroupCommit, Writes};
 use crate::idempotency::NewResponse;
 use crate::ledger::{refusal, refused_twice, EntryRow, LedgerError, Movement};
+use crate::text::AsText;
 
 /// What commits together.
 pub struct Recorded<'a> {
@@ -170,7 +171,7 @@ impl Recorder {
         Ok(EntryRow {
             id,
             user_id: m.user.as_uuid(),
-            kind: m.kind.as_str().to_owned(),
+            kind: AsText(m.kind),
             amount_mc: m.amount.get(),
             balance_after_mc,
             reference: m.reference.to_owned(),

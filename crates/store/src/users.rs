@@ -1,7 +1,7 @@
 //! Accounts.
 
 use chrono::Utc;
-use penora_domain::{DisplayName, Email, Role, UserId};
+use penora_domain::{DisplayName, Email, KeyKind, Role, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::entities::user::{self, Entity as Users};
+use crate::text::AsText;
 use crate::Page;
 
 pub use crate::entities::user::Model as UserRow;
@@ -38,7 +39,7 @@ pub async fn insert(
         email: Set(new.email.as_str().to_owned()),
         password_hash: Set(new.password_hash.to_owned()),
         display_name: Set(new.display_name.as_str().to_owned()),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(AsText(new.role)),
         email_verified_at: Set(None),
         session_epoch: Set(0),
         balance_mc: Set(0),
@@ -158,7 +159,7 @@ pub async fn mark_email_verified(db: &impl ConnectionTrait, id: UserId) -> Resul
 /// Gives an existing account a role; false when no account has that email.
 pub async fn set_role(db: &impl ConnectionTrait, email: &Email, role: Role) -> Result<bool, DbErr> {
     let result = Users::update_many()
-        .col_expr(user::Column::Role, Expr::value(role.as_str()))
+        .col_expr(user::Column::Role, Expr::value(AsText(role)))
         .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(user::Column::Email.eq(email.as_str()))
         .exec(db)
@@ -225,7 +226,7 @@ pub async fn erase(db: &impl ConnectionTrait, id: UserId) -> Result<(), EraseErr
         .await?;
     api_key::Entity::delete_many()
         .filter(api_key::Column::UserId.eq(owner))
-        .filter(api_key::Column::Kind.eq("personal"))
+        .filter(api_key::Column::Kind.eq(AsText(KeyKind::Personal)))
         .exec(db)
         .await?;
     provider_key::Entity::delete_many()

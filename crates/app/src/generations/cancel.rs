@@ -29,7 +29,7 @@ pub async fn cancel(
     let row = generations::request_cancel(&state.db, user, id)
         .await?
         .ok_or(GenerationError::NotFound)?;
-    if row.status != "running" {
+    if row.status.is_finished() {
         return Ok(row);
     }
     state.running.cancel(id);
@@ -38,7 +38,7 @@ pub async fn cancel(
     loop {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         let row = get(state, user, id).await?;
-        if row.status != "running" || tokio::time::Instant::now() >= deadline {
+        if row.status.is_finished() || tokio::time::Instant::now() >= deadline {
             return Ok(row);
         }
     }

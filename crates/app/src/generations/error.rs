@@ -37,12 +37,15 @@ pub enum GenerationError {
     Db(#[from] DbErr),
 }
 
+/// Each refusal of the ledger as the generation's own: a reference applied before is a
+/// reused key (`422`, as on every other path), never an internal error.
 impl From<LedgerError> for GenerationError {
     fn from(err: LedgerError) -> Self {
         match err {
             LedgerError::Insufficient { available } => Self::Insufficient { available },
+            LedgerError::UnknownUser => Self::SignedOut,
+            LedgerError::AlreadyApplied(_) => Self::KeyReused,
             LedgerError::Db(e) => Self::Db(e),
-            other => Self::Db(DbErr::Custom(other.to_string())),
         }
     }
 }

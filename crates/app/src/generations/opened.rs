@@ -53,7 +53,7 @@ pub struct Account {
 pub(super) struct Billing {
     pub(super) provider: Arc<dyn Provider>,
     pub(super) price: Price,
-    pub(super) billed_to: &'static str,
+    pub(super) billed_to: penora_domain::BilledTo,
 }
 
 /// The opened generation, ready to stream. `max_words` is what the hold pays for when the

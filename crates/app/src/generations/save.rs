@@ -3,7 +3,8 @@
 //! as to any other project write.
 
 use penora_domain::{
-    Chapter, FieldError, ProjectContent, ProjectId, ProjectKind, ProjectMeta, ProjectTitle, UserId,
+    Chapter, FieldError, GenerationStatus, ProjectContent, ProjectId, ProjectKind, ProjectMeta,
+    ProjectTitle, UserId,
 };
 use penora_store::generations;
 use penora_store::projects::ProjectRow;
@@ -31,7 +32,7 @@ pub async fn save(
     title: Option<&str>,
 ) -> Result<ProjectRow, SaveError> {
     let generation = get(state, user, id).await?;
-    if generation.status == "running" {
+    if generation.status == GenerationStatus::Running {
         return Err(SaveError::Running);
     }
     if generation.output.trim().is_empty() {

@@ -142,10 +142,10 @@ impl Settled {
     }
 
     /// The status it was closed with (or is to be).
-    pub fn status(&self) -> &str {
+    pub fn status(&self) -> GenerationStatus {
         match self {
-            Self::Closed { row, .. } => &row.status,
-            Self::Unbilled { status, .. } => status.as_str(),
+            Self::Closed { row, .. } => *row.status,
+            Self::Unbilled { status, .. } => *status,
         }
     }
 
@@ -269,7 +269,7 @@ async fn try_settle(
 /// The stored row after `finish` closed it, without reading it back.
 fn closed_row(started: &Started, finish: &Finish<'_>) -> GenerationRow {
     let mut row = started.row.clone();
-    row.status = finish.status.as_str().to_owned();
+    row.status = finish.status.into();
     if let Some(output) = finish.output {
         row.output = output.to_owned();
     }

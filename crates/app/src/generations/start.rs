@@ -1,7 +1,7 @@
 //! Starting a generation: the idempotent replay, the per-minute limit, then the opening —
 //! at once in the common case ([`super::open`]), else the long way ([`super::limited`]).
 
-use penora_domain::UserId;
+use penora_domain::{BilledTo, UserId};
 use penora_store::generations::Checks;
 use penora_store::users::UserRow;
 
@@ -41,7 +41,7 @@ pub async fn start(
         job.model.available.then(|| Billing {
             provider,
             price: job.model.price(),
-            billed_to: "credits",
+            billed_to: BilledTo::Credits,
         })
     };
     if let Some(billing) = platform() {
@@ -102,6 +102,6 @@ async fn own_key(
             .model
             .price()
             .with_fee(state.config.settings.own_key_fee_per_mille),
-        billed_to: "own_key",
+        billed_to: BilledTo::OwnKey,
     }))
 }

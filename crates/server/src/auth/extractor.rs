@@ -14,7 +14,7 @@ use std::pin::Pin;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use penora_api_types::ErrorCode;
-use penora_domain::{AppScope, Role, Scope, UserId};
+use penora_domain::{AppScope, KeyKind, Role, Scope, UserId};
 use penora_store::api_keys::ApiKeyRow;
 use penora_store::users::{self, UserRow};
 
@@ -192,7 +192,7 @@ async fn load_user(state: &AppState, caller: Caller) -> Result<AuthUser, ApiErro
     let row = users::find_current(&state.reads, id, session_epoch)
         .await?
         .ok_or_else(|| ApiError::unauthorized(SESSION_ENDED))?;
-    let role = row.role.parse().map_err(ApiError::internal)?;
+    let role = *row.role;
     Ok(AuthUser { id, role, row, via })
 }
 
@@ -201,14 +201,14 @@ async fn identify(state: &AppState, token: Option<String>) -> Result<Caller, Api
     let token = token.ok_or_else(missing)?;
     if api_keys::looks_like_key(&token) {
         let key = key_row(state, &token).await?;
-        let Some(owner) = key.user_id.filter(|_| key.kind == "personal") else {
+        let Some(owner) = key.user_id.filter(|_| key.kind == KeyKind::Personal) else {
             return Err(ApiError::forbidden(
                 "App keys act for no user: use a personal API key or sign in.",
             ));
         };
         let via = Via::PersonalKey {
             key_id: key.id,
-            scopes: api_keys::personal_scopes_of(&key),
+            scopes: key.scopes.personal(),
         };
         return Ok(Caller {
             id: UserId::from_uuid(owner),
@@ -246,12 +246,12 @@ async fn authenticate_app(state: &AppState, token: Option<String>) -> Result<App
         return Err(app_key_required());
     }
     let key = key_row(state, &token).await?;
-    if key.kind != "app" {
+    if key.kind != KeyKind::App {
         return Err(app_key_required());
     }
     crate::telemetry::record("app_key_id", key.id);
     Ok(AppClient {
-        scopes: api_keys::app_scopes_of(&key),
+        scopes: key.scopes.app(),
         caller: AppCaller {
             key_id: key.id,
             name: key.name,

@@ -366,3 +366,23 @@ impl From<penora_app::streams::StreamRefused> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use penora_app::generations::GenerationError;
+
+    /// A ledger reference applied before is a reused key wherever it surfaces, not a 500.
+    #[test]
+    fn an_applied_reference_is_a_reused_key() {
+        let applied = || LedgerError::AlreadyApplied("app_debit:app:k:1".to_owned());
+        for api in [
+            ApiError::from(GenerationError::from(applied())),
+            ApiError::from(CreditError::from(applied())),
+            ApiError::from(applied()),
+        ] {
+            assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{api}");
+            assert_eq!(api.code, ErrorCode::IdempotencyKeyReused);
+        }
+    }
+}

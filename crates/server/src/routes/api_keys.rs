@@ -62,10 +62,10 @@ pub async fn list(
 pub(crate) fn view(row: &ApiKeyRow) -> ApiKey {
     ApiKey {
         id: row.id,
-        kind: row.kind.clone(),
+        kind: row.kind.as_str().to_owned(),
         name: row.name.clone(),
         prefix: row.prefix.clone(),
-        scopes: api_keys::scopes_of(row),
+        scopes: row.scopes.names(),
         created_at: row.created_at,
         last_used_at: row.last_used_at,
         revoked: row.revoked_at.is_some(),

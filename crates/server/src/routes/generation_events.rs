@@ -52,7 +52,7 @@ pub(crate) fn end(settled: &Settled, kept: Option<&Kept>) -> EndEvent {
             reserved_mc,
         } => EndEvent {
             generation_id: row.id,
-            status: row.status.clone(),
+            status: row.status.as_str().to_owned(),
             finish_reason: row.finish_reason.clone(),
             words: row.words,
             cost_mc: row.cost_mc,

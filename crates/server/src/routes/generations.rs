@@ -171,7 +171,7 @@ pub(crate) async fn finished(
             },
         ),
     };
-    if row.status == GenerationStatus::Failed.as_str() {
+    if row.status == GenerationStatus::Failed {
         let failure = failure_of_row(&row);
         let code = failure.as_ref().map(|f| f.code.clone()).unwrap_or_default();
         // The stored message is generic (the provider's text is only logged).
@@ -245,7 +245,7 @@ pub(crate) fn view(state: &AppState, row: &GenerationRow) -> Generation {
         tool: row.tool.clone(),
         model: row.model.clone(),
         model_label,
-        status: row.status.clone(),
+        status: row.status.as_str().to_owned(),
         input: row.input.clone(),
         instructions: row.instructions.clone(),
         output: row.output.clone(),
@@ -257,7 +257,7 @@ pub(crate) fn view(state: &AppState, row: &GenerationRow) -> Generation {
         finish_reason: row.finish_reason.clone(),
         error: failure_of_row(row),
         project_id: row.project_id,
-        billed_to: row.billed_to.clone(),
+        billed_to: row.billed_to.as_str().to_owned(),
         created_at: row.created_at,
         finished_at: row.finished_at,
     }

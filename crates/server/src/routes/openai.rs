@@ -12,7 +12,7 @@ use penora_api_types::openai::{
 };
 use penora_api_types::EndEvent;
 use penora_domain::chat::{ChatRequest, RawChat};
-use penora_domain::UserId;
+use penora_domain::{GenerationStatus, UserId};
 use penora_store::generations::GenerationRow;
 
 use super::generations::{finished, idempotency};
@@ -296,7 +296,11 @@ impl Chunks {
     }
 
     fn end(&self, end: &EndEvent) -> Vec<Bytes> {
-        if let Some(failure) = end.error.as_ref().filter(|_| end.status == "failed") {
+        if let Some(failure) = end
+            .error
+            .as_ref()
+            .filter(|_| end.status == GenerationStatus::Failed.as_str())
+        {
             // OpenAI's SDKs raise an APIError for a chunk carrying `error`.
             let error = serde_json::json!({ "error": {
                 "message": failure.message,

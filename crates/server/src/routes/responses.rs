@@ -24,7 +24,7 @@ pub fn user_view(row: &UserRow) -> User {
         id: row.id,
         email: row.email.clone(),
         display_name: row.display_name.clone(),
-        role: if row.role == "admin" {
+        role: if row.role.is_admin() {
             RoleView::Admin
         } else {
             RoleView::User

@@ -178,7 +178,7 @@ async fn openings_written_together_each_check_their_own_account() {
                     input_cost: Millicredits::ZERO,
                     hold: Some(uuid::Uuid::now_v7()),
                     project: None,
-                    billed_to: "credits",
+                    billed_to: penora_domain::BilledTo::Credits,
                     idempotency_key: None,
                     fingerprint: None,
                 },

@@ -29,6 +29,7 @@ mod generations_json;
 mod generations_saved;
 mod generations_sse;
 mod helpers;
+mod idempotent_races;
 mod idempotent_replays;
 mod identity_limits;
 mod input_billing;

@@ -401,7 +401,7 @@ async fn the_sweeper_leaves_a_hold_renewed_since_it_was_read() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(still.status, "running");
+    assert_eq!(still.status, penora_domain::GenerationStatus::Running);
     while reader.next().await.is_some() {}
     app.assert_ledger_consistent().await;
 }

@@ -1,4 +1,7 @@
+use penora_domain::{BilledTo, GenerationStatus};
 use sea_orm::entity::prelude::*;
+
+use crate::text::AsText;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "generations")]
@@ -29,7 +32,7 @@ pub struct Model {
     /// generation opens, and kept when it closes only if the upstream accepted the request.
     pub input_cost_mc: i64,
     /// `running`, `completed`, `cancelled`, `failed` or `interrupted`.
-    pub status: String,
+    pub status: AsText<GenerationStatus>,
     pub finish_reason: Option<String>,
     pub error_code: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
@@ -40,7 +43,7 @@ pub struct Model {
     pub completion_tokens: Option<i32>,
     pub project_id: Option<Uuid>,
     /// `credits`, or `own_key` when the user's own provider key paid for it.
-    pub billed_to: String,
+    pub billed_to: AsText<BilledTo>,
     pub idempotency_key: Option<String>,
     pub fingerprint: Option<String>,
     pub created_at: DateTimeUtc,

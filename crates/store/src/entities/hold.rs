@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::holds::HoldState;
+use crate::text::AsText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "holds")]
 pub struct Model {
@@ -11,7 +14,7 @@ pub struct Model {
     /// What has been delivered so far (saved as text arrives), charged if the hold expires.
     pub delivered_mc: i64,
     /// `open` or `settled`.
-    pub state: String,
+    pub state: AsText<HoldState>,
     pub model: Option<String>,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,

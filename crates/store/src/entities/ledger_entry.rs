@@ -1,4 +1,7 @@
+use penora_domain::EntryKind;
 use sea_orm::entity::prelude::*;
+
+use crate::text::AsText;
 
 /// Append-only: rows are inserted, never updated or deleted (except with their user).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -7,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    pub kind: String,
+    pub kind: AsText<EntryKind>,
     pub amount_mc: i64,
     pub balance_after_mc: i64,
     #[sea_orm(unique)]

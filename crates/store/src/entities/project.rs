@@ -1,4 +1,7 @@
+use penora_domain::ProjectKind;
 use sea_orm::entity::prelude::*;
+
+use crate::text::AsText;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "projects")]
@@ -7,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub user_id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: AsText<ProjectKind>,
     /// JSON array of `{title, text}`.
     #[sea_orm(column_type = "Text")]
     pub chapters: String,

@@ -1,4 +1,7 @@
+use penora_domain::Role;
 use sea_orm::entity::prelude::*;
+
+use crate::text::AsText;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -9,7 +12,7 @@ pub struct Model {
     pub email: String,
     pub password_hash: String,
     pub display_name: String,
-    pub role: String,
+    pub role: AsText<Role>,
     pub email_verified_at: Option<DateTimeUtc>,
     pub session_epoch: i64,
     pub balance_mc: i64,

@@ -6,7 +6,7 @@
 //! replica and the hold sweeper can all try and only one closes it.
 
 use chrono::Utc;
-use penora_domain::{GenerationStatus, Millicredits, UserId};
+use penora_domain::{BilledTo, GenerationStatus, Millicredits, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
@@ -25,11 +25,12 @@ pub use writer::Writer;
 
 use crate::entities::generation::{self, Column, Entity as Generations};
 use crate::entities::user::{self, Entity as Users};
+use crate::text::AsText;
 use crate::Page;
 
 pub use crate::entities::generation::Model as GenerationRow;
 
-const RUNNING: &str = "running";
+const RUNNING: AsText<GenerationStatus> = AsText(GenerationStatus::Running);
 
 /// Takes one of the user's `limit` generation slots; false when all are in use.
 pub async fn take_slot(
@@ -82,8 +83,7 @@ pub struct NewGeneration<'a> {
     pub input_cost: Millicredits,
     pub hold: Option<Uuid>,
     pub project: Option<Uuid>,
-    /// `credits` or `own_key`.
-    pub billed_to: &'a str,
+    pub billed_to: BilledTo,
     pub idempotency_key: Option<&'a str>,
     pub fingerprint: Option<&'a str>,
 }
@@ -108,7 +108,7 @@ pub async fn insert(
         max_cost_mc: Set(new.max_cost.get()),
         input_words: Set(words_i64(new.input_words)),
         input_cost_mc: Set(new.input_cost.get()),
-        status: Set(RUNNING.to_owned()),
+        status: Set(RUNNING),
         finish_reason: Set(None),
         error_code: Set(None),
         error_message: Set(None),
@@ -117,7 +117,7 @@ pub async fn insert(
         prompt_tokens: Set(None),
         completion_tokens: Set(None),
         project_id: Set(new.project),
-        billed_to: Set(new.billed_to.to_owned()),
+        billed_to: Set(AsText(new.billed_to)),
         idempotency_key: Set(new.idempotency_key.map(str::to_owned)),
         fingerprint: Set(new.fingerprint.map(str::to_owned)),
         created_at: Set(now),
@@ -240,7 +240,7 @@ pub async fn liveness(db: &impl ConnectionTrait, id: Uuid) -> Result<Liveness, D
         .select_only()
         .column(Column::Status)
         .column(Column::CancelRequested)
-        .into_tuple::<(String, bool)>()
+        .into_tuple::<(AsText<GenerationStatus>, bool)>()
         .one(db)
         .await?;
     Ok(match row {
@@ -328,7 +328,7 @@ pub async fn list(
         select = select.filter(Column::Tool.eq(tool.as_str()));
     }
     if let Some(status) = query.status {
-        select = select.filter(Column::Status.eq(status.as_str()));
+        select = select.filter(Column::Status.eq(AsText(status)));
     }
     let rows = select
         .order_by_desc(Column::Id)

@@ -28,6 +28,7 @@ use uuid::Uuid;
 use super::batch::{query_batch, stopped, Queued};
 use super::{words_i64, GenerationRow, NewGeneration, RUNNING};
 use crate::group_commit::{lock_users, Writes};
+use crate::text::AsText;
 
 /// A generation to open with a hold of `new.max_cost` (none when that is zero).
 #[derive(Debug, Clone)]
@@ -188,7 +189,7 @@ pub(super) fn queued(opening: &Opening<'_>) -> Result<Queued, DbErr> {
         instructions: new.instructions,
         params: new.params.to_string(),
         project_id: new.project,
-        billed_to: new.billed_to,
+        billed_to: new.billed_to.as_str(),
         idempotency_key: new.idempotency_key,
         fingerprint: new.fingerprint,
         at: opening.at,
@@ -241,7 +242,7 @@ pub(super) fn row(opening: &Opening<'_>) -> GenerationRow {
         max_cost_mc: new.max_cost.get(),
         input_words: words_i64(new.input_words),
         input_cost_mc: new.input_cost.get(),
-        status: RUNNING.to_owned(),
+        status: RUNNING,
         finish_reason: None,
         error_code: None,
         error_message: None,
@@ -250,7 +251,7 @@ pub(super) fn row(opening: &Opening<'_>) -> GenerationRow {
         prompt_tokens: None,
         completion_tokens: None,
         project_id: new.project,
-        billed_to: new.billed_to.to_owned(),
+        billed_to: AsText(new.billed_to),
         idempotency_key: new.idempotency_key.map(str::to_owned),
         fingerprint: new.fingerprint.map(str::to_owned),
         created_at: opening.at,
@@ -275,7 +276,7 @@ fn values(opening: &Opening<'_>) -> Vec<Value> {
         new.instructions.into(),
         new.params.to_string().into(),
         new.project.into(),
-        new.billed_to.into(),
+        new.billed_to.as_str().into(),
         new.idempotency_key.map(str::to_owned).into(),
         new.fingerprint.map(str::to_owned).into(),
         opening.at.into(),

@@ -42,9 +42,11 @@ fn parse_chapters(bodies: &[ChapterBody], errors: &mut FieldErrors) -> Vec<Chapt
 fn parse_new(body: &CreateProjectRequest) -> Result<ProjectContent, ApiError> {
     let mut errors = FieldErrors::new();
     let title = errors.check(ProjectTitle::parse(&body.title));
-    let kind = errors.check(ProjectKind::parse(
-        body.kind.as_deref().unwrap_or("document"),
-    ));
+    let kind = errors.check(
+        body.kind
+            .as_deref()
+            .map_or(Ok(ProjectKind::Document), ProjectKind::parse),
+    );
     let mut chapters = parse_chapters(&body.chapters, &mut errors);
     if body.chapters.is_empty() {
         chapters.push(Chapter::parse("", "", "chapters[0]").map_err(ApiError::validation)?);

@@ -37,7 +37,7 @@ pub(crate) fn project_view(state: &AppState, row: &ProjectRow) -> Result<Project
     Ok(Project {
         id: row.id,
         title: row.title.clone(),
-        kind: row.kind.clone(),
+        kind: row.kind.as_str().to_owned(),
         chapters: chapters(&content),
         genre: row.genre.clone(),
         premise: row.premise.clone(),
@@ -55,7 +55,7 @@ pub(crate) fn summary_view(row: &ProjectRow) -> ProjectSummary {
     ProjectSummary {
         id: row.id,
         title: row.title.clone(),
-        kind: row.kind.clone(),
+        kind: row.kind.as_str().to_owned(),
         chapter_count: row.chapter_count,
         word_count: row.word_count,
         size_bytes: row.size_bytes,
@@ -72,7 +72,7 @@ pub(crate) fn shared_view(shared: &Shared) -> Result<SharedProject, ApiError> {
     Ok(SharedProject {
         code: row.share_code.clone().unwrap_or_default(),
         title: row.title.clone(),
-        kind: row.kind.clone(),
+        kind: row.kind.as_str().to_owned(),
         author: shared.author.clone(),
         chapters: chapters(&content),
         genre: row.genre.clone(),
