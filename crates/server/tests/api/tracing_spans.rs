@@ -98,7 +98,9 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 fn capture() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
-        let filter = Targets::new().with_target("penora_server", Level::INFO);
+        let filter = Targets::new()
+            .with_target("penora_server", Level::INFO)
+            .with_target("penora_app", Level::INFO);
         let subscriber = tracing_subscriber::registry().with(Capture.with_filter(filter));
         tracing::subscriber::set_global_default(subscriber)
             .expect("no other subscriber (run without TEST_LOG, one test per process)");
