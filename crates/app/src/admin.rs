@@ -2,9 +2,11 @@
 //! issue app keys. Every change is audited with the admin as actor.
 
 use penora_domain::{Adjustment, EntryKind, UserId};
+use penora_store::api_keys::ApiKeyRow;
+use penora_store::audit::{AuditFilter, AuditRow};
 use penora_store::ledger::{self, HistoryFilter, Movement};
 use penora_store::users::{self, UserRow};
-use penora_store::DatabaseTransaction;
+use penora_store::{ConnectionTrait, DatabaseTransaction, DbErr, Page};
 
 use super::audit::{self, Origin};
 use super::credits::{CreditError, LedgerEntry};
@@ -52,4 +54,31 @@ pub async fn adjust(
     })
     .await?;
     Ok(outcome)
+}
+
+/// Users with their balances, newest first; `query` narrows by email.
+#[tracing::instrument(name = "services::admin::search_users", skip_all)]
+pub async fn search_users(
+    db: &impl ConnectionTrait,
+    query: &str,
+    before: Option<uuid::Uuid>,
+    limit: u64,
+) -> Result<Page<UserRow>, DbErr> {
+    users::search(db, query, before, limit).await
+}
+
+/// One page of the audit log, newest first.
+#[tracing::instrument(name = "services::admin::audit_log", skip_all)]
+pub async fn audit_log(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    limit: u64,
+) -> Result<Page<AuditRow>, DbErr> {
+    penora_store::audit::list(db, filter, limit).await
+}
+
+/// Every app key, newest first.
+#[tracing::instrument(name = "services::admin::app_keys", skip_all)]
+pub async fn app_keys(db: &impl ConnectionTrait) -> Result<Vec<ApiKeyRow>, DbErr> {
+    penora_store::api_keys::list_apps(db).await
 }

@@ -261,6 +261,12 @@ pub async fn issue_personal(
     Ok(Some(created))
 }
 
+/// A user's personal keys, newest first (never their secrets).
+#[tracing::instrument(name = "services::api_keys::list", skip_all, fields(user_id = %user))]
+pub async fn list(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<ApiKeyRow>, DbErr> {
+    penora_store::api_keys::list_for_user(db, user).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

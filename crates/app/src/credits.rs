@@ -73,6 +73,15 @@ impl LedgerEntry {
     }
 }
 
+/// The user's balance now; `None` when the account is gone.
+#[tracing::instrument(name = "services::credits::funds", skip_all, fields(user_id = %user))]
+pub async fn funds(db: &impl ConnectionTrait, user: UserId) -> Result<Option<Funds>, DbErr> {
+    Ok(penora_store::users::find_by_id(db, user)
+        .await?
+        .as_ref()
+        .map(Funds::of))
+}
+
 /// One page of history, newest first.
 #[tracing::instrument(name = "services::credits::history", skip_all, fields(user_id = %user))]
 pub async fn history(

@@ -3,7 +3,7 @@
 
 use penora_domain::{FieldError, UserId};
 use penora_store::provider_keys::{self, ProviderKeyRow};
-use penora_store::{begin_write, DbErr};
+use penora_store::{begin_write, ConnectionTrait, DbErr};
 use secrecy::SecretString;
 
 use super::audit::{self, Origin};
@@ -164,6 +164,12 @@ pub async fn own_key(
         .open(&row.sealed, &binding(user, provider))
         .map(Some)
         .map_err(|_| ProviderKeyError::Unreadable)
+}
+
+/// A user's own provider keys, by provider (hints only; the keys stay sealed).
+#[tracing::instrument(name = "services::provider_keys::list", skip_all, fields(user_id = %user))]
+pub async fn list(db: &impl ConnectionTrait, user: UserId) -> Result<Vec<ProviderKeyRow>, DbErr> {
+    penora_store::provider_keys::list(db, user).await
 }
 
 #[cfg(test)]

@@ -1,11 +1,22 @@
-//! Reading one generation, and cancelling a running one from any replica.
+//! Reading generations, and cancelling a running one from any replica.
 
 use penora_domain::UserId;
-use penora_store::generations::{self, GenerationRow};
+use penora_store::generations::{self, GenerationRow, ListQuery};
+use penora_store::{DbErr, Page};
 use uuid::Uuid;
 
 use super::GenerationError;
 use crate::AppState;
+
+/// One page of the user's generations, newest first.
+#[tracing::instrument(name = "services::generations::list", skip_all, fields(user_id = %user))]
+pub async fn list(
+    state: &AppState,
+    user: UserId,
+    query: &ListQuery,
+) -> Result<Page<GenerationRow>, DbErr> {
+    generations::list(&state.db, user, query).await
+}
 
 /// The user's generation `id`, as stored (with the text so far while it runs).
 pub async fn get(

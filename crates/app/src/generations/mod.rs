@@ -26,7 +26,7 @@ mod save;
 mod settle;
 mod start;
 
-pub use cancel::{cancel, get};
+pub use cancel::{cancel, get, list};
 pub use error::GenerationError;
 pub use job::{choose_model, max_tokens_for, prompted, seed_of, Job, Target, DEFAULT_PLAN};
 pub use opened::{Account, Opened, Started};

@@ -62,7 +62,7 @@ pub async fn users(
     query: web::Query<UserQuery>,
 ) -> Result<web::Json<AdminUserPage>, ApiError> {
     let limit = limit(query.limit)?;
-    let page = penora_store::users::search(
+    let page = admin::search_users(
         &state.db,
         query.q.as_deref().unwrap_or(""),
         cursor(query.cursor.as_deref())?,
@@ -172,7 +172,7 @@ pub async fn audit_log(
         to: query.to,
         before: cursor(query.cursor.as_deref())?,
     };
-    let page = penora_store::audit::list(&state.db, &filter, limit).await?;
+    let page = admin::audit_log(&state.db, &filter, limit).await?;
     let next_cursor = page.cursor(|r| r.id.to_string());
     let items = page
         .items
@@ -224,7 +224,7 @@ pub async fn list_app_keys(
     state: web::Data<AppState>,
     admin: AdminUser,
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
-    let rows = penora_store::api_keys::list_apps(&state.db).await?;
+    let rows = admin::app_keys(&state.db).await?;
     Ok(web::Json(ApiKeyList {
         items: rows.iter().map(super::api_keys::view).collect(),
     }))

@@ -53,7 +53,7 @@ pub async fn list(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
 ) -> Result<web::Json<ApiKeyList>, ApiError> {
-    let rows = penora_store::api_keys::list_for_user(&state.db, user.id).await?;
+    let rows = api_keys::list(&state.db, user.id).await?;
     Ok(web::Json(ApiKeyList {
         items: rows.iter().map(view).collect(),
     }))

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::generation_events::{self as events, failure_of_row};
 use super::pagination::{bad_parameter, cursor, limit};
 use super::projects::views::project_view;
-use super::responses::balance_of;
+use super::responses::balance_view;
 use super::sse;
 use crate::auth::{Generate, Read, Scoped, ScopedCaller, Write};
 use crate::error::ApiError;
@@ -224,12 +224,12 @@ async fn result_of(
     user: UserId,
     row: &GenerationRow,
 ) -> Result<GenerationResult, ApiError> {
-    let account = penora_store::users::find_by_id(&state.db, user)
+    let funds = penora_app::credits::funds(&state.db, user)
         .await?
         .ok_or_else(|| ApiError::unauthorized("This account no longer exists."))?;
     Ok(GenerationResult {
         generation: view(state, row),
-        balance: balance_of(&account),
+        balance: balance_view(funds),
     })
 }
 
@@ -303,7 +303,7 @@ pub async fn list(
         status,
         limit: limit(params.limit)?,
     };
-    let page = penora_store::generations::list(&state.db, user.id, &query).await?;
+    let page = service::list(&state, user.id, &query).await?;
     Ok(web::Json(GenerationPage {
         items: page.items.iter().map(|row| view(&state, row)).collect(),
         next_cursor: page.cursor(|r| r.id.to_string()),

@@ -55,7 +55,7 @@ pub async fn list(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
 ) -> Result<web::Json<ProviderKeyList>, ApiError> {
-    let rows = penora_store::provider_keys::list(&state.db, user.id).await?;
+    let rows = penora_app::provider_keys::list(&state.db, user.id).await?;
     Ok(web::Json(ProviderKeyList {
         items: rows.iter().map(view).collect(),
     }))
