@@ -1,8 +1,37 @@
-//! How long a generation's hold lives without news of it: the grace period. A running
-//! generation moves its hold's expiry on while it lives; a hold that expires is settled by
-//! the sweeper on what was saved last.
+//! Holds: where one is in its life, and how long a generation's hold lives without news of
+//! it (the grace period). A running generation moves its hold's expiry on while it lives; a
+//! hold that expires is settled by the sweeper on what was saved last.
 
 use std::time::Duration;
+
+/// Where a hold is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HoldState {
+    /// Reserving credits until it is settled.
+    Open,
+    /// Closed: the reservation released and the charge (if any) in the ledger.
+    Settled,
+}
+
+impl HoldState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldState::Open => "open",
+            HoldState::Settled => "settled",
+        }
+    }
+}
+
+impl std::str::FromStr for HoldState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [HoldState::Open, HoldState::Settled]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+            .ok_or_else(|| format!("unknown hold state `{s}`"))
+    }
+}
 
 /// The longest grace period: every expiry stays a valid date.
 pub const MAX_GRACE: Duration = Duration::from_secs(365 * 24 * 3600);

@@ -33,6 +33,7 @@ pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;
 pub use email::Email;
 pub use generation::{GenerationStatus, Length, Style, Tool, ToolRequest};
+pub use hold::HoldState;
 pub use ids::{ApiKeyId, LedgerEntryId, ProjectId, UserId};
 pub use ledger::EntryKind;
 pub use name_text::{check_name_text, strip_name_text};

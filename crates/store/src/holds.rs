@@ -21,34 +21,7 @@ use crate::text::AsText;
 
 pub use crate::entities::hold::Model as HoldRow;
 
-/// Where a hold is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HoldState {
-    /// Reserving credits until it is settled.
-    Open,
-    /// Closed: the reservation released and the charge (if any) in the ledger.
-    Settled,
-}
-
-impl HoldState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HoldState::Open => "open",
-            HoldState::Settled => "settled",
-        }
-    }
-}
-
-impl std::str::FromStr for HoldState {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [HoldState::Open, HoldState::Settled]
-            .into_iter()
-            .find(|state| state.as_str() == s)
-            .ok_or_else(|| format!("unknown hold state `{s}`"))
-    }
-}
+pub use penora_domain::HoldState;
 
 const OPEN: AsText<HoldState> = AsText(HoldState::Open);
 const SETTLED: AsText<HoldState> = AsText(HoldState::Settled);

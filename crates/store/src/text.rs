@@ -15,7 +15,7 @@ use penora_domain::{BilledTo, EntryKind, GenerationStatus, KeyKind, KeyScopes, P
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, QueryResult, TryGetError, TryGetable, Value};
 
-use crate::holds::HoldState;
+use penora_domain::HoldState;
 
 /// A value stored as text.
 pub trait TextValue: Sized {

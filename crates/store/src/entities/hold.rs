@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-use crate::holds::HoldState;
 use crate::text::AsText;
+use penora_domain::HoldState;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "holds")]
