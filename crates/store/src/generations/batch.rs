@@ -13,6 +13,9 @@ pub(super) struct Queued {
     pub id: Uuid,
     /// Its object in the batch statement's JSON array `$1`.
     pub item: String,
+    /// The parameters of the statement for a lone write, which reaches each row by its
+    /// primary key with scalar parameters (faster than a batch of one).
+    pub lone: Vec<Value>,
 }
 
 /// Runs a batch statement: `$1` the items as a JSON array, `$2` their users' ids and `$3`
