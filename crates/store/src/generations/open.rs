@@ -16,8 +16,8 @@
 //! ([`POSTGRES`]), which the openings waiting at the same moment share
 //! ([`crate::group_commit`]); an opening written alone runs the same writes with scalar
 //! parameters ([`POSTGRES_ONE`]), which costs less than a batch of one. On SQLite it is one
-//! batch of statements in a `BEGIN IMMEDIATE` transaction ([`SQLITE`]), each write running only when
-//! the one before it changed a row (`changes()`).
+//! batch of statements in a `BEGIN IMMEDIATE` transaction ([`SQLITE`]), each write running
+//! only when the one before it changed a row (`changes()`).
 
 use std::collections::HashSet;
 
