@@ -1,10 +1,15 @@
 //! What a user may ask a writing tool for, parsed once at the edge: the tool, the text it
-//! works on, the length, the tone. Also the lifecycle states of a stored generation.
+//! works on, the length, the tone. The lifecycle states of a stored generation are
+//! [`GenerationStatus`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::validation::{FieldError, FieldErrors};
+
+mod status;
+
+pub use status::GenerationStatus;
 
 /// The most characters of input text a generation takes (about 8,000 words): enough for a
 /// chapter to continue or rewrite, small enough for every model's context.
@@ -319,56 +324,6 @@ fn parse_length(length: Option<&str>, words: Option<i64>) -> Result<Length, Fiel
             "unknown_length",
             "`length` is short, medium or long (or send `words`).",
         )),
-    }
-}
-
-/// Where a stored generation is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GenerationStatus {
-    /// Text is being written.
-    Running,
-    /// The model finished (or reached the length asked for).
-    Completed,
-    /// Stopped by the user (cancel) or by the client going away.
-    Cancelled,
-    /// The upstream failed or timed out; what arrived before is kept and billed.
-    Failed,
-    /// The server stopped mid-generation; the sweeper billed what had been saved.
-    Interrupted,
-}
-
-impl GenerationStatus {
-    pub const ALL: [GenerationStatus; 5] = [
-        Self::Running,
-        Self::Completed,
-        Self::Cancelled,
-        Self::Failed,
-        Self::Interrupted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Completed => "completed",
-            Self::Cancelled => "cancelled",
-            Self::Failed => "failed",
-            Self::Interrupted => "interrupted",
-        }
-    }
-
-    pub fn is_finished(self) -> bool {
-        self != Self::Running
-    }
-}
-
-impl FromStr for GenerationStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| format!("unknown generation status `{s}`"))
     }
 }
 
