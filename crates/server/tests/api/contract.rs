@@ -7,7 +7,7 @@ use reqwest::{Method, Response};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{content_type, spawn_app, TestApp};
 
 /// One operation of the served document.
 pub struct Op {
@@ -220,12 +220,7 @@ pub async fn send(
 /// What is wrong with `response` as an answer of `op`, if anything.
 async fn check(op: &Op, case: &str, response: Response) -> Option<String> {
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let content_type = content_type(&response);
     let body = response.text().await.unwrap_or_default();
     let what = format!("{} ({case}): {status} {body:.200}", op.name());
     if status >= 500 {

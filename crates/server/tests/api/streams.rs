@@ -3,7 +3,7 @@
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{content_type, TestApp};
 
 /// Reads `event:`/`data:` frames from a streaming response as they arrive.
 pub struct EventReader {
@@ -14,11 +14,7 @@ pub struct EventReader {
 impl EventReader {
     pub fn new(response: Response) -> Self {
         assert_eq!(response.status(), StatusCode::OK);
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let content_type = content_type(&response);
         assert!(
             content_type.starts_with("text/event-stream"),
             "{content_type}"

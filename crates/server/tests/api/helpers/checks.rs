@@ -6,15 +6,20 @@ use serde_json::Value;
 
 use super::TestApp;
 
-/// Asserts a problem+json response with the given status and code; returns the body.
-pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status, "status");
-    let content_type = response
+/// The response's `Content-Type` (empty when it has none).
+pub fn content_type(response: &Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+/// Asserts a problem+json response with the given status and code; returns the body.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = content_type(&response);
     assert!(
         content_type.starts_with("application/problem+json"),
         "content type {content_type}"

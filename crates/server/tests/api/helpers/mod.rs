@@ -7,7 +7,7 @@ mod spawn;
 mod together;
 
 pub use accounts::{refresh_cookie, Session};
-pub use checks::assert_problem;
+pub use checks::{assert_problem, content_type};
 pub use spawn::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
 pub use together::{answers_grouped, statuses_together, StatusCounts};
 
