@@ -51,20 +51,10 @@ enum Align {
 }
 
 pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
-    let fonts = fonts()?;
-    let mut pdf = PdfDocument::new(document_title(doc));
-    pdf.metadata.info.author = document_author(doc).unwrap_or_default().to_owned();
-    pdf.metadata.info.creator = "Penora".to_owned();
-    pdf.metadata.info.producer = "Penora".to_owned();
-    let now = OffsetDateTime::now_utc();
-    pdf.metadata.info.creation_date = now;
-    pdf.metadata.info.modification_date = now;
-    pdf.metadata.info.metadata_date = now;
-    let font_ids = [
-        pdf.add_font(&fonts.all[0].pdf),
-        pdf.add_font(&fonts.all[1].pdf),
-    ];
-
+    let (mut pdf, fonts, font_ids) = new_document(
+        document_title(doc),
+        document_author(doc).unwrap_or_default(),
+    )?;
     let mut layout = Layout::new(fonts, font_ids);
     layout.title_page(doc);
     for index in 0..doc.chapters.len() {
@@ -85,7 +75,33 @@ pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
             layout.y -= PARAGRAPH_GAP;
         }
     }
-    let pages = layout.finish();
+    save(pdf, layout.finish())
+}
+
+/// An empty document with its information (title, author, Penora as creator and producer, now
+/// as its dates) and the embedded fonts added.
+fn new_document(
+    title: &str,
+    author: &str,
+) -> Result<(PdfDocument, &'static Fonts, [FontId; 2]), ExportError> {
+    let fonts = fonts()?;
+    let mut pdf = PdfDocument::new(title);
+    pdf.metadata.info.author = author.to_owned();
+    pdf.metadata.info.creator = "Penora".to_owned();
+    pdf.metadata.info.producer = "Penora".to_owned();
+    let now = OffsetDateTime::now_utc();
+    pdf.metadata.info.creation_date = now;
+    pdf.metadata.info.modification_date = now;
+    pdf.metadata.info.metadata_date = now;
+    let font_ids = [
+        pdf.add_font(&fonts.all[0].pdf),
+        pdf.add_font(&fonts.all[1].pdf),
+    ];
+    Ok((pdf, fonts, font_ids))
+}
+
+/// Writes `pdf` with `pages`: fonts subset, finishing touches, streams compressed.
+fn save(mut pdf: PdfDocument, pages: Vec<PdfPage>) -> Result<Vec<u8>, ExportError> {
     let options = PdfSaveOptions {
         // Subsetting needs printpdf's `text_layout` feature; [`subset`] does it below.
         subset_fonts: false,
