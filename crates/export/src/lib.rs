@@ -23,7 +23,10 @@ use std::str::FromStr;
 mod docx;
 mod epub;
 mod pdf;
+mod receipt;
 mod text;
+
+pub use receipt::{receipt_pdf, Receipt, Seller};
 
 /// A document to export.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,17 +9,23 @@
 //! Text is shaped with rustybuzz (conjuncts, matra reordering, kerning) and placed as glyph
 //! ids; each glyph carries the characters it stands for, so the PDF's ToUnicode map makes the
 //! text searchable and extractable.
+//!
+//! The same fonts, layout and writer set a payment receipt ([`receipt`]): text in columns
+//! side by side ([`Layout::row`]), in a few colors, with rules and filled bands drawn between
+//! the page's text.
 
 mod finish;
 mod lines;
+pub(crate) mod receipt;
 mod shaping;
 mod subset;
 
 use std::ops::Range;
 
 use printpdf::{
-    Codepoint, FontId, Mm, OffsetDateTime, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Pt, TextItem, TextMatrix,
+    Codepoint, Color, FontId, Greyscale, Line, LinePoint, Mm, OffsetDateTime, Op, PaintMode,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, Rgb, TextItem,
+    TextMatrix,
 };
 
 use self::lines::{break_lines, width};
@@ -48,6 +54,49 @@ const HEADING_GAP: f32 = 18.0;
 enum Align {
     Left,
     Center,
+    Right,
+}
+
+/// A horizontal stretch of the page that text is set in: its left edge and width, in points.
+#[derive(Clone, Copy)]
+struct Column {
+    x: f32,
+    width: f32,
+}
+
+/// The whole text width between the margins.
+const FULL: Column = Column {
+    x: MARGIN,
+    width: TEXT_WIDTH,
+};
+
+/// One piece of text set in a [`Column`]; see [`Layout::row`].
+struct Cell<'a> {
+    text: &'a str,
+    column: Column,
+    align: Align,
+    ink: Ink,
+}
+
+/// The colors text is drawn in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ink {
+    /// The PDF default, which every page starts with.
+    Black,
+    /// Labels and secondary details.
+    Grey,
+    /// A warning, on a light amber band.
+    Amber,
+}
+
+impl Ink {
+    fn color(self) -> Color {
+        match self {
+            Ink::Black => Color::Greyscale(Greyscale::new(0.0, None)),
+            Ink::Grey => Color::Greyscale(Greyscale::new(0.4, None)),
+            Ink::Amber => Color::Rgb(Rgb::new(0.45, 0.25, 0.0, None)),
+        }
+    }
 }
 
 pub(crate) fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
@@ -128,11 +177,14 @@ struct Layout {
     fonts: &'static Fonts,
     font_ids: [FontId; 2],
     shaper: Shaper,
-    glyphs: Vec<Glyph>,
-    lines: Vec<Range<usize>>,
+    /// Per cell of the row being set: its shaped glyphs and its lines (ranges of them).
+    glyphs: Vec<Vec<Glyph>>,
+    lines: Vec<Vec<Range<usize>>>,
     pages: Vec<Vec<Op>>,
     /// The baseline of the last line placed on the current page.
     y: f32,
+    /// The fill color set on the current page, which text is drawn in.
+    ink: Ink,
 }
 
 impl Layout {
@@ -145,12 +197,14 @@ impl Layout {
             lines: Vec::new(),
             pages: Vec::new(),
             y: 0.0,
+            ink: Ink::Black,
         }
     }
 
     fn new_page(&mut self) {
         self.pages.push(vec![Op::StartTextSection]);
         self.y = PAGE_HEIGHT - MARGIN;
+        self.ink = Ink::Black;
     }
 
     /// The title, and the author under it, a third of the way down the first page.
@@ -165,40 +219,124 @@ impl Layout {
     }
 
     /// Wraps one line of text (no `'\n'`) to the text width, starting new pages as needed.
-    fn paragraph(&mut self, text: &str, (size, leading): (f32, f32), align: Align) {
-        self.shaper.shape(text, &mut self.glyphs);
-        self.lines.clear();
-        break_lines(
-            self.fonts,
-            text,
-            &self.glyphs,
-            size,
-            TEXT_WIDTH,
-            &mut self.lines,
+    fn paragraph(&mut self, text: &str, style: (f32, f32), align: Align) {
+        self.row(
+            &[Cell {
+                text,
+                column: FULL,
+                align,
+                ink: Ink::Black,
+            }],
+            style,
         );
-        for i in 0..self.lines.len() {
+    }
+
+    /// Sets cells side by side, each wrapped to its column (no `'\n'` in their text), their
+    /// first lines on one baseline; a cell's line `n` shares the baseline of every other
+    /// cell's line `n`. New pages are started as needed.
+    fn row(&mut self, cells: &[Cell<'_>], (size, leading): (f32, f32)) {
+        if self.glyphs.len() < cells.len() {
+            self.glyphs.resize_with(cells.len(), Vec::new);
+            self.lines.resize_with(cells.len(), Vec::new);
+        }
+        for (k, cell) in cells.iter().enumerate() {
+            self.shaper.shape(cell.text, &mut self.glyphs[k]);
+            self.lines[k].clear();
+            break_lines(
+                self.fonts,
+                cell.text,
+                &self.glyphs[k],
+                size,
+                cell.column.width,
+                &mut self.lines[k],
+            );
+        }
+        let count = self.lines[..cells.len()].iter().map(Vec::len).max();
+        for i in 0..count.unwrap_or(0) {
             if self.y - leading < MARGIN {
                 self.new_page();
             }
             self.y -= leading;
-            let range = self.lines[i].clone();
-            let x = match align {
-                Align::Left => MARGIN,
-                Align::Center => {
-                    (PAGE_WIDTH - width(self.fonts, &self.glyphs[range.clone()], size)) / 2.0
+            for (k, cell) in cells.iter().enumerate() {
+                let Some(range) = self.lines[k].get(i).cloned() else {
+                    continue;
+                };
+                self.set_ink(cell.ink);
+                let glyphs = &self.glyphs[k];
+                let line_width = || width(self.fonts, &glyphs[range.clone()], size);
+                let x = match cell.align {
+                    Align::Left => cell.column.x,
+                    Align::Center => cell.column.x + (cell.column.width - line_width()) / 2.0,
+                    Align::Right => cell.column.x + cell.column.width - line_width(),
+                };
+                let ops = show_glyphs(
+                    self.fonts,
+                    &self.font_ids,
+                    cell.text,
+                    glyphs,
+                    range,
+                    size,
+                    (x, self.y),
+                );
+                if let Some(page) = self.pages.last_mut() {
+                    page.extend(ops);
                 }
-            };
-            let ops = show_glyphs(
-                self.fonts,
-                &self.font_ids,
-                text,
-                &self.glyphs,
-                range,
-                size,
-                (x, self.y),
-            );
+            }
+        }
+    }
+
+    /// Draws on the current page outside its text: each page's operations are one text
+    /// object, which path operators may not appear in, so it is closed around them.
+    fn graphics(&mut self, ops: impl IntoIterator<Item = Op>) {
+        if let Some(page) = self.pages.last_mut() {
+            page.push(Op::EndTextSection);
+            page.extend(ops);
+            page.push(Op::StartTextSection);
+        }
+    }
+
+    /// A horizontal line `thickness` points thick across `column`, at height `y`.
+    fn rule(&mut self, column: Column, y: f32, thickness: f32, color: Color) {
+        let point = |x: f32| LinePoint {
+            p: Point { x: Pt(x), y: Pt(y) },
+            bezier: false,
+        };
+        self.graphics([
+            Op::SetOutlineColor { col: color },
+            Op::SetOutlineThickness { pt: Pt(thickness) },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![point(column.x), point(column.x + column.width)],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// A rectangle across `column` from `bottom` to `top`, filled with `fill`. Text keeps its
+    /// ink (shapes and text share the fill color, so it is set back).
+    fn band(&mut self, column: Column, (bottom, top): (f32, f32), fill: Color) {
+        let height = top - bottom;
+        self.graphics([
+            Op::SetFillColor { col: fill },
+            Op::DrawRectangle {
+                rectangle: Rect {
+                    mode: Some(PaintMode::Fill),
+                    ..Rect::from_xywh(Pt(column.x), Pt(bottom), Pt(column.width), Pt(height))
+                },
+            },
+            Op::SetFillColor {
+                col: self.ink.color(),
+            },
+        ]);
+    }
+
+    /// Text placed after this is drawn in `ink`.
+    fn set_ink(&mut self, ink: Ink) {
+        if self.ink != ink {
+            self.ink = ink;
             if let Some(page) = self.pages.last_mut() {
-                page.extend(ops);
+                page.push(Op::SetFillColor { col: ink.color() });
             }
         }
     }
