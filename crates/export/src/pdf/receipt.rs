@@ -79,6 +79,10 @@ pub(crate) fn render(receipt: &Receipt) -> Result<Vec<u8>, ExportError> {
 
     if receipt.test_mode {
         layout.y -= GAP * 0.75;
+        // The band and its text on one page, even after a very long seller address.
+        if layout.y - BANNER_HEIGHT < MARGIN {
+            layout.new_page();
+        }
         let top = layout.y;
         layout.band(FULL, (top - BANNER_HEIGHT, top), banner_color());
         layout.row(
