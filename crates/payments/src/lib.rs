@@ -5,8 +5,11 @@
 pub mod entities;
 pub mod error;
 pub mod gateway;
+#[cfg(any(test, feature = "test-util"))]
+pub mod memory;
 pub mod razorpay;
 pub mod requests;
+pub mod sandbox;
 pub mod signature;
 pub mod webhook;
 
@@ -18,5 +21,9 @@ pub use error::{GatewayError, BAD_REQUEST_ERROR};
 pub use gateway::{BadGatewayKind, Gateway, GatewayKind};
 pub use razorpay::{Razorpay, RazorpayConfig, DEFAULT_BASE_URL};
 pub use requests::{BadPeriod, NewOrder, NewPlan, NewRefund, NewSubscription, Period};
+pub use sandbox::{
+    BookError, CheckoutAction, CheckoutResult, Delivery, Sandbox, SandboxBook, SandboxOptions,
+    Tamper,
+};
 pub use signature::Signer;
 pub use webhook::{Event, EventKind, EventPayload, Wrapped, EVENT_ID_HEADER, SIGNATURE_HEADER};
