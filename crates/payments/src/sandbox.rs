@@ -14,7 +14,7 @@ use rand::distributions::Alphanumeric;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::entities::{Notes, Order, Payment, Plan, PlanItem, Refund, Subscription};
 use crate::error::GatewayError;
@@ -102,8 +102,9 @@ impl Default for SandboxOptions {
     }
 }
 
-/// What the person did on the TEST MODE checkout page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the person did on the TEST MODE checkout page ("pay", "fail", "cancel" in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CheckoutAction {
     Pay,
     Fail,
@@ -112,14 +113,15 @@ pub enum CheckoutAction {
 
 /// TEST MODE knobs a tester may set on the page: pay another amount or currency than the
 /// order's (to exercise mismatch handling).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Tamper {
     pub amount: Option<i64>,
     pub currency: Option<String>,
 }
 
 /// What the checkout hands back to the browser, like Razorpay Checkout's handler response.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckoutResult {
     /// "paid" | "failed" | "cancelled"
     pub status: String,

@@ -675,6 +675,14 @@ async fn the_sandbox_says_what_it_is() {
 }
 
 #[test]
+fn checkout_inputs_read_from_json() {
+    let action: CheckoutAction = serde_json::from_str("\"fail\"").unwrap();
+    assert_eq!(action, CheckoutAction::Fail);
+    let tamper: Tamper = serde_json::from_str(r#"{"amount":5}"#).unwrap();
+    assert_eq!((tamper.amount, tamper.currency), (Some(5), None));
+}
+
+#[test]
 fn periods_advance_by_calendar() {
     let jan31 = Utc.with_ymd_and_hms(2025, 1, 31, 10, 0, 0).unwrap();
     let feb28 = Utc.with_ymd_and_hms(2025, 2, 28, 10, 0, 0).unwrap();
