@@ -1,0 +1,716 @@
+//! A fake of Razorpay's REST API for tests: the endpoints `penora_payments::Razorpay` calls,
+//! Razorpay's JSON shapes and error body, state in memory, Basic auth checked, and faults
+//! (down, slow) on demand. The customer's side (paying, dashboard refunds, renewals) is driven
+//! through methods on `FakeRazorpay`.
+//!
+//! Like Razorpay, an unknown id answers 400 BAD_REQUEST_ERROR "The id provided does not
+//! exist"; an unknown route answers 404.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use base64::Engine as _;
+use chrono::{DateTime, Months, TimeDelta, Utc};
+use penora_payments::entities::deserialize_notes;
+use penora_payments::{
+    Collection, Invoice, Notes, Order, Payment, Plan, PlanItem, Refund, Subscription,
+};
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::json;
+
+type Shared = Arc<Mutex<State>>;
+
+/// A running fake; stops when dropped.
+pub struct FakeRazorpay {
+    /// The API base to give the client, "http://127.0.0.1:PORT/v1/".
+    pub url: String,
+    state: Shared,
+    handle: ServerHandle,
+}
+
+#[derive(Default)]
+struct State {
+    key_id: String,
+    key_secret: String,
+    orders: BTreeMap<String, Order>,
+    /// Payments in creation order.
+    payments: Vec<Payment>,
+    refunds: Vec<Refund>,
+    plans: BTreeMap<String, Plan>,
+    subscriptions: BTreeMap<String, Subscription>,
+    invoices: Vec<Invoice>,
+    down: bool,
+    delay: Duration,
+    counts: HashMap<String, usize>,
+}
+
+impl State {
+    fn payment_mut(&mut self, id: &str) -> Option<&mut Payment> {
+        self.payments.iter_mut().find(|p| p.id == id)
+    }
+}
+
+fn lock(state: &Shared) -> MutexGuard<'_, State> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn new_id(prefix: &str) -> String {
+    let tail: String = rand::thread_rng()
+        .sample_iter(Alphanumeric)
+        .take(14)
+        .map(char::from)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+/// Razorpay's error answer.
+fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "error": {
+            "code": code,
+            "description": description,
+            "source": "NA",
+            "step": "NA",
+            "reason": "NA",
+            "metadata": {}
+        }
+    }))
+}
+
+fn bad_request(description: &str) -> HttpResponse {
+    error(StatusCode::BAD_REQUEST, "BAD_REQUEST_ERROR", description)
+}
+
+fn does_not_exist() -> HttpResponse {
+    bad_request("The id provided does not exist")
+}
+
+/// A JSON body, or the 400 answer for an unreadable one.
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<HttpResponse>> {
+    serde_json::from_slice(body)
+        .map_err(|e| Box::new(bad_request(&format!("The request body is invalid: {e}"))))
+}
+
+/// Counts the call, waits out the delay, then answers 503 when down and 401 on bad
+/// credentials.
+async fn gate(state: &Shared, req: &HttpRequest, route: &str) -> Result<(), HttpResponse> {
+    let (delay, down, authorized) = {
+        let mut s = lock(state);
+        *s.counts.entry(route.to_owned()).or_default() += 1;
+        let expected = format!("{}:{}", s.key_id, s.key_secret);
+        let authorized = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .and_then(|b64| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .ok()
+            })
+            .is_some_and(|raw| raw == expected.as_bytes());
+        (s.delay, s.down, authorized)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if down {
+        return Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVER_ERROR",
+            "The server is temporarily unavailable",
+        ));
+    }
+    if !authorized {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "BAD_REQUEST_ERROR",
+            "Authentication failed",
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! gate {
+    ($state:expr, $req:expr, $route:literal) => {
+        if let Err(answer) = gate(&$state, &$req, $route).await {
+            return answer;
+        }
+    };
+}
+
+#[derive(Deserialize)]
+struct OrderBody {
+    amount: i64,
+    currency: String,
+    #[serde(default)]
+    receipt: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_notes")]
+    notes: Notes,
+}
+
+async fn create_order(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    gate!(state, req, "POST /orders");
+    let body: OrderBody = match parse(&body) {
+        Ok(b) => b,
+        Err(answer) => return *answer,
+    };
+    if body.amount < 100 {
+        return bad_request("The amount must be atleast INR 1.00");
+    }
+    if body.currency.len() != 3 || !body.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return bad_request("The currency is invalid");
+    }
+    let order = Order {
+        id: new_id("order_"),
+        entity: "order".into(),
+        amount: body.amount,
+        amount_paid: 0,
+        amount_due: body.amount,
+        currency: body.currency,
+        receipt: body.receipt,
+        status: "created".into(),
+        attempts: 0,
+        notes: body.notes,
+        created_at: now(),
+    };
+    lock(&state).orders.insert(order.id.clone(), order.clone());
+    HttpResponse::Ok().json(order)
+}
+
+async fn fetch_order(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    gate!(state, req, "GET /orders/{id}");
+    match lock(&state).orders.get(id.as_str()) {
+        Some(order) => HttpResponse::Ok().json(order),
+        None => does_not_exist(),
+    }
+}
+
+async fn order_payments(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    gate!(state, req, "GET /orders/{id}/payments");
+    let s = lock(&state);
+    if !s.orders.contains_key(id.as_str()) {
+        return does_not_exist();
+    }
+    let items: Vec<Payment> = s
+        .payments
+        .iter()
+        .filter(|p| p.order_id.as_deref() == Some(id.as_str()))
+        .cloned()
+        .collect();
+    HttpResponse::Ok().json(Collection::of(items))
+}
+
+async fn fetch_payment(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    gate!(state, req, "GET /payments/{id}");
+    match lock(&state).payments.iter().find(|p| p.id == id.as_str()) {
+        Some(payment) => HttpResponse::Ok().json(payment),
+        None => does_not_exist(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RefundBody {
+    #[serde(default)]
+    amount: Option<i64>,
+    #[serde(default, deserialize_with = "deserialize_notes")]
+    notes: Notes,
+}
+
+async fn refund_payment(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    gate!(state, req, "POST /payments/{id}/refund");
+    let body: RefundBody = if body.is_empty() {
+        RefundBody {
+            amount: None,
+            notes: Notes::new(),
+        }
+    } else {
+        match parse(&body) {
+            Ok(b) => b,
+            Err(answer) => return *answer,
+        }
+    };
+    let mut s = lock(&state);
+    let Some(payment) = s.payment_mut(id.as_str()) else {
+        return does_not_exist();
+    };
+    if payment.status != "captured" {
+        return bad_request("The payment has been fully refunded already");
+    }
+    let left = payment.amount - payment.amount_refunded;
+    let amount = body.amount.unwrap_or(left);
+    if amount <= 0 || amount > left {
+        return bad_request("The refund amount provided is greater than amount captured");
+    }
+    let refund = apply_refund(payment, amount, body.notes);
+    s.refunds.push(refund.clone());
+    HttpResponse::Ok().json(refund)
+}
+
+/// A processed refund of `amount` from `payment`, which is updated.
+fn apply_refund(payment: &mut Payment, amount: i64, notes: Notes) -> Refund {
+    payment.amount_refunded += amount;
+    if payment.amount_refunded >= payment.amount {
+        payment.status = "refunded".into();
+    }
+    Refund {
+        id: new_id("rfnd_"),
+        entity: "refund".into(),
+        amount,
+        currency: payment.currency.clone(),
+        payment_id: payment.id.clone(),
+        notes,
+        status: "processed".into(),
+        created_at: now(),
+    }
+}
+
+#[derive(Deserialize)]
+struct PlanBody {
+    period: String,
+    interval: i64,
+    item: PlanItem,
+    #[serde(default, deserialize_with = "deserialize_notes")]
+    notes: Notes,
+}
+
+async fn create_plan(state: web::Data<Shared>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    gate!(state, req, "POST /plans");
+    let body: PlanBody = match parse(&body) {
+        Ok(b) => b,
+        Err(answer) => return *answer,
+    };
+    if !matches!(
+        body.period.as_str(),
+        "daily" | "weekly" | "monthly" | "yearly"
+    ) {
+        return bad_request("The period is invalid");
+    }
+    if body.interval < 1 || body.item.amount < 100 {
+        return bad_request("The interval or amount is invalid");
+    }
+    let plan = Plan {
+        id: new_id("plan_"),
+        entity: "plan".into(),
+        period: body.period,
+        interval: body.interval,
+        item: body.item,
+        notes: body.notes,
+        created_at: now(),
+    };
+    lock(&state).plans.insert(plan.id.clone(), plan.clone());
+    HttpResponse::Ok().json(plan)
+}
+
+#[derive(Deserialize)]
+struct SubscriptionBody {
+    plan_id: String,
+    total_count: i64,
+    #[serde(default, deserialize_with = "deserialize_notes")]
+    notes: Notes,
+}
+
+async fn create_subscription(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    gate!(state, req, "POST /subscriptions");
+    let body: SubscriptionBody = match parse(&body) {
+        Ok(b) => b,
+        Err(answer) => return *answer,
+    };
+    let mut s = lock(&state);
+    if !s.plans.contains_key(&body.plan_id) {
+        return does_not_exist();
+    }
+    if body.total_count < 1 {
+        return bad_request("The total count must be at least 1");
+    }
+    let id = new_id("sub_");
+    let sub = Subscription {
+        short_url: Some(format!("https://rzp.io/i/{}", &id[4..])),
+        id,
+        entity: "subscription".into(),
+        plan_id: body.plan_id,
+        status: "created".into(),
+        current_start: None,
+        current_end: None,
+        ended_at: None,
+        charge_at: None,
+        start_at: None,
+        end_at: None,
+        total_count: body.total_count,
+        paid_count: 0,
+        remaining_count: Some(body.total_count),
+        quantity: 1,
+        customer_notify: true,
+        notes: body.notes,
+        has_scheduled_changes: false,
+        created_at: now(),
+    };
+    s.subscriptions.insert(sub.id.clone(), sub.clone());
+    HttpResponse::Ok().json(sub)
+}
+
+async fn fetch_subscription(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    gate!(state, req, "GET /subscriptions/{id}");
+    match lock(&state).subscriptions.get(id.as_str()) {
+        Some(sub) => HttpResponse::Ok().json(sub),
+        None => does_not_exist(),
+    }
+}
+
+async fn cancel_subscription(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    gate!(state, req, "POST /subscriptions/{id}/cancel");
+    let at_cycle_end = if body.is_empty() {
+        false
+    } else {
+        match parse::<serde_json::Value>(&body) {
+            Ok(v) => {
+                matches!(
+                    v.get("cancel_at_cycle_end"),
+                    Some(serde_json::Value::Bool(true))
+                ) || v
+                    .get("cancel_at_cycle_end")
+                    .and_then(serde_json::Value::as_i64)
+                    == Some(1)
+            }
+            Err(answer) => return *answer,
+        }
+    };
+    let mut s = lock(&state);
+    let Some(sub) = s.subscriptions.get_mut(id.as_str()) else {
+        return does_not_exist();
+    };
+    if matches!(sub.status.as_str(), "cancelled" | "completed" | "expired") {
+        return bad_request(&format!(
+            "Subscription is not cancellable in {} status.",
+            sub.status
+        ));
+    }
+    if at_cycle_end && sub.status == "active" {
+        sub.has_scheduled_changes = true;
+    } else {
+        sub.status = "cancelled".into();
+        sub.ended_at = Some(now());
+        sub.charge_at = None;
+    }
+    HttpResponse::Ok().json(sub.clone())
+}
+
+#[derive(Deserialize)]
+struct InvoiceQuery {
+    #[serde(default)]
+    subscription_id: Option<String>,
+}
+
+/// Invoices newest first, as Razorpay lists them.
+async fn list_invoices(
+    state: web::Data<Shared>,
+    req: HttpRequest,
+    query: web::Query<InvoiceQuery>,
+) -> HttpResponse {
+    gate!(state, req, "GET /invoices");
+    let s = lock(&state);
+    let items: Vec<Invoice> = s
+        .invoices
+        .iter()
+        .rev()
+        .filter(|i| query.subscription_id.is_none() || i.subscription_id == query.subscription_id)
+        .cloned()
+        .collect();
+    HttpResponse::Ok().json(Collection::of(items))
+}
+
+async fn not_found() -> HttpResponse {
+    error(
+        StatusCode::NOT_FOUND,
+        "BAD_REQUEST_ERROR",
+        "The requested URL was not found on the server.",
+    )
+}
+
+/// `from` plus `interval` periods (`period` as in a plan); `from` itself if it cannot be added.
+fn advance(from: i64, period: &str, interval: i64) -> i64 {
+    let Some(start) = DateTime::from_timestamp(from, 0) else {
+        return from;
+    };
+    let n = u32::try_from(interval).unwrap_or(1);
+    let end = match period {
+        "yearly" => start.checked_add_months(Months::new(n.saturating_mul(12))),
+        "weekly" => start.checked_add_signed(TimeDelta::weeks(i64::from(n))),
+        "daily" => start.checked_add_signed(TimeDelta::days(i64::from(n))),
+        _ => start.checked_add_months(Months::new(n)),
+    };
+    end.map_or(from, |t| t.timestamp())
+}
+
+impl FakeRazorpay {
+    /// Starts on 127.0.0.1:0 in the current tokio runtime. Checks Basic auth against
+    /// key_id/key_secret (401 with Razorpay's error body otherwise).
+    ///
+    /// # Panics
+    /// If no loopback port can be bound (a broken test machine).
+    pub async fn start(key_id: &str, key_secret: &str) -> FakeRazorpay {
+        let state: Shared = Arc::new(Mutex::new(State {
+            key_id: key_id.to_owned(),
+            key_secret: key_secret.to_owned(),
+            ..State::default()
+        }));
+        let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
+            Ok(l) => l,
+            Err(e) => panic!("fake razorpay: cannot bind 127.0.0.1:0: {e}"),
+        };
+        let port = match listener.local_addr() {
+            Ok(addr) => addr.port(),
+            Err(e) => panic!("fake razorpay: no local address: {e}"),
+        };
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .service(
+                    web::scope("/v1")
+                        .route("/orders", web::post().to(create_order))
+                        .route("/orders/{id}", web::get().to(fetch_order))
+                        .route("/orders/{id}/payments", web::get().to(order_payments))
+                        .route("/payments/{id}", web::get().to(fetch_payment))
+                        .route("/payments/{id}/refund", web::post().to(refund_payment))
+                        .route("/plans", web::post().to(create_plan))
+                        .route("/subscriptions", web::post().to(create_subscription))
+                        .route("/subscriptions/{id}", web::get().to(fetch_subscription))
+                        .route(
+                            "/subscriptions/{id}/cancel",
+                            web::post().to(cancel_subscription),
+                        )
+                        .route("/invoices", web::get().to(list_invoices)),
+                )
+                .default_service(web::to(not_found))
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1);
+        let server = match server.listen(listener) {
+            Ok(s) => s.run(),
+            Err(e) => panic!("fake razorpay: cannot listen: {e}"),
+        };
+        let handle = server.handle();
+        tokio::spawn(server);
+        FakeRazorpay {
+            url: format!("http://127.0.0.1:{port}/v1/"),
+            state,
+            handle,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Simulates a payment of `order_id` by the customer: a captured payment (its amount and
+    /// currency as given, so tests can make mismatches), returns it. The order (if known)
+    /// becomes "paid".
+    pub fn pay(&self, order_id: &str, amount: i64, currency: &str) -> Payment {
+        let mut s = self.lock();
+        let notes = match s.orders.get_mut(order_id) {
+            Some(order) => {
+                order.status = "paid".into();
+                order.attempts += 1;
+                order.amount_paid = amount;
+                order.amount_due = (order.amount - amount).max(0);
+                order.notes.clone()
+            }
+            None => Notes::new(),
+        };
+        let payment = captured_payment(amount, currency, Some(order_id), None, None, notes);
+        s.payments.push(payment.clone());
+        payment
+    }
+
+    /// Records a processed refund, as Razorpay's dashboard would (no checks; an unknown
+    /// payment still gets its refund record).
+    pub fn refund(&self, payment_id: &str, amount: i64) -> Refund {
+        let mut s = self.lock();
+        let refund = match s.payment_mut(payment_id) {
+            Some(payment) => apply_refund(payment, amount, Notes::new()),
+            None => Refund {
+                id: new_id("rfnd_"),
+                entity: "refund".into(),
+                amount,
+                currency: "INR".into(),
+                payment_id: payment_id.to_owned(),
+                notes: Notes::new(),
+                status: "processed".into(),
+                created_at: now(),
+            },
+        };
+        s.refunds.push(refund.clone());
+        refund
+    }
+
+    /// Charges subscription `id` for its next period (status active, new payment with an
+    /// invoice); returns the payment.
+    pub fn charge_subscription(&self, id: &str) -> Payment {
+        let mut s = self.lock();
+        let plan = s
+            .subscriptions
+            .get(id)
+            .and_then(|sub| s.plans.get(&sub.plan_id))
+            .cloned();
+        let (amount, currency, period, interval) = match &plan {
+            Some(p) => (
+                p.item.amount,
+                p.item.currency.clone(),
+                p.period.clone(),
+                p.interval,
+            ),
+            None => (0, "INR".to_owned(), "monthly".to_owned(), 1),
+        };
+        let invoice_id = new_id("inv_");
+        let payment = captured_payment(
+            amount,
+            &currency,
+            None,
+            Some(id),
+            Some(invoice_id.clone()),
+            Notes::new(),
+        );
+        let t = now();
+        if let Some(sub) = s.subscriptions.get_mut(id) {
+            let start = sub.current_end.unwrap_or(t);
+            sub.status = "active".into();
+            sub.start_at.get_or_insert(t);
+            sub.current_start = Some(start);
+            sub.current_end = Some(advance(start, &period, interval));
+            sub.charge_at = sub.current_end;
+            sub.paid_count += 1;
+            sub.remaining_count = Some((sub.total_count - sub.paid_count).max(0));
+        }
+        s.invoices.push(Invoice {
+            id: invoice_id,
+            entity: "invoice".into(),
+            subscription_id: Some(id.to_owned()),
+            payment_id: Some(payment.id.clone()),
+            order_id: None,
+            status: Some("paid".into()),
+            amount: Some(amount),
+            currency: Some(currency),
+        });
+        s.payments.push(payment.clone());
+        payment
+    }
+
+    /// Sets a subscription's status (e.g. "halted").
+    pub fn set_subscription_status(&self, id: &str, status: &str) {
+        if let Some(sub) = self.lock().subscriptions.get_mut(id) {
+            sub.status = status.to_owned();
+        }
+    }
+
+    /// Every API call answers 503 while down.
+    pub fn set_down(&self, down: bool) {
+        self.lock().down = down;
+    }
+
+    /// Every API call waits `delay` before answering (zero: no wait).
+    pub fn set_delay(&self, delay: Duration) {
+        self.lock().delay = delay;
+    }
+
+    /// How many requests a route got, named as "METHOD /path" with `{id}` for ids:
+    /// "POST /orders", "GET /orders/{id}", "GET /orders/{id}/payments", "GET /payments/{id}",
+    /// "POST /payments/{id}/refund", "POST /plans", "POST /subscriptions",
+    /// "GET /subscriptions/{id}", "POST /subscriptions/{id}/cancel", "GET /invoices".
+    pub fn count(&self, route: &str) -> usize {
+        self.lock().counts.get(route).copied().unwrap_or(0)
+    }
+
+    /// The subscription as the fake holds it (None if unknown).
+    pub fn subscription(&self, id: &str) -> Option<Subscription> {
+        self.lock().subscriptions.get(id).cloned()
+    }
+
+    /// The order as the fake holds it (None if unknown).
+    pub fn order(&self, id: &str) -> Option<Order> {
+        self.lock().orders.get(id).cloned()
+    }
+}
+
+impl Drop for FakeRazorpay {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; its future only waits for the workers to finish.
+        drop(self.handle.stop(false));
+    }
+}
+
+fn captured_payment(
+    amount: i64,
+    currency: &str,
+    order_id: Option<&str>,
+    subscription_id: Option<&str>,
+    invoice_id: Option<String>,
+    notes: Notes,
+) -> Payment {
+    Payment {
+        id: new_id("pay_"),
+        entity: "payment".into(),
+        amount,
+        currency: currency.to_owned(),
+        status: "captured".into(),
+        order_id: order_id.map(str::to_owned),
+        invoice_id,
+        subscription_id: subscription_id.map(str::to_owned),
+        method: Some("card".into()),
+        amount_refunded: 0,
+        captured: true,
+        description: None,
+        email: Some("customer@example.com".into()),
+        notes,
+        error_code: None,
+        error_description: None,
+        created_at: now(),
+    }
+}
