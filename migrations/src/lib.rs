@@ -13,6 +13,7 @@ mod m20261130_000008_provider_key_count;
 mod m20261203_000009_account_tombstones;
 mod m20261203_000011_input_billing;
 mod m20261204_000013_bounded_reads;
+mod m20261204_000014_billing;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_account_tombstones::Migration),
             Box::new(m20261203_000011_input_billing::Migration),
             Box::new(m20261204_000013_bounded_reads::Migration),
+            Box::new(m20261204_000014_billing::Migration),
         ]
     }
 }

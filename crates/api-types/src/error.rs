@@ -108,6 +108,34 @@ pub enum ErrorCode {
     MailUnavailable,
     /// You have as many event streams open as allowed; close one (or wait for it to end).
     TooManyStreams,
+    /// No such item in the billing catalog (`GET /billing/catalog` lists them).
+    UnknownItem,
+    /// The item is of the other kind: plans are bought with `POST /billing/subscription`,
+    /// top-ups and packs with `POST /billing/orders`.
+    WrongItemKind,
+    /// No such order (or not yours).
+    OrderNotFound,
+    /// No such payment (or not yours), or the gateway does not know it.
+    PaymentNotFound,
+    /// The payment or webhook signature does not match: nothing was applied.
+    InvalidSignature,
+    /// The gateway has not captured this payment (it failed, or is still pending).
+    PaymentNotCaptured,
+    /// The payment's amount or currency is not the order's: nothing was credited, and the
+    /// payment is flagged for an admin.
+    PaymentMismatch,
+    /// You already have a live subscription; cancel it before choosing another plan.
+    SubscriptionExists,
+    /// You have no live subscription.
+    SubscriptionNotFound,
+    /// A refund may not exceed what is left of the payment; `extra.left_minor` says how much.
+    RefundTooLarge,
+    /// The webhook body is not an event this server can read.
+    InvalidWebhook,
+    /// The payment gateway is down or slow; nothing was charged or stored. Try again.
+    GatewayUnavailable,
+    /// The payment gateway refused the request.
+    GatewayError,
 }
 
 impl ErrorCode {
@@ -160,6 +188,19 @@ impl ErrorCode {
             ErrorCode::ProviderKeyNotAccepted => "provider_key_not_accepted",
             ErrorCode::MailUnavailable => "mail_unavailable",
             ErrorCode::TooManyStreams => "too_many_streams",
+            ErrorCode::UnknownItem => "unknown_item",
+            ErrorCode::WrongItemKind => "wrong_item_kind",
+            ErrorCode::OrderNotFound => "order_not_found",
+            ErrorCode::PaymentNotFound => "payment_not_found",
+            ErrorCode::InvalidSignature => "invalid_signature",
+            ErrorCode::PaymentNotCaptured => "payment_not_captured",
+            ErrorCode::PaymentMismatch => "payment_mismatch",
+            ErrorCode::SubscriptionExists => "subscription_exists",
+            ErrorCode::SubscriptionNotFound => "subscription_not_found",
+            ErrorCode::RefundTooLarge => "refund_too_large",
+            ErrorCode::InvalidWebhook => "invalid_webhook",
+            ErrorCode::GatewayUnavailable => "gateway_unavailable",
+            ErrorCode::GatewayError => "gateway_error",
         }
     }
 }

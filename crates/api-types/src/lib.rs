@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod apps;
 pub mod auth;
+pub mod billing;
 pub mod credits;
 pub mod error;
 pub mod generation;
@@ -17,6 +18,7 @@ pub mod workspace;
 pub use admin::*;
 pub use apps::*;
 pub use auth::*;
+pub use billing::*;
 pub use credits::*;
 pub use error::{ErrorCode, FieldProblem, Problem};
 pub use generation::*;

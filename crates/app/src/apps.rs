@@ -130,7 +130,8 @@ pub async fn quota(
     origin: &Origin,
 ) -> Result<(Funds, Usage), CreditError> {
     let row = read_user(state, caller, user, origin, "app.quota_read").await?;
-    let storage = Usage::of(&row, state.config.settings.storage_quota_bytes);
+    let limit = crate::projects::quota(state, &state.db, user).await?;
+    let storage = Usage::of(&row, limit);
     Ok((Funds::of(&row), storage))
 }
 

@@ -15,11 +15,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 mod capacity;
 mod mail;
+mod payments;
 mod settings;
 mod trusted_proxies;
 
 pub use capacity::Capacity;
 pub use mail::MailMode;
+pub use payments::{PaymentMode, PaymentSettings};
 pub use settings::{Environment, LogFormat, Settings};
 pub use trusted_proxies::TrustedProxies;
 
@@ -31,6 +33,7 @@ pub struct Config {
     pub jwt_secret: SecretString,
     pub encryption_key: SecretString,
     pub mail: MailMode,
+    pub payments: PaymentMode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +49,11 @@ pub enum ConfigError {
          (smtp://user:pass@host:587), or set PENORA_MAIL_DISABLED=true to run without them"
     )]
     MailNotConfigured,
+    #[error(
+        "production takes real payments: set RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and \
+         RAZORPAY_WEBHOOK_SECRET, or set PENORA_ALLOW_SANDBOX_IN_PRODUCTION=true on a staging site"
+    )]
+    SandboxInProduction,
     #[error("cannot keep development secrets in {path}: {source}")]
     SecretStore {
         path: PathBuf,
@@ -93,6 +101,7 @@ impl Config {
             settings.encryption_key.as_ref(),
         )?;
         let mail = MailMode::resolve(&settings)?;
+        let payments = PaymentMode::resolve(&settings)?;
         let weak_ops_token = settings
             .ops_token
             .as_ref()
@@ -108,6 +117,7 @@ impl Config {
             jwt_secret,
             encryption_key,
             mail,
+            payments,
         })
     }
 

@@ -47,6 +47,12 @@ pub struct Shared {
     pub reads: DatabaseConnection,
     pub config: Arc<Config>,
     pub catalog: Arc<Catalog>,
+    /// What is sold, the plan tiers and the seller.
+    pub billing: Arc<crate::billing::catalog::BillingCatalog>,
+    /// The payment gateway (Razorpay, or the test-mode sandbox).
+    pub gateway: Arc<dyn penora_payments::Gateway>,
+    /// The sandbox, when it is the gateway (its test-mode checkout pages).
+    pub sandbox: Option<Arc<penora_payments::Sandbox>>,
     /// One client per configured AI provider, plus the offline model.
     pub providers: penora_ai::Providers,
     pub prompts: Arc<Prompts>,

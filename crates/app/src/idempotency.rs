@@ -212,6 +212,16 @@ async fn recover<T: DeserializeOwned, E: IdempotentError>(
     }
 }
 
+/// The response stored for this key, if any (a key stored for another request is
+/// `Reused`): for operations that call out (a payment gateway, say) before their
+/// transaction, so a retry does not call out again.
+pub async fn replay<T: DeserializeOwned, E: IdempotentError>(
+    db: &DatabaseConnection,
+    idem: &Idem,
+) -> Result<Option<Outcome<T>>, E> {
+    stored(db, idem).await
+}
+
 /// The response stored for this key, if any; a key stored for another request is `Reused`.
 async fn find_stored<E: IdempotentError>(
     db: &DatabaseConnection,

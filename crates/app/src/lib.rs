@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod catalog;
 pub mod config;
 pub mod context;

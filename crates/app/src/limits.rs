@@ -113,6 +113,21 @@ pub async fn hit(
     Ok(verdict(limit, previous, current, now - window))
 }
 
+/// Whether the hits already counted are within `limit`, without counting one: a caller
+/// refused by a lower limit asks again with a higher one its plan gives it.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    bucket: Bucket<'_>,
+    limit: Limit,
+) -> Result<Verdict, DbErr> {
+    let now = Utc::now().timestamp();
+    let window = now - now.rem_euclid(limit.window_secs);
+    let name = bucket.name();
+    let current = rate_limits::hits(db, &name, window).await?;
+    let previous = rate_limits::hits(db, &name, window - limit.window_secs).await?;
+    Ok(verdict(limit, previous, current, now - window))
+}
+
 /// A sliding window estimated from two fixed ones: the previous window's hits count for the
 /// part of it still inside the last `window_secs`. Fixed windows alone let twice the limit
 /// through around a boundary (and reset a limit a moment after it bit).

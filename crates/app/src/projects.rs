@@ -65,8 +65,15 @@ pub enum Expected {
     Any,
 }
 
-fn default_limit(state: &AppState) -> i64 {
-    state.config.settings.storage_quota_bytes
+/// The storage the user's plan allows, read over `db` (the write's transaction).
+pub(crate) async fn quota(
+    state: &AppState,
+    db: &impl penora_store::ConnectionTrait,
+    user: UserId,
+) -> Result<i64, penora_store::DbErr> {
+    Ok(crate::billing::plan::of_on(state, db, user)
+        .await?
+        .storage_bytes)
 }
 
 #[tracing::instrument(name = "services::projects::create", skip_all, fields(user_id = %user))]
@@ -76,7 +83,8 @@ pub async fn create(
     content: &ProjectContent,
 ) -> Result<ProjectRow, ProjectError> {
     let txn = begin_write(&state.db).await?;
-    storage::change(&txn, user, content.size_bytes(), default_limit(state)).await?;
+    let limit = quota(state, &txn, user).await?;
+    storage::change(&txn, user, content.size_bytes(), limit).await?;
     let row = projects::insert(&txn, user, content).await?;
     txn.commit().await?;
     Ok(row)
@@ -135,13 +143,8 @@ pub async fn edit(
         .ok_or(ProjectError::Stale {
             current: version + 1,
         })?;
-    storage::change(
-        &txn,
-        user,
-        content.size_bytes() - row.size_bytes,
-        default_limit(state),
-    )
-    .await?;
+    let limit = quota(state, &txn, user).await?;
+    storage::change(&txn, user, content.size_bytes() - row.size_bytes, limit).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -169,7 +172,8 @@ pub async fn delete(
     };
     // `row` is the row as the delete found it, so a concurrent edit that committed first
     // is accounted for: the counter stays the sum of the remaining projects' sizes.
-    storage::change(&txn, user, -row.size_bytes, default_limit(state)).await?;
+    let limit = quota(state, &txn, user).await?;
+    storage::change(&txn, user, -row.size_bytes, limit).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -205,5 +209,6 @@ pub async fn usage(
         .await?
         .ok_or(ProjectError::NotFound)?;
     let sizes = projects::sizes(&state.db, user, after, limit).await?;
-    Ok((Usage::of(&row, default_limit(state)), sizes))
+    let limit = quota(state, &state.db, user).await?;
+    Ok((Usage::of(&row, limit), sizes))
 }

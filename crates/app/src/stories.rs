@@ -39,13 +39,8 @@ pub async fn create(
     settings: &StorySettings,
 ) -> Result<Story, ProjectError> {
     let txn = begin_write(&state.db).await?;
-    storage::change(
-        &txn,
-        user,
-        content.size_bytes(),
-        state.config.settings.storage_quota_bytes,
-    )
-    .await?;
+    let limit = crate::projects::quota(state, &txn, user).await?;
+    storage::change(&txn, user, content.size_bytes(), limit).await?;
     let project = project_rows::insert(&txn, user, content).await?;
     let settings = stories::insert(&txn, project.id, settings).await?;
     txn.commit().await?;

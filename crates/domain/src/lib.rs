@@ -4,6 +4,7 @@
 //! validate); code behind the HTTP layer receives only values that are already valid.
 
 pub mod billable;
+pub mod billing;
 pub mod chat;
 pub mod client_ip;
 pub mod credits;
@@ -28,6 +29,7 @@ pub mod validation;
 pub mod word_meter;
 pub mod words;
 
+pub use billing::{ItemKind, OrderStatus, PaymentStatus, Period, SubscriptionStatus};
 pub use billable::{billable_words, billable_words_of, billable_words_of_all, TextLength};
 pub use client_ip::ClientIp;
 pub use credits::{Adjustment, Millicredits, PositiveAmount};

@@ -23,6 +23,7 @@ use crate::openapi::ApiDoc;
 use crate::routes;
 use penora_app::api_keys::KeyCache;
 use penora_app::auth::jwt::JwtKeys;
+use penora_app::billing::catalog::BillingCatalog;
 use penora_app::catalog::Catalog;
 use penora_app::config::{Config, Settings};
 use penora_app::context::{AppState, Shared};
@@ -139,6 +140,8 @@ pub fn build_state(
         providers.is_available(provider)
     })?;
     let prompts = Prompts::load(config.settings.prompts_file.as_deref())?;
+    let billing = BillingCatalog::load(config.settings.payments.billing_file.as_deref(), &catalog)?;
+    let gateways = penora_app::billing::gateway::build(&config, &db)?;
     let reads = penora_store::readers(&db, &config.database_url)?;
     let key_cache_ms = config.settings.api_key_cache_ms;
     let streams = Streams::new(
@@ -157,6 +160,9 @@ pub fn build_state(
         reads,
         config: Arc::new(config),
         catalog: Arc::new(catalog),
+        billing: Arc::new(billing),
+        gateway: gateways.gateway,
+        sandbox: gateways.sandbox,
         providers,
         prompts: Arc::new(prompts),
         running: Running::default(),
@@ -195,6 +201,18 @@ fn providers(settings: &Settings) -> anyhow::Result<Providers> {
     Ok(Providers::new(&config, http, offline)?)
 }
 
+/// Where the sandbox posts its webhooks: the setting, else this server's own endpoint.
+fn webhook_url(listener: &TcpListener, settings: &Settings) -> std::io::Result<String> {
+    if let Some(url) = &settings.payments.sandbox_webhook_url {
+        return Ok(url.clone());
+    }
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    Ok(format!("http://{addr}/api/v1/billing/webhooks/razorpay"))
+}
+
 /// What the public and the ops listener share.
 #[derive(Clone)]
 struct Served {
@@ -213,6 +231,7 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
     ));
     spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
+    crate::jobs::spawn_billing(state.clone(), webhook_url(&listener, &settings)?);
     tokio::spawn(penora_app::share_lookups::flush_every(
         state.clone(),
         Duration::from_millis(settings.share_view_flush_ms.max(1)),

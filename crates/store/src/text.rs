@@ -15,7 +15,7 @@ use penora_domain::{BilledTo, EntryKind, GenerationStatus, KeyKind, KeyScopes, P
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, QueryResult, TryGetError, TryGetable, Value};
 
-use penora_domain::HoldState;
+use penora_domain::{Currency, HoldState, OrderStatus, PaymentStatus, SubscriptionStatus};
 
 /// A value stored as text.
 pub trait TextValue: Sized {
@@ -126,6 +126,10 @@ named! {
     BilledTo => |t: &str| t.parse().ok(),
     KeyKind => |t: &str| t.parse().ok(),
     HoldState => |t: &str| t.parse().ok(),
+    Currency => |t: &str| t.parse().ok(),
+    OrderStatus => |t: &str| t.parse().ok(),
+    PaymentStatus => |t: &str| t.parse().ok(),
+    SubscriptionStatus => |t: &str| t.parse().ok(),
 }
 
 /// Space-separated scope names, in the order stored.

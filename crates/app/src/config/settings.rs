@@ -10,7 +10,7 @@ use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Capacity, ConfigError, TrustedProxies};
+use super::{Capacity, ConfigError, PaymentSettings, TrustedProxies};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -155,6 +155,10 @@ pub struct Settings {
     /// Connection timeouts and caps, open streams, generations a minute (see [`Capacity`]).
     #[serde(flatten)]
     pub capacity: Capacity,
+    /// The payment gateway, the billing catalog and the billing jobs (see
+    /// [`PaymentSettings`]).
+    #[serde(flatten)]
+    pub payments: PaymentSettings,
 }
 
 impl Default for Settings {
@@ -218,6 +222,7 @@ impl Default for Settings {
             free_input_words: 1_000,
             api_key_cache_ms: 1_000,
             capacity: Capacity::default(),
+            payments: PaymentSettings::default(),
         }
     }
 }
@@ -232,7 +237,13 @@ impl Settings {
         Self::extract(
             figment
                 .merge(Env::prefixed("PENORA_").ignore(&["config", "test_database_url"]))
-                .merge(Env::raw().only(&["DATABASE_URL", "JWT_SECRET_KEY"])),
+                .merge(Env::raw().only(&[
+                    "DATABASE_URL",
+                    "JWT_SECRET_KEY",
+                    "RAZORPAY_KEY_ID",
+                    "RAZORPAY_KEY_SECRET",
+                    "RAZORPAY_WEBHOOK_SECRET",
+                ])),
         )
     }
 

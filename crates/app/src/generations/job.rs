@@ -3,7 +3,7 @@
 
 use penora_ai::{GenerationRequest, Message, RewriteStyle, Task};
 use penora_domain::chat::{ChatRequest, ChatRole};
-use penora_domain::{billable_words_of_all, ProjectId, Style, Tool, ToolRequest};
+use penora_domain::{billable_words_of_all, ProjectId, Style, Tool, ToolRequest, UserId};
 use uuid::Uuid;
 
 use super::GenerationError;
@@ -11,23 +11,22 @@ use crate::catalog::ModelSpec;
 use crate::prompts::Prompts;
 use crate::AppState;
 
-/// The plan every account is on until plans exist (issue: billing).
-pub const DEFAULT_PLAN: &str = "free";
-
 /// A model of the catalog the user's plan includes. Whether it can run now (the platform's
-/// key or the user's own) is decided when the generation starts.
-pub fn choose_model<'a>(
+/// key or the user's own) is decided when the generation starts. The plan is read only for
+/// a model some plans are limited to.
+pub async fn choose_model<'a>(
     state: &'a AppState,
+    user: UserId,
     requested: Option<&str>,
 ) -> Result<&'a ModelSpec, GenerationError> {
     let id = requested.unwrap_or(state.catalog.default_model());
     let model = state.catalog.get(id).ok_or(GenerationError::UnknownModel)?;
-    if !model.plans.is_empty() && !model.plans.iter().any(|p| p == DEFAULT_PLAN) {
-        return Err(GenerationError::NotInPlan {
-            plans: model.plans.clone(),
-        });
+    if model.plans.is_empty() || crate::billing::plan::of(state, user).await?.allows(model) {
+        return Ok(model);
     }
-    Ok(model)
+    Err(GenerationError::NotInPlan {
+        plans: model.plans.clone(),
+    })
 }
 
 /// What to run: everything `start` needs, built by the tools endpoint or the chat endpoint.

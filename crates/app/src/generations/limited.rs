@@ -37,12 +37,14 @@ pub(super) async fn open_limited(
     job: &Job,
     billing: &Billing,
 ) -> Result<Limited, GenerationError> {
-    let settings = &state.config.settings;
     let txn = begin_write(&state.db).await?;
-    if !generations::take_slot(&txn, user_id, settings.generations_per_user).await? {
-        return Ok(Limited::Refused(GenerationError::TooMany {
-            limit: settings.generations_per_user,
-        }));
+    // The one statement of `open` counted slots at the free tier's limit; a plan may allow
+    // more.
+    let slots = crate::billing::plan::of_on(state, &txn, user_id)
+        .await?
+        .concurrent_generations;
+    if !generations::take_slot(&txn, user_id, slots).await? {
+        return Ok(Limited::Refused(GenerationError::TooMany { limit: slots }));
     }
     let current = penora_store::users::find_by_id(&txn, user_id)
         .await?

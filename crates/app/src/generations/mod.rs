@@ -28,7 +28,7 @@ mod start;
 
 pub use cancel::{cancel, get, list};
 pub use error::GenerationError;
-pub use job::{choose_model, max_tokens_for, prompted, seed_of, Job, Target, DEFAULT_PLAN};
+pub use job::{choose_model, max_tokens_for, prompted, seed_of, Job, Target};
 pub use opened::{Account, Opened, Started};
 pub use registry::Running;
 pub use run::{spawn, Event, Meta};

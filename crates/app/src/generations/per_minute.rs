@@ -21,11 +21,24 @@ pub(super) async fn count(state: &AppState, account: Account) -> Result<(), Gene
             capacity.rate_generations_per_user_per_minute,
         ),
     };
-    match limits::hit(&state.db, bucket, Limit::per_minute(max)).await? {
+    let verdict = limits::hit(&state.db, bucket, Limit::per_minute(max)).await?;
+    // Over the free tier's limit: a plan may allow more. Read only then, so the common case
+    // reads no plan.
+    if let (Verdict::Wait(_), None) = (verdict, account.key) {
+        let plan = crate::billing::plan::of(state, account.user).await?;
+        if plan.generations_per_minute > max {
+            let limit = plan.generations_per_minute;
+            let bucket = Bucket::GenerationsByUser(account.user);
+            let again = limits::check(&state.db, bucket, Limit::per_minute(limit)).await?;
+            return judge(again, limit);
+        }
+    }
+    judge(verdict, max)
+}
+
+fn judge(verdict: Verdict, limit: u32) -> Result<(), GenerationError> {
+    match verdict {
         Verdict::Allowed => Ok(()),
-        Verdict::Wait(retry_after) => Err(GenerationError::RateLimited {
-            limit: max,
-            retry_after,
-        }),
+        Verdict::Wait(retry_after) => Err(GenerationError::RateLimited { limit, retry_after }),
     }
 }

@@ -139,6 +139,8 @@ fn kind_of(path: &str, content_type: Option<&HeaderValue>) -> PolicyKind {
     let html = content_type.is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if path == "/docs" || path.starts_with("/docs/") {
         PolicyKind::Docs
+    } else if html && path.starts_with("/api/v1/billing/sandbox/") {
+        PolicyKind::Checkout(Gateway::Sandbox)
     } else if html {
         PolicyKind::App
     } else {

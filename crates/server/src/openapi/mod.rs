@@ -9,7 +9,8 @@ use contract::Contract;
 
 use crate::routes::projects::{chapters, crud, export, share};
 use crate::routes::{
-    admin, api_keys, apps, auth, credits, generations, health, me, openai, provider_keys, stories,
+    admin, admin_payments, api_keys, apps, auth, billing, billing_sandbox, credits, generations,
+    health, me, openai, provider_keys, stories,
 };
 
 #[derive(OpenApi)]
@@ -35,6 +36,10 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         openai::models, openai::retrieve_model, openai::chat_completions,
         stories::create, stories::read, stories::update, stories::outline, stories::chapter, stories::generate_all,
         admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key, admin::list_app_keys, admin::revoke_app_key,
+        billing::catalog, billing::create_order, billing::verify_order, billing::webhook,
+        billing::subscribe, billing::current_plan, billing::cancel, billing::payments, billing::receipt,
+        billing_sandbox::page, billing_sandbox::choose, billing_sandbox::renew, billing_sandbox::halt,
+        admin_payments::list, admin_payments::refund,
         health::health, health::detailed, health::metrics,
     ),
     components(schemas(
@@ -55,6 +60,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         (name = "generation", description = "Writing tools with billed streaming (server-sent events), history, cancel, save to a project"),
         (name = "stories", description = "Multi-chapter stories: outline and chapters generated and saved step by step"),
         (name = "openai", description = "OpenAI-compatible chat completions and models, with a personal API key; errors in OpenAI's shape"),
+        (name = "billing", description = "Top-ups, packs and plans: the catalog, orders verified by signature, Razorpay webhooks, subscriptions, payments and receipts (money in `*_minor` units with its `currency`); the sandbox's TEST MODE checkout"),
         (name = "admin", description = "Users, balances, adjustments, audit log, app keys (admin role)"),
         (name = "operations", description = "Health and metrics. `/metrics` and `/health/detailed` are served on the ops listener (`PENORA_OPS_BIND`), and on the public port only with the ops token"),
     )

@@ -81,7 +81,7 @@ pub async fn create(
         tone: body.tone.as_deref(),
     })
     .map_err(ApiError::validation)?;
-    let model = service::choose_model(&state, body.model.as_deref())?;
+    let model = service::choose_model(&state, user.id(), body.model.as_deref()).await?;
     crate::telemetry::record("model", &model.id);
     let mut job = Job::for_tool(&state.prompts, &request, model);
     job.idempotency = idempotency(&req, user.id(), &*body)?;

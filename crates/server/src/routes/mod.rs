@@ -2,9 +2,12 @@
 //! function and shape the response; the rules live in `services` and `penora-domain`.
 
 pub mod admin;
+pub mod admin_payments;
 pub mod api_keys;
 pub mod apps;
 pub mod auth;
+pub mod billing;
+pub mod billing_sandbox;
 pub mod credits;
 pub(crate) mod generation_events;
 pub mod generations;
@@ -33,7 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(projects::configure)
             .configure(generations::configure)
             .configure(stories::configure)
-            .configure(admin::configure),
+            .configure(billing::configure)
+            .configure(billing_sandbox::configure)
+            .configure(admin::configure)
+            .configure(admin_payments::configure),
     )
     .configure(openai::configure)
     .configure(health::configure);

@@ -19,7 +19,7 @@ use super::generations::{finished, idempotency};
 use super::sse;
 use crate::auth::{Generate, Scoped, ScopedCaller};
 use crate::error::ApiError;
-use penora_app::generations::{self as service, Event, GenerationError, Job, Opened, DEFAULT_PLAN};
+use penora_app::generations::{self as service, Event, GenerationError, Job, Opened};
 use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,12 +41,13 @@ const MODELS_CREATED: i64 = 1_735_689_600;
 /// The models this key can use now, in OpenAI's shape.
 async fn usable(state: &AppState, user_id: UserId) -> Result<Vec<OpenAiModel>, ApiError> {
     let own = penora_app::provider_keys::providers_of(state, user_id).await?;
+    let plan = penora_app::billing::plan::of(state, user_id).await?;
     Ok(state
         .catalog
         .models()
         .iter()
         .filter(|m| m.enabled && (m.available || own.contains(&m.provider)))
-        .filter(|m| m.plans.is_empty() || m.plans.iter().any(|p| p == DEFAULT_PLAN))
+        .filter(|m| plan.allows(m))
         .map(|m| OpenAiModel {
             id: m.id.clone(),
             object: "model".to_owned(),
@@ -139,7 +140,7 @@ pub async fn chat_completions(
     })
     .map_err(ApiError::validation)?;
     let user_id = user.id();
-    let model = service::choose_model(&state, Some(&body.model))?;
+    let model = service::choose_model(&state, user_id, Some(&body.model)).await?;
     crate::telemetry::record("model", &model.id);
     let mut job = Job::for_chat(&chat, model);
     job.idempotency = idempotency(&req, user_id, &*body)?;

@@ -62,7 +62,8 @@ pub async fn create(
     user: Scoped<Write>,
     body: web::Json<CreateStory>,
 ) -> Result<HttpResponse, ApiError> {
-    let model = generation_service::choose_model(&state, body.model.as_deref())?
+    let model = generation_service::choose_model(&state, user.id, body.model.as_deref())
+        .await?
         .id
         .clone();
     let mut errors = FieldErrors::new();
@@ -154,11 +155,13 @@ pub async fn update(
 
 /// The model a story is written with: the one it was created with. Named on the handler's
 /// span.
-fn story_model<'a>(
+async fn story_model<'a>(
     state: &'a AppState,
     story: &stories::Story,
 ) -> Result<&'a penora_app::catalog::ModelSpec, ApiError> {
-    let model = generation_service::choose_model(state, story.project.model.as_deref())?;
+    let user = penora_domain::UserId::from_uuid(story.project.user_id);
+    let model =
+        generation_service::choose_model(state, user, story.project.model.as_deref()).await?;
     crate::telemetry::record("model", &model.id);
     Ok(model)
 }
@@ -184,7 +187,7 @@ pub async fn outline(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
-    let job = stories::outline_job(&state, &story, story_model(&state, &story)?)?;
+    let job = stories::outline_job(&state, &story, story_model(&state, &story).await?)?;
     run(state, user.account(), &req, job).await
 }
 
@@ -215,7 +218,7 @@ pub async fn chapter(
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
     check_number(&story, number)?;
     let append = body.is_some_and(|b| b.continue_text);
-    let job = stories::chapter_job(&state, &story, story_model(&state, &story)?, number, append)?;
+    let job = stories::chapter_job(&state, &story, story_model(&state, &story).await?, number, append)?;
     run(state, user.account(), &req, job).await
 }
 
@@ -262,7 +265,7 @@ pub async fn generate_all(
     let story = stories::get(&state, user.id, id).await?;
     let from = body.and_then(|b| b.from).unwrap_or(1).max(1);
     check_number(&story, from)?;
-    let model = story_model(&state, &story)?.clone();
+    let model = story_model(&state, &story).await?.clone();
     let permit = sse::wants_stream(&req)
         .then(|| sse::permit(&state, user.id))
         .transpose()?;

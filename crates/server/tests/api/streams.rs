@@ -172,7 +172,9 @@ impl TestApp {
         model: Option<&str>,
     ) -> Box<penora_app::generations::Started> {
         use penora_app::generations::{self, Job, Opened};
-        let model = generations::choose_model(&self.state, model).unwrap();
+        let model = generations::choose_model(&self.state, penora_domain::UserId::new(), model)
+            .await
+            .unwrap();
         let request =
             penora_domain::ToolRequest::parse(&penora_domain::generation::RawToolRequest {
                 tool: "write",

@@ -1,0 +1,22 @@
+//! Billing: the catalog, orders and their verification, payments received (by the browser's
+//! verify, a webhook or the reconcile job, whichever comes first: each is applied once),
+//! subscriptions and the plans they entitle users to, refunds and the debts they leave,
+//! receipts, and the test-mode sandbox gateway.
+
+pub mod catalog;
+pub mod checkout;
+pub mod debts;
+mod error;
+pub mod gateway;
+pub mod history;
+pub mod orders;
+pub mod payments;
+pub mod plan;
+pub mod receipts;
+pub mod reconcile;
+pub mod refunds;
+pub mod sandbox;
+pub mod subscriptions;
+pub mod webhooks;
+
+pub use error::BillingError;

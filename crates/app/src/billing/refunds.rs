@@ -1,0 +1,188 @@
+//! Refunds: the credits a refunded payment granted go back, in proportion to the money
+//! refunded (rounded down), taken from what is available: credits held by running
+//! generations are never touched. What cannot be taken now becomes a debt, paid off from
+//! the next purchase or grant ([`super::debts`]).
+
+use penora_domain::money::refunded_share;
+use penora_domain::{EntryKind, Millicredits, PaymentStatus, UserId};
+use penora_payments::{NewRefund, Notes, Refund};
+use penora_store::billing::payments::{self, PaymentRow};
+use penora_store::billing::{debts, refunds};
+use penora_store::ledger::{self, LedgerError, Movement};
+use penora_store::{begin_write, WriteError};
+
+use super::BillingError;
+use crate::audit::{self, Origin};
+use crate::AppState;
+
+/// What a refund did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundApplied {
+    pub gateway_refund_id: String,
+    pub amount_minor: i64,
+    /// Credits taken back now.
+    pub taken_mc: i64,
+    /// Credits owed (recorded as a debt).
+    pub debt_mc: i64,
+    /// It had been applied before.
+    pub earlier: bool,
+}
+
+/// Why a refund could not be applied yet.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundPending {
+    #[error("the refunded payment {0} is not known here yet")]
+    UnknownPayment(String),
+    /// The payment or the balance changed while it was applied; applied again.
+    #[error("the payment or the balance changed meanwhile")]
+    Changed,
+    #[error(transparent)]
+    Failed(#[from] BillingError),
+}
+
+/// Applies a processed refund once (by its gateway id).
+pub async fn apply(
+    state: &AppState,
+    refund: &Refund,
+    origin: &Origin,
+) -> Result<RefundApplied, RefundPending> {
+    let gateway = state.gateway.kind().as_str();
+    // A refund applied at once may meet a balance another transaction is changing: it
+    // reads what is available and takes that, and a concurrent reservation can make the
+    // take too large by the time it is written. Read again and retry then.
+    for _ in 0..5 {
+        match try_apply(state, gateway, refund, origin).await {
+            Err(RefundPending::Changed) => {}
+            other => return other,
+        }
+    }
+    Err(RefundPending::Failed(BillingError::Db(
+        penora_store::DbErr::Custom("the balance kept changing during a refund".to_owned()),
+    )))
+}
+
+async fn try_apply(
+    state: &AppState,
+    gateway: &str,
+    refund: &Refund,
+    origin: &Origin,
+) -> Result<RefundApplied, RefundPending> {
+    let Some(payment) = payments::find_by_gateway_id(&state.db, gateway, &refund.payment_id)
+        .await
+        .map_err(BillingError::from)?
+    else {
+        return Err(RefundPending::UnknownPayment(refund.payment_id.clone()));
+    };
+    let user = UserId::from_uuid(payment.user_id);
+    let txn = begin_write(&state.db).await.map_err(BillingError::from)?;
+    // Read inside the transaction: its first write (the refund row) orders it after any
+    // refund of the same payment committed before.
+    let refunded_total = payment.refunded_minor + refund.amount;
+    let share = refunded_share(payment.credits_mc, payment.amount_minor, refunded_total);
+    let owed = (share - payment.credits_taken_mc).max(0);
+    let available = penora_store::users::find_by_id(&txn, user)
+        .await
+        .map_err(BillingError::from)?
+        .map_or(0, |u| (u.balance_mc - u.reserved_mc).max(0));
+    let taken = owed.min(available);
+    let debt = owed - taken;
+    match refunds::insert(&txn, payment.id, &refund.id, refund.amount, taken, debt).await {
+        Ok(_) => {}
+        Err(WriteError::Taken) => {
+            return Ok(RefundApplied {
+                gateway_refund_id: refund.id.clone(),
+                amount_minor: refund.amount,
+                taken_mc: 0,
+                debt_mc: 0,
+                earlier: true,
+            })
+        }
+        Err(WriteError::Db(err)) => return Err(BillingError::from(err).into()),
+    }
+    let status = if refunded_total >= payment.amount_minor {
+        PaymentStatus::Refunded
+    } else {
+        PaymentStatus::PartiallyRefunded
+    };
+    if !payments::refunded(&txn, &payment, refunded_total, payment.credits_taken_mc + owed, status)
+        .await
+        .map_err(BillingError::from)?
+    {
+        // Another refund of this payment committed after our read: start over.
+        return Err(RefundPending::Changed);
+    }
+    let reference = format!("refund:{gateway}:{}", refund.id);
+    if taken > 0 {
+        let mut movement =
+            Movement::new(user, EntryKind::Refund, Millicredits::new(-taken), &reference);
+        movement.description = Some("Payment refunded");
+        movement.meta = serde_json::json!({
+            "payment_id": payment.id, "gateway_refund_id": refund.id,
+            "amount_minor": refund.amount,
+        });
+        match ledger::apply(&txn, movement).await {
+            Ok(_) => {}
+            Err(LedgerError::Insufficient { .. }) => return Err(RefundPending::Changed),
+            Err(err) => return Err(BillingError::from(err).into()),
+        }
+    }
+    if debt > 0 {
+        let debt_reference = format!("debt:{gateway}:{}", refund.id);
+        debts::insert(&txn, user, debt, &debt_reference)
+            .await
+            .map_err(BillingError::from)?;
+    }
+    let meta = serde_json::json!({
+        "payment_id": payment.id, "gateway_refund_id": refund.id, "amount_minor": refund.amount,
+        "taken_mc": taken, "debt_mc": debt,
+    });
+    audit::record_in(&txn, None, "billing.refund_applied", Some(&user.to_string()), origin, meta)
+        .await
+        .map_err(BillingError::from)?;
+    txn.commit().await.map_err(BillingError::from)?;
+    Ok(RefundApplied {
+        gateway_refund_id: refund.id.clone(),
+        amount_minor: refund.amount,
+        taken_mc: taken,
+        debt_mc: debt,
+        earlier: false,
+    })
+}
+
+/// An admin refunds (part of) a payment through the gateway; the credits go back at once
+/// (the gateway's `refund.processed` webhook then finds it applied).
+#[tracing::instrument(name = "services::billing::refunds::issue", skip_all)]
+pub async fn issue(
+    state: &AppState,
+    admin: UserId,
+    payment: &PaymentRow,
+    amount_minor: Option<i64>,
+    origin: &Origin,
+) -> Result<RefundApplied, BillingError> {
+    let left = payment.amount_minor - payment.refunded_minor;
+    let asked = amount_minor.unwrap_or(left);
+    if asked <= 0 || asked > left {
+        return Err(BillingError::RefundTooLarge { asked, left });
+    }
+    let mut notes = Notes::new();
+    notes.insert("penora_payment_id".to_owned(), payment.id.to_string());
+    notes.insert("refunded_by".to_owned(), admin.to_string());
+    let refund = state
+        .gateway
+        .refund(
+            &payment.gateway_payment_id,
+            &NewRefund {
+                amount: Some(asked),
+                notes,
+            },
+        )
+        .await?;
+    match apply(state, &refund, origin).await {
+        Ok(applied) => Ok(applied),
+        Err(RefundPending::UnknownPayment(_)) => Err(BillingError::PaymentNotFound),
+        Err(RefundPending::Failed(err)) => Err(err),
+        Err(RefundPending::Changed) => Err(BillingError::Db(penora_store::DbErr::Custom(
+            "the balance kept changing during a refund".to_owned(),
+        ))),
+    }
+}
