@@ -33,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(create_app_key))
                     .route(web::get().to(list_app_keys)),
             )
-            .service(web::resource("/app-keys/{id}").route(web::delete().to(revoke_app_key))),
+            .service(web::resource("/app-keys/{id}").route(web::delete().to(revoke_app_key)))
+            .configure(super::admin_payments::configure),
     );
 }
 

@@ -17,9 +17,10 @@ use super::responses::origin;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 
+/// Mounted inside the `/admin` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/payments").route(web::get().to(list)))
-        .service(web::resource("/admin/payments/{id}/refunds").route(web::post().to(refund)));
+    cfg.service(web::resource("/payments").route(web::get().to(list)))
+        .service(web::resource("/payments/{id}/refunds").route(web::post().to(refund)));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -38,8 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(stories::configure)
             .configure(billing::configure)
             .configure(billing_sandbox::configure)
-            .configure(admin::configure)
-            .configure(admin_payments::configure),
+            .configure(admin::configure),
     )
     .configure(openai::configure)
     .configure(health::configure);

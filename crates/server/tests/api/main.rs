@@ -11,6 +11,8 @@ mod admin;
 mod apps;
 mod apps_keys;
 mod apps_refunds;
+mod billing_orders;
+mod billing_plans;
 mod billing_units;
 mod bounded_reads;
 mod caps;

@@ -1,12 +1,14 @@
 //! `spawn_app()` and the `TestApp` helpers every test uses, one concern per file.
 
 mod accounts;
+mod billing;
 mod checks;
 mod requests;
 mod spawn;
 mod together;
 
 pub use accounts::{refresh_cookie, Session};
+pub use billing::{hmac_hex, TEST_KEY_SECRET, TEST_WEBHOOK_SECRET};
 pub use checks::{assert_problem, content_type};
 pub use spawn::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
 pub use together::{answers_grouped, statuses_together, StatusCounts};

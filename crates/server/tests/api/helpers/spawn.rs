@@ -101,6 +101,18 @@ async fn start_app(
         },
         // The offline model streams at full speed unless a test wants to watch it.
         offline_pace_ms: 0,
+        // The sandbox signs with secrets the tests know (so they can sign webhooks
+        // themselves) and delivers its webhooks promptly; reconciling is started by the
+        // tests that test it.
+        payments: penora_app::config::PaymentSettings {
+            razorpay_key_secret: Some(SecretString::from(super::TEST_KEY_SECRET.to_owned())),
+            razorpay_webhook_secret: Some(SecretString::from(
+                super::TEST_WEBHOOK_SECRET.to_owned(),
+            )),
+            billing_retry_interval_ms: 100,
+            billing_reconcile_interval_ms: 0,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     tweak(&mut settings);
