@@ -64,6 +64,16 @@ pub enum AdminCommand {
     },
     /// Settle holds whose generations never finished (the server also does this by itself).
     SweepHolds,
+    /// Billing tasks.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillingCommand {
+    /// Ask the gateway about open orders and ended plan periods whose webhook never came,
+    /// and apply what it says (the server also does this every few minutes).
+    Reconcile,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -184,6 +194,17 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::SweepHolds => {
             let settled = penora_app::holds::sweep(&state).await?;
             println!("Settled {settled} expired holds.");
+        }
+        AdminCommand::Billing(BillingCommand::Reconcile) => {
+            let found = penora_app::billing::reconcile::run(&state).await?;
+            println!(
+                "Checked {} open orders ({} credited now) and {} subscriptions ({} periods granted now); {} gateway errors.",
+                found.orders_checked,
+                found.orders_credited,
+                found.subscriptions_checked,
+                found.subscriptions_granted,
+                found.errors
+            );
         }
     }
     Ok(())

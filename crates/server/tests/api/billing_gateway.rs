@@ -1,0 +1,182 @@
+//! Against a local fake of Razorpay's HTTP API: orders, verify with a signature computed
+//! here, webhooks, a gateway down or slow, reconciling what no webhook reported. And races:
+//! one payment verified and webhooked many times at once, on two server processes.
+
+use std::time::Duration;
+
+use penora_fake_razorpay::FakeRazorpay;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::billing_orders::{captured_event, count};
+use crate::helpers::{
+    assert_problem, hmac_hex, spawn_app, spawn_app_with, TestApp, TEST_KEY_SECRET,
+    TEST_WEBHOOK_SECRET,
+};
+
+const WELCOME_MC: i64 = 50_000;
+const KEY_ID: &str = "rzp_test_penora";
+
+async fn with_razorpay() -> (TestApp, FakeRazorpay) {
+    let fake = FakeRazorpay::start(KEY_ID, TEST_KEY_SECRET).await;
+    let url = fake.url.clone();
+    let app = spawn_app_with(move |s| {
+        s.payments.payments_gateway = Some("razorpay".to_owned());
+        s.payments.razorpay_key_id = Some(KEY_ID.to_owned());
+        s.payments.razorpay_base_url = url;
+        s.payments.payments_timeout_ms = 500;
+        s.payments.billing_reconcile_after_ms = 0;
+    })
+    .await;
+    (app, fake)
+}
+
+fn signature(order_id: &str, payment_id: &str) -> String {
+    hmac_hex(TEST_KEY_SECRET, format!("{order_id}|{payment_id}").as_bytes())
+}
+
+#[tokio::test]
+async fn a_razorpay_payment_is_verified_by_signature_and_credited_once() {
+    let (app, fake) = with_razorpay().await;
+    let user = app.signed_up_user("razor@example.com").await;
+    let token = &user.access_token;
+    let order = app.order(token, "pack-100").await;
+    assert_eq!(order["gateway"], "razorpay");
+    assert_eq!(order["key_id"], KEY_ID);
+    assert!(order["checkout_url"].is_null());
+    assert_eq!(fake.count("POST /orders"), 1);
+    let gateway_order = order["gateway_order_id"].as_str().unwrap();
+    let payment = fake.pay(gateway_order, 900, "USD");
+    let paid = json!({
+        "razorpay_order_id": gateway_order,
+        "razorpay_payment_id": payment.id,
+        "razorpay_signature": signature(gateway_order, &payment.id),
+    });
+    let verified = app.verify(token, order["order_id"].as_str().unwrap(), &paid).await;
+    assert_eq!(verified.status(), StatusCode::OK);
+    assert_eq!(app.balance_mc(token).await, WELCOME_MC + 100_000);
+    // Razorpay's webhook for the same payment, later: nothing more.
+    let body = captured_event(gateway_order, &payment.id, 900, "USD");
+    let ack: Value = app
+        .webhook_signed(&body, "evt_after_verify", TEST_WEBHOOK_SECRET)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ack["outcome"], "already applied", "{ack}");
+    assert_eq!(app.entries_of(token, "purchase").await.len(), 1);
+    // A payment of another amount for another order: flagged, not credited.
+    let cheap = app.order(token, "pack-100").await;
+    let cheap_order = cheap["gateway_order_id"].as_str().unwrap();
+    let underpaid = fake.pay(cheap_order, 90, "USD");
+    let response = app
+        .verify(
+            token,
+            cheap["order_id"].as_str().unwrap(),
+            &json!({
+                "razorpay_order_id": cheap_order,
+                "razorpay_payment_id": underpaid.id,
+                "razorpay_signature": signature(cheap_order, &underpaid.id),
+            }),
+        )
+        .await;
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "payment_mismatch").await;
+    assert_eq!(app.balance_mc(token).await, WELCOME_MC + 100_000);
+}
+
+#[tokio::test]
+async fn a_gateway_down_or_slow_at_order_time_is_503_and_stores_nothing() {
+    let (app, fake) = with_razorpay().await;
+    let user = app.signed_up_user("down@example.com").await;
+    fake.set_down(true);
+    let down = app
+        .post_authed("/api/v1/billing/orders", &user.access_token, &json!({ "item_id": "topup-10" }))
+        .await;
+    assert!(down.headers().contains_key("retry-after"));
+    assert_problem(down, StatusCode::SERVICE_UNAVAILABLE, "gateway_unavailable").await;
+    fake.set_down(false);
+    fake.set_delay(Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let slow = app
+        .post_authed("/api/v1/billing/orders", &user.access_token, &json!({ "item_id": "topup-10" }))
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_problem(slow, StatusCode::SERVICE_UNAVAILABLE, "gateway_unavailable").await;
+    assert_eq!(count(&app, "payment_orders").await, 0);
+    fake.set_delay(Duration::ZERO);
+    app.order(&user.access_token, "topup-10").await;
+    assert_eq!(count(&app, "payment_orders").await, 1);
+}
+
+#[tokio::test]
+async fn reconciling_credits_a_payment_no_verify_or_webhook_reported() {
+    let (app, fake) = with_razorpay().await;
+    let user = app.signed_up_user("quiet@example.com").await;
+    let order = app.order(&user.access_token, "topup-50").await;
+    fake.pay(order["gateway_order_id"].as_str().unwrap(), 500, "USD");
+    let found = penora_app::billing::reconcile::run(&app.state).await.unwrap();
+    assert_eq!((found.orders_checked, found.orders_credited), (1, 1), "{found:?}");
+    assert_eq!(app.balance_mc(&user.access_token).await, WELCOME_MC + 50_000);
+    let again = penora_app::billing::reconcile::run(&app.state).await.unwrap();
+    assert_eq!(again.orders_credited, 0);
+    assert_eq!(app.entries_of(&user.access_token, "purchase").await.len(), 1);
+}
+
+#[tokio::test]
+async fn one_payment_verified_and_webhooked_many_times_at_once_on_two_servers_credits_once() {
+    let app = spawn_app().await;
+    let second = app.another_server().await;
+    let user = app.signed_up_user("race@example.com").await;
+    let token = user.access_token.clone();
+    let order = app.order(&token, "pack-100").await;
+    let gateway_order = order["gateway_order_id"].as_str().unwrap().to_owned();
+    let paid = app.sandbox_pay(&gateway_order).await;
+    let payment_id = paid["razorpay_payment_id"].as_str().unwrap().to_owned();
+    let order_id = order["order_id"].as_str().unwrap().to_owned();
+    let body = captured_event(&gateway_order, &payment_id, 900, "USD");
+    let servers = [&app, &second];
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let server = servers[n % 2];
+        let (token, order_id, paid, body) = (token.clone(), order_id.clone(), paid.clone(), body.clone());
+        tasks.push(async move {
+            if n % 4 < 2 {
+                server.verify(&token, &order_id, &paid).await.status()
+            } else {
+                // Distinct event ids: each is a new delivery of the same payment.
+                server
+                    .webhook_signed(&body, &format!("evt_race_{n}"), TEST_WEBHOOK_SECRET)
+                    .await
+                    .status()
+            }
+        });
+    }
+    let statuses = futures_util::future::join_all(tasks).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    app.wait_for_webhooks().await;
+    assert_eq!(app.entries_of(&token, "purchase").await.len(), 1);
+    assert_eq!(app.balance_mc(&token).await, WELCOME_MC + 100_000);
+    assert_eq!(count(&app, "payments").await, 1);
+}
+
+#[tokio::test]
+async fn duplicated_and_shuffled_sandbox_webhooks_credit_each_payment_once() {
+    let app = spawn_app_with(|s| {
+        s.payments.sandbox_webhook_duplicates = true;
+        s.payments.sandbox_webhook_shuffle = true;
+        s.payments.sandbox_seed = 42;
+    })
+    .await;
+    let user = app.signed_up_user("shuffled@example.com").await;
+    let token = &user.access_token;
+    for item in ["topup-10", "topup-25", "pack-100"] {
+        let order = app.order(token, item).await;
+        app.sandbox_pay(order["gateway_order_id"].as_str().unwrap()).await;
+    }
+    app.wait_for_webhooks().await;
+    app.wait_for_balance(token, |b| b == WELCOME_MC + 135_000).await;
+    assert_eq!(app.entries_of(token, "purchase").await.len(), 3);
+    // payment.captured and order.paid for each, each delivered twice.
+    assert_eq!(count(&app, "sandbox_deliveries").await, 12);
+    assert_eq!(count(&app, "webhook_events").await, 6);
+}
