@@ -241,7 +241,10 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(Payments::OrderId))
                     .col(uuid_null(Payments::SubscriptionId))
                     .col(string(Payments::ItemId))
-                    .col(big_integer(Payments::CreditsMc).check(Expr::col(Payments::CreditsMc).gte(0)))
+                    .col(
+                        big_integer(Payments::CreditsMc)
+                            .check(Expr::col(Payments::CreditsMc).gte(0)),
+                    )
                     .col(big_integer(Payments::AmountMinor))
                     .col(string(Payments::Currency))
                     .col(big_integer(Payments::ExpectedAmountMinor))
@@ -321,7 +324,10 @@ impl MigrationTrait for Migration {
                     .table(CreditDebts::Table)
                     .col(pk_uuid(CreditDebts::Id))
                     .col(uuid(CreditDebts::UserId))
-                    .col(big_integer(CreditDebts::AmountMc).check(Expr::col(CreditDebts::AmountMc).gt(0)))
+                    .col(
+                        big_integer(CreditDebts::AmountMc)
+                            .check(Expr::col(CreditDebts::AmountMc).gt(0)),
+                    )
                     .col(
                         big_integer(CreditDebts::RemainingMc)
                             .check(Expr::col(CreditDebts::RemainingMc).gte(0)),
@@ -345,7 +351,10 @@ impl MigrationTrait for Migration {
             manager,
             "idx_credit_debts_user",
             CreditDebts::Table,
-            vec![CreditDebts::UserId.into_iden(), CreditDebts::RemainingMc.into_iden()],
+            vec![
+                CreditDebts::UserId.into_iden(),
+                CreditDebts::RemainingMc.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -495,7 +504,9 @@ impl MigrationTrait for Migration {
                     .col(string(SandboxDeliveries::Signature))
                     .col(timestamp_with_time_zone(SandboxDeliveries::DeliverAfter))
                     .col(integer(SandboxDeliveries::Attempts).default(0))
-                    .col(timestamp_with_time_zone_null(SandboxDeliveries::DeliveredAt))
+                    .col(timestamp_with_time_zone_null(
+                        SandboxDeliveries::DeliveredAt,
+                    ))
                     .col(text_null(SandboxDeliveries::LastError))
                     .to_owned(),
             )

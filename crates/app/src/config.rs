@@ -209,12 +209,23 @@ mod tests {
 
     const STRONG: &str = "k3N9s0qP7vX2mB8wL5tR1yH6jD4fG0aZcE";
 
+    /// Production takes real payments: Razorpay's keys.
+    fn razorpay() -> PaymentSettings {
+        PaymentSettings {
+            razorpay_key_id: Some("rzp_live_penora".to_owned()),
+            razorpay_key_secret: Some(SecretString::from("live-key-secret".to_owned())),
+            razorpay_webhook_secret: Some(SecretString::from("live-webhook-secret".to_owned())),
+            ..PaymentSettings::default()
+        }
+    }
+
     fn production_with(secret: Option<&str>) -> Result<Config, ConfigError> {
         let settings = Settings {
             env: Environment::Production,
             jwt_secret_key: secret.map(|s| SecretString::from(s.to_owned())),
             encryption_key: Some(SecretString::from(format!("{STRONG}-encryption"))),
             mail_disabled: true,
+            payments: razorpay(),
             ..Settings::default()
         };
         Config::resolve(settings)
@@ -248,6 +259,7 @@ mod tests {
             encryption_key: Some(SecretString::from(format!("{STRONG}-encryption"))),
             ops_token: token.map(|t| SecretString::from(t.to_owned())),
             mail_disabled: true,
+            payments: razorpay(),
             ..Settings::default()
         };
         assert!(matches!(

@@ -29,8 +29,8 @@ pub mod validation;
 pub mod word_meter;
 pub mod words;
 
-pub use billing::{ItemKind, OrderStatus, PaymentStatus, Period, SubscriptionStatus};
 pub use billable::{billable_words, billable_words_of, billable_words_of_all, TextLength};
+pub use billing::{ItemKind, OrderStatus, PaymentStatus, Period, SubscriptionStatus};
 pub use client_ip::ClientIp;
 pub use credits::{Adjustment, Millicredits, PositiveAmount};
 pub use display_name::DisplayName;

@@ -123,7 +123,10 @@ mod tests {
         assert_eq!(usd, Currency::USD);
         assert_eq!(Money::new(900, usd).to_string(), "9.00 USD");
         assert_eq!(Money::new(5, usd).to_string(), "0.05 USD");
-        assert_eq!(Money::new(-150_050, Currency::INR).to_string(), "-1500.50 INR");
+        assert_eq!(
+            Money::new(-150_050, Currency::INR).to_string(),
+            "-1500.50 INR"
+        );
         let jpy: Currency = "JPY".parse().unwrap();
         assert_eq!(Money::new(500, jpy).to_string(), "500 JPY");
         let kwd: Currency = "KWD".parse().unwrap();

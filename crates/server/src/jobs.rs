@@ -46,7 +46,9 @@ pub fn spawn_billing(state: AppState, webhook_url: String) {
                 tracing::warn!(error = %err, "webhook retry failed");
             }
             if retry_state.sandbox.is_some() {
-                if let Err(err) = billing::sandbox::deliver_due(&retry_state, &client, &webhook_url).await {
+                if let Err(err) =
+                    billing::sandbox::deliver_due(&retry_state, &client, &webhook_url).await
+                {
                     tracing::warn!(error = %err, "sandbox webhook delivery failed");
                 }
             }

@@ -133,13 +133,19 @@ impl BillingCatalog {
         for item in &file.items {
             let name = &item.id;
             if item.id.is_empty() || !item_ids.insert(item.id.as_str()) {
-                return Err(invalid(format!("item id {name:?} is empty or appears twice")));
+                return Err(invalid(format!(
+                    "item id {name:?} is empty or appears twice"
+                )));
             }
             if !(1..=MAX_CREDITS).contains(&item.credits) {
-                return Err(invalid(format!("item {name:?}: credits must be 1 to {MAX_CREDITS}")));
+                return Err(invalid(format!(
+                    "item {name:?}: credits must be 1 to {MAX_CREDITS}"
+                )));
             }
             if !(1..=MAX_PRICE_MINOR).contains(&item.price_minor) {
-                return Err(invalid(format!("item {name:?}: price_minor must be positive")));
+                return Err(invalid(format!(
+                    "item {name:?}: price_minor must be positive"
+                )));
             }
             match (item.kind, &item.tier, item.period) {
                 (ItemKind::Plan, Some(tier), Some(_)) if tier_ids.contains(tier.as_str()) => {}
@@ -147,7 +153,9 @@ impl BillingCatalog {
                     return Err(invalid(format!("item {name:?}: no tier {tier:?}")));
                 }
                 (ItemKind::Plan, _, _) => {
-                    return Err(invalid(format!("item {name:?}: a plan needs a tier and a period")));
+                    return Err(invalid(format!(
+                        "item {name:?}: a plan needs a tier and a period"
+                    )));
                 }
                 (_, None, None) => {}
                 _ => {
@@ -209,7 +217,7 @@ impl BillingCatalog {
         self.tiers
             .iter()
             .rev()
-            .find(|tier| tiers.iter().any(|t| *t == tier.id))
+            .find(|tier| tiers.contains(&tier.id))
     }
 }
 
@@ -258,19 +266,29 @@ mod tests {
     fn bad_catalogs_are_refused_with_the_item_named() {
         let ok = format!("{HEAD}{}", item("a", "pack", 1, 1, ""));
         assert!(parse(&ok).is_ok());
-        let twice = format!("{HEAD}{}{}", item("a", "pack", 1, 1, ""), item("a", "topup", 1, 1, ""));
+        let twice = format!(
+            "{HEAD}{}{}",
+            item("a", "pack", 1, 1, ""),
+            item("a", "topup", 1, 1, "")
+        );
         assert!(parse(&twice).unwrap_err().to_string().contains("\"a\""));
         for (credits, price) in [(0, 1), (1, 0), (-5, 1), (1, -1)] {
             let bad = format!("{HEAD}{}", item("a", "pack", credits, price, ""));
             assert!(parse(&bad).is_err(), "{credits} {price}");
         }
-        let no_tier = format!("{HEAD}{}", item("p", "plan", 1, 1, "period = \"monthly\"\n"));
+        let no_tier = format!(
+            "{HEAD}{}",
+            item("p", "plan", 1, 1, "period = \"monthly\"\n")
+        );
         assert!(parse(&no_tier).is_err());
         let unknown_tier = format!(
             "{HEAD}{}",
             item("p", "plan", 1, 1, "tier = \"gold\"\nperiod = \"monthly\"\n")
         );
-        assert!(parse(&unknown_tier).unwrap_err().to_string().contains("gold"));
+        assert!(parse(&unknown_tier)
+            .unwrap_err()
+            .to_string()
+            .contains("gold"));
         let pack_with_tier = format!("{HEAD}{}", item("a", "pack", 1, 1, "tier = \"lite\"\n"));
         assert!(parse(&pack_with_tier).is_err());
         let bad_currency = ok.replace("\"USD\"", "\"usd\"");

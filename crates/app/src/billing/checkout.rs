@@ -35,8 +35,14 @@ pub fn subscription_page(state: &AppState, id: &str) -> String {
 
 /// What is being paid for on a checkout page.
 pub enum Paying<'a> {
-    Order { order: OrderRow, item: Option<&'a Item> },
-    Subscription { row: SubscriptionRow, item: Option<&'a Item> },
+    Order {
+        order: OrderRow,
+        item: Option<&'a Item>,
+    },
+    Subscription {
+        row: SubscriptionRow,
+        item: Option<&'a Item>,
+    },
 }
 
 /// The order behind gateway order `id`, for its page.

@@ -27,7 +27,8 @@ pub async fn settle(
             break;
         }
         let reference = format!("{}:settled-by:{credited}", debt.reference);
-        let mut movement = Movement::new(user, EntryKind::Refund, Millicredits::new(-pay), &reference);
+        let mut movement =
+            Movement::new(user, EntryKind::Refund, Millicredits::new(-pay), &reference);
         movement.description = Some("Refund owed from an earlier payment");
         movement.meta = serde_json::json!({ "debt_id": debt.id, "settled_by": credited });
         ledger::apply(txn, movement).await?;

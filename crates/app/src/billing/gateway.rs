@@ -35,7 +35,9 @@ pub fn build(config: &Config, db: &DatabaseConnection) -> Result<Gateways, Gatew
                 key_secret: key_secret.clone(),
                 webhook_secret: webhook_secret.clone(),
                 timeout: Duration::from_millis(settings.payments_timeout_ms.max(1)),
-                connect_timeout: Duration::from_millis(settings.payments_timeout_ms.clamp(1, 5_000)),
+                connect_timeout: Duration::from_millis(
+                    settings.payments_timeout_ms.clamp(1, 5_000),
+                ),
             })?;
             Ok(Gateways {
                 gateway: Arc::new(razorpay),

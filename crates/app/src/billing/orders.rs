@@ -102,7 +102,15 @@ pub async fn create(
         "order_id": id, "item_id": item.id, "amount_minor": price.minor,
         "currency": price.currency.as_str(), "gateway_order_id": gateway_order.id,
     });
-    audit::record(&state.db, Some(user), "billing.order_created", None, origin, meta).await;
+    audit::record(
+        &state.db,
+        Some(user),
+        "billing.order_created",
+        None,
+        origin,
+        meta,
+    )
+    .await;
     Ok(outcome)
 }
 
@@ -156,9 +164,21 @@ pub async fn verify(
 ) -> Result<(OrderRow, Applied), BillingError> {
     let order = find(state, user, id).await?;
     let signer = state.gateway.signer();
-    if !signer.verify_payment(&order.gateway_order_id, &signed.payment_id, &signed.signature) {
+    if !signer.verify_payment(
+        &order.gateway_order_id,
+        &signed.payment_id,
+        &signed.signature,
+    ) {
         let meta = serde_json::json!({ "order_id": order.id, "payment_id": signed.payment_id });
-        audit::record(&state.db, Some(user), "billing.verify_refused", None, origin, meta).await;
+        audit::record(
+            &state.db,
+            Some(user),
+            "billing.verify_refused",
+            None,
+            origin,
+            meta,
+        )
+        .await;
         return Err(BillingError::InvalidSignature);
     }
     let payment = state.gateway.fetch_payment(&signed.payment_id).await?;

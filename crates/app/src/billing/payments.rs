@@ -107,7 +107,15 @@ pub async fn apply_to_order(
         let meta = serde_json::json!({
             "order_id": order.id, "item_id": order.item_id, "payment_id": payment.id,
         });
-        credit(&txn, user, EntryKind::Purchase, order.credits_mc, &reference, meta).await?
+        credit(
+            &txn,
+            user,
+            EntryKind::Purchase,
+            order.credits_mc,
+            &reference,
+            meta,
+        )
+        .await?
     } else {
         current_balance(&txn, user).await?
     };

@@ -36,7 +36,7 @@ impl Plan {
     /// True when the plan may use `model` (a model open to every account, or one whose
     /// `plans` name this tier).
     pub fn allows(&self, model: &ModelSpec) -> bool {
-        model.plans.is_empty() || model.plans.iter().any(|p| *p == self.tier)
+        model.plans.is_empty() || model.plans.contains(&self.tier)
     }
 }
 

@@ -32,13 +32,13 @@ pub async fn render(
 
 fn receipt_of(state: &AppState, payment: &PaymentRow, name: &str, email: &str) -> Receipt {
     let seller = state.billing.seller();
-    let item = state
-        .billing
-        .item(&payment.item_id)
-        .map_or_else(|| payment.item_id.clone(), |i| format!("{} ({})", i.name, i.id));
+    let item = state.billing.item(&payment.item_id).map_or_else(
+        || payment.item_id.clone(),
+        |i| format!("{} ({})", i.name, i.id),
+    );
     let credits = penora_domain::Millicredits::new(payment.credits_mc);
-    let refunded = (payment.refunded_minor > 0)
-        .then(|| Money::new(payment.refunded_minor, *payment.currency));
+    let refunded =
+        (payment.refunded_minor > 0).then(|| Money::new(payment.refunded_minor, *payment.currency));
     let sandbox = payment.gateway == penora_payments::GatewayKind::Sandbox.as_str();
     Receipt {
         number: payment.receipt_number.clone(),

@@ -76,7 +76,11 @@ pub async fn run(state: &AppState) -> Result<Reconciled, BillingError> {
                 continue;
             }
         };
-        let charged = state.gateway.subscription_payments(id).await.unwrap_or_default();
+        let charged = state
+            .gateway
+            .subscription_payments(id)
+            .await
+            .unwrap_or_default();
         // The latest captured payment pays the period the subscription is in now.
         let latest = charged
             .iter()
@@ -88,7 +92,8 @@ pub async fn run(state: &AppState) -> Result<Reconciled, BillingError> {
                 .is_none(),
             None => false,
         };
-        match super::subscriptions::apply(state, &fetched, latest.filter(|_| unseen), &origin).await {
+        match super::subscriptions::apply(state, &fetched, latest.filter(|_| unseen), &origin).await
+        {
             Ok("granted") => found.subscriptions_granted += 1,
             Ok(_) => {}
             Err(EventPending::UnknownSubscription(_)) => {}

@@ -104,17 +104,27 @@ async fn try_apply(
     } else {
         PaymentStatus::PartiallyRefunded
     };
-    if !payments::refunded(&txn, &payment, refunded_total, payment.credits_taken_mc + owed, status)
-        .await
-        .map_err(BillingError::from)?
+    if !payments::refunded(
+        &txn,
+        &payment,
+        refunded_total,
+        payment.credits_taken_mc + owed,
+        status,
+    )
+    .await
+    .map_err(BillingError::from)?
     {
         // Another refund of this payment committed after our read: start over.
         return Err(RefundPending::Changed);
     }
     let reference = format!("refund:{gateway}:{}", refund.id);
     if taken > 0 {
-        let mut movement =
-            Movement::new(user, EntryKind::Refund, Millicredits::new(-taken), &reference);
+        let mut movement = Movement::new(
+            user,
+            EntryKind::Refund,
+            Millicredits::new(-taken),
+            &reference,
+        );
         movement.description = Some("Payment refunded");
         movement.meta = serde_json::json!({
             "payment_id": payment.id, "gateway_refund_id": refund.id,
@@ -136,9 +146,16 @@ async fn try_apply(
         "payment_id": payment.id, "gateway_refund_id": refund.id, "amount_minor": refund.amount,
         "taken_mc": taken, "debt_mc": debt,
     });
-    audit::record_in(&txn, None, "billing.refund_applied", Some(&user.to_string()), origin, meta)
-        .await
-        .map_err(BillingError::from)?;
+    audit::record_in(
+        &txn,
+        None,
+        "billing.refund_applied",
+        Some(&user.to_string()),
+        origin,
+        meta,
+    )
+    .await
+    .map_err(BillingError::from)?;
     txn.commit().await.map_err(BillingError::from)?;
     Ok(RefundApplied {
         gateway_refund_id: refund.id.clone(),

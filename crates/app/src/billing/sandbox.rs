@@ -51,7 +51,11 @@ impl SandboxBook for DbBook {
         serde_json::from_str(&text).map(Some).map_err(book_err)
     }
 
-    async fn children(&self, kind: &str, parent: &str) -> Result<Vec<serde_json::Value>, BookError> {
+    async fn children(
+        &self,
+        kind: &str,
+        parent: &str,
+    ) -> Result<Vec<serde_json::Value>, BookError> {
         sandbox::children(&self.db, kind, parent)
             .await
             .map_err(book_err)?

@@ -4,7 +4,7 @@
 //! the period, and losing the plan at once when renewal fails for good (halted).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use penora_domain::{EntryKind, ItemKind, Period, PaymentStatus, SubscriptionStatus, UserId};
+use penora_domain::{EntryKind, ItemKind, PaymentStatus, Period, SubscriptionStatus, UserId};
 use penora_payments::{NewPlan, NewSubscription, Notes, Payment, Subscription};
 use penora_store::billing::payments::{self, NewPayment};
 use penora_store::billing::plans::{self, PlanKey};
@@ -101,7 +101,15 @@ pub async fn create(
     let meta = serde_json::json!({
         "subscription_id": row.id, "item_id": item.id, "gateway_subscription_id": gateway_sub.id,
     });
-    audit::record(&state.db, Some(user), "billing.subscription_created", None, origin, meta).await;
+    audit::record(
+        &state.db,
+        Some(user),
+        "billing.subscription_created",
+        None,
+        origin,
+        meta,
+    )
+    .await;
     let checkout_url = match &state.sandbox {
         Some(_) => Some(super::checkout::subscription_page(state, &gateway_sub.id)),
         None => gateway_sub.short_url.clone(),
@@ -114,7 +122,11 @@ pub async fn create(
 }
 
 /// The gateway's plan for `item` at its price, created the first time it is needed.
-async fn gateway_plan(state: &AppState, item: &Item, period: Period) -> Result<String, BillingError> {
+async fn gateway_plan(
+    state: &AppState,
+    item: &Item,
+    period: Period,
+) -> Result<String, BillingError> {
     let price = state.billing.price(item);
     let key = PlanKey {
         gateway: state.gateway.kind().as_str(),
@@ -146,7 +158,10 @@ async fn gateway_plan(state: &AppState, item: &Item, period: Period) -> Result<S
 }
 
 /// The user's latest subscription, if any.
-pub async fn current(state: &AppState, user: UserId) -> Result<Option<SubscriptionRow>, BillingError> {
+pub async fn current(
+    state: &AppState,
+    user: UserId,
+) -> Result<Option<SubscriptionRow>, BillingError> {
     Ok(subscriptions::latest(&state.db, user).await?)
 }
 
@@ -160,7 +175,10 @@ pub async fn cancel(
     origin: &Origin,
 ) -> Result<SubscriptionRow, BillingError> {
     let live = subscriptions::live(&state.db, user).await?;
-    let row = live.into_iter().next().ok_or(BillingError::NoSubscription)?;
+    let row = live
+        .into_iter()
+        .next()
+        .ok_or(BillingError::NoSubscription)?;
     let paid = matches!(
         *row.status,
         SubscriptionStatus::Active | SubscriptionStatus::Pending
@@ -173,7 +191,15 @@ pub async fn cancel(
     change.cancel_at_period_end = paid;
     subscriptions::update(&state.db, row.id, &change).await?;
     let meta = serde_json::json!({ "subscription_id": row.id, "at_period_end": paid });
-    audit::record(&state.db, Some(user), "billing.subscription_cancelled", None, origin, meta).await;
+    audit::record(
+        &state.db,
+        Some(user),
+        "billing.subscription_cancelled",
+        None,
+        origin,
+        meta,
+    )
+    .await;
     subscriptions::latest(&state.db, user)
         .await?
         .ok_or(BillingError::NoSubscription)
@@ -204,7 +230,9 @@ fn change_of(row: &SubscriptionRow, sub: &Subscription) -> Change {
         SubscriptionStatus::Cancelled | SubscriptionStatus::Completed => {
             row.entitled_until.min(current_end).or(row.entitled_until)
         }
-        _ => row.entitled_until.max(paid_until.filter(|_| row.entitled_until.is_some())),
+        _ => row
+            .entitled_until
+            .max(paid_until.filter(|_| row.entitled_until.is_some())),
     };
     Change {
         status,
@@ -257,8 +285,15 @@ pub async fn apply(
             "subscription_id": row.id, "from": row.status.as_str(), "to": change.status.as_str(),
         });
         let user = UserId::from_uuid(row.user_id).to_string();
-        audit::record(&state.db, None, "billing.subscription_changed", Some(&user), origin, meta)
-            .await;
+        audit::record(
+            &state.db,
+            None,
+            "billing.subscription_changed",
+            Some(&user),
+            origin,
+            meta,
+        )
+        .await;
     }
     Ok(if granted { "granted" } else { "updated" })
 }
@@ -325,7 +360,15 @@ async fn grant(
             "subscription_id": row.id, "item_id": row.item_id, "payment_id": payment.id,
             "period_start": start, "period_end": end,
         });
-        credit(&txn, user, EntryKind::SubscriptionGrant, credits_mc, &reference, meta).await?;
+        credit(
+            &txn,
+            user,
+            EntryKind::SubscriptionGrant,
+            credits_mc,
+            &reference,
+            meta,
+        )
+        .await?;
         let entitled = end.map(|end| end + RENEWAL_GRACE);
         let change = Change {
             status: SubscriptionStatus::Active,
@@ -352,7 +395,10 @@ async fn grant(
 }
 
 /// The subscription's row, for the user.
-pub async fn find(state: &AppState, gateway_subscription_id: &str) -> Result<Option<SubscriptionRow>, BillingError> {
+pub async fn find(
+    state: &AppState,
+    gateway_subscription_id: &str,
+) -> Result<Option<SubscriptionRow>, BillingError> {
     let gateway = state.gateway.kind().as_str();
     Ok(subscriptions::find_by_gateway_id(&state.db, gateway, gateway_subscription_id).await?)
 }

@@ -44,14 +44,25 @@ pub async fn receive(
     let signer = state.gateway.signer();
     if !signature.is_some_and(|s| signer.verify_webhook(body, s)) {
         let meta = serde_json::json!({ "signature_present": signature.is_some() });
-        audit::record(&state.db, None, "billing.webhook_refused", None, origin, meta).await;
+        audit::record(
+            &state.db,
+            None,
+            "billing.webhook_refused",
+            None,
+            origin,
+            meta,
+        )
+        .await;
         return Err(BillingError::InvalidSignature);
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| BillingError::InvalidEvent("the body is not UTF-8".to_owned()))?;
     let event = Event::parse(body).map_err(|e| BillingError::InvalidEvent(e.to_string()))?;
     let digest;
-    let event_id = match event_id.map(str::trim).filter(|id| !id.is_empty() && id.len() <= 200) {
+    let event_id = match event_id
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 200)
+    {
         Some(id) => id,
         None => {
             digest = body_digest(body);
@@ -64,7 +75,7 @@ pub async fn receive(
         Err(WriteError::Db(err)) => return Err(err.into()),
     };
     tracing::info!(event_id, event = %event.event, "webhook received");
-    Ok(attempt(state, &row, &event, origin).await?)
+    attempt(state, &row, &event, origin).await
 }
 
 fn body_digest(body: &[u8]) -> String {
@@ -90,7 +101,9 @@ async fn attempt(
         Err(reason) => {
             let attempts = row.attempts + 1;
             let next = (attempts < MAX_ATTEMPTS).then(|| {
-                let wait = 2_i64.saturating_pow(attempts.unsigned_abs()).min(MAX_BACKOFF_SECS);
+                let wait = 2_i64
+                    .saturating_pow(attempts.unsigned_abs())
+                    .min(MAX_BACKOFF_SECS);
                 penora_store::now() + Duration::seconds(wait)
             });
             webhooks::deferred(&state.db, row.id, &reason, next).await?;
@@ -135,7 +148,15 @@ async fn apply(state: &AppState, event: &Event, origin: &Origin) -> Result<&'sta
                 "gateway_order_id": payment.and_then(|p| p.order_id.as_ref()),
                 "error": payment.and_then(|p| p.error_description.as_ref()),
             });
-            audit::record(&state.db, None, "billing.payment_failed", None, origin, meta).await;
+            audit::record(
+                &state.db,
+                None,
+                "billing.payment_failed",
+                None,
+                origin,
+                meta,
+            )
+            .await;
             Ok("recorded: payment failed")
         }
         EventKind::RefundProcessed => {

@@ -367,26 +367,6 @@ impl From<penora_app::streams::StreamRefused> for ApiError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use penora_app::generations::GenerationError;
-
-    /// A ledger reference applied before is a reused key wherever it surfaces, not a 500.
-    #[test]
-    fn an_applied_reference_is_a_reused_key() {
-        let applied = || LedgerError::AlreadyApplied("app_debit:app:k:1".to_owned());
-        for api in [
-            ApiError::from(GenerationError::from(applied())),
-            ApiError::from(CreditError::from(applied())),
-            ApiError::from(applied()),
-        ] {
-            assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{api}");
-            assert_eq!(api.code, ErrorCode::IdempotencyKeyReused);
-        }
-    }
-}
-
 impl From<penora_app::billing::BillingError> for ApiError {
     fn from(err: penora_app::billing::BillingError) -> Self {
         use penora_app::billing::BillingError as E;
@@ -404,8 +384,12 @@ impl From<penora_app::billing::BillingError> for ApiError {
             E::NotSandbox => return ApiError::not_found("The sandbox gateway is not in use here."),
             E::InvalidEvent(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidWebhook),
             E::RefundTooLarge { left, .. } => {
-                return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::RefundTooLarge, detail)
-                    .with_extra(serde_json::json!({ "left_minor": left }))
+                return ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::RefundTooLarge,
+                    detail,
+                )
+                .with_extra(serde_json::json!({ "left_minor": left }))
             }
             E::GatewayUnavailable(why) => {
                 tracing::warn!(reason = %why, "payment gateway unavailable");
@@ -429,5 +413,25 @@ impl From<penora_app::billing::BillingError> for ApiError {
             E::Db(e) => return e.into(),
         };
         ApiError::new(status, code, detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use penora_app::generations::GenerationError;
+
+    /// A ledger reference applied before is a reused key wherever it surfaces, not a 500.
+    #[test]
+    fn an_applied_reference_is_a_reused_key() {
+        let applied = || LedgerError::AlreadyApplied("app_debit:app:k:1".to_owned());
+        for api in [
+            ApiError::from(GenerationError::from(applied())),
+            ApiError::from(CreditError::from(applied())),
+            ApiError::from(applied()),
+        ] {
+            assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{api}");
+            assert_eq!(api.code, ErrorCode::IdempotencyKeyReused);
+        }
     }
 }

@@ -137,7 +137,9 @@ fn result_view(r: CheckoutResult) -> SandboxCheckoutResult {
 }
 
 fn bad_field(field: &'static str, message: &str) -> ApiError {
-    ApiError::validation(vec![penora_domain::FieldError::new(field, "invalid", message)])
+    ApiError::validation(vec![penora_domain::FieldError::new(
+        field, "invalid", message,
+    )])
 }
 
 /// TEST MODE: pay, fail or cancel an order or a subscription's first period. Paying answers
@@ -166,7 +168,10 @@ pub async fn choose(
             .map_err(|e| bad_field("currency", &e.to_string()))?;
     }
     if body.amount_minor.is_some_and(|a| a <= 0) {
-        return Err(bad_field("amount_minor", "`amount_minor` must be positive."));
+        return Err(bad_field(
+            "amount_minor",
+            "`amount_minor` must be positive.",
+        ));
     }
     let result = match (&body.order_id, &body.subscription_id) {
         (Some(id), None) => {

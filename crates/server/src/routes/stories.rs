@@ -218,7 +218,13 @@ pub async fn chapter(
     let story = stories::get(&state, user.id, project_id(&id)?).await?;
     check_number(&story, number)?;
     let append = body.is_some_and(|b| b.continue_text);
-    let job = stories::chapter_job(&state, &story, story_model(&state, &story).await?, number, append)?;
+    let job = stories::chapter_job(
+        &state,
+        &story,
+        story_model(&state, &story).await?,
+        number,
+        append,
+    )?;
     run(state, user.account(), &req, job).await
 }
 

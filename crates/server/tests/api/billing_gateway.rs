@@ -32,7 +32,10 @@ async fn with_razorpay() -> (TestApp, FakeRazorpay) {
 }
 
 fn signature(order_id: &str, payment_id: &str) -> String {
-    hmac_hex(TEST_KEY_SECRET, format!("{order_id}|{payment_id}").as_bytes())
+    hmac_hex(
+        TEST_KEY_SECRET,
+        format!("{order_id}|{payment_id}").as_bytes(),
+    )
 }
 
 #[tokio::test]
@@ -52,7 +55,9 @@ async fn a_razorpay_payment_is_verified_by_signature_and_credited_once() {
         "razorpay_payment_id": payment.id,
         "razorpay_signature": signature(gateway_order, &payment.id),
     });
-    let verified = app.verify(token, order["order_id"].as_str().unwrap(), &paid).await;
+    let verified = app
+        .verify(token, order["order_id"].as_str().unwrap(), &paid)
+        .await;
     assert_eq!(verified.status(), StatusCode::OK);
     assert_eq!(app.balance_mc(token).await, WELCOME_MC + 100_000);
     // Razorpay's webhook for the same payment, later: nothing more.
@@ -80,7 +85,12 @@ async fn a_razorpay_payment_is_verified_by_signature_and_credited_once() {
             }),
         )
         .await;
-    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "payment_mismatch").await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "payment_mismatch",
+    )
+    .await;
     assert_eq!(app.balance_mc(token).await, WELCOME_MC + 100_000);
 }
 
@@ -90,7 +100,11 @@ async fn a_gateway_down_or_slow_at_order_time_is_503_and_stores_nothing() {
     let user = app.signed_up_user("down@example.com").await;
     fake.set_down(true);
     let down = app
-        .post_authed("/api/v1/billing/orders", &user.access_token, &json!({ "item_id": "topup-10" }))
+        .post_authed(
+            "/api/v1/billing/orders",
+            &user.access_token,
+            &json!({ "item_id": "topup-10" }),
+        )
         .await;
     assert!(down.headers().contains_key("retry-after"));
     assert_problem(down, StatusCode::SERVICE_UNAVAILABLE, "gateway_unavailable").await;
@@ -98,9 +112,17 @@ async fn a_gateway_down_or_slow_at_order_time_is_503_and_stores_nothing() {
     fake.set_delay(Duration::from_secs(3));
     let started = std::time::Instant::now();
     let slow = app
-        .post_authed("/api/v1/billing/orders", &user.access_token, &json!({ "item_id": "topup-10" }))
+        .post_authed(
+            "/api/v1/billing/orders",
+            &user.access_token,
+            &json!({ "item_id": "topup-10" }),
+        )
         .await;
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert_problem(slow, StatusCode::SERVICE_UNAVAILABLE, "gateway_unavailable").await;
     assert_eq!(count(&app, "payment_orders").await, 0);
     fake.set_delay(Duration::ZERO);
@@ -114,12 +136,26 @@ async fn reconciling_credits_a_payment_no_verify_or_webhook_reported() {
     let user = app.signed_up_user("quiet@example.com").await;
     let order = app.order(&user.access_token, "topup-50").await;
     fake.pay(order["gateway_order_id"].as_str().unwrap(), 500, "USD");
-    let found = penora_app::billing::reconcile::run(&app.state).await.unwrap();
-    assert_eq!((found.orders_checked, found.orders_credited), (1, 1), "{found:?}");
-    assert_eq!(app.balance_mc(&user.access_token).await, WELCOME_MC + 50_000);
-    let again = penora_app::billing::reconcile::run(&app.state).await.unwrap();
+    let found = penora_app::billing::reconcile::run(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.orders_checked, found.orders_credited),
+        (1, 1),
+        "{found:?}"
+    );
+    assert_eq!(
+        app.balance_mc(&user.access_token).await,
+        WELCOME_MC + 50_000
+    );
+    let again = penora_app::billing::reconcile::run(&app.state)
+        .await
+        .unwrap();
     assert_eq!(again.orders_credited, 0);
-    assert_eq!(app.entries_of(&user.access_token, "purchase").await.len(), 1);
+    assert_eq!(
+        app.entries_of(&user.access_token, "purchase").await.len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -138,7 +174,8 @@ async fn one_payment_verified_and_webhooked_many_times_at_once_on_two_servers_cr
     let mut tasks = Vec::new();
     for n in 0..40 {
         let server = servers[n % 2];
-        let (token, order_id, paid, body) = (token.clone(), order_id.clone(), paid.clone(), body.clone());
+        let (token, order_id, paid, body) =
+            (token.clone(), order_id.clone(), paid.clone(), body.clone());
         tasks.push(async move {
             if n % 4 < 2 {
                 server.verify(&token, &order_id, &paid).await.status()
@@ -152,7 +189,10 @@ async fn one_payment_verified_and_webhooked_many_times_at_once_on_two_servers_cr
         });
     }
     let statuses = futures_util::future::join_all(tasks).await;
-    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
     app.wait_for_webhooks().await;
     assert_eq!(app.entries_of(&token, "purchase").await.len(), 1);
     assert_eq!(app.balance_mc(&token).await, WELCOME_MC + 100_000);
@@ -171,12 +211,37 @@ async fn duplicated_and_shuffled_sandbox_webhooks_credit_each_payment_once() {
     let token = &user.access_token;
     for item in ["topup-10", "topup-25", "pack-100"] {
         let order = app.order(token, item).await;
-        app.sandbox_pay(order["gateway_order_id"].as_str().unwrap()).await;
+        app.sandbox_pay(order["gateway_order_id"].as_str().unwrap())
+            .await;
     }
     app.wait_for_webhooks().await;
-    app.wait_for_balance(token, |b| b == WELCOME_MC + 135_000).await;
+    app.wait_for_balance(token, |b| b == WELCOME_MC + 135_000)
+        .await;
     assert_eq!(app.entries_of(token, "purchase").await.len(), 3);
     // payment.captured and order.paid for each, each delivered twice.
     assert_eq!(count(&app, "sandbox_deliveries").await, 12);
     assert_eq!(count(&app, "webhook_events").await, 6);
+}
+
+#[test]
+fn production_refuses_the_sandbox_unless_a_staging_site_allows_it() {
+    use crate::mail_settings::serve_in_production;
+    let mail = ("PENORA_MAIL_DISABLED", "true");
+    let (success, stderr) =
+        serve_in_production(&[mail]).expect("production with the sandbox must not start");
+    assert!(!success);
+    assert!(
+        stderr.contains("RAZORPAY_KEY_ID")
+            && stderr.contains("PENORA_ALLOW_SANDBOX_IN_PRODUCTION=true"),
+        "says what to set: {stderr}"
+    );
+    let staging = serve_in_production(&[mail, ("PENORA_ALLOW_SANDBOX_IN_PRODUCTION", "true")]);
+    assert!(staging.is_none(), "a staging site starts: {staging:?}");
+    let live = serve_in_production(&[
+        mail,
+        ("RAZORPAY_KEY_ID", "rzp_live_penora"),
+        ("RAZORPAY_KEY_SECRET", "live-key-secret"),
+        ("RAZORPAY_WEBHOOK_SECRET", "live-webhook-secret"),
+    ]);
+    assert!(live.is_none(), "with Razorpay's keys it starts: {live:?}");
 }

@@ -13,13 +13,23 @@ const WELCOME_MC: i64 = 50_000;
 /// gateway id.
 async fn subscribe_and_pay(app: &TestApp, token: &str, item: &str) -> String {
     let response = app
-        .post_authed("/api/v1/billing/subscription", token, &json!({ "item_id": item }))
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": item }),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED, "subscribe {item}");
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["subscription"]["status"], "created");
-    assert!(created["checkout_url"].as_str().unwrap().contains("subscription_id=sub_"));
-    let sub_id = created["subscription"]["gateway_subscription_id"].as_str().unwrap().to_owned();
+    assert!(created["checkout_url"]
+        .as_str()
+        .unwrap()
+        .contains("subscription_id=sub_"));
+    let sub_id = created["subscription"]["gateway_subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let paid: Value = app
         .sandbox_checkout(&json!({ "subscription_id": sub_id, "action": "pay" }))
         .await
@@ -48,7 +58,12 @@ async fn every_catalog_item_bought_in_the_sandbox_grants_exactly_its_credits() {
     // The old app took money without crediting because a pack id was missing from an `if`
     // chain. This walks the catalog, so an item added later is covered too.
     let app = spawn_app().await;
-    let catalog: Value = app.get("/api/v1/billing/catalog").await.json().await.unwrap();
+    let catalog: Value = app
+        .get("/api/v1/billing/catalog")
+        .await
+        .json()
+        .await
+        .unwrap();
     for (n, item) in catalog["items"].as_array().unwrap().iter().enumerate() {
         let id = item["id"].as_str().unwrap();
         let credits = item["credits_mc"].as_i64().unwrap();
@@ -61,8 +76,12 @@ async fn every_catalog_item_bought_in_the_sandbox_grants_exactly_its_credits() {
         } else {
             let order = app.order(token, id).await;
             assert_eq!(order["amount_minor"], item["price_minor"], "{id}");
-            let paid = app.sandbox_pay(order["gateway_order_id"].as_str().unwrap()).await;
-            let verified = app.verify(token, order["order_id"].as_str().unwrap(), &paid).await;
+            let paid = app
+                .sandbox_pay(order["gateway_order_id"].as_str().unwrap())
+                .await;
+            let verified = app
+                .verify(token, order["order_id"].as_str().unwrap(), &paid)
+                .await;
             assert_eq!(verified.status(), StatusCode::OK, "{id}");
             app.wait_for_webhooks().await;
             "purchase"
@@ -83,7 +102,11 @@ async fn a_plan_raises_storage_and_opens_its_models_while_paid_for() {
     assert_eq!(free["plan"]["id"], "free");
     assert!(free["subscription"].is_null());
     let gated = app
-        .post_authed("/api/v1/generations", token, &json!({ "tool": "write", "instructions": "x", "model": "llama-3.1-70b" }))
+        .post_authed(
+            "/api/v1/generations",
+            token,
+            &json!({ "tool": "write", "instructions": "x", "model": "llama-3.1-70b" }),
+        )
         .await;
     assert_problem(gated, StatusCode::FORBIDDEN, "model_not_in_plan").await;
 
@@ -93,22 +116,43 @@ async fn a_plan_raises_storage_and_opens_its_models_while_paid_for() {
     assert_eq!(pro["plan"]["storage_bytes"], 20 * 1024 * 1024);
     assert_eq!(pro["subscription"]["status"], "active");
     assert!(pro["subscription"]["next_renewal_at"].is_string());
-    let storage: Value = app.get_authed("/api/v1/storage", token).await.json().await.unwrap();
+    let storage: Value = app
+        .get_authed("/api/v1/storage", token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(storage["limit_bytes"], 20 * 1024 * 1024, "{storage}");
     // The plan includes the model now; it cannot run here only for want of a provider key.
     let opened = app
-        .post_authed("/api/v1/generations", token, &json!({ "tool": "write", "instructions": "x", "model": "llama-3.1-70b" }))
+        .post_authed(
+            "/api/v1/generations",
+            token,
+            &json!({ "tool": "write", "instructions": "x", "model": "llama-3.1-70b" }),
+        )
         .await;
-    assert_problem(opened, StatusCode::UNPROCESSABLE_ENTITY, "model_unavailable").await;
+    assert_problem(
+        opened,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "model_unavailable",
+    )
+    .await;
     let big = "word ".repeat(300_000);
     let project = app
-        .post_authed("/api/v1/projects", token, &json!({ "title": "Big", "content": big }))
+        .post_authed(
+            "/api/v1/projects",
+            token,
+            &json!({ "title": "Big", "content": big }),
+        )
         .await;
     assert_eq!(project.status(), StatusCode::CREATED);
 
     // The next period grants again, once.
     let renewed = app
-        .post_json(&format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/renew"), &json!({}))
+        .post_json(
+            &format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/renew"),
+            &json!({}),
+        )
         .await;
     assert_eq!(renewed.status(), StatusCode::OK);
     app.wait_for_webhooks().await;
@@ -117,12 +161,18 @@ async fn a_plan_raises_storage_and_opens_its_models_while_paid_for() {
     assert_eq!(app.balance_mc(token).await, WELCOME_MC + 2 * 1_500_000);
 
     let again = app
-        .post_authed("/api/v1/billing/subscription", token, &json!({ "item_id": "studio-monthly" }))
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": "studio-monthly" }),
+        )
         .await;
     assert_problem(again, StatusCode::CONFLICT, "subscription_exists").await;
 
     // Cancelled at the period's end: the plan stays until then.
-    let cancelled = app.post_authed("/api/v1/billing/subscription/cancel", token, &json!({})).await;
+    let cancelled = app
+        .post_authed("/api/v1/billing/subscription/cancel", token, &json!({}))
+        .await;
     assert_eq!(cancelled.status(), StatusCode::OK);
     let cancelled: Value = cancelled.json().await.unwrap();
     assert_eq!(cancelled["subscription"]["cancel_at_period_end"], true);
@@ -138,7 +188,10 @@ async fn a_halted_plan_is_lost_at_once() {
     let sub_id = subscribe_and_pay(&app, token, "lite-monthly").await;
     assert_eq!(plan(&app, token).await["plan"]["id"], "lite");
     let halted = app
-        .post_json(&format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/halt"), &json!({}))
+        .post_json(
+            &format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/halt"),
+            &json!({}),
+        )
         .await;
     assert_eq!(halted.status(), StatusCode::OK);
     app.wait_for_webhooks().await;
@@ -148,10 +201,16 @@ async fn a_halted_plan_is_lost_at_once() {
     // The credits granted stay granted.
     assert_eq!(app.entries_of(token, "subscription_grant").await.len(), 1);
     // Nothing live is left to cancel; a new plan may be bought.
-    let cancel = app.post_authed("/api/v1/billing/subscription/cancel", token, &json!({})).await;
+    let cancel = app
+        .post_authed("/api/v1/billing/subscription/cancel", token, &json!({}))
+        .await;
     assert_problem(cancel, StatusCode::NOT_FOUND, "subscription_not_found").await;
     let wrong = app
-        .post_authed("/api/v1/billing/subscription", token, &json!({ "item_id": "pack-100" }))
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": "pack-100" }),
+        )
         .await;
     assert_problem(wrong, StatusCode::UNPROCESSABLE_ENTITY, "wrong_item_kind").await;
 }
@@ -159,7 +218,9 @@ async fn a_halted_plan_is_lost_at_once() {
 /// Buys `item` through the sandbox and verifies it; the payment's id.
 async fn buy(app: &TestApp, token: &str, item: &str) -> String {
     let order = app.order(token, item).await;
-    let paid = app.sandbox_pay(order["gateway_order_id"].as_str().unwrap()).await;
+    let paid = app
+        .sandbox_pay(order["gateway_order_id"].as_str().unwrap())
+        .await;
     let verified: Value = app
         .verify(token, order["order_id"].as_str().unwrap(), &paid)
         .await
@@ -176,7 +237,12 @@ async fn ledger_sum(app: &TestApp, token: &str) -> i64 {
         .json()
         .await
         .unwrap();
-    body["items"].as_array().unwrap().iter().map(|e| e["amount_mc"].as_i64().unwrap()).sum()
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount_mc"].as_i64().unwrap())
+        .sum()
 }
 
 #[tokio::test]
@@ -196,12 +262,21 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
             &json!({ "amount_mc": -(WELCOME_MC + 100_000 - 30_000), "reason": "spent on generations" }),
         )
         .await;
-    assert_eq!(spent.status(), StatusCode::CREATED, "{}", spent.text().await.unwrap());
+    assert_eq!(
+        spent.status(),
+        StatusCode::CREATED,
+        "{}",
+        spent.text().await.unwrap()
+    );
 
     // A third of $9 first: 33.333 credits, rounded down.
     let refund_path = format!("/api/v1/admin/payments/{payment}/refunds");
     let partial: Value = app
-        .post_authed(&refund_path, &admin.access_token, &json!({ "amount_minor": 300 }))
+        .post_authed(
+            &refund_path,
+            &admin.access_token,
+            &json!({ "amount_minor": 300 }),
+        )
         .await
         .json()
         .await
@@ -209,9 +284,18 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
     assert_eq!(partial["taken_mc"], 30_000, "{partial}");
     assert_eq!(partial["debt_mc"], 3_333);
     let too_much = app
-        .post_authed(&refund_path, &admin.access_token, &json!({ "amount_minor": 601 }))
+        .post_authed(
+            &refund_path,
+            &admin.access_token,
+            &json!({ "amount_minor": 601 }),
+        )
         .await;
-    assert_problem(too_much, StatusCode::UNPROCESSABLE_ENTITY, "refund_too_large").await;
+    assert_problem(
+        too_much,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "refund_too_large",
+    )
+    .await;
     // The rest: all of it is owed now.
     let rest: Value = app
         .post_authed(&refund_path, &admin.access_token, &json!({}))
@@ -219,17 +303,30 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
         .json()
         .await
         .unwrap();
-    assert_eq!((rest["taken_mc"].as_i64(), rest["debt_mc"].as_i64()), (Some(0), Some(66_667)), "{rest}");
+    assert_eq!(
+        (rest["taken_mc"].as_i64(), rest["debt_mc"].as_i64()),
+        (Some(0), Some(66_667)),
+        "{rest}"
+    );
     assert_eq!(app.balance_mc(token).await, 0);
     app.wait_for_webhooks().await;
     let refunds = app.entries_of(token, "refund").await;
-    assert_eq!(refunds.len(), 1, "the webhook applied nothing more: {refunds:?}");
+    assert_eq!(
+        refunds.len(),
+        1,
+        "the webhook applied nothing more: {refunds:?}"
+    );
 
     // The next purchase pays the debt off first: 100 credits - 70 owed.
     buyer_pack(&app, token).await;
     assert_eq!(app.balance_mc(token).await, 100_000 - 70_000);
     assert_eq!(ledger_sum(&app, token).await, app.balance_mc(token).await);
-    let payments: Value = app.get_authed("/api/v1/billing/payments", token).await.json().await.unwrap();
+    let payments: Value = app
+        .get_authed("/api/v1/billing/payments", token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(payments["items"][1]["status"], "refunded");
     assert_eq!(payments["items"][1]["refunded_minor"], 900);
 }

@@ -55,9 +55,12 @@ pub async fn pay_off(db: &impl ConnectionTrait, id: Uuid, amount_mc: i64) -> Res
         )
         .col_expr(
             Column::SettledAt,
-            Expr::case(Expr::col(Column::RemainingMc).eq(amount_mc), Expr::value(now))
-                .finally(Expr::col(Column::SettledAt))
-                .into(),
+            Expr::case(
+                Expr::col(Column::RemainingMc).eq(amount_mc),
+                Expr::value(now),
+            )
+            .finally(Expr::col(Column::SettledAt))
+            .into(),
         )
         .filter(Column::Id.eq(id))
         .filter(Column::RemainingMc.gte(amount_mc))

@@ -1,7 +1,7 @@
 //! Refunds the gateway processed.
 
-use uuid::Uuid;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use uuid::Uuid;
 
 use crate::entities::refund;
 use crate::WriteError;

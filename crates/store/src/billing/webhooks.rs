@@ -43,7 +43,10 @@ pub async fn processed(db: &impl ConnectionTrait, id: Uuid, outcome: &str) -> Re
     Events::update_many()
         .col_expr(Column::ProcessedAt, Expr::value(crate::now()))
         .col_expr(Column::Outcome, Expr::value(outcome))
-        .col_expr(Column::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
         .filter(Column::Id.eq(id))
         .exec(db)

@@ -35,7 +35,8 @@ impl TestApp {
 
     /// Does `action` on the sandbox's checkout of gateway order `gateway_order_id`.
     pub async fn sandbox_checkout(&self, body: &Value) -> Response {
-        self.post_json("/api/v1/billing/sandbox/checkout", body).await
+        self.post_json("/api/v1/billing/sandbox/checkout", body)
+            .await
     }
 
     /// Pays gateway order `gateway_order_id` in the sandbox: the signed result.
@@ -107,7 +108,10 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the balance never got there: {}", self.balance_mc(token).await);
+        panic!(
+            "the balance never got there: {}",
+            self.balance_mc(token).await
+        );
     }
 
     /// Waits (up to 10 s) until the sandbox delivered every webhook it queued.
