@@ -342,6 +342,22 @@ async fn a_payment_of_another_amount_or_currency_credits_nothing_and_is_flagged(
         .get_authed("/api/v1/admin/payments?status=lost", &admin.access_token)
         .await;
     assert_problem(bad, StatusCode::BAD_REQUEST, "invalid_parameter").await;
+    // Every payment event is in the audit log.
+    let audit: Value = app
+        .get_authed("/api/v1/admin/audit-log?limit=100", &admin.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for action in ["billing.order_created", "billing.payment_mismatch"] {
+        assert!(actions.contains(&action), "{action}: {actions:?}");
+    }
     let not_admin = app.get_authed("/api/v1/admin/payments", token).await;
     assert_problem(not_admin, StatusCode::FORBIDDEN, "forbidden").await;
 }
