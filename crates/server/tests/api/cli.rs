@@ -97,3 +97,20 @@ fn admin_accounts_from_the_command_line() {
     assert_eq!(doc["info"]["title"], "Penora API");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn billing_reconcile_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("penora-cli-{}", uuid::Uuid::new_v4()));
+    let run = penora(&dir, &["admin", "billing", "reconcile"], None);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("Checked 0 open orders (0 credited now) and 0 subscriptions"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
