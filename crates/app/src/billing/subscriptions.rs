@@ -210,13 +210,30 @@ fn at(seconds: Option<i64>) -> Option<DateTime<Utc>> {
 }
 
 /// The row's new state from what the gateway says of the subscription. The period only
-/// moves forward (an event delivered late does not take it back), and the entitlement
-/// follows the status: paid periods (plus grace) while active or pending, none once
-/// halted, the paid period's end once cancelled or completed.
+/// moves forward (an event delivered late does not take it back), an ended subscription
+/// (halted, cancelled, completed, expired) is not made live again by an event of a period
+/// it had reached (Razorpay does not promise the order of its deliveries: a `pending` may
+/// follow its `halted`; a paid resumption comes as a charge, which [`grant`] applies), and
+/// the entitlement follows the status: paid periods (plus grace) while active or pending,
+/// none once halted, the paid period's end once cancelled or completed.
 fn change_of(row: &SubscriptionRow, sub: &Subscription) -> Change {
-    let status = sub.status.parse().unwrap_or(*row.status);
+    let status: SubscriptionStatus = sub.status.parse().unwrap_or(*row.status);
     let (start, end) = (at(sub.current_start), at(sub.current_end));
-    let stale = matches!((start, row.current_start), (Some(new), Some(old)) if new < old);
+    let earlier = matches!((start, row.current_start), (Some(new), Some(old)) if new < old);
+    let later = match (start, row.current_start) {
+        (Some(new), Some(old)) => new > old,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let ended = matches!(
+        *row.status,
+        SubscriptionStatus::Halted
+            | SubscriptionStatus::Cancelled
+            | SubscriptionStatus::Completed
+            | SubscriptionStatus::Expired
+    );
+    let revived = ended && status.is_live() && !later;
+    let stale = earlier || revived;
     let (current_start, current_end, status) = if stale {
         (row.current_start, row.current_end, *row.status)
     } else {

@@ -1,0 +1,139 @@
+//! Attacks on billing: ways to keep a plan, get credits or break the server that the
+//! happy-path tests do not try. Each test names the hole it closes.
+
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, TEST_WEBHOOK_SECRET};
+
+/// Subscribes to `item` and pays the first period in the sandbox; the subscription's
+/// gateway id.
+async fn subscribe_and_pay(app: &TestApp, token: &str, item: &str) -> String {
+    let response = app
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": item }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED, "subscribe {item}");
+    let created: Value = response.json().await.unwrap();
+    let sub_id = created["subscription"]["gateway_subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let paid: Value = app
+        .sandbox_checkout(&json!({ "subscription_id": sub_id, "action": "pay" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["status"], "paid", "{paid}");
+    app.wait_for_webhooks().await;
+    sub_id
+}
+
+async fn plan_id(app: &TestApp, token: &str) -> Value {
+    let body: Value = app
+        .get_authed("/api/v1/billing/subscription", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["plan"]["id"].clone()
+}
+
+/// The body of the first stored webhook event named `event`.
+async fn stored_event(app: &TestApp, event: &str) -> Value {
+    use penora_store::entities::webhook_event::{Column, Entity};
+    let row = Entity::find()
+        .filter(Column::Event.eq(event))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no stored {event}"));
+    serde_json::from_str(&row.body).unwrap()
+}
+
+/// `base` (a subscription event) as event `event` with the subscription in `status`: what
+/// Razorpay sends for the same period in another state.
+fn as_event(base: &Value, event: &str, status: &str) -> String {
+    let mut body = base.clone();
+    body["event"] = json!(event);
+    body["payload"]["subscription"]["entity"]["status"] = json!(status);
+    body.to_string()
+}
+
+#[tokio::test]
+async fn billing_attacks_a_late_pending_event_does_not_revive_a_halted_plan() {
+    // Razorpay does not promise the order of deliveries: the `subscription.pending` of a
+    // failing renewal may arrive after its `subscription.halted`. The plan must stay lost.
+    let app = crate::helpers::spawn_app().await;
+    let buyer = app.signed_up_user("late-pending@example.com").await;
+    let token = &buyer.access_token;
+    subscribe_and_pay(&app, token, "lite-monthly").await;
+    assert_eq!(plan_id(&app, token).await, "lite");
+    let activated = stored_event(&app, "subscription.activated").await;
+
+    let halted = as_event(&activated, "subscription.halted", "halted");
+    let response = app
+        .webhook_signed(&halted, "evt_attack_halted", TEST_WEBHOOK_SECRET)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(plan_id(&app, token).await, "free");
+
+    let pending = as_event(&activated, "subscription.pending", "pending");
+    let response = app
+        .webhook_signed(&pending, "evt_attack_pending_late", TEST_WEBHOOK_SECRET)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let late_active = as_event(&activated, "subscription.activated", "active");
+    let response = app
+        .webhook_signed(&late_active, "evt_attack_active_late", TEST_WEBHOOK_SECRET)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let now: Value = app
+        .get_authed("/api/v1/billing/subscription", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["plan"]["id"], "free", "{now}");
+    assert_eq!(now["subscription"]["status"], "halted", "{now}");
+}
+
+#[tokio::test]
+async fn billing_attacks_a_late_activated_event_does_not_revive_a_cancelled_plan() {
+    // A cancelled subscription must not be made live again by an `activated` delivered late
+    // for the same period (it would renew again and block a new plan).
+    let app = crate::helpers::spawn_app().await;
+    let buyer = app.signed_up_user("late-active@example.com").await;
+    let token = &buyer.access_token;
+    let sub_id = subscribe_and_pay(&app, token, "lite-monthly").await;
+    let activated = stored_event(&app, "subscription.activated").await;
+    let cancelled = as_event(&activated, "subscription.cancelled", "cancelled");
+    let response = app
+        .webhook_signed(&cancelled, "evt_attack_cancelled", TEST_WEBHOOK_SECRET)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = app
+        .webhook_signed(
+            &as_event(&activated, "subscription.activated", "active"),
+            "evt_attack_active_after_cancel",
+            TEST_WEBHOOK_SECRET,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let now: Value = app
+        .get_authed("/api/v1/billing/subscription", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["subscription"]["status"], "cancelled", "{now}");
+    assert_eq!(
+        now["subscription"]["gateway_subscription_id"], sub_id,
+        "{now}"
+    );
+}
