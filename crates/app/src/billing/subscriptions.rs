@@ -247,9 +247,11 @@ fn change_of(row: &SubscriptionRow, sub: &Subscription) -> Change {
         SubscriptionStatus::Cancelled | SubscriptionStatus::Completed => {
             row.entitled_until.min(current_end).or(row.entitled_until)
         }
+        // Only a later period extends it: the grant of a paid period sets it, and a late
+        // event of the same period must not restore what a refund ended.
         _ => row
             .entitled_until
-            .max(paid_until.filter(|_| row.entitled_until.is_some())),
+            .max(paid_until.filter(|_| row.entitled_until.is_some() && later)),
     };
     Change {
         status,

@@ -137,3 +137,51 @@ async fn billing_attacks_a_late_activated_event_does_not_revive_a_cancelled_plan
         "{now}"
     );
 }
+
+#[tokio::test]
+async fn billing_attacks_a_fully_refunded_plan_payment_ends_the_plan() {
+    // A plan's period refunded in full is not paid for: its storage and models go with it.
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin("refund-admin@example.com").await;
+    let buyer = app.signed_up_user("plan-refunded@example.com").await;
+    let token = &buyer.access_token;
+    subscribe_and_pay(&app, token, "pro-monthly").await;
+    assert_eq!(plan_id(&app, token).await, "pro");
+    let payments: Value = app
+        .get_authed("/api/v1/billing/payments", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let payment = payments["items"][0]["id"].as_str().unwrap().to_owned();
+    let refunded = app
+        .post_authed(
+            &format!("/api/v1/admin/payments/{payment}/refunds"),
+            &admin.access_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(refunded.status(), StatusCode::OK);
+    app.wait_for_webhooks().await;
+    assert_eq!(plan_id(&app, token).await, "free");
+    // A same-period event delivered afterwards does not bring it back.
+    let activated = stored_event(&app, "subscription.activated").await;
+    let response = app
+        .webhook_signed(
+            &as_event(&activated, "subscription.activated", "active"),
+            "evt_attack_active_after_refund",
+            TEST_WEBHOOK_SECRET,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(plan_id(&app, token).await, "free");
+    let gated = app
+        .post_authed(
+            "/api/v1/generations",
+            token,
+            &json!({ "tool": "write", "instructions": "x", "model": "llama-3.1-70b" }),
+        )
+        .await;
+    crate::helpers::assert_problem(gated, StatusCode::FORBIDDEN, "model_not_in_plan").await;
+    app.assert_ledger_consistent().await;
+}
