@@ -185,3 +185,213 @@ async fn billing_attacks_a_fully_refunded_plan_payment_ends_the_plan() {
     crate::helpers::assert_problem(gated, StatusCode::FORBIDDEN, "model_not_in_plan").await;
     app.assert_ledger_consistent().await;
 }
+
+#[tokio::test]
+async fn billing_attacks_bad_input_never_answers_5xx() {
+    let app = crate::helpers::spawn_app().await;
+    let admin = app.admin("fuzz-admin@example.com").await;
+    let buyer = app.signed_up_user("fuzz@example.com").await;
+    let token = &buyer.access_token;
+    let order = app.order(token, "topup-10").await;
+    let order_id = order["order_id"].as_str().unwrap();
+    // Tampered sandbox payments close an order; they get one of their own.
+    let tampered = app.order(token, "topup-10").await;
+    let long = "x".repeat(100_000);
+    let verify = format!("/api/v1/billing/orders/{order_id}/verify");
+    let posts: Vec<(String, Value)> = vec![
+        ("/api/v1/billing/orders".into(), json!({ "item_id": long })),
+        ("/api/v1/billing/orders".into(), json!({ "item_id": 12 })),
+        (
+            "/api/v1/billing/orders".into(),
+            json!({ "item_id": "topup-10\u{0}" }),
+        ),
+        ("/api/v1/billing/orders".into(), json!([])),
+        (
+            "/api/v1/billing/subscription".into(),
+            json!({ "item_id": long }),
+        ),
+        (
+            "/api/v1/billing/subscription".into(),
+            json!({ "item_id": "topup-10" }),
+        ),
+        (
+            verify.clone(),
+            json!({ "razorpay_payment_id": long, "razorpay_signature": long }),
+        ),
+        (
+            verify.clone(),
+            json!({ "razorpay_payment_id": "pay_x", "razorpay_signature": "zz".repeat(32) }),
+        ),
+        (verify.clone(), json!({ "razorpay_payment_id": null })),
+        (
+            "/api/v1/billing/orders/not-a-uuid/verify".into(),
+            json!({ "razorpay_payment_id": "p", "razorpay_signature": "s" }),
+        ),
+        (
+            format!("/api/v1/billing/orders/{}/verify", uuid::Uuid::nil()),
+            json!({ "razorpay_payment_id": "p", "razorpay_signature": "s" }),
+        ),
+        (
+            "/api/v1/billing/sandbox/checkout".into(),
+            json!({ "order_id": long, "action": "pay" }),
+        ),
+        (
+            "/api/v1/billing/sandbox/checkout".into(),
+            json!({ "order_id": tampered["gateway_order_id"], "action": "pay",
+                    "amount_minor": i64::MAX }),
+        ),
+        (
+            "/api/v1/billing/sandbox/checkout".into(),
+            json!({ "order_id": tampered["gateway_order_id"], "action": "pay",
+                    "currency": "ZZZZ" }),
+        ),
+        (
+            "/api/v1/billing/sandbox/checkout".into(),
+            json!({ "subscription_id": long, "action": "pay" }),
+        ),
+        (
+            format!(
+                "/api/v1/billing/sandbox/subscriptions/{}/renew",
+                "s".repeat(5000)
+            ),
+            json!({}),
+        ),
+    ];
+    for (path, body) in posts {
+        let response = app.post_authed(&path, token, &body).await;
+        let status = response.status();
+        assert!(
+            !status.is_server_error(),
+            "{path} {}: {status} {}",
+            &body.to_string().chars().take(200).collect::<String>(),
+            response.text().await.unwrap()
+        );
+    }
+    // Admin refunds: negative, zero, huge, fractional amounts; odd ids.
+    let paid = app
+        .sandbox_pay(order["gateway_order_id"].as_str().unwrap())
+        .await;
+    let verified: Value = app
+        .verify(token, order_id, &paid)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let payment = verified["payment"]["id"].as_str().unwrap().to_owned();
+    let refunds = format!("/api/v1/admin/payments/{payment}/refunds");
+    for body in [
+        json!({ "amount_minor": -1 }),
+        json!({ "amount_minor": 0 }),
+        json!({ "amount_minor": i64::MAX }),
+        json!({ "amount_minor": i64::MIN }),
+        json!({ "amount_minor": 1.5 }),
+        json!({ "amount_minor": "100" }),
+        json!({ "amount_minor": 1e30 }),
+    ] {
+        let response = app.post_authed(&refunds, &admin.access_token, &body).await;
+        let status = response.status();
+        assert!(
+            status.is_client_error(),
+            "{body}: {status} {}",
+            response.text().await.unwrap()
+        );
+    }
+    for path in [
+        "/api/v1/admin/payments/nope/refunds".to_owned(),
+        format!("/api/v1/admin/payments/{}/refunds", uuid::Uuid::nil()),
+    ] {
+        let response = app
+            .post_authed(&path, &admin.access_token, &json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    for query in [
+        "?limit=0",
+        "?limit=-1",
+        "?limit=99999999999999999999",
+        "?cursor=zzz",
+        "?from=yesterday",
+        "?user_id=1",
+        "?mismatched=maybe",
+    ] {
+        let response = app
+            .get_authed(
+                &format!("/api/v1/admin/payments{query}"),
+                &admin.access_token,
+            )
+            .await;
+        assert!(response.status().is_client_error(), "{query}");
+        let response = app
+            .get_authed(&format!("/api/v1/billing/payments{query}"), token)
+            .await;
+        assert!(!response.status().is_server_error(), "{query}");
+    }
+    // Webhooks: wrong content type, signed garbage, huge ids, events missing their entity.
+    let signed_bad = [
+        "null".to_owned(),
+        "[]".to_owned(),
+        "{}".to_owned(),
+        json!({ "event": "payment.captured", "payload": {} }).to_string(),
+        json!({ "event": "payment.captured", "payload": { "payment": { "entity": {} } } })
+            .to_string(),
+        json!({ "entity": "event", "event": "refund.processed", "contains": ["refund"],
+                "payload": { "refund": { "entity": { "id": "rfnd_x", "entity": "refund",
+                "amount": -5, "currency": "USD", "payment_id": "pay_unknown",
+                "created_at": 1 } } }, "created_at": 1 })
+        .to_string(),
+        json!({ "entity": "event", "event": "payment.captured", "contains": ["payment"],
+                "payload": { "payment": { "entity": {
+                "id": "pay_x", "entity": "payment", "amount": i64::MAX, "currency": "USD",
+                "status": "captured", "order_id": order["gateway_order_id"],
+                "created_at": 1 } } }, "created_at": 1 })
+        .to_string(),
+    ];
+    for (i, body) in signed_bad.iter().enumerate() {
+        let response = app
+            .webhook_signed(body, &format!("evt_fuzz_{i}"), TEST_WEBHOOK_SECRET)
+            .await;
+        let status = response.status();
+        assert!(
+            !status.is_server_error(),
+            "{body}: {status} {}",
+            response.text().await.unwrap()
+        );
+    }
+    let response = app
+        .webhook_signed("{}", &"e".repeat(10_000), TEST_WEBHOOK_SECRET)
+        .await;
+    assert!(!response.status().is_server_error());
+    let response = app
+        .client
+        .post(app.url("/api/v1/billing/webhooks/razorpay"))
+        .header("content-type", "text/plain")
+        .header("x-razorpay-signature", "not hex at all")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = app
+        .client
+        .post(app.url("/api/v1/billing/orders"))
+        .bearer_auth(token)
+        .header("content-type", "text/plain")
+        .body("{\"item_id\":\"topup-10\"}")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    let response = app
+        .client
+        .post(app.url("/api/v1/billing/orders"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body("{\"item_id\":")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    // The balance moved only by the one verified top-up.
+    assert_eq!(app.entries_of(token, "purchase").await.len(), 1);
+    app.assert_ledger_consistent().await;
+}
