@@ -55,7 +55,7 @@ fn plan_item<'a>(state: &'a AppState, item_id: &str) -> Result<&'a Item, Billing
 }
 
 /// Subscribes the user to the plan item `item_id`. A user has at most one live
-/// subscription: cancel it first to change plans.
+/// subscription, also when subscribing many times at once: cancel it first to change plans.
 #[tracing::instrument(name = "services::billing::subscriptions::create", skip_all,
     fields(user_id = %user))]
 pub async fn create(
@@ -87,8 +87,20 @@ pub async fn create(
         })
         .await?;
     let gateway = state.gateway.kind().as_str();
+    // Requests at once all pass the check above: the user's row lock orders their inserts,
+    // and each after the first finds a live subscription. Theirs at the gateway is never
+    // paid (nobody is shown its checkout) and lapses there.
+    let txn = begin_write(&state.db).await?;
+    penora_store::users::lock(&txn, user, None).await?;
+    if let Some(live) = subscriptions::live(&txn, user).await?.first() {
+        let status = live.status.as_str().to_owned();
+        drop(txn);
+        tracing::info!(gateway_subscription_id = %gateway_sub.id,
+            "subscription raced another of the same user; left unpaid at the gateway");
+        return Err(BillingError::SubscriptionExists { status });
+    }
     let row = subscriptions::insert(
-        &state.db,
+        &txn,
         &subscriptions::NewSubscription {
             user,
             item_id: &item.id,
@@ -98,6 +110,7 @@ pub async fn create(
         },
     )
     .await?;
+    txn.commit().await?;
     let meta = serde_json::json!({
         "subscription_id": row.id, "item_id": item.id, "gateway_subscription_id": gateway_sub.id,
     });

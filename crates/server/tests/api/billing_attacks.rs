@@ -395,3 +395,21 @@ async fn billing_attacks_bad_input_never_answers_5xx() {
     assert_eq!(app.entries_of(token, "purchase").await.len(), 1);
     app.assert_ledger_consistent().await;
 }
+
+#[tokio::test]
+async fn billing_attacks_subscribing_many_times_at_once_makes_one_subscription() {
+    // A user has at most one live subscription: a double click (or a script) must not
+    // leave two, each renewing and charging on its own.
+    let app = crate::helpers::spawn_app().await;
+    let buyer = app.signed_up_user("double-sub@example.com").await;
+    let token = &buyer.access_token;
+    let body = json!({ "item_id": "lite-monthly" });
+    let tries = (0..8).map(|_| app.post_authed("/api/v1/billing/subscription", token, &body));
+    let statuses = crate::helpers::statuses_together(tries).await;
+    statuses.assert_only(&[StatusCode::CREATED, StatusCode::CONFLICT]);
+    assert_eq!(statuses.count(StatusCode::CREATED), 1, "{statuses:?}");
+    let live = app
+        .count("SELECT COUNT(*) FROM subscriptions WHERE status = 'created'")
+        .await;
+    assert_eq!(live, 1);
+}
