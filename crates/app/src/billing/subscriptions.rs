@@ -331,8 +331,9 @@ pub async fn apply(
 }
 
 /// Grants the period `sub` is in for `payment`, once: the payment's unique id and the
-/// grant's reference (subscription and period start) both refuse a second time. True when
-/// this call granted it.
+/// grant's reference (subscription and period start) both refuse a second time. The payment
+/// must be the price of the subscription's gateway plan (the catalog's when that plan is not
+/// known here). True when this call granted it.
 async fn grant(
     state: &AppState,
     row: &SubscriptionRow,
@@ -342,7 +343,16 @@ async fn grant(
 ) -> Result<bool, BillingError> {
     let item = state.billing.item(&row.item_id);
     let user = UserId::from_uuid(row.user_id);
-    let price = item.map(|i| state.billing.price(i));
+    // A gateway plan charges the amount it was made with: after the catalog's price
+    // changes, a subscription made before still renews at its plan's price, paid in full.
+    let subscribed_at = plans::by_gateway_id(&state.db, &row.gateway, &sub.plan_id)
+        .await?
+        .filter(|plan| plan.item_id == row.item_id)
+        .and_then(|plan| {
+            let currency = plan.currency.parse().ok()?;
+            Some(penora_domain::Money::new(plan.amount_minor, currency))
+        });
+    let price = subscribed_at.or_else(|| item.map(|i| state.billing.price(i)));
     let fits = price.is_some_and(|p| matches(payment, p.minor, p.currency));
     let credits_mc = match (item, fits) {
         (Some(item), true) => item.grant().get(),

@@ -413,3 +413,61 @@ async fn billing_attacks_subscribing_many_times_at_once_makes_one_subscription()
         .await;
     assert_eq!(live, 1);
 }
+
+#[tokio::test]
+async fn billing_attacks_a_renewal_at_the_price_subscribed_at_grants_after_a_price_change() {
+    // A gateway plan has a fixed amount, so a subscription keeps renewing at the price it
+    // was made at after the catalog's price changes. That renewal is paid in full: it must
+    // grant the period's credits, not be flagged as a mismatch that grants nothing (while
+    // the plan is extended anyway).
+    let app = crate::helpers::spawn_app().await;
+    let buyer = app.signed_up_user("old-price@example.com").await;
+    let token = &buyer.access_token;
+    subscribe_and_pay(&app, token, "lite-monthly").await;
+    let before = app.balance_mc(token).await;
+
+    let catalog = include_str!("../../../../config/billing.toml").replacen(
+        "credits = 500\nprice_minor = 2_000",
+        "credits = 500\nprice_minor = 2_500",
+        1,
+    );
+    assert!(catalog.contains("price_minor = 2_500"));
+    let file = std::env::temp_dir().join(format!("billing-{}.toml", uuid::Uuid::now_v7()));
+    std::fs::write(&file, catalog).unwrap();
+    let repriced = app
+        .another_server_with(|s| s.payments.billing_file = Some(file.clone()))
+        .await;
+
+    // Razorpay charges the next period at the plan's amount, 2000.
+    let activated = stored_event(&app, "subscription.activated").await;
+    let mut charged = activated.clone();
+    let sub = &mut charged["payload"]["subscription"]["entity"];
+    let (start, end) = (
+        sub["current_end"].as_i64().unwrap(),
+        sub["current_end"].as_i64().unwrap() + 31 * 86_400,
+    );
+    sub["current_start"] = json!(start);
+    sub["current_end"] = json!(end);
+    sub["paid_count"] = json!(2);
+    let sub_id = sub["id"].clone();
+    charged["event"] = json!("subscription.charged");
+    charged["contains"] = json!(["subscription", "payment"]);
+    charged["payload"]["payment"] = json!({ "entity": {
+        "id": "pay_RenewalOldPrice1", "entity": "payment", "amount": 2_000, "currency": "USD",
+        "status": "captured", "order_id": null, "invoice_id": "inv_RenewalOldPrice1",
+        "subscription_id": sub_id, "method": "card", "amount_refunded": 0, "captured": true,
+        "notes": [], "created_at": start,
+    }});
+    let response = repriced
+        .webhook_signed(
+            &charged.to_string(),
+            "evt_attack_old_price_renewal",
+            TEST_WEBHOOK_SECRET,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let ack: Value = response.json().await.unwrap();
+    assert_eq!(ack["outcome"], "granted", "{ack}");
+    assert_eq!(app.balance_mc(token).await, before + 500_000);
+    let _ = std::fs::remove_file(&file);
+}
