@@ -303,15 +303,30 @@ pub async fn apply(
         Some(payment) => grant(state, &row, sub, payment, origin).await?,
         None => false,
     };
-    // Re-read: a grant moves the entitlement.
-    let row = subscriptions::find_by_gateway_id(&state.db, gateway, &sub.id)
-        .await
-        .map_err(BillingError::from)?
-        .unwrap_or(row);
-    let change = change_of(&row, sub);
-    subscriptions::update(&state.db, row.id, &change)
-        .await
-        .map_err(BillingError::from)?;
+    // Re-read (a grant moves the entitlement) and write only over what was read: events of
+    // one subscription applied at once (replicas, parallel deliveries) must not write a
+    // state computed from a row another has changed since, e.g. a `pending` undoing the
+    // `halted` committed meanwhile. Read again and recompute then.
+    let mut written = None;
+    for _ in 0..5 {
+        let row = subscriptions::find_by_gateway_id(&state.db, gateway, &sub.id)
+            .await
+            .map_err(BillingError::from)?
+            .unwrap_or_else(|| row.clone());
+        let change = change_of(&row, sub);
+        if subscriptions::update_unchanged(&state.db, &row, &change)
+            .await
+            .map_err(BillingError::from)?
+        {
+            written = Some((row, change));
+            break;
+        }
+    }
+    let Some((row, change)) = written else {
+        return Err(EventPending::Failed(BillingError::Db(
+            penora_store::DbErr::Custom("the subscription kept changing".to_owned()),
+        )));
+    };
     if change.status != *row.status {
         let meta = serde_json::json!({
             "subscription_id": row.id, "from": row.status.as_str(), "to": change.status.as_str(),

@@ -471,3 +471,63 @@ async fn billing_attacks_a_renewal_at_the_price_subscribed_at_grants_after_a_pri
     assert_eq!(app.balance_mc(token).await, before + 500_000);
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test]
+async fn billing_attacks_events_of_one_subscription_at_once_do_not_undo_a_halt() {
+    // Two replicas (or Razorpay's parallel deliveries) apply a `pending` and the `halted`
+    // after it at the same moment: each read the subscription before the other wrote, and
+    // the `pending` written last put back the plan the halt took away.
+    let app = crate::helpers::spawn_app().await;
+    let other = app.another_server().await;
+    let mut revived = Vec::new();
+    for round in 0..4 {
+        let buyer = app
+            .signed_up_user(&format!("racing-halt-{round}@example.com"))
+            .await;
+        let token = &buyer.access_token;
+        subscribe_and_pay(&app, token, "lite-monthly").await;
+        let activated = {
+            use penora_store::entities::webhook_event::{Column, Entity};
+            let rows = Entity::find()
+                .filter(Column::Event.eq("subscription.activated"))
+                .all(&app.db)
+                .await
+                .unwrap();
+            let bodies: Vec<Value> = rows
+                .iter()
+                .map(|r| serde_json::from_str(&r.body).unwrap())
+                .collect();
+            let user_id = app.user_id(&buyer).await;
+            bodies
+                .into_iter()
+                .find(|b| {
+                    b["payload"]["subscription"]["entity"]["notes"]["penora_user_id"] == user_id
+                })
+                .expect("this user's activated event")
+        };
+        let halted = as_event(&activated, "subscription.halted", "halted");
+        let pending = as_event(&activated, "subscription.pending", "pending");
+        let sends = (0..6).map(|i| {
+            let (server, body, id) = match i % 2 {
+                0 => (
+                    &other,
+                    pending.clone(),
+                    format!("evt_race_pending_{round}_{i}"),
+                ),
+                _ => (&app, halted.clone(), format!("evt_race_halted_{round}_{i}")),
+            };
+            async move { server.webhook_signed(&body, &id, TEST_WEBHOOK_SECRET).await }
+        });
+        futures_util::future::join_all(sends).await;
+        let now: Value = app
+            .get_authed("/api/v1/billing/subscription", token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if now["plan"]["id"] != "free" || now["subscription"]["status"] != "halted" {
+            revived.push(now);
+        }
+    }
+    assert!(revived.is_empty(), "{revived:#?}");
+}
