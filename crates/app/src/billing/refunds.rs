@@ -1,13 +1,14 @@
 //! Refunds: the credits a refunded payment granted go back, in proportion to the money
 //! refunded (rounded down), taken from what is available: credits held by running
 //! generations are never touched. What cannot be taken now becomes a debt, paid off from
-//! the next purchase or grant ([`super::debts`]).
+//! the next purchase or grant ([`super::debts`]). A plan's period refunded in full ends
+//! the plan's entitlement at once.
 
 use penora_domain::money::refunded_share;
 use penora_domain::{EntryKind, Millicredits, PaymentStatus, UserId};
 use penora_payments::{NewRefund, Notes, Refund};
 use penora_store::billing::payments::{self, PaymentRow};
-use penora_store::billing::{debts, refunds};
+use penora_store::billing::{debts, refunds, subscriptions};
 use penora_store::ledger::{self, LedgerError, Movement};
 use penora_store::{begin_write, WriteError};
 
@@ -116,6 +117,17 @@ async fn try_apply(
     {
         // Another refund of this payment committed after our read: start over.
         return Err(RefundPending::Changed);
+    }
+    // A plan's period refunded in full is not paid for: its entitlement ends now.
+    if let (PaymentStatus::Refunded, Some(subscription)) = (status, payment.subscription_id) {
+        subscriptions::end_refunded_period(
+            &txn,
+            subscription,
+            payment.period_start,
+            penora_store::now(),
+        )
+        .await
+        .map_err(BillingError::from)?;
     }
     let reference = format!("refund:{gateway}:{}", refund.id);
     if taken > 0 {

@@ -55,7 +55,7 @@ fn plan_item<'a>(state: &'a AppState, item_id: &str) -> Result<&'a Item, Billing
 }
 
 /// Subscribes the user to the plan item `item_id`. A user has at most one live
-/// subscription: cancel it first to change plans.
+/// subscription, also when subscribing many times at once: cancel it first to change plans.
 #[tracing::instrument(name = "services::billing::subscriptions::create", skip_all,
     fields(user_id = %user))]
 pub async fn create(
@@ -87,8 +87,20 @@ pub async fn create(
         })
         .await?;
     let gateway = state.gateway.kind().as_str();
+    // Requests at once all pass the check above: the user's row lock orders their inserts,
+    // and each after the first finds a live subscription. Theirs at the gateway is never
+    // paid (nobody is shown its checkout) and lapses there.
+    let txn = begin_write(&state.db).await?;
+    penora_store::users::lock(&txn, user, None).await?;
+    if let Some(live) = subscriptions::live(&txn, user).await?.first() {
+        let status = live.status.as_str().to_owned();
+        drop(txn);
+        tracing::info!(gateway_subscription_id = %gateway_sub.id,
+            "subscription raced another of the same user; left unpaid at the gateway");
+        return Err(BillingError::SubscriptionExists { status });
+    }
     let row = subscriptions::insert(
-        &state.db,
+        &txn,
         &subscriptions::NewSubscription {
             user,
             item_id: &item.id,
@@ -98,6 +110,7 @@ pub async fn create(
         },
     )
     .await?;
+    txn.commit().await?;
     let meta = serde_json::json!({
         "subscription_id": row.id, "item_id": item.id, "gateway_subscription_id": gateway_sub.id,
     });
@@ -210,13 +223,30 @@ fn at(seconds: Option<i64>) -> Option<DateTime<Utc>> {
 }
 
 /// The row's new state from what the gateway says of the subscription. The period only
-/// moves forward (an event delivered late does not take it back), and the entitlement
-/// follows the status: paid periods (plus grace) while active or pending, none once
-/// halted, the paid period's end once cancelled or completed.
+/// moves forward (an event delivered late does not take it back), an ended subscription
+/// (halted, cancelled, completed, expired) is not made live again by an event of a period
+/// it had reached (Razorpay does not promise the order of its deliveries: a `pending` may
+/// follow its `halted`; a paid resumption comes as a charge, which [`grant`] applies), and
+/// the entitlement follows the status: paid periods (plus grace) while active or pending,
+/// none once halted, the paid period's end once cancelled or completed.
 fn change_of(row: &SubscriptionRow, sub: &Subscription) -> Change {
-    let status = sub.status.parse().unwrap_or(*row.status);
+    let status: SubscriptionStatus = sub.status.parse().unwrap_or(*row.status);
     let (start, end) = (at(sub.current_start), at(sub.current_end));
-    let stale = matches!((start, row.current_start), (Some(new), Some(old)) if new < old);
+    let earlier = matches!((start, row.current_start), (Some(new), Some(old)) if new < old);
+    let later = match (start, row.current_start) {
+        (Some(new), Some(old)) => new > old,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let ended = matches!(
+        *row.status,
+        SubscriptionStatus::Halted
+            | SubscriptionStatus::Cancelled
+            | SubscriptionStatus::Completed
+            | SubscriptionStatus::Expired
+    );
+    let revived = ended && status.is_live() && !later;
+    let stale = earlier || revived;
     let (current_start, current_end, status) = if stale {
         (row.current_start, row.current_end, *row.status)
     } else {
@@ -230,9 +260,11 @@ fn change_of(row: &SubscriptionRow, sub: &Subscription) -> Change {
         SubscriptionStatus::Cancelled | SubscriptionStatus::Completed => {
             row.entitled_until.min(current_end).or(row.entitled_until)
         }
+        // Only a later period extends it: the grant of a paid period sets it, and a late
+        // event of the same period must not restore what a refund ended.
         _ => row
             .entitled_until
-            .max(paid_until.filter(|_| row.entitled_until.is_some())),
+            .max(paid_until.filter(|_| row.entitled_until.is_some() && later)),
     };
     Change {
         status,
@@ -271,15 +303,30 @@ pub async fn apply(
         Some(payment) => grant(state, &row, sub, payment, origin).await?,
         None => false,
     };
-    // Re-read: a grant moves the entitlement.
-    let row = subscriptions::find_by_gateway_id(&state.db, gateway, &sub.id)
-        .await
-        .map_err(BillingError::from)?
-        .unwrap_or(row);
-    let change = change_of(&row, sub);
-    subscriptions::update(&state.db, row.id, &change)
-        .await
-        .map_err(BillingError::from)?;
+    // Re-read (a grant moves the entitlement) and write only over what was read: events of
+    // one subscription applied at once (replicas, parallel deliveries) must not write a
+    // state computed from a row another has changed since, e.g. a `pending` undoing the
+    // `halted` committed meanwhile. Read again and recompute then.
+    let mut written = None;
+    for _ in 0..5 {
+        let row = subscriptions::find_by_gateway_id(&state.db, gateway, &sub.id)
+            .await
+            .map_err(BillingError::from)?
+            .unwrap_or_else(|| row.clone());
+        let change = change_of(&row, sub);
+        if subscriptions::update_unchanged(&state.db, &row, &change)
+            .await
+            .map_err(BillingError::from)?
+        {
+            written = Some((row, change));
+            break;
+        }
+    }
+    let Some((row, change)) = written else {
+        return Err(EventPending::Failed(BillingError::Db(
+            penora_store::DbErr::Custom("the subscription kept changing".to_owned()),
+        )));
+    };
     if change.status != *row.status {
         let meta = serde_json::json!({
             "subscription_id": row.id, "from": row.status.as_str(), "to": change.status.as_str(),
@@ -299,8 +346,9 @@ pub async fn apply(
 }
 
 /// Grants the period `sub` is in for `payment`, once: the payment's unique id and the
-/// grant's reference (subscription and period start) both refuse a second time. True when
-/// this call granted it.
+/// grant's reference (subscription and period start) both refuse a second time. The payment
+/// must be the price of the subscription's gateway plan (the catalog's when that plan is not
+/// known here). True when this call granted it.
 async fn grant(
     state: &AppState,
     row: &SubscriptionRow,
@@ -310,7 +358,16 @@ async fn grant(
 ) -> Result<bool, BillingError> {
     let item = state.billing.item(&row.item_id);
     let user = UserId::from_uuid(row.user_id);
-    let price = item.map(|i| state.billing.price(i));
+    // A gateway plan charges the amount it was made with: after the catalog's price
+    // changes, a subscription made before still renews at its plan's price, paid in full.
+    let subscribed_at = plans::by_gateway_id(&state.db, &row.gateway, &sub.plan_id)
+        .await?
+        .filter(|plan| plan.item_id == row.item_id)
+        .and_then(|plan| {
+            let currency = plan.currency.parse().ok()?;
+            Some(penora_domain::Money::new(plan.amount_minor, currency))
+        });
+    let price = subscribed_at.or_else(|| item.map(|i| state.billing.price(i)));
     let fits = price.is_some_and(|p| matches(payment, p.minor, p.currency));
     let credits_mc = match (item, fits) {
         (Some(item), true) => item.grant().get(),

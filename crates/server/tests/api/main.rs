@@ -11,6 +11,7 @@ mod admin;
 mod apps;
 mod apps_keys;
 mod apps_refunds;
+mod billing_attacks;
 mod billing_gateway;
 mod billing_orders;
 mod billing_plans;

@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use crate::entities::gateway_plan::{self, Column, Entity as Plans};
 
+pub use crate::entities::gateway_plan::Model as PlanRow;
+
 /// A plan item at a price with one gateway.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanKey<'a> {
@@ -24,6 +26,19 @@ pub async fn find(db: &impl ConnectionTrait, key: PlanKey<'_>) -> Result<Option<
         .one(db)
         .await?
         .map(|row| row.gateway_plan_id))
+}
+
+/// The gateway plan `plan_id` of `gateway`: its item and the price it charges.
+pub async fn by_gateway_id(
+    db: &impl ConnectionTrait,
+    gateway: &str,
+    plan_id: &str,
+) -> Result<Option<PlanRow>, DbErr> {
+    Plans::find()
+        .filter(Column::Gateway.eq(gateway))
+        .filter(Column::GatewayPlanId.eq(plan_id))
+        .one(db)
+        .await
 }
 
 /// Remembers `plan_id` for `key` unless another replica remembered one first; returns the

@@ -132,6 +132,54 @@ pub async fn update(db: &impl ConnectionTrait, id: Uuid, change: &Change) -> Res
     Ok(())
 }
 
+/// [`update`], only while the row is still as `read` (by its `updated_at`): false when
+/// another writer changed it since.
+pub async fn update_unchanged(
+    db: &impl ConnectionTrait,
+    read: &SubscriptionRow,
+    change: &Change,
+) -> Result<bool, DbErr> {
+    let result = Subscriptions::update_many()
+        .col_expr(Column::Status, Expr::value(change.status.as_str()))
+        .col_expr(Column::CurrentStart, Expr::value(change.current_start))
+        .col_expr(Column::CurrentEnd, Expr::value(change.current_end))
+        .col_expr(Column::EntitledUntil, Expr::value(change.entitled_until))
+        .col_expr(
+            Column::CancelAtPeriodEnd,
+            Expr::value(change.cancel_at_period_end),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(crate::now()))
+        .filter(Column::Id.eq(read.id))
+        .filter(Column::UpdatedAt.eq(read.updated_at))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ends the entitlement a fully refunded payment paid for, at `now`: when the payment's
+/// period (`period_start`) is the subscription's current one or later, or it has none. A
+/// refund of an earlier period leaves the current one alone. True when it ended one.
+pub async fn end_refunded_period(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    period_start: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let mut update = Subscriptions::update_many()
+        .col_expr(Column::EntitledUntil, Expr::value(Some(now)))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .filter(Column::EntitledUntil.gt(now));
+    if let Some(start) = period_start {
+        update = update.filter(
+            Condition::any()
+                .add(Column::CurrentStart.is_null())
+                .add(Column::CurrentStart.lte(start)),
+        );
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
+}
+
 /// Subscriptions the reconcile job asks the gateway about: live ones whose paid period ended
 /// before `now` (a renewal's webhook may not have come), and ones never activated that were
 /// created before `stale`.
