@@ -11,8 +11,8 @@ use super::BillingError;
 use crate::audit::Origin;
 use crate::AppState;
 
-/// Orders older than this are not asked about any more (the gateway's own order expiry is
-/// shorter).
+/// Orders, and subscriptions never paid, older than this are not asked about any more
+/// (abandoned at checkout; the gateway's own expiry is shorter).
 const ORDER_HORIZON_DAYS: i64 = 7;
 /// At most this many of each per run.
 const BATCH: u64 = 200;
@@ -64,7 +64,8 @@ pub async fn run(state: &AppState) -> Result<Reconciled, BillingError> {
             }
         }
     }
-    let due = subscriptions::due_for_reconcile(&state.db, now, now - after, BATCH).await?;
+    let horizon = now - Duration::days(ORDER_HORIZON_DAYS);
+    let due = subscriptions::due_for_reconcile(&state.db, now, horizon, now - after, BATCH).await?;
     for row in due {
         found.subscriptions_checked += 1;
         let id = &row.gateway_subscription_id;

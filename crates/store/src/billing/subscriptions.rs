@@ -182,10 +182,11 @@ pub async fn end_refunded_period(
 
 /// Subscriptions the reconcile job asks the gateway about: live ones whose paid period ended
 /// before `now` (a renewal's webhook may not have come), and ones never activated that were
-/// created before `stale`.
+/// created in `[since, stale)` (older ones were abandoned at checkout).
 pub async fn due_for_reconcile(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
+    since: DateTime<Utc>,
     stale: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<SubscriptionRow>, DbErr> {
@@ -200,7 +201,8 @@ pub async fn due_for_reconcile(
             SubscriptionStatus::Created.as_str(),
             SubscriptionStatus::Authenticated.as_str(),
         ]))
-        .add(Column::CreatedAt.lt(stale));
+        .add(Column::CreatedAt.lt(stale))
+        .add(Column::CreatedAt.gte(since));
     Subscriptions::find()
         .filter(Condition::any().add(ended).add(unpaid))
         .order_by_asc(Column::UpdatedAt)
