@@ -322,7 +322,10 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
     assert_eq!(app.balance_mc(token).await, 100_000 - 70_000);
     assert_eq!(ledger_sum(&app, token).await, app.balance_mc(token).await);
     let audit: Value = app
-        .get_authed("/api/v1/admin/audit-log?action=billing.refund_applied", &admin.access_token)
+        .get_authed(
+            "/api/v1/admin/audit-log?action=billing.refund_applied",
+            &admin.access_token,
+        )
         .await
         .json()
         .await
