@@ -26,7 +26,7 @@ mod pdf;
 mod receipt;
 mod text;
 
-pub use receipt::{receipt_pdf, Receipt, Seller};
+pub use receipt::{Receipt, Seller};
 
 /// A document to export.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -153,6 +153,13 @@ impl ExportError {
             source: Box::new(source),
         }
     }
+}
+
+/// Renders `receipt` as a one-page A4 PDF (more pages only if its text is very long).
+///
+/// Fails only as [`crate::render`]'s PDF does: on a bug or a font that does not parse.
+pub fn receipt_pdf(receipt: &Receipt) -> Result<Vec<u8>, ExportError> {
+    pdf::receipt::render(receipt)
 }
 
 /// Renders `doc` in `format`.

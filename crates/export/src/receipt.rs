@@ -4,8 +4,6 @@
 use chrono::{DateTime, Utc};
 use penora_domain::Money;
 
-use crate::ExportError;
-
 /// What a receipt shows. Text is used as given (trimmed); any of it may be in any script the
 /// embedded fonts cover (Latin, Greek, Cyrillic, Devanagari).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,13 +66,6 @@ impl Seller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
     }
-}
-
-/// Renders `receipt` as a one-page A4 PDF (more pages only if its text is very long).
-///
-/// Fails only as [`crate::render`]'s PDF does: on a bug or a font that does not parse.
-pub fn receipt_pdf(receipt: &Receipt) -> Result<Vec<u8>, ExportError> {
-    crate::pdf::receipt::render(receipt)
 }
 
 #[cfg(test)]

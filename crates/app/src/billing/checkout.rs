@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use penora_payments::{CheckoutAction, CheckoutResult, Sandbox, Subscription, Tamper};
 use penora_store::billing::orders::{self, OrderRow};
-use penora_store::billing::subscriptions::SubscriptionRow;
+use penora_store::billing::subscriptions::{self, SubscriptionRow};
 
 use super::catalog::Item;
 use super::BillingError;
@@ -58,7 +58,8 @@ pub async fn order<'a>(state: &'a AppState, id: &str) -> Result<Paying<'a>, Bill
 /// The subscription behind gateway subscription `id`, for its page.
 pub async fn subscription<'a>(state: &'a AppState, id: &str) -> Result<Paying<'a>, BillingError> {
     sandbox(state)?;
-    let row = super::subscriptions::find(state, id)
+    let gateway = state.gateway.kind().as_str();
+    let row = subscriptions::find_by_gateway_id(&state.db, gateway, id)
         .await?
         .ok_or(BillingError::NoSubscription)?;
     let item = state.billing.item(&row.item_id);

@@ -450,12 +450,3 @@ async fn grant(
     txn.commit().await?;
     Ok(fits)
 }
-
-/// The subscription's row, for the user.
-pub async fn find(
-    state: &AppState,
-    gateway_subscription_id: &str,
-) -> Result<Option<SubscriptionRow>, BillingError> {
-    let gateway = state.gateway.kind().as_str();
-    Ok(subscriptions::find_by_gateway_id(&state.db, gateway, gateway_subscription_id).await?)
-}
