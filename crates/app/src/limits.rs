@@ -31,6 +31,8 @@ pub enum Bucket<'a> {
     GenerationsByUser(UserId),
     /// Generations started with one personal API key.
     GenerationsByKey(uuid::Uuid),
+    /// Orders and subscriptions one user starts (each makes an object at the gateway).
+    Checkouts(UserId),
 }
 
 impl Bucket<'_> {
@@ -50,6 +52,7 @@ impl Bucket<'_> {
             Bucket::ShareLookup(ip) => format!("share:{}", ip.rate_key()),
             Bucket::GenerationsByUser(user) => format!("gen-user:{user}"),
             Bucket::GenerationsByKey(key) => format!("gen-key:{key}"),
+            Bucket::Checkouts(user) => format!("checkout:{user}"),
         }
     }
 }

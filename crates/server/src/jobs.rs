@@ -1,5 +1,5 @@
 //! Background work every replica runs: settling expired holds and forgetting expired
-//! idempotency keys and old rate-limit windows. Safe on several replicas at once: each step is a conditional update.
+//! idempotency keys, old rate-limit windows and old webhook events. Safe on several replicas at once: each step is a conditional update.
 
 use penora_app::AppState;
 use penora_app::{billing, holds, shares};
@@ -21,6 +21,9 @@ pub fn spawn(state: AppState) {
             }
             if let Err(err) = shares::purge_counters(&state).await {
                 tracing::warn!(error = %err, "rate-limit counter purge failed");
+            }
+            if let Err(err) = billing::webhooks::purge_old(&state).await {
+                tracing::warn!(error = %err, "webhook event purge failed");
             }
         }
     });

@@ -32,6 +32,8 @@ pub enum BillingError {
     InvalidEvent(String),
     #[error("refund of {asked} is more than the {left} not yet refunded")]
     RefundTooLarge { asked: i64, left: i64 },
+    #[error("too many orders and subscriptions started; try again in {0} seconds")]
+    RateLimited(u64),
     #[error("the payment gateway is unavailable: {0}")]
     GatewayUnavailable(String),
     #[error("the payment gateway refused: {0}")]

@@ -20,3 +20,22 @@ pub mod subscriptions;
 pub mod webhooks;
 
 pub use error::BillingError;
+
+use penora_domain::UserId;
+
+use crate::limits::{self, Bucket, Limit, Verdict};
+use crate::AppState;
+
+/// Counts one order or subscription the user starts against
+/// `rate_checkouts_per_user_per_hour` (in the database, across replicas).
+pub(crate) async fn count_checkout(state: &AppState, user: UserId) -> Result<(), BillingError> {
+    let max = state
+        .config
+        .settings
+        .payments
+        .rate_checkouts_per_user_per_hour;
+    match limits::hit(&state.db, Bucket::Checkouts(user), Limit::per_hour(max)).await? {
+        Verdict::Allowed => Ok(()),
+        Verdict::Wait(secs) => Err(BillingError::RateLimited(secs)),
+    }
+}

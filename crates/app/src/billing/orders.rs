@@ -56,6 +56,7 @@ pub async fn create(
             return Ok(replay);
         }
     }
+    super::count_checkout(state, user).await?;
     let id = Uuid::now_v7();
     let price = state.billing.price(item);
     let mut notes = Notes::new();

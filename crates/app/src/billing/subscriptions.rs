@@ -70,6 +70,7 @@ pub async fn create(
             status: live.status.as_str().to_owned(),
         });
     }
+    super::count_checkout(state, user).await?;
     let (tier, period) = match (&item.tier, item.period) {
         (Some(tier), Some(period)) => (tier.clone(), period),
         _ => return Err(BillingError::UnknownItem(item_id.to_owned())),

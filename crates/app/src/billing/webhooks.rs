@@ -215,3 +215,17 @@ pub async fn retry_due(state: &AppState) -> Result<usize, BillingError> {
     }
     Ok(applied)
 }
+
+/// How long a received webhook is kept: far longer than Razorpay retries a delivery (a day),
+/// so a redelivery is still recognised, and no longer, as events carry the customer's email
+/// and phone.
+pub const KEEP_EVENTS_DAYS: i64 = 30;
+
+/// Forgets webhook events older than [`KEEP_EVENTS_DAYS`] that were applied or given up,
+/// and the sandbox's deliveries made before then.
+pub async fn purge_old(state: &AppState) -> Result<u64, BillingError> {
+    let before = penora_store::now() - Duration::days(KEEP_EVENTS_DAYS);
+    let events = webhooks::purge(&state.db, before).await?;
+    let deliveries = penora_store::billing::sandbox::purge_delivered(&state.db, before).await?;
+    Ok(events + deliveries)
+}

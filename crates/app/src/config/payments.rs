@@ -43,6 +43,9 @@ pub struct PaymentSettings {
     pub billing_reconcile_interval_ms: u64,
     /// An open order is asked about once it is this old (milliseconds).
     pub billing_reconcile_after_ms: u64,
+    /// Orders and subscriptions one user may start an hour (each makes an object at the
+    /// gateway); counted in the database. More get `429 rate_limited`.
+    pub rate_checkouts_per_user_per_hour: u32,
 }
 
 impl Default for PaymentSettings {
@@ -63,6 +66,7 @@ impl Default for PaymentSettings {
             billing_retry_interval_ms: 1_000,
             billing_reconcile_interval_ms: 300_000,
             billing_reconcile_after_ms: 900_000,
+            rate_checkouts_per_user_per_hour: 30,
         }
     }
 }

@@ -391,6 +391,7 @@ impl From<penora_app::billing::BillingError> for ApiError {
                 )
                 .with_extra(serde_json::json!({ "left_minor": left }))
             }
+            E::RateLimited(secs) => return ApiError::rate_limited(secs),
             E::GatewayUnavailable(why) => {
                 tracing::warn!(reason = %why, "payment gateway unavailable");
                 let mut err = ApiError::new(

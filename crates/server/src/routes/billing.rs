@@ -136,6 +136,7 @@ pub(crate) fn checkout_view(c: Checkout) -> OrderCheckout {
         (status = 201, body = OrderCheckout),
         (status = 404, description = "`unknown_item`: nothing was ordered"),
         (status = 422, description = "`wrong_item_kind`: plans are bought with `POST /billing/subscription`; `idempotency_key_reused`"),
+        (status = 429, description = "`rate_limited`: too many orders and subscriptions started this hour; see `Retry-After`"),
         (status = 502, description = "`gateway_error`: the gateway refused; nothing was stored"),
         (status = 503, description = "`gateway_unavailable`: the gateway is down or slow; nothing was stored"),
     ))]
@@ -302,6 +303,7 @@ pub(crate) fn subscription_view(row: &SubscriptionRow) -> Subscription {
         (status = 404, description = "`unknown_item`"),
         (status = 409, description = "`subscription_exists`: cancel the live one first"),
         (status = 422, description = "`wrong_item_kind`: not a plan"),
+        (status = 429, description = "`rate_limited`: too many orders and subscriptions started this hour; see `Retry-After`"),
         (status = 502, description = "`gateway_error`"),
         (status = 503, description = "`gateway_unavailable`"),
     ))]

@@ -541,3 +541,70 @@ pub async fn count(app: &crate::helpers::TestApp, table: &str) -> i64 {
         .unwrap();
     row.try_get("", "n").unwrap()
 }
+
+#[tokio::test]
+async fn starting_orders_and_subscriptions_is_rate_limited_per_user() {
+    let app =
+        crate::helpers::spawn_app_with(|s| s.payments.rate_checkouts_per_user_per_hour = 2).await;
+    let user = app.signed_up_user("hammer@example.com").await;
+    let token = &user.access_token;
+    app.order(token, "topup-10").await;
+    app.order(token, "topup-10").await;
+    let third = app
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": "lite-monthly" }),
+        )
+        .await;
+    assert!(third.headers().contains_key("retry-after"));
+    assert_problem(third, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(count(&app, "payment_orders").await, 2);
+    assert_eq!(count(&app, "subscriptions").await, 0);
+    // Another user is counted apart.
+    let other = app.signed_up_user("calm@example.com").await;
+    app.order(&other.access_token, "topup-10").await;
+}
+
+#[tokio::test]
+async fn old_webhook_events_are_forgotten_and_recent_ones_kept() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let body = json!({
+        "entity": "event", "account_id": "acc_test", "event": "payment.dispute.created",
+        "contains": [], "payload": {}, "created_at": 1_700_000_000,
+    })
+    .to_string();
+    for id in ["evt_old", "evt_recent"] {
+        let ack = app.webhook_signed(&body, id, TEST_WEBHOOK_SECRET).await;
+        assert_eq!(ack.status(), StatusCode::OK);
+    }
+    let old = penora_store::now() - chrono::Duration::days(31);
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => {
+                    "UPDATE webhook_events SET received_at = $1 WHERE event_id = 'evt_old'"
+                }
+                _ => "UPDATE webhook_events SET received_at = ? WHERE event_id = 'evt_old'",
+            },
+            [old.into()],
+        ))
+        .await
+        .unwrap();
+    let purged = penora_app::billing::webhooks::purge_old(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(count(&app, "webhook_events").await, 1);
+    // A recent event is still recognised when delivered again.
+    let again: Value = app
+        .webhook_signed(&body, "evt_recent", TEST_WEBHOOK_SECRET)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["status"], "duplicate");
+}

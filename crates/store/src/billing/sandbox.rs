@@ -159,3 +159,16 @@ pub async fn failed(
         .await?;
     Ok(())
 }
+
+/// Forgets deliveries made before `before`; the number forgotten.
+pub async fn purge_delivered(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sandbox_delivery::Column;
+    let result = Deliveries::delete_many()
+        .filter(Column::DeliveredAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -102,3 +102,19 @@ pub async fn claim(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// Forgets events applied (or given up) that were received before `before`; the number
+/// forgotten. Their effects stay: each payment, refund and period is kept by its own unique
+/// id, so a delivery of a forgotten event applies nothing again.
+pub async fn purge(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let result = Events::delete_many()
+        .filter(Column::ReceivedAt.lt(before))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Column::ProcessedAt.is_not_null())
+                .add(Column::NextAttemptAt.is_null()),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

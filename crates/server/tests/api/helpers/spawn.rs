@@ -111,6 +111,7 @@ async fn start_app(
             )),
             billing_retry_interval_ms: 100,
             billing_reconcile_interval_ms: 0,
+            rate_checkouts_per_user_per_hour: 1_000,
             ..Default::default()
         },
         ..Settings::default()
