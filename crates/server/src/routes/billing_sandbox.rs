@@ -1,7 +1,7 @@
 //! `/api/v1/billing/sandbox/...`: the sandbox gateway's TEST MODE checkout page (pay, fail
-//! or cancel an order or a subscription's first period), and test-mode controls for
-//! subscriptions (charge the next period now, make renewal fail). `404` unless the sandbox
-//! is the gateway.
+//! or cancel an order or a subscription's first period; like a gateway's hosted page it
+//! needs no sign-in), and test-mode controls for your own subscriptions (charge the next
+//! period now, make renewal fail). `404` unless the sandbox is the gateway.
 
 use actix_web::{web, HttpResponse};
 use penora_api_types::{SandboxCheckoutRequest, SandboxCheckoutResult};
@@ -12,6 +12,7 @@ use penora_domain::{Currency, Money};
 use penora_payments::{CheckoutAction, CheckoutResult, Tamper};
 use serde::Deserialize;
 
+use crate::auth::SessionUser;
 use crate::error::ApiError;
 
 const SCRIPT: &str = include_str!("sandbox_page/checkout.js");
@@ -196,34 +197,44 @@ pub async fn choose(
     Ok(web::Json(result_view(result)))
 }
 
-/// TEST MODE: charge the subscription's next period now (or end it, when it was cancelled
+/// The caller's subscription `id` (another's is not found).
+async fn owned(state: &AppState, user: &SessionUser, id: &str) -> Result<(), ApiError> {
+    match checkout::subscription(state, id).await? {
+        Paying::Subscription { row, .. } if row.user_id == user.0.id.as_uuid() => Ok(()),
+        _ => Err(BillingError::NoSubscription.into()),
+    }
+}
+
+/// TEST MODE: charge your subscription's next period now (or end it, when it was cancelled
 /// at the period's end); the gateway's webhooks follow.
-#[utoipa::path(post, path = "/api/v1/billing/sandbox/subscriptions/{id}/renew", tag = "billing",
+#[utoipa::path(post, path = "/api/v1/billing/sandbox/subscriptions/{id}/renew", tag = "billing", security(("session" = [])),
     params(("id" = String, Path, description = "The gateway subscription id (`sub_...`)")),
     responses((status = 200, description = "The gateway's subscription (Razorpay's shape)", body = Object),
         (status = 404, description = "`subscription_not_found`, or the sandbox is not the gateway")))]
 #[tracing::instrument(name = "routes::billing_sandbox::renew", skip_all)]
 pub async fn renew(
     state: web::Data<AppState>,
+    user: SessionUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    checkout::subscription(&state, &id).await?;
+    owned(&state, &user, &id).await?;
     let sub = checkout::renew(&state, &id).await?;
     Ok(HttpResponse::Ok().json(sub))
 }
 
-/// TEST MODE: the subscription's renewal fails for good (pending, then halted); the plan
+/// TEST MODE: your subscription's renewal fails for good (pending, then halted); the plan
 /// is lost when the webhook arrives.
-#[utoipa::path(post, path = "/api/v1/billing/sandbox/subscriptions/{id}/halt", tag = "billing",
+#[utoipa::path(post, path = "/api/v1/billing/sandbox/subscriptions/{id}/halt", tag = "billing", security(("session" = [])),
     params(("id" = String, Path, description = "The gateway subscription id (`sub_...`)")),
     responses((status = 200, description = "The gateway's subscription (Razorpay's shape)", body = Object),
         (status = 404, description = "`subscription_not_found`, or the sandbox is not the gateway")))]
 #[tracing::instrument(name = "routes::billing_sandbox::halt", skip_all)]
 pub async fn halt(
     state: web::Data<AppState>,
+    user: SessionUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    checkout::subscription(&state, &id).await?;
+    owned(&state, &user, &id).await?;
     let sub = checkout::halt(&state, &id).await?;
     Ok(HttpResponse::Ok().json(sub))
 }

@@ -148,12 +148,15 @@ async fn a_plan_raises_storage_and_opens_its_models_while_paid_for() {
     assert_eq!(project.status(), StatusCode::CREATED);
 
     // The next period grants again, once.
-    let renewed = app
-        .post_json(
-            &format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/renew"),
-            &json!({}),
-        )
+    let renew = format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/renew");
+    let stranger = user(&app, "stranger@example.com").await;
+    let refused = app
+        .post_authed(&renew, &stranger.access_token, &json!({}))
         .await;
+    assert_problem(refused, StatusCode::NOT_FOUND, "subscription_not_found").await;
+    let anonymous = app.post_json(&renew, &json!({})).await;
+    assert_problem(anonymous, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    let renewed = app.post_authed(&renew, token, &json!({})).await;
     assert_eq!(renewed.status(), StatusCode::OK);
     app.wait_for_webhooks().await;
     let grants = app.entries_of(token, "subscription_grant").await;
@@ -188,8 +191,9 @@ async fn a_halted_plan_is_lost_at_once() {
     let sub_id = subscribe_and_pay(&app, token, "lite-monthly").await;
     assert_eq!(plan(&app, token).await["plan"]["id"], "lite");
     let halted = app
-        .post_json(
+        .post_authed(
             &format!("/api/v1/billing/sandbox/subscriptions/{sub_id}/halt"),
+            token,
             &json!({}),
         )
         .await;
