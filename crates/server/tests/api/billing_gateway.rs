@@ -245,3 +245,104 @@ fn production_refuses_the_sandbox_unless_a_staging_site_allows_it() {
     ]);
     assert!(live.is_none(), "with Razorpay's keys it starts: {live:?}");
 }
+
+/// A `subscription.charged` event for `sub` paid by `payment`, as Razorpay sends it.
+fn charged_event(
+    sub: &penora_payments::Subscription,
+    payment: &penora_payments::Payment,
+) -> String {
+    json!({
+        "entity": "event", "account_id": "acc_test", "event": "subscription.charged",
+        "contains": ["subscription", "payment"],
+        "payload": {
+            "subscription": { "entity": sub },
+            "payment": { "entity": payment },
+        },
+        "created_at": 1_700_000_000,
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_razorpay_subscription_is_granted_by_its_webhook_and_a_missed_renewal_by_reconcile() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (app, fake) = with_razorpay().await;
+    let user = app.signed_up_user("razor-plan@example.com").await;
+    let token = &user.access_token;
+    let created = app
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": "pro-monthly" }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    let sub_id = created["subscription"]["gateway_subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(created["key_id"], KEY_ID);
+    assert_eq!(fake.count("POST /plans"), 1);
+    assert_eq!(fake.count("POST /subscriptions"), 1);
+
+    // The first period, reported by the webhook.
+    let payment = fake.charge_subscription(&sub_id);
+    let sub = fake.subscription(&sub_id).unwrap();
+    let ack: Value = app
+        .webhook_signed(
+            &charged_event(&sub, &payment),
+            "evt_charged_1",
+            TEST_WEBHOOK_SECRET,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ack["outcome"], "granted", "{ack}");
+    let plan: Value = app
+        .get_authed("/api/v1/billing/subscription", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["plan"]["id"], "pro");
+    assert_eq!(app.balance_mc(token).await, WELCOME_MC + 1_500_000);
+
+    // The renewal's webhook never comes: once the period has ended, reconcile finds it.
+    let backend = app.db.get_database_backend();
+    let past = penora_store::now() - chrono::Duration::hours(1);
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => "UPDATE subscriptions SET current_end = $1",
+                _ => "UPDATE subscriptions SET current_end = ?",
+            },
+            [past.into()],
+        ))
+        .await
+        .unwrap();
+    fake.charge_subscription(&sub_id);
+    let found = penora_app::billing::reconcile::run(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        (found.subscriptions_checked, found.subscriptions_granted),
+        (1, 1),
+        "{found:?}"
+    );
+    assert_eq!(app.entries_of(token, "subscription_grant").await.len(), 2);
+    assert_eq!(app.balance_mc(token).await, WELCOME_MC + 3_000_000);
+    // A second subscribe reuses the gateway plan made the first time.
+    let other = app.signed_up_user("razor-plan-2@example.com").await;
+    let again = app
+        .post_authed(
+            "/api/v1/billing/subscription",
+            &other.access_token,
+            &json!({ "item_id": "pro-monthly" }),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(fake.count("POST /plans"), 1);
+}
