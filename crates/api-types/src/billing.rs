@@ -227,6 +227,16 @@ pub struct SubscriptionCheckout {
     pub checkout_url: Option<String>,
 }
 
+/// What Razorpay Checkout (or the sandbox's page) handed the browser after paying a
+/// subscription's first period.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerifySubscriptionRequest {
+    pub razorpay_subscription_id: String,
+    pub razorpay_payment_id: String,
+    pub razorpay_signature: String,
+}
+
 /// Your plan now, and your latest subscription.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

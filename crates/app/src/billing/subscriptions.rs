@@ -179,6 +179,68 @@ pub async fn current(
     Ok(subscriptions::latest(&state.db, user).await?)
 }
 
+/// Verifies the first payment of the caller's subscription as Razorpay Checkout hands it
+/// back: the signature (HMAC-SHA256 of `payment_id|subscription_id` with the key secret),
+/// then the subscription and payment at the gateway, then grants the period once (the
+/// `subscription.charged` webhook, before or after, finds it granted).
+#[tracing::instrument(name = "services::billing::subscriptions::verify", skip_all,
+    fields(user_id = %user))]
+pub async fn verify(
+    state: &AppState,
+    user: UserId,
+    gateway_subscription_id: &str,
+    payment_id: &str,
+    signature: &str,
+    origin: &Origin,
+) -> Result<SubscriptionRow, BillingError> {
+    let gateway = state.gateway.kind().as_str();
+    let row = subscriptions::find_by_gateway_id(&state.db, gateway, gateway_subscription_id)
+        .await?
+        .filter(|r| r.user_id == user.as_uuid())
+        .ok_or(BillingError::NoSubscription)?;
+    let signer = state.gateway.signer();
+    if !signer.verify_subscription(payment_id, &row.gateway_subscription_id, signature) {
+        let meta = serde_json::json!({ "subscription_id": row.id, "payment_id": payment_id });
+        audit::record(
+            &state.db,
+            Some(user),
+            "billing.verify_refused",
+            None,
+            origin,
+            meta,
+        )
+        .await;
+        return Err(BillingError::InvalidSignature);
+    }
+    let payment = state.gateway.fetch_payment(payment_id).await?;
+    if payment.status != "captured" {
+        return Err(BillingError::NotCaptured {
+            status: payment.status,
+        });
+    }
+    if payment
+        .subscription_id
+        .as_deref()
+        .is_some_and(|s| s != row.gateway_subscription_id)
+    {
+        return Err(BillingError::InvalidSignature);
+    }
+    let sub = state
+        .gateway
+        .fetch_subscription(&row.gateway_subscription_id)
+        .await?;
+    match apply(state, &sub, Some(&payment), origin).await {
+        Ok(_) => {}
+        Err(EventPending::Failed(err)) => return Err(err),
+        Err(EventPending::UnknownSubscription(_)) => return Err(BillingError::NoSubscription),
+    }
+    Ok(
+        subscriptions::find_by_gateway_id(&state.db, gateway, gateway_subscription_id)
+            .await?
+            .unwrap_or(row),
+    )
+}
+
 /// Cancels the user's live subscription: a paid one at the end of its period (the plan
 /// stays until then), one never paid at once.
 #[tracing::instrument(name = "services::billing::subscriptions::cancel", skip_all,

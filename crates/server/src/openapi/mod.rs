@@ -37,7 +37,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         stories::create, stories::read, stories::update, stories::outline, stories::chapter, stories::generate_all,
         admin::users, admin::user, admin::adjust, admin::audit_log, admin::create_app_key, admin::list_app_keys, admin::revoke_app_key,
         billing::catalog, billing::create_order, billing::verify_order, billing::webhook,
-        billing::subscribe, billing::current_plan, billing::cancel, billing::payments, billing::receipt,
+        billing::subscribe, billing::current_plan, billing::cancel, billing::verify_subscription, billing::payments, billing::receipt,
         billing_sandbox::page, billing_sandbox::choose, billing_sandbox::renew, billing_sandbox::halt,
         admin_payments::list, admin_payments::refund,
         health::health, health::detailed, health::metrics,

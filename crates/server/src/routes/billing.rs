@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
     BillingCatalog, CatalogItem, CreateOrderRequest, CurrentPlan, OrderCheckout, Payment,
     PaymentList, PlanTier, SubscribeRequest, Subscription, SubscriptionCheckout, VerifiedOrder,
-    VerifyOrderRequest, WebhookAck,
+    VerifyOrderRequest, VerifySubscriptionRequest, WebhookAck,
 };
 use penora_app::billing::catalog::Tier;
 use penora_app::billing::orders::{self, Checkout, Signed};
@@ -36,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(current_plan)),
         )
         .service(web::resource("/billing/subscription/cancel").route(web::post().to(cancel)))
+        .service(
+            web::resource("/billing/subscription/verify")
+                .route(web::post().to(verify_subscription)),
+        )
         .service(web::resource("/billing/payments").route(web::get().to(payments)))
         .service(web::resource("/billing/payments/{id}/receipt").route(web::get().to(receipt)));
 }
@@ -360,6 +364,38 @@ pub async fn cancel(
 ) -> Result<web::Json<CurrentPlan>, ApiError> {
     let origin = origin(&req, &state);
     subscriptions::cancel(&state, user.id, &origin).await?;
+    plan_response(&state, user.id).await
+}
+
+/// Verify your subscription's first payment as Checkout handed it back (signature
+/// HMAC-SHA256 of `payment_id|subscription_id` with the key secret): the period is granted
+/// now instead of when the gateway's webhook arrives, once either way.
+#[utoipa::path(post, path = "/api/v1/billing/subscription/verify", tag = "billing", security(("session" = [])),
+    request_body = VerifySubscriptionRequest,
+    responses(
+        (status = 200, body = CurrentPlan),
+        (status = 400, description = "`invalid_signature`: nothing was granted"),
+        (status = 404, description = "`subscription_not_found` (or not yours); `payment_not_found`"),
+        (status = 409, description = "`payment_not_captured`"),
+        (status = 503, description = "`gateway_unavailable`"),
+    ))]
+#[tracing::instrument(name = "routes::billing::verify_subscription", skip_all, fields(user_id = %user.id))]
+pub async fn verify_subscription(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    SessionUser(user): SessionUser,
+    body: web::Json<VerifySubscriptionRequest>,
+) -> Result<web::Json<CurrentPlan>, ApiError> {
+    let origin = origin(&req, &state);
+    subscriptions::verify(
+        &state,
+        user.id,
+        &body.razorpay_subscription_id,
+        &body.razorpay_payment_id,
+        &body.razorpay_signature,
+        &origin,
+    )
+    .await?;
     plan_response(&state, user.id).await
 }
 

@@ -348,3 +348,66 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
 async fn buyer_pack(app: &TestApp, token: &str) -> String {
     buy(app, token, "pack-100").await
 }
+
+#[tokio::test]
+async fn a_subscription_verified_by_its_signature_is_granted_once() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        // The sandbox's webhooks wait, so the verify is first.
+        s.payments.billing_retry_interval_ms = 60_000;
+    })
+    .await;
+    let buyer = user(&app, "verify-plan@example.com").await;
+    let stranger = user(&app, "not-mine@example.com").await;
+    let token = &buyer.access_token;
+    let created: Value = app
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": "lite-monthly" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sub_id = created["subscription"]["gateway_subscription_id"]
+        .as_str()
+        .unwrap();
+    let paid: Value = app
+        .sandbox_checkout(&json!({ "subscription_id": sub_id, "action": "pay" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // The signature is HMAC-SHA256("payment_id|subscription_id", key secret), computed here.
+    let payment_id = paid["razorpay_payment_id"].as_str().unwrap();
+    let expected = crate::helpers::hmac_hex(
+        crate::helpers::TEST_KEY_SECRET,
+        format!("{payment_id}|{sub_id}").as_bytes(),
+    );
+    assert_eq!(paid["razorpay_signature"], expected.as_str());
+    let body = |signature: &str| {
+        json!({
+            "razorpay_subscription_id": sub_id,
+            "razorpay_payment_id": payment_id,
+            "razorpay_signature": signature,
+        })
+    };
+    let path = "/api/v1/billing/subscription/verify";
+    let forged = app.post_authed(path, token, &body(&"0".repeat(64))).await;
+    assert_problem(forged, StatusCode::BAD_REQUEST, "invalid_signature").await;
+    let stolen = app
+        .post_authed(path, &stranger.access_token, &body(&expected))
+        .await;
+    assert_problem(stolen, StatusCode::NOT_FOUND, "subscription_not_found").await;
+    assert_eq!(plan(&app, token).await["plan"]["id"], "free");
+
+    for _ in 0..2 {
+        let verified = app.post_authed(path, token, &body(&expected)).await;
+        assert_eq!(verified.status(), StatusCode::OK);
+        let verified: Value = verified.json().await.unwrap();
+        assert_eq!(verified["plan"]["id"], "lite", "{verified}");
+        assert_eq!(verified["subscription"]["status"], "active");
+    }
+    assert_eq!(app.entries_of(token, "subscription_grant").await.len(), 1);
+    assert_eq!(app.balance_mc(token).await, WELCOME_MC + 500_000);
+}
