@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod history;
 pub mod orders;
 pub mod payments;
+pub mod periods;
 pub mod plan;
 pub mod receipts;
 pub mod reconcile;
