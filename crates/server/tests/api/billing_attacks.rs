@@ -7,33 +7,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, TEST_WEBHOOK_SECRET};
 
-/// Subscribes to `item` and pays the first period in the sandbox; the subscription's
-/// gateway id.
-async fn subscribe_and_pay(app: &TestApp, token: &str, item: &str) -> String {
-    let response = app
-        .post_authed(
-            "/api/v1/billing/subscription",
-            token,
-            &json!({ "item_id": item }),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "subscribe {item}");
-    let created: Value = response.json().await.unwrap();
-    let sub_id = created["subscription"]["gateway_subscription_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let paid: Value = app
-        .sandbox_checkout(&json!({ "subscription_id": sub_id, "action": "pay" }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(paid["status"], "paid", "{paid}");
-    app.wait_for_webhooks().await;
-    sub_id
-}
-
 async fn plan_id(app: &TestApp, token: &str) -> Value {
     let body: Value = app
         .get_authed("/api/v1/billing/subscription", token)
@@ -72,7 +45,7 @@ async fn billing_attacks_a_late_pending_event_does_not_revive_a_halted_plan() {
     let app = crate::helpers::spawn_app().await;
     let buyer = app.signed_up_user("late-pending@example.com").await;
     let token = &buyer.access_token;
-    subscribe_and_pay(&app, token, "lite-monthly").await;
+    app.subscribe_and_pay(token, "lite-monthly").await;
     assert_eq!(plan_id(&app, token).await, "lite");
     let activated = stored_event(&app, "subscription.activated").await;
 
@@ -110,7 +83,7 @@ async fn billing_attacks_a_late_activated_event_does_not_revive_a_cancelled_plan
     let app = crate::helpers::spawn_app().await;
     let buyer = app.signed_up_user("late-active@example.com").await;
     let token = &buyer.access_token;
-    let sub_id = subscribe_and_pay(&app, token, "lite-monthly").await;
+    let sub_id = app.subscribe_and_pay(token, "lite-monthly").await;
     let activated = stored_event(&app, "subscription.activated").await;
     let cancelled = as_event(&activated, "subscription.cancelled", "cancelled");
     let response = app
@@ -145,7 +118,7 @@ async fn billing_attacks_a_fully_refunded_plan_payment_ends_the_plan() {
     let admin = app.admin("refund-admin@example.com").await;
     let buyer = app.signed_up_user("plan-refunded@example.com").await;
     let token = &buyer.access_token;
-    subscribe_and_pay(&app, token, "pro-monthly").await;
+    app.subscribe_and_pay(token, "pro-monthly").await;
     assert_eq!(plan_id(&app, token).await, "pro");
     let payments: Value = app
         .get_authed("/api/v1/billing/payments", token)
@@ -423,7 +396,7 @@ async fn billing_attacks_a_renewal_at_the_price_subscribed_at_grants_after_a_pri
     let app = crate::helpers::spawn_app().await;
     let buyer = app.signed_up_user("old-price@example.com").await;
     let token = &buyer.access_token;
-    subscribe_and_pay(&app, token, "lite-monthly").await;
+    app.subscribe_and_pay(token, "lite-monthly").await;
     let before = app.balance_mc(token).await;
 
     let catalog = include_str!("../../../../config/billing.toml").replacen(
@@ -485,7 +458,7 @@ async fn billing_attacks_events_of_one_subscription_at_once_do_not_undo_a_halt()
             .signed_up_user(&format!("racing-halt-{round}@example.com"))
             .await;
         let token = &buyer.access_token;
-        subscribe_and_pay(&app, token, "lite-monthly").await;
+        app.subscribe_and_pay(token, "lite-monthly").await;
         let activated = {
             use penora_store::entities::webhook_event::{Column, Entity};
             let rows = Entity::find()

@@ -9,38 +9,6 @@ use crate::helpers::{assert_problem, spawn_app, Session, TestApp};
 
 const WELCOME_MC: i64 = 50_000;
 
-/// Subscribes to `item` and pays the first period in the sandbox; the subscription's
-/// gateway id.
-async fn subscribe_and_pay(app: &TestApp, token: &str, item: &str) -> String {
-    let response = app
-        .post_authed(
-            "/api/v1/billing/subscription",
-            token,
-            &json!({ "item_id": item }),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "subscribe {item}");
-    let created: Value = response.json().await.unwrap();
-    assert_eq!(created["subscription"]["status"], "created");
-    assert!(created["checkout_url"]
-        .as_str()
-        .unwrap()
-        .contains("subscription_id=sub_"));
-    let sub_id = created["subscription"]["gateway_subscription_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let paid: Value = app
-        .sandbox_checkout(&json!({ "subscription_id": sub_id, "action": "pay" }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(paid["status"], "paid", "{paid}");
-    app.wait_for_webhooks().await;
-    sub_id
-}
-
 async fn plan(app: &TestApp, token: &str) -> Value {
     app.get_authed("/api/v1/billing/subscription", token)
         .await
@@ -71,7 +39,7 @@ async fn every_catalog_item_bought_in_the_sandbox_grants_exactly_its_credits() {
         let buyer = user(&app, &format!("buyer{n}@example.com")).await;
         let token = &buyer.access_token;
         let kind = if item["kind"] == "plan" {
-            subscribe_and_pay(&app, token, id).await;
+            app.subscribe_and_pay(token, id).await;
             "subscription_grant"
         } else {
             let order = app.order(token, id).await;
@@ -110,7 +78,7 @@ async fn a_plan_raises_storage_and_opens_its_models_while_paid_for() {
         .await;
     assert_problem(gated, StatusCode::FORBIDDEN, "model_not_in_plan").await;
 
-    let sub_id = subscribe_and_pay(&app, token, "pro-monthly").await;
+    let sub_id = app.subscribe_and_pay(token, "pro-monthly").await;
     let pro = plan(&app, token).await;
     assert_eq!(pro["plan"]["id"], "pro", "{pro}");
     assert_eq!(pro["plan"]["storage_bytes"], 20 * 1024 * 1024);
@@ -188,7 +156,7 @@ async fn a_halted_plan_is_lost_at_once() {
     let app = spawn_app().await;
     let buyer = user(&app, "halted@example.com").await;
     let token = &buyer.access_token;
-    let sub_id = subscribe_and_pay(&app, token, "lite-monthly").await;
+    let sub_id = app.subscribe_and_pay(token, "lite-monthly").await;
     assert_eq!(plan(&app, token).await["plan"]["id"], "lite");
     let halted = app
         .post_authed(

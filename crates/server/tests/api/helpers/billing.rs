@@ -39,6 +39,38 @@ impl TestApp {
             .await
     }
 
+    /// Subscribes to `item` and pays the first period in the sandbox, waiting for its
+    /// webhooks; the subscription's gateway id.
+    pub async fn subscribe_and_pay(&self, token: &str, item: &str) -> String {
+        let response = self
+            .post_authed(
+                "/api/v1/billing/subscription",
+                token,
+                &json!({ "item_id": item }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "subscribe {item}");
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(created["subscription"]["status"], "created");
+        assert!(created["checkout_url"]
+            .as_str()
+            .unwrap()
+            .contains("subscription_id=sub_"));
+        let sub_id = created["subscription"]["gateway_subscription_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let paid: Value = self
+            .sandbox_checkout(&json!({ "subscription_id": sub_id, "action": "pay" }))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(paid["status"], "paid", "{paid}");
+        self.wait_for_webhooks().await;
+        sub_id
+    }
+
     /// Pays gateway order `gateway_order_id` in the sandbox: the signed result.
     pub async fn sandbox_pay(&self, gateway_order_id: &str) -> Value {
         let response = self
