@@ -19,8 +19,8 @@ impl Currency {
     pub const INR: Currency = Currency(*b"INR");
 
     pub fn as_str(&self) -> &str {
-        // Only ASCII capitals are ever stored.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+        // Only ASCII capitals are ever stored (see `from_str`), which are always UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Digits after the decimal point of the currency's major unit (ISO 4217 minor unit).
