@@ -346,3 +346,44 @@ async fn a_razorpay_subscription_is_granted_by_its_webhook_and_a_missed_renewal_
     assert_eq!(again.status(), StatusCode::CREATED);
     assert_eq!(fake.count("POST /plans"), 1);
 }
+
+#[tokio::test]
+async fn a_webhook_is_applied_by_its_delivery_not_by_a_retry_racing_it() {
+    // The retry job of every replica looks for stored events that are not applied yet. A
+    // delivery is stored and then applied by its own request: a retry must not take it in
+    // between and leave the request answering that nothing was done.
+    let (app, fake) = with_razorpay().await;
+    let _second = app.another_server().await;
+    let user = app.signed_up_user("razor-renewals@example.com").await;
+    let token = &user.access_token;
+    let created: Value = app
+        .post_authed(
+            "/api/v1/billing/subscription",
+            token,
+            &json!({ "item_id": "lite-monthly" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sub_id = created["subscription"]["gateway_subscription_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for period in 1..=24 {
+        let payment = fake.charge_subscription(&sub_id);
+        let sub = fake.subscription(&sub_id).unwrap();
+        let ack: Value = app
+            .webhook_signed(
+                &charged_event(&sub, &payment),
+                &format!("evt_renewal_{period}"),
+                TEST_WEBHOOK_SECRET,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ack["outcome"], "granted", "period {period}: {ack}");
+    }
+    assert_eq!(app.balance_mc(token).await, WELCOME_MC + 24 * 500_000);
+}
