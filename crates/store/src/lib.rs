@@ -214,18 +214,36 @@ mod tests {
         .unwrap_or_default()
     }
 
-    #[tokio::test]
-    async fn sqlite_runs_in_wal_mode_with_foreign_keys() -> Result<(), DbErr> {
+    /// A migrated SQLite database in a temporary file, and its path.
+    pub(crate) async fn fresh_sqlite() -> Result<(DatabaseConnection, std::path::PathBuf), DbErr> {
+        let (db, path) = empty_sqlite().await?;
+        migrate(&db).await?;
+        Ok((db, path))
+    }
+
+    async fn empty_sqlite() -> Result<(DatabaseConnection, std::path::PathBuf), DbErr> {
         let path = std::env::temp_dir().join(format!("penora-store-{}.db", uuid::Uuid::new_v4()));
         let db = connect(&format!("sqlite://{}?mode=rwc", path.display()), 2).await?;
-        migrate(&db).await?;
-        assert_eq!(pragma(&db, "journal_mode").await, "wal");
-        assert_eq!(pragma(&db, "foreign_keys").await, "1");
-        assert!(pending_migrations(&db).await?.is_empty());
+        Ok((db, path))
+    }
+
+    pub(crate) async fn remove_sqlite(
+        db: DatabaseConnection,
+        path: &std::path::Path,
+    ) -> Result<(), DbErr> {
         db.close().await?;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn sqlite_runs_in_wal_mode_with_foreign_keys() -> Result<(), DbErr> {
+        let (db, path) = fresh_sqlite().await?;
+        assert_eq!(pragma(&db, "journal_mode").await, "wal");
+        assert_eq!(pragma(&db, "foreign_keys").await, "1");
+        assert!(pending_migrations(&db).await?.is_empty());
+        remove_sqlite(db, &path).await
     }
 }

@@ -19,6 +19,9 @@ use crate::AppState;
 const MAX_ATTEMPTS: i32 = 25;
 /// The longest wait between two attempts.
 const MAX_BACKOFF_SECS: i64 = 3_600;
+/// How long an attempt holds its event: long enough to finish; an event whose attempt died
+/// with its process is retried after it.
+const ATTEMPT_LEASE_SECS: i64 = 60;
 
 /// What became of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +72,8 @@ pub async fn receive(
             digest.as_str()
         }
     };
-    let row = match webhooks::insert(&state.db, event_id, &event.event, text).await {
+    let lease = penora_store::now() + Duration::seconds(ATTEMPT_LEASE_SECS);
+    let row = match webhooks::insert(&state.db, event_id, &event.event, text, lease).await {
         Ok(row) => row,
         Err(WriteError::Taken) => return Ok(Received::Duplicate),
         Err(WriteError::Db(err)) => return Err(err.into()),
@@ -200,8 +204,8 @@ pub async fn retry_due(state: &AppState) -> Result<usize, BillingError> {
     let due = webhooks::due(&state.db, now, 100).await?;
     let mut applied = 0;
     for row in due {
-        // Long enough for an attempt to finish; a crashed attempt is retried after it.
-        if !webhooks::claim(&state.db, &row, now + Duration::seconds(60)).await? {
+        let lease = now + Duration::seconds(ATTEMPT_LEASE_SECS);
+        if !webhooks::claim(&state.db, &row, lease).await? {
             continue;
         }
         let Ok(event) = Event::parse(row.body.as_bytes()) else {

@@ -18,6 +18,12 @@ const WELCOME_MC: i64 = 50_000;
 const KEY_ID: &str = "rzp_test_penora";
 
 async fn with_razorpay() -> (TestApp, FakeRazorpay) {
+    with_razorpay_and(|_| {}).await
+}
+
+async fn with_razorpay_and(
+    tweak: impl FnOnce(&mut penora_app::config::Settings),
+) -> (TestApp, FakeRazorpay) {
     let fake = FakeRazorpay::start(KEY_ID, TEST_KEY_SECRET).await;
     let url = fake.url.clone();
     let app = spawn_app_with(move |s| {
@@ -26,6 +32,7 @@ async fn with_razorpay() -> (TestApp, FakeRazorpay) {
         s.payments.razorpay_base_url = url;
         s.payments.payments_timeout_ms = 500;
         s.payments.billing_reconcile_after_ms = 0;
+        tweak(s);
     })
     .await;
     (app, fake)
@@ -351,8 +358,9 @@ async fn a_razorpay_subscription_is_granted_by_its_webhook_and_a_missed_renewal_
 async fn a_webhook_is_applied_by_its_delivery_not_by_a_retry_racing_it() {
     // The retry job of every replica looks for stored events that are not applied yet. A
     // delivery is stored and then applied by its own request: a retry must not take it in
-    // between and leave the request answering that nothing was done.
-    let (app, fake) = with_razorpay().await;
+    // between and leave the request answering that nothing was done. Retries run every
+    // 10 ms here, on two servers, to meet the request in that gap.
+    let (app, fake) = with_razorpay_and(|s| s.payments.billing_retry_interval_ms = 10).await;
     let _second = app.another_server().await;
     let user = app.signed_up_user("razor-renewals@example.com").await;
     let token = &user.access_token;

@@ -14,12 +14,15 @@ use crate::WriteError;
 
 pub use crate::entities::webhook_event::Model as EventRow;
 
+/// Stores a delivery claimed by its receiver until `claimed_until`: no retry takes it before
+/// then, so the request that stored it is the one that applies it (unless it dies first).
 /// `Taken` when this event id was received before.
 pub async fn insert(
     db: &impl ConnectionTrait,
     event_id: &str,
     event: &str,
     body: &str,
+    claimed_until: DateTime<Utc>,
 ) -> Result<EventRow, WriteError> {
     let now = crate::now();
     webhook_event::ActiveModel {
@@ -31,7 +34,7 @@ pub async fn insert(
         processed_at: Set(None),
         outcome: Set(None),
         attempts: Set(0),
-        next_attempt_at: Set(Some(now)),
+        next_attempt_at: Set(Some(claimed_until)),
         last_error: Set(None),
     }
     .insert(db)
@@ -117,4 +120,28 @@ pub async fn purge(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u
         .exec(db)
         .await?;
     Ok(result.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_delivery_is_not_retried_while_its_receiver_holds_it() -> Result<(), DbErr> {
+        let (db, path) = crate::tests::fresh_sqlite().await?;
+        let now = crate::now();
+        let lease = now + Duration::seconds(60);
+        let row = insert(&db, "evt_1", "payment.captured", "{}", lease)
+            .await
+            .map_err(|e| DbErr::Custom(format!("{e:?}")))?;
+        // The retry job of any replica, running while the receiver applies it.
+        assert!(due(&db, now + Duration::seconds(1), 10).await?.is_empty());
+        // The receiver died without an outcome: retried once the lease is over.
+        let later = due(&db, lease, 10).await?;
+        assert_eq!(later.len(), 1);
+        assert!(claim(&db, &row, lease + Duration::seconds(60)).await?);
+        crate::tests::remove_sqlite(db, &path).await
+    }
 }
