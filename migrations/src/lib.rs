@@ -14,6 +14,7 @@ mod m20261203_000009_account_tombstones;
 mod m20261203_000011_input_billing;
 mod m20261204_000013_bounded_reads;
 mod m20261204_000014_billing;
+mod m20261204_000015_sign_in;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_input_billing::Migration),
             Box::new(m20261204_000013_bounded_reads::Migration),
             Box::new(m20261204_000014_billing::Migration),
+            Box::new(m20261204_000015_sign_in::Migration),
         ]
     }
 }

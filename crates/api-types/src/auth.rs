@@ -166,3 +166,15 @@ pub struct ResetPasswordRequest {
 pub struct Ack {
     pub message: String,
 }
+
+/// The sign-in methods this server offers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInProviders {
+    /// Email and password.
+    pub password: bool,
+    /// Single sign-on from the main site (SukuSuku).
+    pub sso: bool,
+    /// "Sign in with Google".
+    pub google: bool,
+}

@@ -136,11 +136,31 @@ pub enum ErrorCode {
     GatewayUnavailable,
     /// The payment gateway refused the request.
     GatewayError,
+    /// A sign-in through another site was refused; `extra.reason` says why (the codes the
+    /// app's `/sso` page explains: `token_expired`, `token_replayed`, `wrong_audience` ...).
+    SignInRefused,
+    /// The identity provider (its key set or token endpoint) cannot be reached; nothing was
+    /// signed in or created. Try again.
+    IdentityProviderUnavailable,
+    /// This sign-in method is not set up on this server.
+    SignInMethodUnavailable,
+    /// The account's only way in cannot be removed; add another first.
+    LastSignInMethod,
+    /// Sign in again (within the last 5 minutes) before doing this.
+    RecentSignInRequired,
+    /// The account has a password already; change it with the current one.
+    PasswordAlreadySet,
 }
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
+            ErrorCode::SignInRefused => "sign_in_refused",
+            ErrorCode::IdentityProviderUnavailable => "identity_provider_unavailable",
+            ErrorCode::SignInMethodUnavailable => "sign_in_method_unavailable",
+            ErrorCode::LastSignInMethod => "last_sign_in_method",
+            ErrorCode::RecentSignInRequired => "recent_sign_in_required",
+            ErrorCode::PasswordAlreadySet => "password_already_set",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::MalformedJson => "malformed_json",
             ErrorCode::InvalidParameter => "invalid_parameter",

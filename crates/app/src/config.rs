@@ -17,12 +17,14 @@ mod capacity;
 mod mail;
 mod payments;
 mod settings;
+mod sign_in;
 mod trusted_proxies;
 
 pub use capacity::Capacity;
 pub use mail::MailMode;
 pub use payments::{PaymentMode, PaymentSettings};
 pub use settings::{Environment, LogFormat, Settings};
+pub use sign_in::{GoogleConfig, SignInSettings, SsoConfig};
 pub use trusted_proxies::TrustedProxies;
 
 /// What the server runs with: every secret present.
@@ -34,6 +36,10 @@ pub struct Config {
     pub encryption_key: SecretString,
     pub mail: MailMode,
     pub payments: PaymentMode,
+    /// Single sign-on from the main site, when configured.
+    pub sso: Option<SsoConfig>,
+    /// Google sign-in, when configured.
+    pub google: Option<GoogleConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +108,8 @@ impl Config {
         )?;
         let mail = MailMode::resolve(&settings)?;
         let payments = PaymentMode::resolve(&settings)?;
+        let sso = SsoConfig::resolve(&settings)?;
+        let google = GoogleConfig::resolve(&settings)?;
         let weak_ops_token = settings
             .ops_token
             .as_ref()
@@ -118,6 +126,8 @@ impl Config {
             encryption_key,
             mail,
             payments,
+            sso,
+            google,
         })
     }
 
@@ -159,7 +169,7 @@ fn resolve_secret(
     }
 }
 
-fn is_weak(secret: &str) -> bool {
+pub(crate) fn is_weak(secret: &str) -> bool {
     let lowered = secret.trim().to_lowercase();
     secret.len() < MIN_SECRET_BYTES
         || KNOWN_DEFAULT_SECRETS.contains(&lowered.as_str())

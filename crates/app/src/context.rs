@@ -75,5 +75,7 @@ pub struct Shared {
     pub share_lookups: crate::share_lookups::Lookups,
     /// Render slots and the on-disk cache of rendered exports.
     pub exports: crate::exports::Exporter,
+    /// Single sign-on and Google sign-in.
+    pub sign_in: crate::sign_in::SignIn,
     pub started_at: Instant,
 }

@@ -77,18 +77,29 @@ async fn issue_token(
         Utc::now() + ttl,
     )
     .await?;
-    with_access_token(state, user, refresh_token)
+    with_access_token(state, user, family, refresh_token)
 }
 
-/// A session around a refresh token already stored.
+/// When the sign-in that started `family` happened (Unix seconds): a family's id is a UUIDv7
+/// made at that moment.
+fn signed_in_at(family: Uuid) -> i64 {
+    family
+        .get_timestamp()
+        .map_or(0, |t| i64::try_from(t.to_unix().0).unwrap_or(0))
+}
+
+/// A session around a refresh token of `family` already stored.
 fn with_access_token(
     state: &AppState,
     user: UserRow,
+    family: Uuid,
     refresh_token: String,
 ) -> Result<Session, SessionError> {
     let id = UserId::from_uuid(user.id);
     let role = *user.role;
-    let access_token = state.jwt.issue(id, role, user.session_epoch)?;
+    let access_token = state
+        .jwt
+        .issue(id, role, user.session_epoch, signed_in_at(family))?;
     Ok(Session {
         user,
         access_token,
@@ -176,7 +187,12 @@ async fn within_grace(
     let Some(user) = users::find_by_id(db, UserId::from_uuid(used.user_id)).await? else {
         return Err(SessionError::Invalid);
     };
-    Ok(Some(with_access_token(state, user, successor)?))
+    Ok(Some(with_access_token(
+        state,
+        user,
+        used.family_id,
+        successor,
+    )?))
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are fine: the caller is

@@ -153,6 +153,7 @@ pub fn build_state(
         Duration::from_millis(config.settings.password_hash_queue_ms),
     );
     let exports = penora_app::exports::Exporter::new(&config.settings)?;
+    let sign_in = penora_app::sign_in::SignIn::new(&config)?;
     Ok(AppState::new(Shared {
         recorder: penora_store::recorded::Recorder::new(db.clone()),
         generations: penora_store::generations::Writer::new(db.clone()),
@@ -176,6 +177,7 @@ pub fn build_state(
         keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
         share_lookups: Default::default(),
         exports,
+        sign_in,
         started_at: Instant::now(),
     }))
 }
@@ -261,6 +263,7 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
             .app_data(extract_errors::json_config(settings.json_limit_bytes))
             .app_data(extract_errors::path_config())
             .app_data(extract_errors::query_config())
+            .app_data(extract_errors::form_config())
             .configure(routes::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
             .service(web::resource("/docs").route(web::get().to(docs_redirect)));

@@ -12,7 +12,9 @@ pub mod generations;
 mod group_commit;
 pub mod holds;
 pub mod idempotency;
+pub mod identities;
 pub mod ledger;
+pub mod oauth_flows;
 pub mod page;
 pub mod projects;
 pub mod provider_keys;
@@ -22,6 +24,7 @@ pub mod refresh_tokens;
 pub mod storage;
 pub mod stories;
 pub mod text;
+pub mod used_tokens;
 pub mod users;
 pub mod welcome_grants;
 
@@ -244,6 +247,66 @@ mod tests {
         assert_eq!(pragma(&db, "journal_mode").await, "wal");
         assert_eq!(pragma(&db, "foreign_keys").await, "1");
         assert!(pending_migrations(&db).await?.is_empty());
+        remove_sqlite(db, &path).await
+    }
+
+    #[tokio::test]
+    async fn making_the_password_optional_keeps_every_hash_and_every_row() -> Result<(), DbErr> {
+        use penora_migrations::MigratorTrait;
+        let (db, path) = empty_sqlite().await?;
+        // Up to the billing migration: `password_hash` is NOT NULL there.
+        penora_migrations::Migrator::up(&db, Some(12)).await?;
+        let insert = |id: &str, email: &str, hash: &str| {
+            format!(
+                "INSERT INTO users (id, email, password_hash, display_name, role, session_epoch, \
+                 balance_mc, reserved_mc, storage_used_bytes, active_generations, provider_keys, \
+                 created_at, updated_at) VALUES ('{id}', '{email}', '{hash}', 'N', 'user', 0, \
+                 5, 0, 0, 0, 0, '2026-12-01 00:00:00+00:00', '2026-12-01 00:00:00+00:00')"
+            )
+        };
+        db.execute_unprepared(&insert(
+            "00000000-0000-7000-8000-000000000001",
+            "a@example.com",
+            "$argon2id$v=19$hash",
+        ))
+        .await?;
+        db.execute_unprepared(&insert(
+            "00000000-0000-7000-8000-000000000002",
+            "deleted:x",
+            "",
+        ))
+        .await?;
+        db.execute_unprepared(
+            "INSERT INTO ledger_entries (id, user_id, kind, amount_mc, balance_after_mc, \
+             reference, meta, created_at) VALUES ('00000000-0000-7000-8000-0000000000e1', \
+             '00000000-0000-7000-8000-000000000001', 'welcome', 5, 5, 'welcome', '{}', \
+             '2026-12-01 00:00:00+00:00')",
+        )
+        .await?;
+        migrate(&db).await?;
+        let hashes: Vec<Option<String>> = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT password_hash FROM users ORDER BY id",
+            ))
+            .await?
+            .iter()
+            .map(|r| r.try_get_by_index(0))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(hashes, [Some("$argon2id$v=19$hash".to_owned()), None]);
+        let entries = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT COUNT(*) FROM ledger_entries",
+            ))
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?;
+        assert_eq!(entries, Some(1), "the column swap must not cascade");
+        db.execute_unprepared(
+            "UPDATE users SET password_hash = NULL WHERE email = 'a@example.com'",
+        )
+        .await?;
         remove_sqlite(db, &path).await
     }
 }

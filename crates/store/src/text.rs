@@ -15,7 +15,9 @@ use penora_domain::{BilledTo, EntryKind, GenerationStatus, KeyKind, KeyScopes, P
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, QueryResult, TryGetError, TryGetable, Value};
 
-use penora_domain::{Currency, HoldState, OrderStatus, PaymentStatus, SubscriptionStatus};
+use penora_domain::{
+    Currency, HoldState, OrderStatus, PaymentStatus, Provider, SubscriptionStatus,
+};
 
 /// A value stored as text.
 pub trait TextValue: Sized {
@@ -130,6 +132,7 @@ named! {
     OrderStatus => |t: &str| t.parse().ok(),
     PaymentStatus => |t: &str| t.parse().ok(),
     SubscriptionStatus => |t: &str| t.parse().ok(),
+    Provider => |t: &str| t.parse().ok(),
 }
 
 /// Space-separated scope names, in the order stored.

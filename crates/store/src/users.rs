@@ -16,7 +16,7 @@ pub use crate::entities::user::Model as UserRow;
 
 pub struct NewUser<'a> {
     pub email: &'a Email,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     pub display_name: &'a DisplayName,
     pub role: Role,
 }
@@ -37,7 +37,7 @@ pub async fn insert(
     let row = user::ActiveModel {
         id: Set(UserId::new().as_uuid()),
         email: Set(new.email.as_str().to_owned()),
-        password_hash: Set(new.password_hash.to_owned()),
+        password_hash: Set(new.password_hash.map(str::to_owned)),
         display_name: Set(new.display_name.as_str().to_owned()),
         role: Set(AsText(new.role)),
         email_verified_at: Set(None),
@@ -46,6 +46,7 @@ pub async fn insert(
         reserved_mc: Set(0),
         storage_used_bytes: Set(0),
         storage_limit_bytes: Set(None),
+        app_storage_bytes: Set(0),
         active_generations: Set(0),
         provider_keys: Set(0),
         created_at: Set(now),
@@ -111,7 +112,7 @@ pub async fn set_password_hash(
     id: UserId,
     hash: &str,
 ) -> Result<(), DbErr> {
-    update(db, id, |row| row.password_hash = Set(hash.to_owned())).await?;
+    update(db, id, |row| row.password_hash = Set(Some(hash.to_owned()))).await?;
     bump_session_epoch(db, id).await
 }
 
@@ -189,7 +190,7 @@ pub enum EraseError {
 /// update decides it under the row's lock, against generations opening at the same moment.
 pub async fn erase(db: &impl ConnectionTrait, id: UserId) -> Result<(), EraseError> {
     use crate::entities::{
-        api_key, audit_log, email_token, generation, project, provider_key, refresh_token,
+        api_key, audit_log, email_token, generation, identity, project, provider_key, refresh_token,
     };
     let Some(row) = find_by_id(db, id).await? else {
         return Err(EraseError::Gone);
@@ -197,7 +198,7 @@ pub async fn erase(db: &impl ConnectionTrait, id: UserId) -> Result<(), EraseErr
     let now = Utc::now();
     let tombstoned = Users::update_many()
         .col_expr(user::Column::Email, Expr::value(tombstone_marker(id)))
-        .col_expr(user::Column::PasswordHash, Expr::value(""))
+        .col_expr(user::Column::PasswordHash, Expr::value(None::<String>))
         .col_expr(user::Column::DisplayName, Expr::value(""))
         .col_expr(
             user::Column::EmailVerifiedAt,
@@ -208,6 +209,7 @@ pub async fn erase(db: &impl ConnectionTrait, id: UserId) -> Result<(), EraseErr
             Expr::col(user::Column::SessionEpoch).add(1),
         )
         .col_expr(user::Column::StorageUsedBytes, Expr::value(0i64))
+        .col_expr(user::Column::AppStorageBytes, Expr::value(0i64))
         .col_expr(user::Column::ProviderKeys, Expr::value(0i32))
         .col_expr(user::Column::DeletedAt, Expr::value(now))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -239,6 +241,10 @@ pub async fn erase(db: &impl ConnectionTrait, id: UserId) -> Result<(), EraseErr
         .await?;
     email_token::Entity::delete_many()
         .filter(email_token::Column::UserId.eq(owner))
+        .exec(db)
+        .await?;
+    identity::Entity::delete_many()
+        .filter(identity::Column::UserId.eq(owner))
         .exec(db)
         .await?;
     generation::Entity::update_many()

@@ -92,20 +92,13 @@ pub async fn signup(
         &txn,
         NewUser {
             email: &input.email,
-            password_hash: &hash,
+            password_hash: Some(&hash),
             display_name: &input.display_name,
             role: Role::User,
         },
     )
     .await?;
-    let bonus = penora_domain::Millicredits::new(state.config.settings.welcome_bonus_mc);
-    // Once per address, ever: an address whose earlier account was deleted gets none.
-    let id = UserId::from_uuid(user.id);
-    if bonus.is_positive()
-        && welcome_grants::claim(&txn, &state.keyed.welcome_email(&input.email), id).await?
-    {
-        crate::credits::grant_welcome(&txn, id, bonus).await?;
-    }
+    welcome(state, &txn, UserId::from_uuid(user.id), &input.email).await?;
     let user = users::find_by_id(&txn, UserId::from_uuid(user.id))
         .await?
         .ok_or(AccountError::Gone)?;
@@ -132,6 +125,24 @@ pub async fn signup(
         send_verification(state, &input.email, &token).await;
     }
     Ok(session)
+}
+
+/// Grants the welcome bonus to the new account `id` unless its address had it before: once
+/// per address, ever, whichever way the account was made (an address whose earlier account
+/// was deleted gets none).
+pub(crate) async fn welcome(
+    state: &AppState,
+    txn: &impl penora_store::ConnectionTrait,
+    id: UserId,
+    email: &Email,
+) -> Result<(), AccountError> {
+    let bonus = penora_domain::Millicredits::new(state.config.settings.welcome_bonus_mc);
+    if bonus.is_positive()
+        && welcome_grants::claim(txn, &state.keyed.welcome_email(email), id).await?
+    {
+        crate::credits::grant_welcome(txn, id, bonus).await?;
+    }
+    Ok(())
 }
 
 #[tracing::instrument(name = "services::accounts::login", skip_all)]
@@ -166,7 +177,7 @@ pub async fn login(
         spend(state, bucket, limit).await?;
     }
     let user = users::find_by_email(&state.db, email).await?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = state
         .passwords
         .verify(password_raw.to_owned(), stored)
@@ -265,7 +276,7 @@ async fn check_password(
     let id = UserId::from_uuid(user.id);
     let limit = Limit::per_hour(state.config.settings.rate_password_checks_per_user_per_hour);
     spend(state, Bucket::PasswordChecks(id), limit).await?;
-    let stored = Some(user.password_hash.clone());
+    let stored = user.password_hash.clone();
     if state
         .passwords
         .verify(password_raw.to_owned(), stored)
@@ -327,7 +338,7 @@ pub async fn create_admin(
         &txn,
         NewUser {
             email,
-            password_hash: &hash,
+            password_hash: Some(&hash),
             display_name: &DisplayName::from_email(email),
             role: Role::Admin,
         },

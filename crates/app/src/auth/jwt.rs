@@ -25,6 +25,11 @@ pub struct Claims {
     /// The user's session epoch when issued; a later epoch (logout everywhere, password
     /// change) makes the token worthless before it expires.
     pub epoch: i64,
+    /// When the sign-in this session comes from happened (Unix seconds; OpenID's
+    /// `auth_time`). Refreshes keep it, so it tells whether the user proved who they are
+    /// recently. Tokens issued without it read as long ago.
+    #[serde(default)]
+    pub auth_time: i64,
 }
 
 #[derive(Clone)]
@@ -67,6 +72,7 @@ impl JwtKeys {
         user: UserId,
         role: Role,
         epoch: i64,
+        auth_time: i64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = Claims {
@@ -79,6 +85,7 @@ impl JwtKeys {
             jti: uuid::Uuid::now_v7().to_string(),
             role,
             epoch,
+            auth_time,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -109,16 +116,17 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let user = UserId::new();
-        let token = keys().issue(user, Role::Admin, 3).unwrap();
+        let token = keys().issue(user, Role::Admin, 3, 1_700_000_000).unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!(claims.sub, user.to_string());
         assert_eq!(claims.role, Role::Admin);
         assert_eq!(claims.epoch, 3);
+        assert_eq!(claims.auth_time, 1_700_000_000);
     }
 
     #[test]
     fn other_keys_and_garbage_are_invalid() {
-        let token = keys().issue(UserId::new(), Role::User, 0).unwrap();
+        let token = keys().issue(UserId::new(), Role::User, 0, 0).unwrap();
         let other = JwtKeys::new(&SecretString::from("y".repeat(40)), 900);
         assert_eq!(other.verify(&token).err(), Some(TokenError::Invalid));
         assert_eq!(keys().verify("not.a.jwt").err(), Some(TokenError::Invalid));

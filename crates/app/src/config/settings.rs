@@ -10,7 +10,7 @@ use figment::Figment;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Capacity, ConfigError, PaymentSettings, TrustedProxies};
+use super::{Capacity, ConfigError, PaymentSettings, SignInSettings, TrustedProxies};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,6 +159,9 @@ pub struct Settings {
     /// [`PaymentSettings`]).
     #[serde(flatten)]
     pub payments: PaymentSettings,
+    /// Single sign-on from the main site and Google sign-in (see [`SignInSettings`]).
+    #[serde(flatten)]
+    pub sign_in: SignInSettings,
 }
 
 impl Default for Settings {
@@ -223,6 +226,7 @@ impl Default for Settings {
             api_key_cache_ms: 1_000,
             capacity: Capacity::default(),
             payments: PaymentSettings::default(),
+            sign_in: SignInSettings::default(),
         }
     }
 }
@@ -243,6 +247,11 @@ impl Settings {
                     "RAZORPAY_KEY_ID",
                     "RAZORPAY_KEY_SECRET",
                     "RAZORPAY_WEBHOOK_SECRET",
+                    "SUKUSUKU_SSO_ISSUER",
+                    "SUKUSUKU_SSO_SECRET",
+                    "SUKUSUKU_SSO_JWKS_URL",
+                    "GOOGLE_OAUTH_CLIENT_ID",
+                    "GOOGLE_OAUTH_CLIENT_SECRET",
                 ])),
         )
     }

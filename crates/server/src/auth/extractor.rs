@@ -28,7 +28,9 @@ use penora_app::AppState;
 /// How a user proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    Session,
+    /// A session's access token; `signed_in_at` is when its sign-in happened (Unix seconds),
+    /// which refreshes carry over.
+    Session { signed_in_at: i64 },
     PersonalKey {
         key_id: uuid::Uuid,
         scopes: Vec<Scope>,
@@ -64,7 +66,7 @@ impl Via {
     pub fn key_id(&self) -> Option<uuid::Uuid> {
         match self {
             Via::PersonalKey { key_id, .. } => Some(*key_id),
-            Via::Session => None,
+            Via::Session { .. } => None,
         }
     }
 }
@@ -75,7 +77,8 @@ impl AuthUser {
     pub fn account(&self) -> Account {
         Account {
             user: self.id,
-            session_epoch: (self.via == Via::Session).then_some(self.row.session_epoch),
+            session_epoch: matches!(self.via, Via::Session { .. })
+                .then_some(self.row.session_epoch),
             key: self.via.key_id(),
         }
     }
@@ -228,7 +231,9 @@ async fn identify(state: &AppState, token: Option<String>) -> Result<Caller, Api
         .ok_or_else(|| ApiError::unauthorized("The access token is not valid."))?;
     Ok(Caller {
         id,
-        via: Via::Session,
+        via: Via::Session {
+            signed_in_at: claims.auth_time,
+        },
         session_epoch: Some(claims.epoch),
     })
 }
@@ -305,7 +310,7 @@ impl FromRequest for SessionUser {
         let user = auth_user(req);
         Box::pin(async move {
             let user = user.await?;
-            if user.via == Via::Session {
+            if matches!(user.via, Via::Session { .. }) {
                 Ok(SessionUser(user))
             } else {
                 Err(ApiError::new(

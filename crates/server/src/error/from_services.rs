@@ -13,7 +13,45 @@ use penora_app::idempotency::IdemError;
 use penora_app::projects::ProjectError;
 use penora_app::sessions::SessionError;
 use penora_app::shares::ShareError;
+use penora_app::sign_in::{Refusal, SignInError};
 use penora_store::ledger::LedgerError;
+
+impl From<SignInError> for ApiError {
+    fn from(err: SignInError) -> Self {
+        match err {
+            SignInError::Refused(refusal) => refusal.into(),
+            SignInError::Account(e) => e.into(),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::ProviderUnavailable => {
+                let mut err = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::IdentityProviderUnavailable,
+                    "The identity provider cannot be reached, so nobody can be signed in by it \
+                     now. Try again in a minute.",
+                );
+                err.retry_after = Some(30);
+                err
+            }
+            Refusal::NotConfigured => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::SignInMethodUnavailable,
+                "This sign-in method is not set up on this server.",
+            ),
+            other => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::SignInRefused,
+                format!("Sign-in refused: {other}."),
+            )
+            .with_extra(serde_json::json!({ "reason": other.code() })),
+        }
+    }
+}
 
 impl From<SessionError> for ApiError {
     fn from(err: SessionError) -> Self {

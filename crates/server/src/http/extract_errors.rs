@@ -1,7 +1,7 @@
 //! Turns actix's extractor failures (bad JSON, wrong content type, oversized body, bad path
 //! or query) into problem+json with stable codes instead of plain-text 400s.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use penora_api_types::ErrorCode;
@@ -35,6 +35,25 @@ pub fn query_config() -> web::QueryConfig {
         )
         .into()
     })
+}
+
+/// Form bodies (the main site's sign-in form post): small, and read as problem+json too.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(16 * 1024)
+        .error_handler(|err: UrlencodedError, _req| {
+            let (status, code) = match err {
+                UrlencodedError::ContentType => (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    ErrorCode::UnsupportedMediaType,
+                ),
+                UrlencodedError::Overflow { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+                }
+                _ => (StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter),
+            };
+            ApiError::new(status, code, format!("The form could not be read: {err}")).into()
+        })
 }
 
 fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {

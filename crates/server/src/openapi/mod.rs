@@ -10,7 +10,7 @@ use contract::Contract;
 use crate::routes::projects::{chapters, crud, export, share};
 use crate::routes::{
     admin, admin_payments, api_keys, apps, auth, billing, billing_sandbox, credits, generations,
-    health, me, openai, provider_keys, stories,
+    health, me, openai, provider_keys, sign_in, stories,
 };
 
 #[derive(OpenApi)]
@@ -24,6 +24,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
     paths(
         auth::signup, auth::login, auth::refresh, auth::logout, auth::logout_all,
         auth::verify_email, auth::resend_verification, auth::forgot_password, auth::reset_password,
+        sign_in::sso_form, sign_in::sso_link, sign_in::providers,
         me::get_me, me::update_me, me::change_password, me::delete_me,
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
         api_keys::create, api_keys::list, api_keys::revoke,

@@ -9,7 +9,7 @@ use penora_api_types::{
 use penora_domain::{DisplayName, Email, FieldErrors, Password};
 
 use super::responses::{origin, refresh_token_of, session_response, signed_out};
-use super::validated;
+use super::{sign_in, validated};
 use crate::auth::SessionUser;
 use crate::error::ApiError;
 use penora_app::accounts::{self, Signup};
@@ -29,7 +29,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/resend-verification").route(web::post().to(resend_verification)),
             )
             .service(web::resource("/forgot-password").route(web::post().to(forgot_password)))
-            .service(web::resource("/reset-password").route(web::post().to(reset_password))),
+            .service(web::resource("/reset-password").route(web::post().to(reset_password)))
+            .service(
+                web::resource("/sso")
+                    .route(web::post().to(sign_in::sso_form))
+                    .route(web::get().to(sign_in::sso_link)),
+            )
+            .service(web::resource("/providers").route(web::get().to(sign_in::providers))),
     );
 }
 

@@ -18,6 +18,7 @@ pub(crate) mod pagination;
 pub mod projects;
 pub mod provider_keys;
 mod responses;
+pub mod sign_in;
 pub(crate) mod sse;
 pub mod stories;
 

@@ -68,8 +68,7 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
 
 /// The session as JSON, with the refresh token set as an httpOnly, SameSite=Strict cookie.
 pub fn session_response(status: StatusCode, state: &AppState, session: Session) -> HttpResponse {
-    let max_age = CookieDuration::days(i64::from(state.config.settings.refresh_token_ttl_days));
-    let cookie = refresh_cookie(state, session.refresh_token, max_age);
+    let cookie = session_cookie(state, session.refresh_token);
     HttpResponse::build(status)
         .cookie(cookie)
         .json(AuthResponse {
@@ -78,6 +77,13 @@ pub fn session_response(status: StatusCode, state: &AppState, session: Session) 
             token_type: "Bearer".to_owned(),
             expires_in: session.expires_in,
         })
+}
+
+/// The session's refresh token as its httpOnly, SameSite=Strict cookie: a browser that
+/// arrives by a redirect takes its session from it (`POST /api/v1/auth/refresh`).
+pub fn session_cookie(state: &AppState, refresh_token: String) -> Cookie<'static> {
+    let max_age = CookieDuration::days(i64::from(state.config.settings.refresh_token_ttl_days));
+    refresh_cookie(state, refresh_token, max_age)
 }
 
 /// A response that also deletes the refresh cookie.

@@ -94,7 +94,7 @@ async fn ledger_rows_survive_deletion_and_sum_to_the_tombstones_balance() {
     assert_eq!(tombstone.balance_mc, 48_500);
     // Nothing personal is left on the tombstone.
     assert!(!tombstone.email.contains('@'), "{}", tombstone.email);
-    assert_eq!(tombstone.password_hash, "");
+    assert_eq!(tombstone.password_hash, None);
     assert_eq!(tombstone.display_name, "");
     assert!(tombstone.deleted_at.is_some());
     app.assert_ledger_consistent().await;

@@ -71,7 +71,7 @@ async fn victim_token() -> (TestApp, String, impl Fn(&str) -> String) {
         .await;
     let forge = move |secret: &str| {
         JwtKeys::new(&SecretString::from(secret.to_owned()), 900)
-            .issue(id, Role::Admin, epoch)
+            .issue(id, Role::Admin, epoch, 0)
             .unwrap()
     };
     let genuine = forge(TEST_JWT_SECRET);

@@ -10,7 +10,8 @@ pub struct Model {
     pub id: Uuid,
     #[sea_orm(unique)]
     pub email: String,
-    pub password_hash: String,
+    /// `None` for an account without a password (made by single sign-on or Google).
+    pub password_hash: Option<String>,
     pub display_name: String,
     pub role: AsText<Role>,
     pub email_verified_at: Option<DateTimeUtc>,
@@ -19,6 +20,8 @@ pub struct Model {
     pub reserved_mc: i64,
     pub storage_used_bytes: i64,
     pub storage_limit_bytes: Option<i64>,
+    /// What ImageGene last reported it stores for the user; counted in the shared quota.
+    pub app_storage_bytes: i64,
     pub active_generations: i32,
     /// How many own provider keys the user stored (kept by `provider_keys`).
     pub provider_keys: i32,

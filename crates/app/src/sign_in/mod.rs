@@ -1,0 +1,340 @@
+//! Signing in through another site: single sign-on from the main site (SukuSuku, [`sso`])
+//! and Google ([`google`]). Both end in an [`Arrival`] (the provider vouches for a subject
+//! and an address) that [`arrive`] turns into a session: the account linked to that
+//! subject, or the account with that address when the provider says it verified it, or a
+//! new account.
+
+use chrono::Utc;
+use penora_domain::{DisplayName, Email, ExternalSubject, Provider, Role, UserId};
+use penora_store::identities::{self, IdentityRow};
+use penora_store::users::{self, InsertUserError, NewUser, UserRow};
+use penora_store::{DatabaseTransaction, DbErr, WriteError};
+
+use crate::accounts::{self, AccountError};
+use crate::audit::{self, Origin};
+use crate::sessions::{self, Session, SessionError};
+use crate::AppState;
+
+pub mod jwks;
+pub mod return_to;
+pub mod sso;
+
+pub use return_to::{Destinations, ReturnTo};
+
+/// The sign-in methods beyond the password this server offers, and where sign-ins may
+/// return to.
+pub struct SignIn {
+    /// Single sign-on from the main site, when configured.
+    pub sso: Option<sso::SsoVerifier>,
+    pub destinations: Destinations,
+}
+
+impl SignIn {
+    pub fn new(config: &crate::config::Config) -> Result<Self, reqwest::Error> {
+        let s = &config.settings.sign_in;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(s.sign_in_timeout_ms))
+            .build()?;
+        let sso = config.sso.as_ref().map(|sso| {
+            sso::SsoVerifier::new(
+                sso,
+                http.clone(),
+                std::time::Duration::from_secs(s.sso_token_max_age_secs),
+                std::time::Duration::from_millis(s.jwks_refresh_min_interval_ms),
+            )
+        });
+        Ok(Self {
+            sso,
+            destinations: Destinations::new(&config.settings.public_url, &s.sso_return_to_origins),
+        })
+    }
+}
+
+/// Why a sign-in through another site was refused. Each has a stable code: the app's `/sso`
+/// page explains it, and ImageGene's resolve answers with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("this sign-in method is not set up on this server")]
+    NotConfigured,
+    #[error("no sign-in token came with the request")]
+    MissingToken,
+    #[error("the sign-in token is not valid")]
+    InvalidToken,
+    #[error("the sign-in token has expired")]
+    Expired,
+    #[error("the sign-in token is not valid yet")]
+    NotYetValid,
+    #[error("the sign-in token was issued too long ago")]
+    TooOld,
+    #[error("the sign-in token comes from another issuer")]
+    WrongIssuer,
+    #[error("the sign-in token is meant for another app")]
+    WrongAudience,
+    #[error("the sign-in token is signed with an unknown key")]
+    UnknownKey,
+    #[error("the sign-in token was used before")]
+    Replayed,
+    #[error("the sign-in token carries no email address")]
+    MissingEmail,
+    #[error("an account has this address, and the provider has not verified that it is yours")]
+    UnverifiedEmail,
+    #[error("the identity provider cannot be reached")]
+    ProviderUnavailable,
+    #[error("the sign-in attempt is unknown, used or expired")]
+    InvalidState,
+    #[error("the identity token does not belong to this sign-in attempt")]
+    WrongNonce,
+    #[error("the provider refused the sign-in")]
+    ProviderRefused,
+    #[error("this identity belongs to another account")]
+    LinkedElsewhere,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::NotConfigured => "sso_not_configured",
+            Refusal::MissingToken => "missing_token",
+            Refusal::InvalidToken => "invalid_token",
+            Refusal::Expired => "token_expired",
+            Refusal::NotYetValid => "token_not_yet_valid",
+            Refusal::TooOld => "token_too_old",
+            Refusal::WrongIssuer => "wrong_issuer",
+            Refusal::WrongAudience => "wrong_audience",
+            Refusal::UnknownKey => "unknown_key",
+            Refusal::Replayed => "token_replayed",
+            Refusal::MissingEmail => "missing_email",
+            Refusal::UnverifiedEmail => "unverified_email",
+            Refusal::ProviderUnavailable => "provider_unavailable",
+            Refusal::InvalidState => "invalid_state",
+            Refusal::WrongNonce => "wrong_nonce",
+            Refusal::ProviderRefused => "provider_refused",
+            Refusal::LinkedElsewhere => "identity_linked_elsewhere",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+}
+
+impl From<DbErr> for SignInError {
+    fn from(err: DbErr) -> Self {
+        SignInError::Account(err.into())
+    }
+}
+
+impl From<SessionError> for SignInError {
+    fn from(err: SessionError) -> Self {
+        SignInError::Account(err.into())
+    }
+}
+
+/// What a provider vouched for, checked.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub provider: Provider,
+    pub subject: ExternalSubject,
+    pub email: Email,
+    /// The provider says the address is the user's.
+    pub email_verified: bool,
+    pub name: Option<String>,
+}
+
+/// How the arrival found its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The identity was linked to it before.
+    SignedIn,
+    /// The account with the verified address; the identity is linked now.
+    Linked,
+    /// A new account, with the welcome bonus when its address never had one.
+    Created,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::SignedIn => "signed_in",
+            Outcome::Linked => "linked",
+            Outcome::Created => "created",
+        }
+    }
+}
+
+/// Signs in the account `arrival` belongs to (see the module docs), recording each step in
+/// the audit log. Two first arrivals of one person at once make one account.
+#[tracing::instrument(name = "services::sign_in::arrive", skip_all,
+    fields(provider = %arrival.provider))]
+pub async fn arrive(
+    state: &AppState,
+    arrival: &Arrival,
+    origin: &Origin,
+) -> Result<(Session, Outcome), SignInError> {
+    let result = match attempt(state, arrival).await {
+        // The other arrival made the account or the link first: this one finds it now.
+        Err(SignInError::Account(AccountError::EmailTaken)) => attempt(state, arrival).await,
+        other => other,
+    };
+    let (session, outcome) = match result {
+        Ok(done) => done,
+        Err(SignInError::Refused(refusal)) => {
+            refused(
+                state,
+                arrival.provider,
+                refusal,
+                Some(&arrival.subject),
+                origin,
+            )
+            .await;
+            return Err(refusal.into());
+        }
+        Err(err) => return Err(err),
+    };
+    let meta = serde_json::json!({
+        "provider": arrival.provider.as_str(),
+        "subject": arrival.subject.as_str(),
+        "outcome": outcome.as_str(),
+    });
+    audit::record(
+        &state.db,
+        Some(UserId::from_uuid(session.user.id)),
+        "auth.sign_in_arrival",
+        Some(arrival.email.as_str()),
+        origin,
+        meta,
+    )
+    .await;
+    Ok((session, outcome))
+}
+
+async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(Session, Outcome), SignInError> {
+    let txn = penora_store::begin_write(&state.db).await?;
+    let now = Utc::now();
+    let (user, outcome) = match identities::find(&txn, arrival.provider, &arrival.subject).await? {
+        Some(identity) => (linked_account(&txn, &identity).await?, Outcome::SignedIn),
+        None => match users::find_by_email(&txn, &arrival.email).await? {
+            Some(_) if !arrival.email_verified => return Err(Refusal::UnverifiedEmail.into()),
+            Some(user) => (user, Outcome::Linked),
+            None => (create(state, &txn, arrival).await?, Outcome::Created),
+        },
+    };
+    let id = UserId::from_uuid(user.id);
+    match outcome {
+        Outcome::SignedIn => {
+            let identity = identities::find(&txn, arrival.provider, &arrival.subject).await?;
+            if let Some(identity) = identity {
+                identities::touch(&txn, identity.id, now).await?;
+            }
+        }
+        Outcome::Linked | Outcome::Created => {
+            let email = Some(&arrival.email);
+            match identities::link(&txn, id, arrival.provider, &arrival.subject, email, now).await {
+                Ok(_) => {}
+                // The subject was linked meanwhile (retried), or the account is linked to
+                // another subject at this provider.
+                Err(WriteError::Taken) => match outcome {
+                    Outcome::Created => return Err(AccountError::EmailTaken.into()),
+                    _ => return Err(Refusal::LinkedElsewhere.into()),
+                },
+                Err(WriteError::Db(err)) => return Err(err.into()),
+            }
+        }
+    }
+    if arrival.email_verified
+        && user.email_verified_at.is_none()
+        && user.email == arrival.email.as_str()
+    {
+        users::mark_email_verified(&txn, id).await?;
+    }
+    let user = users::find_by_id(&txn, id)
+        .await?
+        .ok_or(AccountError::Gone)?;
+    let session = sessions::start(state, &txn, user).await?;
+    txn.commit().await?;
+    Ok((session, outcome))
+}
+
+async fn linked_account(
+    txn: &DatabaseTransaction,
+    identity: &IdentityRow,
+) -> Result<UserRow, SignInError> {
+    Ok(users::find_by_id(txn, UserId::from_uuid(identity.user_id))
+        .await?
+        .ok_or(AccountError::Gone)?)
+}
+
+/// A new account without a password for `arrival`, with its welcome bonus.
+async fn create(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    arrival: &Arrival,
+) -> Result<UserRow, SignInError> {
+    let name = arrival
+        .name
+        .as_deref()
+        .and_then(|n| DisplayName::parse(n).ok())
+        .unwrap_or_else(|| DisplayName::from_email(&arrival.email));
+    let user = users::insert(
+        txn,
+        NewUser {
+            email: &arrival.email,
+            password_hash: None,
+            display_name: &name,
+            role: Role::User,
+        },
+    )
+    .await
+    .map_err(|err| match err {
+        InsertUserError::EmailTaken => AccountError::EmailTaken,
+        InsertUserError::Db(e) => AccountError::Db(e),
+    })?;
+    accounts::welcome(state, txn, UserId::from_uuid(user.id), &arrival.email).await?;
+    Ok(user)
+}
+
+/// Signs in by a single sign-on token from the main site (see [`sso`]); a refusal is
+/// recorded with its reason.
+#[tracing::instrument(name = "services::sign_in::by_sso", skip_all)]
+pub async fn by_sso(
+    state: &AppState,
+    token: &str,
+    origin: &Origin,
+) -> Result<(Session, Outcome), SignInError> {
+    let verified = match &state.sign_in.sso {
+        Some(verifier) => {
+            verifier
+                .verify(&state.db, token, sso::Audience::Penora)
+                .await
+        }
+        None => Err(Refusal::NotConfigured.into()),
+    };
+    match verified {
+        Ok(arrival) => arrive(state, &arrival, origin).await,
+        Err(SignInError::Refused(refusal)) => {
+            refused(state, Provider::Sukusuku, refusal, None, origin).await;
+            Err(refusal.into())
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Records a refused sign-in with its reason.
+pub async fn refused(
+    state: &AppState,
+    provider: Provider,
+    refusal: Refusal,
+    subject: Option<&ExternalSubject>,
+    origin: &Origin,
+) {
+    let meta = serde_json::json!({
+        "provider": provider.as_str(),
+        "reason": refusal.code(),
+        "subject": subject.map(ExternalSubject::as_str),
+    });
+    audit::record(&state.db, None, "auth.sign_in_refused", None, origin, meta).await;
+}

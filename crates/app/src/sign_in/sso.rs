@@ -1,0 +1,176 @@
+//! Single sign-on tokens from the main site (SukuSuku): a JWT signed with the shared secret
+//! (HS256) or with a key of the main site's JWK set (RS256, ES256). The token's contract is
+//! in the README. Checked: the signature with a key of the family its `alg` names (an HS256
+//! token is never checked with a public key), `iss`, `aud`, `exp`, `nbf`, an `iat` not
+//! older than the allowed age, and a `jti` not used before on any replica.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use penora_domain::{Email, ExternalSubject, Provider};
+use penora_store::used_tokens;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use super::jwks::{Jwks, JwksError};
+use super::{Arrival, Refusal, SignInError};
+use crate::config::SsoConfig;
+
+/// Clock skew allowed on `exp`, `nbf` and a future `iat` (seconds).
+pub const LEEWAY_SECS: u64 = 30;
+/// The longest `jti` accepted.
+const MAX_JTI_LEN: usize = 200;
+
+/// Which app a token is meant for (its `aud`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Penora,
+    ImageGene,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Penora => "penora",
+            Audience::ImageGene => "imagegene",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: bool,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    iat: Option<i64>,
+    #[serde(default)]
+    jti: Option<String>,
+    exp: i64,
+}
+
+pub struct SsoVerifier {
+    issuer: String,
+    secret: Option<DecodingKey>,
+    jwks: Option<Jwks>,
+    max_age: Duration,
+}
+
+impl SsoVerifier {
+    pub fn new(
+        config: &SsoConfig,
+        http: reqwest::Client,
+        max_age: Duration,
+        min_refresh: Duration,
+    ) -> Self {
+        Self {
+            issuer: config.issuer.clone(),
+            secret: config
+                .secret
+                .as_ref()
+                .map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())),
+            jwks: config
+                .jwks_url
+                .clone()
+                .map(|url| Jwks::new(url, http, min_refresh)),
+            max_age,
+        }
+    }
+
+    /// The arrival `token` vouches for, meant for `audience`; its `jti` is used up.
+    pub async fn verify(
+        &self,
+        db: &impl penora_store::ConnectionTrait,
+        token: &str,
+        audience: Audience,
+    ) -> Result<Arrival, SignInError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(Refusal::MissingToken.into());
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::InvalidToken)?;
+        let key = self.key(header.alg, header.kid.as_deref()).await?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[audience.as_str()]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECS;
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .map_err(|e| refusal_of(e.kind()))?
+            .claims;
+        let now = Utc::now().timestamp();
+        let iat = claims.iat.ok_or(Refusal::InvalidToken)?;
+        let max_age = i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX);
+        if iat > now + LEEWAY_SECS as i64 {
+            return Err(Refusal::NotYetValid.into());
+        }
+        if now.saturating_sub(iat) > max_age {
+            return Err(Refusal::TooOld.into());
+        }
+        let jti = claims
+            .jti
+            .filter(|j| !j.is_empty() && j.len() <= MAX_JTI_LEN)
+            .ok_or(Refusal::InvalidToken)?;
+        let subject = ExternalSubject::parse(&claims.sub).map_err(|_| Refusal::InvalidToken)?;
+        let email = claims
+            .email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok())
+            .ok_or(Refusal::MissingEmail)?;
+        let expires = DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now)
+            + chrono::Duration::seconds(LEEWAY_SECS as i64);
+        let key = used_key(&self.issuer, audience, &jti);
+        if !used_tokens::use_once(db, &key, expires).await? {
+            return Err(Refusal::Replayed.into());
+        }
+        Ok(Arrival {
+            provider: Provider::Sukusuku,
+            subject,
+            email,
+            email_verified: claims.email_verified,
+            name: claims.name,
+        })
+    }
+
+    async fn key(&self, alg: Algorithm, kid: Option<&str>) -> Result<DecodingKey, SignInError> {
+        match alg {
+            Algorithm::HS256 => self.secret.clone().ok_or(Refusal::InvalidToken.into()),
+            Algorithm::RS256 | Algorithm::ES256 => {
+                let jwks = self.jwks.as_ref().ok_or(Refusal::InvalidToken)?;
+                jwks.key(kid, alg).await.map_err(|e| {
+                    SignInError::from(match e {
+                        JwksError::Unavailable(_) => Refusal::ProviderUnavailable,
+                        JwksError::UnknownKey(_) => Refusal::UnknownKey,
+                    })
+                })
+            }
+            _ => Err(Refusal::InvalidToken.into()),
+        }
+    }
+}
+
+/// The refusal a failed check means.
+pub(super) fn refusal_of(kind: &ErrorKind) -> Refusal {
+    match kind {
+        ErrorKind::ExpiredSignature => Refusal::Expired,
+        ErrorKind::ImmatureSignature => Refusal::NotYetValid,
+        ErrorKind::InvalidIssuer => Refusal::WrongIssuer,
+        ErrorKind::InvalidAudience => Refusal::WrongAudience,
+        _ => Refusal::InvalidToken,
+    }
+}
+
+/// What records a used token: a digest of its issuer, audience and `jti` (bounded in size,
+/// and one `jti` reused by the issuer for the other app is another token).
+fn used_key(issuer: &str, audience: Audience, jti: &str) -> String {
+    let input = format!("sso\n{issuer}\n{}\n{jti}", audience.as_str());
+    let digest = ring::digest::digest(&ring::digest::SHA256, input.as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,116 @@
+//! Signing in through another site: the main site's single sign-on hand-off
+//! (`/api/v1/auth/sso`) and which methods this server offers (`/api/v1/auth/providers`).
+//! Browsers arrive here by navigation, so answers are redirects: to where the sign-in
+//! returns to, with the refresh cookie, or to the app's `/sso` page with the refusal's code.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use penora_api_types::SignInProviders;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::responses::{origin, session_cookie};
+use crate::error::ApiError;
+use penora_app::sessions::Session;
+use penora_app::sign_in::{self, Refusal, SignInError};
+use penora_app::AppState;
+
+/// The main site's hand-off: its sign-in token and where to go afterwards.
+#[derive(Debug, Deserialize, ToSchema, IntoParams)]
+pub struct SsoHandOff {
+    /// The signed token (see the README for its contract).
+    pub token: Option<String>,
+    /// A path of the app (`/write`) or a URL on an allowed origin; anything else goes to the
+    /// app's home.
+    pub return_to: Option<String>,
+}
+
+/// Arrive from the main site (the form post it sends the browser with).
+///
+/// Answers `303 See Other`: to `return_to` (or the app's home) with the refresh cookie set,
+/// or to the app's `/sso?error=<code>` page when the token is refused (`invalid_token`,
+/// `token_expired`, `token_not_yet_valid`, `token_too_old`, `wrong_issuer`, `wrong_audience`,
+/// `unknown_key`, `token_replayed`, `missing_email`, `unverified_email`, `missing_token`,
+/// `sso_not_configured`). Nothing is created on a refusal.
+#[utoipa::path(post, path = "/api/v1/auth/sso", tag = "auth",
+    request_body(content = SsoHandOff, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Signed in (refresh cookie set), or refused: see `Location`"),
+        (status = 503, description = "`identity_provider_unavailable`: the main site's key set cannot be fetched; nothing was signed in"),
+    ))]
+#[tracing::instrument(name = "routes::sign_in::sso_form", skip_all)]
+pub async fn sso_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SsoHandOff>,
+) -> Result<HttpResponse, ApiError> {
+    sso(&state, &req, form.into_inner()).await
+}
+
+/// Arrive from the main site by a link (`?token=…&return_to=…`); the same as the form post.
+/// Penora never logs a query string, and the deployment's nginx logs none either.
+#[utoipa::path(get, path = "/api/v1/auth/sso", tag = "auth", params(SsoHandOff),
+    responses(
+        (status = 303, description = "Signed in (refresh cookie set), or refused: see `Location`"),
+        (status = 503, description = "`identity_provider_unavailable`"),
+    ))]
+#[tracing::instrument(name = "routes::sign_in::sso_link", skip_all)]
+pub async fn sso_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<SsoHandOff>,
+) -> Result<HttpResponse, ApiError> {
+    sso(&state, &req, query.into_inner()).await
+}
+
+async fn sso(
+    state: &AppState,
+    req: &HttpRequest,
+    hand_off: SsoHandOff,
+) -> Result<HttpResponse, ApiError> {
+    let destinations = &state.sign_in.destinations;
+    let return_to = destinations.check(hand_off.return_to.as_deref());
+    let token = hand_off.token.unwrap_or_default();
+    let signed_in = sign_in::by_sso(state, &token, &origin(req, state)).await;
+    arrived(state, signed_in.map(|(session, _)| session), || {
+        destinations.or_home(return_to)
+    })
+}
+
+/// The answer to a browser's arrival: signed in, or sent to the `/sso` page with the
+/// refusal's code. An unreachable provider is a 503 (nothing to explain but "try again").
+pub(super) fn arrived(
+    state: &AppState,
+    signed_in: Result<Session, SignInError>,
+    destination: impl FnOnce() -> String,
+) -> Result<HttpResponse, ApiError> {
+    match signed_in {
+        Ok(session) => Ok(HttpResponse::SeeOther()
+            .cookie(session_cookie(state, session.refresh_token))
+            .insert_header((header::LOCATION, destination()))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()),
+        Err(SignInError::Refused(Refusal::ProviderUnavailable)) => {
+            Err(Refusal::ProviderUnavailable.into())
+        }
+        Err(SignInError::Refused(refusal)) => {
+            let page = format!("/sso?error={}", refusal.code());
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, state.sign_in.destinations.app_page(&page)))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish())
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The sign-in methods this server offers (the app shows a button for each).
+#[utoipa::path(get, path = "/api/v1/auth/providers", tag = "auth",
+    responses((status = 200, description = "What is offered", body = SignInProviders)))]
+pub async fn providers(state: web::Data<AppState>) -> web::Json<SignInProviders> {
+    web::Json(SignInProviders {
+        password: true,
+        sso: state.sign_in.sso.is_some(),
+        google: state.config.google.is_some(),
+    })
+}
