@@ -64,9 +64,32 @@ pub enum AdminCommand {
     },
     /// Settle holds whose generations never finished (the server also does this by itself).
     SweepHolds,
+    /// Print a single sign-on token as the main site makes one (HS256, signed with
+    /// SUKUSUKU_SSO_SECRET, issuer SUKUSUKU_SSO_ISSUER): to try the hand-off, or to compare.
+    SsoToken(SsoTokenArgs),
     /// Billing tasks.
     #[command(subcommand)]
     Billing(BillingCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SsoTokenArgs {
+    /// The main site's id for the user (`sub`).
+    #[arg(long)]
+    subject: String,
+    #[arg(long)]
+    email: String,
+    /// Claim the address is not verified (`email_verified: false`).
+    #[arg(long)]
+    unverified: bool,
+    #[arg(long)]
+    name: Option<String>,
+    /// `penora`, or `imagegene` for ImageGene's resolve.
+    #[arg(long, default_value = "penora")]
+    audience: String,
+    /// Seconds until it expires.
+    #[arg(long, default_value_t = 300)]
+    ttl_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,13 +112,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        // Needs no database: only the configured issuer and secret.
+        Command::Admin(AdminCommand::SsoToken(args)) => print_sso_token(&args),
         Command::Admin(admin) => run_admin(admin).await,
     }
 }
 
+/// The configuration, with logs on standard output (the server's).
 fn load() -> anyhow::Result<Config> {
     let settings = Settings::load()?;
     crate::telemetry::init(settings.log_format);
+    resolve(settings)
+}
+
+/// The configuration, with logs on standard error: an admin command's standard output is
+/// its answer alone.
+fn load_for_command() -> anyhow::Result<Config> {
+    let settings = Settings::load()?;
+    crate::telemetry::init_to_stderr(settings.log_format);
+    resolve(settings)
+}
+
+fn resolve(settings: Settings) -> anyhow::Result<Config> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create the data dir {}", settings.data_dir.display()))?;
     Ok(Config::resolve(settings)?)
@@ -127,8 +165,36 @@ async fn serve() -> anyhow::Result<()> {
     Ok(())
 }
 
+fn print_sso_token(args: &SsoTokenArgs) -> anyhow::Result<()> {
+    use penora_app::sign_in::sso::{self, Audience, Mint};
+    let config = load_for_command()?;
+    let sso_config = config.sso.context(
+        "single sign-on is not configured: set SUKUSUKU_SSO_ISSUER and SUKUSUKU_SSO_SECRET",
+    )?;
+    let audience = match args.audience.as_str() {
+        "penora" => Audience::Penora,
+        "imagegene" => Audience::ImageGene,
+        other => anyhow::bail!("--audience is {other:?}; use penora or imagegene"),
+    };
+    let subject = penora_domain::ExternalSubject::parse(&args.subject)?;
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!(e.message))?;
+    let mint = Mint {
+        subject: &subject,
+        email: &email,
+        email_verified: !args.unverified,
+        name: args.name.as_deref(),
+        audience,
+        ttl: std::time::Duration::from_secs(args.ttl_secs),
+    };
+    let token = sso::mint_hs256(&sso_config, &mint).context(
+        "SUKUSUKU_SSO_SECRET is not set (RS256 / ES256 tokens come from the main site's key)",
+    )?;
+    println!("{token}");
+    Ok(())
+}
+
 async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
-    let config = load()?;
+    let config = load_for_command()?;
     penora_store::migrate_url(&config.database_url).await?;
     let db = penora_store::connect(&config.database_url, 2).await?;
     let state = build_state(config, db)?;
@@ -191,6 +257,7 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             );
             println!("Secret (shown once): {}", created.secret);
         }
+        AdminCommand::SsoToken(args) => print_sso_token(&args)?,
         AdminCommand::SweepHolds => {
             let settled = penora_app::holds::sweep(&state).await?;
             println!("Settled {settled} expired holds.");

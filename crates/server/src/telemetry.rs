@@ -13,9 +13,25 @@ use tracing_subscriber::{fmt, EnvFilter};
 use penora_app::config::LogFormat;
 
 pub fn init(format: LogFormat) {
+    init_to(format, std::io::stdout);
+}
+
+/// Logs to standard error: for commands whose standard output is their answer (a token, a
+/// key) and must hold nothing else.
+pub fn init_to_stderr(format: LogFormat) {
+    init_to(format, std::io::stderr);
+}
+
+fn init_to<W>(format: LogFormat, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,actix_server=warn"));
-    let builder = fmt().with_env_filter(filter).with_target(false);
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Json => builder
             .json()

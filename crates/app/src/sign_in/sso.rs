@@ -156,6 +156,39 @@ impl SsoVerifier {
     }
 }
 
+/// What an example token says (`penora admin sso-token`).
+pub struct Mint<'a> {
+    pub subject: &'a ExternalSubject,
+    pub email: &'a Email,
+    pub email_verified: bool,
+    pub name: Option<&'a str>,
+    pub audience: Audience,
+    pub ttl: Duration,
+}
+
+/// A token the way the main site makes one, signed HS256 with the configured secret: for
+/// trying the hand-off and for the main site's developers to compare with theirs. `None`
+/// without a secret (RS256 / ES256 tokens are signed by the main site's private key).
+pub fn mint_hs256(config: &SsoConfig, mint: &Mint<'_>) -> Option<String> {
+    let secret = config.secret.as_ref()?;
+    let now = Utc::now().timestamp();
+    let ttl = i64::try_from(mint.ttl.as_secs()).unwrap_or(i64::MAX / 2);
+    let claims = serde_json::json!({
+        "iss": config.issuer,
+        "aud": mint.audience.as_str(),
+        "sub": mint.subject.as_str(),
+        "email": mint.email.as_str(),
+        "email_verified": mint.email_verified,
+        "name": mint.name,
+        "iat": now,
+        "nbf": now,
+        "exp": now.saturating_add(ttl),
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.expose_secret().as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::HS256), &claims, &key).ok()
+}
+
 /// The refusal a failed check means.
 pub(super) fn refusal_of(kind: &ErrorKind) -> Refusal {
     match kind {

@@ -114,3 +114,50 @@ fn billing_reconcile_from_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn sso_token_prints_a_token_the_server_signs_in_with() {
+    use crate::helpers::{spawn_sso_app, SSO_ISSUER, SSO_SECRET};
+    let dir = std::env::temp_dir().join(format!("penora-cli-{}", uuid::Uuid::new_v4()));
+    let mint = |extra: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_penora"));
+        command
+            .args([
+                "admin",
+                "sso-token",
+                "--subject",
+                "1234567890123456789012345678901234567890",
+            ])
+            .args(["--email", "cli-sso@example.com", "--name", "Cli User"])
+            .args(extra)
+            .env_clear()
+            .env("PENORA_DATA_DIR", &dir)
+            .env("RUST_LOG", "warn")
+            .env("SUKUSUKU_SSO_ISSUER", SSO_ISSUER)
+            .env("SUKUSUKU_SSO_SECRET", SSO_SECRET);
+        command.output().expect("run penora")
+    };
+    let printed = mint(&[]);
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let token = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
+    // No database is needed to mint one.
+    assert!(!dir.join("penora.db").exists());
+
+    let app = spawn_sso_app(None).await;
+    let session = app.sso_session(&token).await;
+    assert_eq!(session.body["user"]["email"], "cli-sso@example.com");
+    let for_imagegene = mint(&["--audience", "imagegene"]);
+    let token = String::from_utf8(for_imagegene.stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let refused = app.sso_post(&token, None).await;
+    assert_eq!(crate::helpers::refusal_of(&refused), "wrong_audience");
+    let wrong = mint(&["--audience", "elsewhere"]);
+    assert!(!wrong.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

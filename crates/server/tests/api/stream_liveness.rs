@@ -163,6 +163,10 @@ async fn a_client_that_stops_reading_pays_for_all_it_gets_and_keeps_its_slots_ta
         Reply::events(Wire::OpenAi.stream(&deltas)),
         |s| {
             short_liveness(s);
+            // Saves every 50 ms; a grace of 1 s (not 400 ms) so that a loaded machine
+            // delaying one save does not look like a dead server. The stall below still
+            // outlasts it twice over.
+            s.generation_hold_grace_ms = 1_000;
             s.sweep_interval_ms = 50;
             s.generations_per_user = 3;
             s.welcome_bonus_mc = 200_000;
@@ -177,7 +181,7 @@ async fn a_client_that_stops_reading_pays_for_all_it_gets_and_keeps_its_slots_ta
         stalled.push(RawStream::open(&app, &user.access_token, &body).await);
     }
     // Nobody reads: every buffer on the way fills, and the sweeper runs many times over.
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
     let fourth = app
         .post_authed(
             "/api/v1/generations",

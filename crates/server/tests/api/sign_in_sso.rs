@@ -1,0 +1,370 @@
+//! Single sign-on from the main site, against the test issuer and a local fake identity
+//! provider: arrivals that create, find or link an account, and every refusal (each leaves
+//! nothing behind).
+
+use penora_fake_idp::{keys, FakeIdp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{
+    assert_problem, location, refresh_cookie, refusal_of, spawn_app, spawn_sso_app, sso_claims,
+    sso_token, TestApp, PASSWORD,
+};
+
+const WELCOME_MC: i64 = 50_000;
+
+async fn users(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM users").await
+}
+
+async fn identities(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM identities").await
+}
+
+async fn balance(app: &TestApp, token: &str) -> i64 {
+    let body: Value = app
+        .get_authed("/api/v1/credits/balance", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["balance_mc"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_first_arrival_makes_an_account_with_the_welcome_bonus_and_signs_it_in() {
+    let app = spawn_sso_app(None).await;
+    // The old app stored SSO ids in an integer column and overflowed: a 40-digit id is text.
+    let sub = "1".repeat(40);
+    let session = app
+        .sso_session(&sso_token(&sso_claims(&sub, "asha@example.com")))
+        .await;
+    assert_eq!(session.body["user"]["email"], "asha@example.com");
+    assert_eq!(session.body["user"]["display_name"], "Asha Rao");
+    assert_eq!(session.body["user"]["email_verified"], true);
+    assert_eq!(balance(&app, &session.access_token).await, WELCOME_MC);
+    let subject = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM identities WHERE provider = 'sukusuku' AND subject = '{sub}'"
+        ))
+        .await;
+    assert_eq!(subject, 1);
+    // No password: the password sign-in finds nothing to match.
+    let login = app.login("asha@example.com", PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+
+    // Arriving again (a new token) is the same account, without a second bonus.
+    let again = app
+        .sso_session(&sso_token(&sso_claims(&sub, "asha@example.com")))
+        .await;
+    assert_eq!(again.body["user"]["id"], session.body["user"]["id"]);
+    assert_eq!(balance(&app, &again.access_token).await, WELCOME_MC);
+    assert_eq!((users(&app).await, identities(&app).await), (1, 1));
+    let arrivals = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in_arrival'")
+        .await;
+    assert_eq!(arrivals, 2);
+}
+
+#[tokio::test]
+async fn a_verified_address_links_the_existing_account_and_an_unverified_one_is_refused() {
+    let app = spawn_sso_app(None).await;
+    let existing = app.signed_up_user("ravi@example.com").await;
+
+    let mut unverified = sso_claims("42", "ravi@example.com");
+    unverified["email_verified"] = json!(false);
+    let refused = app.sso_post(&sso_token(&unverified), None).await;
+    assert_eq!(refusal_of(&refused), "unverified_email");
+    assert_eq!((users(&app).await, identities(&app).await), (1, 0));
+
+    let linked = app
+        .sso_session(&sso_token(&sso_claims("42", "ravi@example.com")))
+        .await;
+    assert_eq!(linked.body["user"]["id"], existing.body["user"]["id"]);
+    assert_eq!((users(&app).await, identities(&app).await), (1, 1));
+    // The password still signs in too, and the bonus was not paid twice.
+    let login = app.login("ravi@example.com", PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(balance(&app, &linked.access_token).await, WELCOME_MC);
+}
+
+#[tokio::test]
+async fn an_unverified_address_nobody_has_makes_an_unverified_account() {
+    let app = spawn_sso_app(None).await;
+    let mut claims = sso_claims("7", "new@example.com");
+    claims["email_verified"] = json!(false);
+    let session = app.sso_session(&sso_token(&claims)).await;
+    assert_eq!(session.body["user"]["email_verified"], false);
+}
+
+/// `claims` changed by `change`, signed HS256.
+fn with(change: impl FnOnce(&mut Value)) -> String {
+    let mut claims = sso_claims("99", "mallory@example.com");
+    change(&mut claims);
+    sso_token(&claims)
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_with_their_reason_and_leave_nothing() {
+    let app = spawn_sso_app(None).await;
+    let now = chrono::Utc::now().timestamp();
+    let genuine = sso_token(&sso_claims("99", "mallory@example.com"));
+    let tampered = {
+        // Same signature, another subject.
+        let parts: Vec<&str> = genuine.split('.').collect();
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut payload: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+        payload["sub"] = json!("1");
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            b64.encode(payload.to_string()),
+            parts[2]
+        )
+    };
+    let cases = [
+        (
+            "expired",
+            with(|c| c["exp"] = json!(now - 120)),
+            "token_expired",
+        ),
+        (
+            "not yet valid",
+            with(|c| c["nbf"] = json!(now + 600)),
+            "token_not_yet_valid",
+        ),
+        (
+            "issued too long ago",
+            with(|c| c["iat"] = json!(now - 3_600)),
+            "token_too_old",
+        ),
+        (
+            "issued in the future",
+            with(|c| c["iat"] = json!(now + 600)),
+            "token_not_yet_valid",
+        ),
+        (
+            "no iat",
+            with(|c| c.as_object_mut().unwrap().remove("iat").map(drop).unwrap()),
+            "invalid_token",
+        ),
+        (
+            "no jti",
+            with(|c| c.as_object_mut().unwrap().remove("jti").map(drop).unwrap()),
+            "invalid_token",
+        ),
+        (
+            "wrong issuer",
+            with(|c| c["iss"] = json!("https://evil.example")),
+            "wrong_issuer",
+        ),
+        (
+            "for ImageGene",
+            with(|c| c["aud"] = json!("imagegene")),
+            "wrong_audience",
+        ),
+        (
+            "no email",
+            with(|c| {
+                c.as_object_mut()
+                    .unwrap()
+                    .remove("email")
+                    .map(drop)
+                    .unwrap()
+            }),
+            "missing_email",
+        ),
+        (
+            "not an email",
+            with(|c| c["email"] = json!("not-an-address")),
+            "missing_email",
+        ),
+        (
+            "blank subject",
+            with(|c| c["sub"] = json!(" ")),
+            "invalid_token",
+        ),
+        (
+            "another secret",
+            keys::hs256(
+                &sso_claims("99", "m@example.com"),
+                b"another-secret-0123456789-0123456789",
+            ),
+            "invalid_token",
+        ),
+        (
+            "alg none",
+            keys::unsigned(&sso_claims("99", "m@example.com")),
+            "invalid_token",
+        ),
+        // HS/RS confusion: the RSA public key used as the HS256 secret.
+        (
+            "HS256 with the public key",
+            keys::hs256(
+                &sso_claims("99", "m@example.com"),
+                keys::RSA_PUBLIC.as_bytes(),
+            ),
+            "invalid_token",
+        ),
+        // Without a configured JWK set, no RS256 token is accepted at all.
+        (
+            "RS256 without a key set",
+            keys::rs256(&sso_claims("99", "m@example.com"), Some("rsa-1")),
+            "invalid_token",
+        ),
+        ("tampered", tampered, "invalid_token"),
+        ("garbage", "not.a.token".to_owned(), "invalid_token"),
+        ("empty", String::new(), "missing_token"),
+    ];
+    for (what, token, code) in cases {
+        let response = app.sso_post(&token, Some("/write")).await;
+        assert_eq!(refusal_of(&response), code, "{what}");
+    }
+    assert_eq!((users(&app).await, identities(&app).await), (0, 0));
+    let refusals = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in_refused'")
+        .await;
+    assert!(refusals >= 18, "every refusal is audited: {refusals}");
+    // The genuine one still works: nothing above used up its jti.
+    app.sso_session(&genuine).await;
+}
+
+#[tokio::test]
+async fn a_token_works_once_even_across_servers_and_at_the_same_moment() {
+    let app = spawn_sso_app(None).await;
+    let sign_in = app.state.config.settings.sign_in.clone();
+    let other = app.another_server_with(|s| s.sign_in = sign_in).await;
+    let token = sso_token(&sso_claims("5", "once@example.com"));
+    app.sso_session(&token).await;
+    for server in [&app, &other] {
+        let replayed = server.sso_post(&token, None).await;
+        assert_eq!(refusal_of(&replayed), "token_replayed");
+    }
+
+    // Two replicas handed one token at once: one signs in.
+    let token = sso_token(&sso_claims("6", "racing@example.com"));
+    let (a, b) = tokio::join!(app.sso_post(&token, None), other.sso_post(&token, None));
+    let signed_in = [&a, &b]
+        .iter()
+        .filter(|r| refresh_cookie(r.headers()).is_some())
+        .count();
+    assert_eq!(signed_in, 1);
+    assert_eq!(users(&app).await, 2);
+}
+
+#[tokio::test]
+async fn rs256_and_es256_tokens_are_checked_against_the_key_set() {
+    let idp = FakeIdp::start().await;
+    let app = spawn_sso_app(Some(&idp)).await;
+    let rs = keys::rs256(&sso_claims("rs", "rs@example.com"), Some("rsa-1"));
+    let es = keys::es256(&sso_claims("es", "es@example.com"), Some("ec-1"));
+    app.sso_session(&rs).await;
+    app.sso_session(&es).await;
+    // The EC key named for an RS256 token, and a key the set does not have.
+    let confused = keys::rs256(&sso_claims("x", "x@example.com"), Some("ec-1"));
+    assert_eq!(
+        refusal_of(&app.sso_post(&confused, None).await),
+        "unknown_key"
+    );
+    let unknown = keys::rs256_other(&sso_claims("y", "y@example.com"), Some("rsa-2"));
+    assert_eq!(
+        refusal_of(&app.sso_post(&unknown, None).await),
+        "unknown_key"
+    );
+    assert_eq!(users(&app).await, 2);
+
+    // The provider rotates to rsa-2: a token naming it fetches the set again.
+    idp.set_jwks(keys::JWKS_ROTATED);
+    let rotated = keys::rs256_other(&sso_claims("z", "z@example.com"), Some("rsa-2"));
+    app.sso_session(&rotated).await;
+}
+
+#[tokio::test]
+async fn a_key_set_that_cannot_be_fetched_is_a_clear_503_and_signs_nobody_in() {
+    let idp = FakeIdp::start().await;
+    idp.set_down(true);
+    let app = spawn_sso_app(Some(&idp)).await;
+    let token = keys::rs256(&sso_claims("d", "down@example.com"), Some("rsa-1"));
+    let response = app.sso_post(&token, None).await;
+    assert!(refresh_cookie(response.headers()).is_none());
+    let problem = assert_problem(
+        response,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "identity_provider_unavailable",
+    )
+    .await;
+    assert!(problem["detail"].as_str().unwrap().contains("Try again"));
+    assert_eq!(users(&app).await, 0);
+    // Back up: the same token (its jti was not used) signs in.
+    idp.set_down(false);
+    app.sso_session(&token).await;
+}
+
+#[tokio::test]
+async fn a_sign_in_returns_only_to_the_app_or_an_allowed_origin() {
+    let app = spawn_sso_app(None).await;
+    let home = format!(
+        "{}/",
+        app.state.config.settings.public_url.trim_end_matches('/')
+    );
+    for (return_to, expected) in [
+        ("/projects?tab=1", format!("{}projects?tab=1", home)),
+        ("https://evil.example/steal", home.clone()),
+        ("//evil.example", home.clone()),
+        ("/\\evil.example", home.clone()),
+        ("javascript:alert(1)", home.clone()),
+    ] {
+        let token = sso_token(&sso_claims("r", "return@example.com"));
+        let response = app.sso_post(&token, Some(return_to)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), expected, "{return_to}");
+    }
+}
+
+#[tokio::test]
+async fn a_link_works_like_the_form_and_a_user_id_in_the_url_signs_nobody_in() {
+    let app = spawn_sso_app(None).await;
+    let victim = app.signed_up_user("victim@example.com").await;
+    let id = victim.body["user"]["id"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/api/v1/auth/sso?user_id={id}"),
+        format!("/api/v1/auth/sso?sub={id}&email=victim@example.com"),
+    ] {
+        let response = app.get(&path).await;
+        assert_eq!(refusal_of(&response), "missing_token", "{path}");
+    }
+    let token = sso_token(&sso_claims("link", "link@example.com"));
+    let response = app
+        .get(&format!("/api/v1/auth/sso?token={token}&return_to=/write"))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(location(&response).ends_with("/write"));
+    assert!(refresh_cookie(response.headers()).is_some());
+}
+
+#[tokio::test]
+async fn without_single_sign_on_set_up_the_hand_off_explains_and_providers_say_so() {
+    let app = spawn_app().await;
+    let token = sso_token(&sso_claims("n", "n@example.com"));
+    let response = app.sso_post(&token, None).await;
+    assert_eq!(refusal_of(&response), "sso_not_configured");
+    let providers: Value = app
+        .get("/api/v1/auth/providers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        providers,
+        json!({ "password": true, "sso": false, "google": false })
+    );
+    let sso = spawn_sso_app(None).await;
+    let providers: Value = sso
+        .get("/api/v1/auth/providers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(providers["sso"], true);
+}
