@@ -6,8 +6,22 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Exactly one of the four names the user.
 pub struct ResolveUserRequest {
-    pub email: String,
+    /// The user's address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// A single sign-on token the main site signed for ImageGene (`aud` = `imagegene`): all
+    /// of the hand-off's checks apply, it works once, and it makes or links the account
+    /// like a sign-in at Penora would.
+    #[serde(default)]
+    pub sso_token: Option<String>,
+    /// A Penora user id.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The main site's id for the user (the tokens' `sub`), as a string.
+    #[serde(default)]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,6 +31,17 @@ pub struct ResolvedUser {
     pub email: String,
     pub display_name: String,
     pub email_verified: bool,
+    /// The main site's id for the user, when the account is linked to it.
+    pub external_id: Option<String>,
+}
+
+/// What ImageGene stores for a user, in bytes (`PUT /apps/users/{id}/storage`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StorageReport {
+    /// 0 to 2^53; what ImageGene holds now (not a change).
+    pub bytes: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -188,7 +188,12 @@ pub struct ProjectSize {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StorageQuota {
+    /// Everything counted against the limit: Penora's projects and what ImageGene stores.
     pub used_bytes: i64,
+    /// Penora's projects.
+    pub penora_bytes: i64,
+    /// What ImageGene reports it stores for the user.
+    pub imagegene_bytes: i64,
     pub limit_bytes: i64,
     /// `limit - used`, never below 0.
     pub available_bytes: i64,

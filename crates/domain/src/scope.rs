@@ -36,14 +36,17 @@ pub enum AppScope {
     CreditsRead,
     CreditsWrite,
     ProjectsRead,
+    /// Report what the app stores for a user (counted in the shared storage quota).
+    StorageWrite,
 }
 
 impl AppScope {
-    pub const ALL: [AppScope; 4] = [
+    pub const ALL: [AppScope; 5] = [
         AppScope::UsersRead,
         AppScope::CreditsRead,
         AppScope::CreditsWrite,
         AppScope::ProjectsRead,
+        AppScope::StorageWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl AppScope {
             AppScope::CreditsRead => "credits:read",
             AppScope::CreditsWrite => "credits:write",
             AppScope::ProjectsRead => "projects:read",
+            AppScope::StorageWrite => "storage:write",
         }
     }
 }

@@ -54,11 +54,12 @@ pub enum AdminCommand {
     CreateAppKey {
         #[arg(long)]
         name: String,
-        /// Comma-separated: users:read, credits:read, credits:write, projects:read.
+        /// Comma-separated: users:read, credits:read, credits:write, projects:read,
+        /// storage:write.
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "users:read,credits:read,credits:write,projects:read"
+            default_value = "users:read,credits:read,credits:write,projects:read,storage:write"
         )]
         scopes: Vec<String>,
     },

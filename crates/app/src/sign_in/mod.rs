@@ -175,12 +175,25 @@ pub async fn arrive(
     arrival: &Arrival,
     origin: &Origin,
 ) -> Result<(Session, Outcome), SignInError> {
+    let (user, outcome) = account_for(state, arrival, origin).await?;
+    let session = sessions::start(state, &state.db, user).await?;
+    Ok((session, outcome))
+}
+
+/// The account `arrival` belongs to: the one linked to its subject, else the one with its
+/// address when the provider verified it (linked now), else a new one. Starts no session
+/// (ImageGene's resolve uses it too). Recorded in the audit log.
+pub async fn account_for(
+    state: &AppState,
+    arrival: &Arrival,
+    origin: &Origin,
+) -> Result<(UserRow, Outcome), SignInError> {
     let result = match attempt(state, arrival).await {
         // The other arrival made the account or the link first: this one finds it now.
         Err(SignInError::Account(AccountError::EmailTaken)) => attempt(state, arrival).await,
         other => other,
     };
-    let (session, outcome) = match result {
+    let (user, outcome) = match result {
         Ok(done) => done,
         Err(SignInError::Refused(refusal)) => {
             refused(
@@ -202,17 +215,17 @@ pub async fn arrive(
     });
     audit::record(
         &state.db,
-        Some(UserId::from_uuid(session.user.id)),
+        Some(UserId::from_uuid(user.id)),
         "auth.sign_in_arrival",
         Some(arrival.email.as_str()),
         origin,
         meta,
     )
     .await;
-    Ok((session, outcome))
+    Ok((user, outcome))
 }
 
-async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(Session, Outcome), SignInError> {
+async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(UserRow, Outcome), SignInError> {
     let txn = penora_store::begin_write(&state.db).await?;
     let now = Utc::now();
     let (user, outcome) = match identities::find(&txn, arrival.provider, &arrival.subject).await? {
@@ -254,9 +267,8 @@ async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(Session, Outcom
     let user = users::find_by_id(&txn, id)
         .await?
         .ok_or(AccountError::Gone)?;
-    let session = sessions::start(state, &txn, user).await?;
     txn.commit().await?;
-    Ok((session, outcome))
+    Ok((user, outcome))
 }
 
 async fn linked_account(
@@ -305,22 +317,26 @@ pub async fn by_sso(
     token: &str,
     origin: &Origin,
 ) -> Result<(Session, Outcome), SignInError> {
+    let arrival = verify_sso(state, token, sso::Audience::Penora, origin).await?;
+    arrive(state, &arrival, origin).await
+}
+
+/// What a single sign-on token meant for `audience` vouches for (its `jti` used up); a
+/// refusal is recorded with its reason.
+pub async fn verify_sso(
+    state: &AppState,
+    token: &str,
+    audience: sso::Audience,
+    origin: &Origin,
+) -> Result<Arrival, SignInError> {
     let verified = match &state.sign_in.sso {
-        Some(verifier) => {
-            verifier
-                .verify(&state.db, token, sso::Audience::Penora)
-                .await
-        }
+        Some(verifier) => verifier.verify(&state.db, token, audience).await,
         None => Err(Refusal::NotConfigured.into()),
     };
-    match verified {
-        Ok(arrival) => arrive(state, &arrival, origin).await,
-        Err(SignInError::Refused(refusal)) => {
-            refused(state, Provider::Sukusuku, refusal, None, origin).await;
-            Err(refusal.into())
-        }
-        Err(err) => Err(err),
+    if let Err(SignInError::Refused(refusal)) = &verified {
+        refused(state, Provider::Sukusuku, *refusal, None, origin).await;
     }
+    verified
 }
 
 /// Records a refused sign-in with its reason.

@@ -6,6 +6,6 @@ pub mod scoped;
 
 pub use extractor::{AdminUser, AppClient, AuthUser, Caller, SessionUser, Via};
 pub use scoped::{
-    App, CreditsRead, CreditsWrite, Generate, ProjectsRead, Read, Scoped, ScopedCaller, UsersRead,
-    Write,
+    App, CreditsRead, CreditsWrite, Generate, ProjectsRead, Read, Scoped, ScopedCaller,
+    StorageWrite, UsersRead, Write,
 };

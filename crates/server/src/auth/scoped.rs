@@ -48,6 +48,7 @@ scope_types!(NeedsAppScope, AppScope:
     CreditsRead => CreditsRead,
     CreditsWrite => CreditsWrite,
     ProjectsRead => ProjectsRead,
+    StorageWrite => StorageWrite,
 );
 
 /// A user (session, or a personal key holding `S`), account loaded.

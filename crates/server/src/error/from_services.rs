@@ -6,6 +6,7 @@ use penora_domain::FieldError;
 
 use super::{ApiError, SESSION_ENDED};
 use penora_app::accounts::AccountError;
+use penora_app::apps::{ResolveError, StorageReportError};
 use penora_app::auth::password::HashError;
 use penora_app::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
 use penora_app::exports::ExportFailed;
@@ -15,6 +16,34 @@ use penora_app::sessions::SessionError;
 use penora_app::shares::ShareError;
 use penora_app::sign_in::{Refusal, SignInError};
 use penora_store::ledger::LedgerError;
+
+impl From<ResolveError> for ApiError {
+    fn from(err: ResolveError) -> Self {
+        match err {
+            ResolveError::Credit(e) => e.into(),
+            ResolveError::SignIn(e) => e.into(),
+        }
+    }
+}
+
+impl From<StorageReportError> for ApiError {
+    fn from(err: StorageReportError) -> Self {
+        match err {
+            StorageReportError::UserNotFound => CreditError::UserNotFound.into(),
+            StorageReportError::Quota {
+                used,
+                limit,
+                needed,
+            } => ProjectError::Quota {
+                used,
+                limit,
+                needed,
+            }
+            .into(),
+            StorageReportError::Db(e) => e.into(),
+        }
+    }
+}
 
 impl From<SignInError> for ApiError {
     fn from(err: SignInError) -> Self {

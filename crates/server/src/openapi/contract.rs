@@ -86,7 +86,7 @@ A key without it gets `403 insufficient_scope`.",
             "ak_live_...",
             "An app key for sister apps, `Authorization: Bearer ak_live_...`; the requirement's \
 list names the scope needed (`users:read`, `credits:read`, `credits:write`, \
-`projects:read`).",
+`projects:read`, `storage:write`).",
         ),
     );
     schemes.insert(

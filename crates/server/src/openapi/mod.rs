@@ -29,7 +29,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
         api_keys::create, api_keys::list, api_keys::revoke,
         provider_keys::set, provider_keys::list, provider_keys::delete,
-        apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota, apps::projects, apps::shared,
+        apps::resolve, apps::balance, apps::debit, apps::refund, apps::quota, apps::report_storage, apps::projects, apps::shared,
         crud::list, crud::create, crud::get, crud::update, crud::delete, crud::storage,
         chapters::add_chapter, chapters::update_chapter, chapters::delete_chapter, chapters::reorder_chapters,
         share::share, share::revoke_share, share::open_shared, export::export, export::export_shared,

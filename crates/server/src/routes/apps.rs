@@ -3,16 +3,18 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{
     Balance, Debit, DebitRequest, ProjectPage, Quota, Refund, RefundRequest, ResolveUserRequest,
-    ResolvedUser, SharedProject,
+    ResolvedUser, SharedProject, StorageQuota, StorageReport,
 };
-use penora_domain::{Email, FieldErrors, LedgerEntryId, PositiveAmount, UserId};
+use penora_domain::{
+    Email, ExternalSubject, FieldError, FieldErrors, LedgerEntryId, PositiveAmount, UserId,
+};
 
 use super::projects::{list_query, page, shared_view, ListParams};
 use super::responses::{balance_view, idem, origin, replayable};
 use super::validated;
-use crate::auth::{App, CreditsRead, CreditsWrite, ProjectsRead, UsersRead};
+use crate::auth::{App, CreditsRead, CreditsWrite, ProjectsRead, StorageWrite, UsersRead};
 use crate::error::ApiError;
-use penora_app::apps::{self, Debited, Refunded};
+use penora_app::apps::{self, Debited, Refunded, UserKey};
 use penora_app::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/users/{id}/debits").route(web::post().to(debit)))
             .service(web::resource("/users/{id}/refunds").route(web::post().to(refund)))
             .service(web::resource("/users/{id}/quota").route(web::get().to(quota)))
+            .service(web::resource("/users/{id}/storage").route(web::put().to(report_storage)))
             .service(web::resource("/users/{id}/projects").route(web::get().to(projects)))
             .service(web::resource("/shares/{code}").route(web::get().to(shared))),
     );
@@ -32,12 +35,18 @@ fn user_id(raw: &str) -> Result<UserId, ApiError> {
     UserId::parse(raw).ok_or_else(|| super::pagination::bad_parameter("the user id is not a UUID"))
 }
 
-/// Find a Penora user by email (scope `users:read`).
+/// Find a Penora user (scope `users:read`) by exactly one of: `email`, `user_id`,
+/// `external_id` (the main site's id), or `sso_token` (a single sign-on token the main site
+/// made for ImageGene, `aud` = `imagegene`; it works once, and makes or links the account as
+/// Penora's own hand-off does).
 #[utoipa::path(post, path = "/api/v1/apps/users/resolve", tag = "apps", security(("app_key" = ["users:read"])), request_body = ResolveUserRequest,
     responses(
         (status = 200, body = ResolvedUser),
+        (status = 401, description = "`sign_in_refused` (the token; `extra.reason` says why)"),
         (status = 403, description = "`app_key_required` or `insufficient_scope`"),
-        (status = 404, description = "`user_not_found`"),
+        (status = 404, description = "`user_not_found`, or `sign_in_method_unavailable` for a token when single sign-on is not set up"),
+        (status = 422, description = "`validation_failed`: not exactly one key, or a malformed one"),
+        (status = 503, description = "`identity_provider_unavailable`: the main site's key set cannot be fetched"),
     ))]
 #[tracing::instrument(name = "routes::apps::resolve", skip_all,
     fields(app_key_id = %app.caller.key_id))]
@@ -47,14 +56,39 @@ pub async fn resolve(
     app: App<UsersRead>,
     body: web::Json<ResolveUserRequest>,
 ) -> Result<web::Json<ResolvedUser>, ApiError> {
-    let email = Email::parse(&body.email).map_err(|e| ApiError::validation(vec![e]))?;
-    let user = apps::resolve(&state, &app.caller, &email, &origin(&req, &state)).await?;
+    let key = user_key(body.into_inner())?;
+    let (user, external) = apps::resolve(&state, &app.caller, &key, &origin(&req, &state)).await?;
     Ok(web::Json(ResolvedUser {
         user_id: user.id,
         email: user.email,
         display_name: user.display_name,
         email_verified: user.email_verified_at.is_some(),
+        external_id: external.map(|subject| subject.as_str().to_owned()),
     }))
+}
+
+/// The one key a resolve names the user by.
+fn user_key(body: ResolveUserRequest) -> Result<UserKey, ApiError> {
+    let invalid = |field: &'static str, message: &str| {
+        ApiError::validation(vec![FieldError::new(field, "invalid", message)])
+    };
+    match (body.email, body.sso_token, body.user_id, body.external_id) {
+        (Some(email), None, None, None) => Email::parse(&email)
+            .map(UserKey::Email)
+            .map_err(|e| ApiError::validation(vec![e])),
+        (None, Some(token), None, None) => Ok(UserKey::SsoToken(token)),
+        (None, None, Some(id), None) => UserId::parse(&id)
+            .map(UserKey::UserId)
+            .ok_or_else(|| invalid("user_id", "Give a Penora user id (a UUID).")),
+        (None, None, None, Some(subject)) => ExternalSubject::parse(&subject)
+            .map(UserKey::ExternalId)
+            .map_err(|e| invalid("external_id", &e.to_string())),
+        _ => Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            "one_of",
+            "Give exactly one of email, sso_token, user_id and external_id.",
+        )])),
+    }
 }
 
 /// A user's balance (scope `credits:read`).
@@ -185,6 +219,44 @@ pub async fn quota(
         credits: balance_view(credits),
         storage: super::projects::quota_view(storage),
     }))
+}
+
+/// Report what ImageGene stores for a user (scope `storage:write`): the bytes it holds now,
+/// counted with Penora's projects in the quota both apps share.
+///
+/// The same figure again changes nothing; a smaller one always works; a larger one that
+/// would take both apps past the user's limit is refused (`413 quota_exceeded`, nothing
+/// changed): ask before storing. Each change is in the audit log.
+#[utoipa::path(put, path = "/api/v1/apps/users/{id}/storage", tag = "apps", security(("app_key" = ["storage:write"])),
+    params(("id" = uuid::Uuid, Path, description = "Penora user id")),
+    request_body = StorageReport,
+    responses(
+        (status = 200, description = "The shared quota after the report", body = StorageQuota),
+        (status = 404, description = "`user_not_found`"),
+        (status = 413, description = "`quota_exceeded` (with `extra`): the figure does not fit"),
+        (status = 422, description = "`validation_failed`: `bytes` is negative or above 2^53"),
+    ))]
+#[tracing::instrument(name = "routes::apps::report_storage", skip_all,
+    fields(app_key_id = %app.caller.key_id, user_id = %id))]
+pub async fn report_storage(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    app: App<StorageWrite>,
+    id: web::Path<String>,
+    body: web::Json<StorageReport>,
+) -> Result<web::Json<StorageQuota>, ApiError> {
+    const MAX_BYTES: i64 = 1 << 53;
+    let user = user_id(&id)?;
+    if !(0..=MAX_BYTES).contains(&body.bytes) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "bytes",
+            "out_of_range",
+            "Give the bytes stored now: 0 to 2^53.",
+        )]));
+    }
+    let usage =
+        apps::report_storage(&state, &app.caller, user, body.bytes, &origin(&req, &state)).await?;
+    Ok(web::Json(super::projects::quota_view(usage)))
 }
 
 /// A user's projects, without their text (scope `projects:read`). Same paging, search and

@@ -254,6 +254,7 @@ async fn every_status_returned_is_documented() {
             "credits:read",
             "credits:write",
             "projects:read",
+            "storage:write",
         ])
         .await;
     let mut failures = Vec::new();

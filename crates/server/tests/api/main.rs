@@ -9,6 +9,7 @@ mod account_recovery;
 mod accounts;
 mod admin;
 mod apps;
+mod apps_identity;
 mod apps_keys;
 mod apps_refunds;
 mod billing_attacks;

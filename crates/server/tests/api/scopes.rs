@@ -10,11 +10,12 @@ use crate::contract::{operations, send, Op};
 use crate::helpers::{Session, TestApp};
 
 const PERSONAL: [&str; 3] = ["read", "write", "generate"];
-const APP: [&str; 4] = [
+const APP: [&str; 5] = [
     "users:read",
     "credits:read",
     "credits:write",
     "projects:read",
+    "storage:write",
 ];
 
 async fn personal_key(app: &TestApp, session: &Session, scopes: &[&str]) -> String {

@@ -242,9 +242,11 @@ pub async fn delete(
 
 pub(crate) fn quota_view(usage: Usage) -> StorageQuota {
     StorageQuota {
-        used_bytes: usage.used,
+        used_bytes: usage.used(),
+        penora_bytes: usage.penora,
+        imagegene_bytes: usage.app,
         limit_bytes: usage.limit,
-        available_bytes: (usage.limit - usage.used).max(0),
+        available_bytes: (usage.limit - usage.used()).max(0),
     }
 }
 

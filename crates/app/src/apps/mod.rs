@@ -1,7 +1,7 @@
 //! What sister apps (ImageGene) may do with a user's account through an app key.
 
 use chrono::{DateTime, Utc};
-use penora_domain::{Email, EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
+use penora_domain::{EntryKind, LedgerEntryId, Millicredits, PositiveAmount, UserId};
 use penora_store::audit::AuditEntry;
 use penora_store::ledger::{self, Movement};
 use penora_store::projects::{ListQuery, ProjectRow};
@@ -16,6 +16,12 @@ use super::credits::{CreditError, Funds};
 use super::idempotency::{self, Idem, Outcome};
 use super::shares::{self, ShareError, Shared};
 use crate::AppState;
+
+mod resolve;
+mod storage;
+
+pub use resolve::{resolve, ResolveError, UserKey};
+pub use storage::{report_storage, StorageReportError};
 
 /// The app behind an app key.
 #[derive(Debug, Clone)]
@@ -65,7 +71,7 @@ fn app_meta(caller: &AppCaller, mut meta: serde_json::Value) -> serde_json::Valu
     meta
 }
 
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     caller: &AppCaller,
     action: &str,
@@ -83,29 +89,6 @@ async fn audit(
         app_meta(caller, meta),
     )
     .await;
-}
-
-#[tracing::instrument(name = "services::apps::resolve", skip_all,
-    fields(app_key_id = %caller.key_id))]
-pub async fn resolve(
-    state: &AppState,
-    caller: &AppCaller,
-    email: &Email,
-    origin: &Origin,
-) -> Result<UserRow, CreditError> {
-    let user = users::find_by_email(&state.db, email)
-        .await?
-        .ok_or(CreditError::UserNotFound)?;
-    audit(
-        state,
-        caller,
-        "app.user_resolved",
-        Some(UserId::from_uuid(user.id)),
-        origin,
-        serde_json::json!({}),
-    )
-    .await;
-    Ok(user)
 }
 
 #[tracing::instrument(name = "services::apps::balance", skip_all,
