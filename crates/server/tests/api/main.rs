@@ -53,6 +53,7 @@ mod scopes;
 mod security_headers;
 mod sessions;
 mod shares;
+mod sign_in_methods;
 mod snapshots;
 mod stories;
 mod stream_liveness;
