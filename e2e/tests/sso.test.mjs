@@ -67,6 +67,8 @@ test("a hand-off from the main site lands on the writer signed in, once", async 
   await handOff(page, token);
   await page.waitForURL(BASE + "/sso?error=token_replayed");
   await page.getByTestId("sso-error").getByText("already used").waitFor();
+  // Still signed in from the first hand-off: the page leads back to the writer.
+  await page.getByRole("link", { name: "Go on writing" }).waitFor();
   await page.getByRole("link", { name: "Go home" }).waitFor();
   await screenshot(page, "sso-replayed");
   await context.close();
@@ -97,6 +99,7 @@ test("an unknown refusal code and no code at all still lead somewhere", async ()
   const page = await browser.newPage();
   await page.goto(BASE + "/sso?error=something_new");
   await page.getByText("Signing in did not work").waitFor();
+  await page.getByTestId("sso-error").getByRole("link", { name: "Sign in" }).waitFor();
   await page.goto(BASE + "/sso");
   await page.getByTestId("sso-landing").getByRole("link", { name: "Go home" }).waitFor();
   await page.close();

@@ -104,7 +104,13 @@ pub fn SsoLanding() -> impl IntoView {
                     <h1>{heading}</h1>
                     <p>{text}</p>
                     <div class="actions">
-                        <A href="/sign-in" attr:class="button">"Sign in"</A>
+                        // Someone still signed in from before need not sign in again.
+                        <Show
+                            when=move || session.user().is_some()
+                            fallback=|| view! { <A href="/sign-in" attr:class="button">"Sign in"</A> }
+                        >
+                            <A href="/write" attr:class="button">"Go on writing"</A>
+                        </Show>
                         <A href="/">"Go home"</A>
                     </div>
                 </section>
