@@ -18,6 +18,12 @@ use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
+mod sign_in;
+
+pub use sign_in::{
+    delete_account, link_google, providers, set_first_password, sign_in_methods, unlink_method,
+};
+
 /// A failed call: the server's problem document when it sent one.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -214,6 +220,7 @@ enum Method {
     Get,
     Post,
     Patch,
+    Put,
     Delete,
 }
 
@@ -233,6 +240,7 @@ async fn workspace_call<T: DeserializeOwned + 'static>(
                 Method::Get => Request::get(&path),
                 Method::Post => Request::post(&path),
                 Method::Patch => Request::patch(&path),
+                Method::Put => Request::put(&path),
                 Method::Delete => Request::delete(&path),
             };
             let mut builder = with_token(builder, token.as_deref());

@@ -13,6 +13,11 @@ use crate::{frontend, shell};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// The main site's single sign-on, as the e2e server trusts it: `sso.test.mjs` mints its
+/// tokens with these (test values, never a deployment's).
+const SSO_ISSUER: &str = "https://sukusuku.e2e.test";
+const SSO_SECRET: &str = "e2e-sso-secret-0123456789-abcdefghijklmnopqrstu";
+
 pub fn run(root: &Path) -> anyhow::Result<()> {
     ensure_chromium()?;
     ensure_node_modules(root)?;
@@ -30,7 +35,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             .current_dir(root.join("e2e"))
             .env("PENORA_E2E_URL", format!("http://127.0.0.1:{port}"))
             .env("PENORA_E2E_DATA_DIR", &data_dir)
-            .env("PENORA_E2E_CHROMIUM", CHROMIUM),
+            .env("PENORA_E2E_CHROMIUM", CHROMIUM)
+            .env("PENORA_E2E_SSO_ISSUER", SSO_ISSUER)
+            .env("PENORA_E2E_SSO_SECRET", SSO_SECRET),
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
@@ -58,6 +65,8 @@ impl Server {
             // The offline model streams a word every 8 ms: slow enough that a test sees text
             // arrive and can stop it midway, fast enough that a full run takes seconds.
             .env("PENORA_OFFLINE_PACE_MS", "8")
+            .env("SUKUSUKU_SSO_ISSUER", SSO_ISSUER)
+            .env("SUKUSUKU_SSO_SECRET", SSO_SECRET)
             .env_remove("DATABASE_URL")
             .stdout(log.try_clone()?)
             .stderr(log)

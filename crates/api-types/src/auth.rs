@@ -122,11 +122,13 @@ pub struct LogoutAllRequest {
     pub revoke_api_keys: bool,
 }
 
-/// Deleting an account needs the password again.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Deleting an account needs the password again; an account without a password (made by
+/// single sign-on or Google) sends none and needs a recent sign-in instead.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeleteMeRequest {
-    pub password: String,
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,4 +179,70 @@ pub struct SignInProviders {
     pub sso: bool,
     /// "Sign in with Google".
     pub google: bool,
+}
+
+/// A way into an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethodName {
+    Password,
+    /// Single sign-on from the main site.
+    Sukusuku,
+    Google,
+}
+
+impl SignInMethodName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMethodName::Password => "password",
+            SignInMethodName::Sukusuku => "sukusuku",
+            SignInMethodName::Google => "google",
+        }
+    }
+}
+
+/// One of the account's sign-in methods. The password has only `method`; a linked identity
+/// has the rest too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInMethodView {
+    pub method: SignInMethodName,
+    /// The user's id at the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The address the provider gave when it was linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The account's sign-in methods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignInMethods {
+    /// The password first (when set), then linked identities, oldest link first.
+    pub methods: Vec<SignInMethodView>,
+    pub has_password: bool,
+    /// Until when this session may set a first password or delete an account without one
+    /// (5 minutes after its sign-in); `null` when it must sign in again first.
+    pub recent_sign_in_until: Option<DateTime<Utc>>,
+}
+
+/// A first password for an account that has none.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetPasswordRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 10,
+            max_length = 128,
+            pattern = r"^(?=.*[A-Za-z])(?=.*[0-9 !-/:-@\[-`{-~])[^\x00-\x1f\x7f]+$"
+        )
+    )]
+    pub new_password: String,
 }

@@ -1,4 +1,5 @@
-//! The signed-in user's page: who they are, their own AI provider keys, and signing out.
+//! The signed-in user's page: who they are, how they sign in, their own AI provider keys,
+//! signing out and deleting the account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +9,7 @@ use penora_api_types::User;
 use crate::api;
 use crate::form::SignedIn;
 use crate::pages::provider_keys::ProviderKeys;
+use crate::pages::sign_in_methods::SignInMethodsCard;
 use crate::session::Session;
 
 #[component]
@@ -28,6 +30,7 @@ pub fn Account() -> impl IntoView {
     view! {
         <SignedIn heading="You are signed out" what="your account">
             {move || session.user().map(|user| view! { <AccountCard user=user/> })}
+            <SignInMethodsCard/>
             <ProviderKeys/>
         </SignedIn>
     }

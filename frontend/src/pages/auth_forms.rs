@@ -1,4 +1,4 @@
-//! Sign up and sign in.
+//! Sign up and sign in, by password or, when the server offers it, with Google.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -33,6 +33,25 @@ fn enter(
     });
 }
 
+/// Where "Sign in with Google" starts; the server sends the browser on to Google and, once
+/// signed in, back to the writer.
+const GOOGLE_START: &str = "/api/v1/auth/google/start?return_to=/write";
+
+/// "Sign in with Google", shown only when the server offers it.
+#[component]
+fn GoogleSignIn() -> impl IntoView {
+    let offered =
+        LocalResource::new(|| async { api::providers().await.map(|p| p.google).unwrap_or(false) });
+    view! {
+        <Show when=move || offered.get().unwrap_or(false)>
+            // `rel="external"`: a server route, not one of the app's pages.
+            <p class="actions">
+                <a href=GOOGLE_START rel="external" class="button secondary" data-testid="google-sign-in">"Sign in with Google"</a>
+            </p>
+        </Show>
+    }
+}
+
 #[component]
 pub fn SignUp() -> impl IntoView {
     let session = Session::get();
@@ -65,6 +84,7 @@ pub fn SignUp() -> impl IntoView {
                 <FormError error=error/>
                 <button type="submit" disabled=move || busy.get()>"Sign up"</button>
             </form>
+            <GoogleSignIn/>
             <p>"Already have an account? " <A href="/sign-in">"Sign in"</A></p>
         </section>
     }
@@ -98,6 +118,7 @@ pub fn SignIn() -> impl IntoView {
                 <FormError error=error/>
                 <button type="submit" disabled=move || busy.get()>"Sign in"</button>
             </form>
+            <GoogleSignIn/>
             <p><A href="/forgot-password">"Forgot your password?"</A></p>
             <p>"New here? " <A href="/sign-up">"Create an account"</A></p>
         </section>

@@ -9,6 +9,8 @@ pub mod new_story;
 pub mod provider_keys;
 pub mod run;
 pub mod shared;
+pub mod sign_in_methods;
+pub mod sso;
 pub mod story;
 pub mod workspace;
 pub mod write;

@@ -12,6 +12,7 @@ use crate::sessions::{self, Session, SessionError};
 use crate::AppState;
 
 mod email_links;
+pub mod methods;
 
 pub use email_links::{forgot_password, resend_verification, reset_password, verify_email};
 use email_links::{new_email_token, send_verification};
@@ -37,6 +38,14 @@ pub enum AccountError {
     GenerationsRunning,
     #[error("mail is disabled on this server")]
     MailUnavailable,
+    #[error("this needs a sign-in within the last few minutes")]
+    RecentSignInRequired,
+    #[error("the account has a password already")]
+    PasswordAlreadySet,
+    #[error("this sign-in method is not linked to the account")]
+    NotLinked,
+    #[error("this is the account's only way to sign in")]
+    LastSignInMethod,
     #[error("the new password breaks a rule")]
     WeakPassword(penora_domain::FieldError),
     #[error(transparent)]
@@ -299,14 +308,21 @@ async fn spend(state: &AppState, bucket: Bucket<'_>, limit: Limit) -> Result<(),
 
 /// Deletes the account: its personal data goes, its ledger stays against the anonymous
 /// tombstone the row becomes ([`users::erase`]). Refused while its generations run.
+///
+/// An account with a password confirms with it; one without (made by single sign-on or
+/// Google) has nothing to confirm with, so its session's sign-in must be recent.
 #[tracing::instrument(name = "services::accounts::delete", skip_all, fields(user_id = %user.id))]
 pub async fn delete(
     state: &AppState,
     user: &UserRow,
-    password_raw: &str,
+    password_raw: Option<&str>,
+    signed_in_at: methods::SignedInAt,
     origin: &Origin,
 ) -> Result<(), AccountError> {
-    check_password(state, user, password_raw).await?;
+    match &user.password_hash {
+        Some(_) => check_password(state, user, password_raw.unwrap_or_default()).await?,
+        None => signed_in_at.require_recent()?,
+    }
     let id = UserId::from_uuid(user.id);
     let txn = penora_store::begin_write(&state.db).await?;
     users::erase(&txn, id).await?;

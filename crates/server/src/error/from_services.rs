@@ -132,6 +132,26 @@ impl From<AccountError> for ApiError {
                 "A generation is still running; delete the account when it has finished.",
             ),
             AccountError::WeakPassword(e) => ApiError::validation(vec![e]),
+            AccountError::RecentSignInRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::RecentSignInRequired,
+                "This needs a sign-in within the last 5 minutes. Sign out, sign in again, and \
+                 retry.",
+            ),
+            AccountError::PasswordAlreadySet => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::PasswordAlreadySet,
+                "This account has a password already; change it with POST /api/v1/me/password.",
+            ),
+            AccountError::NotLinked => {
+                ApiError::not_found("This sign-in method is not linked to your account.")
+            }
+            AccountError::LastSignInMethod => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::LastSignInMethod,
+                "This is the only way into your account; set a password or link another \
+                 sign-in method first.",
+            ),
             AccountError::MailUnavailable => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::MailUnavailable,
@@ -500,6 +520,36 @@ mod tests {
         ] {
             assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{api}");
             assert_eq!(api.code, ErrorCode::IdempotencyKeyReused);
+        }
+    }
+
+    #[test]
+    fn sign_in_method_rules_have_their_codes() {
+        let cases = [
+            (
+                AccountError::RecentSignInRequired,
+                StatusCode::FORBIDDEN,
+                ErrorCode::RecentSignInRequired,
+            ),
+            (
+                AccountError::PasswordAlreadySet,
+                StatusCode::CONFLICT,
+                ErrorCode::PasswordAlreadySet,
+            ),
+            (
+                AccountError::NotLinked,
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+            ),
+            (
+                AccountError::LastSignInMethod,
+                StatusCode::CONFLICT,
+                ErrorCode::LastSignInMethod,
+            ),
+        ];
+        for (err, status, code) in cases {
+            let api = ApiError::from(err);
+            assert_eq!((api.status, api.code), (status, code), "{api}");
         }
     }
 }

@@ -26,6 +26,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         auth::verify_email, auth::resend_verification, auth::forgot_password, auth::reset_password,
         sign_in::sso_form, sign_in::sso_link, sign_in::providers,
         me::get_me, me::update_me, me::change_password, me::delete_me,
+        me::sign_in_methods, me::unlink_method, me::set_password,
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,
         api_keys::create, api_keys::list, api_keys::revoke,
         provider_keys::set, provider_keys::list, provider_keys::delete,
