@@ -3,6 +3,9 @@
 //! endpoint (codes registered by the test, PKCE checked). [`keys`] signs tokens with the
 //! committed test keys.
 
+// A test fake: a port it cannot bind or a key it cannot read is a broken test setup.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 

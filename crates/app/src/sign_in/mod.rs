@@ -29,8 +29,17 @@ pub struct SignIn {
     pub destinations: Destinations,
 }
 
+/// Why the sign-in methods cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot build the HTTP client for identity providers: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("PENORA_PUBLIC_URL is not a URL: {0}")]
+    PublicUrl(#[from] url::ParseError),
+}
+
 impl SignIn {
-    pub fn new(config: &crate::config::Config) -> Result<Self, reqwest::Error> {
+    pub fn new(config: &crate::config::Config) -> Result<Self, SetupError> {
         let s = &config.settings.sign_in;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_millis(s.sign_in_timeout_ms))
@@ -45,7 +54,7 @@ impl SignIn {
         });
         Ok(Self {
             sso,
-            destinations: Destinations::new(&config.settings.public_url, &s.sso_return_to_origins),
+            destinations: Destinations::new(&config.settings.public_url, &s.sso_return_to_origins)?,
         })
     }
 }

@@ -16,11 +16,10 @@ pub struct Destinations {
 }
 
 impl Destinations {
-    /// `public_url` and the comma-separated `extra` origins; an unparsable one is skipped
-    /// with a warning.
-    pub fn new(public_url: &str, extra: &str) -> Self {
-        let app = Url::parse(public_url)
-            .unwrap_or_else(|_| Url::parse("http://127.0.0.1:8080/").expect("a valid URL"));
+    /// `public_url` and the comma-separated `extra` origins; an unparsable extra origin is
+    /// skipped with a warning, an unparsable `public_url` is an error.
+    pub fn new(public_url: &str, extra: &str) -> Result<Self, url::ParseError> {
+        let app = Url::parse(public_url)?;
         let mut allowed = vec![app.origin()];
         for origin in extra.split(',').map(str::trim).filter(|o| !o.is_empty()) {
             match Url::parse(origin) {
@@ -28,7 +27,7 @@ impl Destinations {
                 _ => tracing::warn!(origin, "ignoring an unparsable return-to origin"),
             }
         }
-        Self { app, allowed }
+        Ok(Self { app, allowed })
     }
 
     /// The app's page at `path` (which starts with `/`).
@@ -78,7 +77,7 @@ mod tests {
     use super::*;
 
     fn destinations() -> Destinations {
-        Destinations::new("https://penora.example", "https://imagegene.example")
+        Destinations::new("https://penora.example", "https://imagegene.example").unwrap()
     }
 
     #[test]

@@ -6,7 +6,6 @@ use penora_domain::FieldError;
 
 use super::{ApiError, SESSION_ENDED};
 use penora_app::accounts::AccountError;
-use penora_app::apps::{ResolveError, StorageReportError};
 use penora_app::auth::password::HashError;
 use penora_app::credits::{CreditError, EstimateError, MAX_ESTIMATE_WORDS};
 use penora_app::exports::ExportFailed;
@@ -14,73 +13,7 @@ use penora_app::idempotency::IdemError;
 use penora_app::projects::ProjectError;
 use penora_app::sessions::SessionError;
 use penora_app::shares::ShareError;
-use penora_app::sign_in::{Refusal, SignInError};
 use penora_store::ledger::LedgerError;
-
-impl From<ResolveError> for ApiError {
-    fn from(err: ResolveError) -> Self {
-        match err {
-            ResolveError::Credit(e) => e.into(),
-            ResolveError::SignIn(e) => e.into(),
-        }
-    }
-}
-
-impl From<StorageReportError> for ApiError {
-    fn from(err: StorageReportError) -> Self {
-        match err {
-            StorageReportError::UserNotFound => CreditError::UserNotFound.into(),
-            StorageReportError::Quota {
-                used,
-                limit,
-                needed,
-            } => ProjectError::Quota {
-                used,
-                limit,
-                needed,
-            }
-            .into(),
-            StorageReportError::Db(e) => e.into(),
-        }
-    }
-}
-
-impl From<SignInError> for ApiError {
-    fn from(err: SignInError) -> Self {
-        match err {
-            SignInError::Refused(refusal) => refusal.into(),
-            SignInError::Account(e) => e.into(),
-        }
-    }
-}
-
-impl From<Refusal> for ApiError {
-    fn from(refusal: Refusal) -> Self {
-        match refusal {
-            Refusal::ProviderUnavailable => {
-                let mut err = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    ErrorCode::IdentityProviderUnavailable,
-                    "The identity provider cannot be reached, so nobody can be signed in by it \
-                     now. Try again in a minute.",
-                );
-                err.retry_after = Some(30);
-                err
-            }
-            Refusal::NotConfigured => ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorCode::SignInMethodUnavailable,
-                "This sign-in method is not set up on this server.",
-            ),
-            other => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::SignInRefused,
-                format!("Sign-in refused: {other}."),
-            )
-            .with_extra(serde_json::json!({ "reason": other.code() })),
-        }
-    }
-}
 
 impl From<SessionError> for ApiError {
     fn from(err: SessionError) -> Self {
@@ -178,7 +111,7 @@ fn insufficient(available: penora_domain::Millicredits) -> ApiError {
     .with_extra(serde_json::json!({ "available_mc": available.get() }))
 }
 
-fn user_not_found() -> ApiError {
+pub(super) fn user_not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         ErrorCode::UserNotFound,
@@ -451,56 +384,6 @@ impl From<penora_app::streams::StreamRefused> for ApiError {
                 "The server has as many streams open as it can serve. Try again in a moment.",
             ),
         }
-    }
-}
-
-impl From<penora_app::billing::BillingError> for ApiError {
-    fn from(err: penora_app::billing::BillingError) -> Self {
-        use penora_app::billing::BillingError as E;
-        let detail = err.to_string();
-        let (status, code) = match err {
-            E::UnknownItem(_) => (StatusCode::NOT_FOUND, ErrorCode::UnknownItem),
-            E::WrongKind { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::WrongItemKind),
-            E::OrderNotFound => (StatusCode::NOT_FOUND, ErrorCode::OrderNotFound),
-            E::PaymentNotFound => (StatusCode::NOT_FOUND, ErrorCode::PaymentNotFound),
-            E::InvalidSignature => (StatusCode::BAD_REQUEST, ErrorCode::InvalidSignature),
-            E::NotCaptured { .. } => (StatusCode::CONFLICT, ErrorCode::PaymentNotCaptured),
-            E::Mismatch => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PaymentMismatch),
-            E::SubscriptionExists { .. } => (StatusCode::CONFLICT, ErrorCode::SubscriptionExists),
-            E::NoSubscription => (StatusCode::NOT_FOUND, ErrorCode::SubscriptionNotFound),
-            E::NotSandbox => return ApiError::not_found("The sandbox gateway is not in use here."),
-            E::InvalidEvent(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidWebhook),
-            E::RefundTooLarge { left, .. } => {
-                return ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    ErrorCode::RefundTooLarge,
-                    detail,
-                )
-                .with_extra(serde_json::json!({ "left_minor": left }))
-            }
-            E::RateLimited(secs) => return ApiError::rate_limited(secs),
-            E::GatewayUnavailable(why) => {
-                tracing::warn!(reason = %why, "payment gateway unavailable");
-                let mut err = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    ErrorCode::GatewayUnavailable,
-                    "The payment gateway is down or slow; nothing was charged or stored. Try again shortly.",
-                );
-                err.retry_after = Some(5);
-                return err;
-            }
-            E::GatewayRejected(why) => {
-                tracing::warn!(reason = %why, "payment gateway refused");
-                return ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    ErrorCode::GatewayError,
-                    "The payment gateway refused the request; nothing was stored.",
-                );
-            }
-            E::Idem(e) => return e.into(),
-            E::Db(e) => return e.into(),
-        };
-        ApiError::new(status, code, detail)
     }
 }
 

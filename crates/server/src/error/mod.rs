@@ -10,7 +10,9 @@ use std::fmt;
 
 use penora_app::request_id;
 
+mod from_billing;
 pub(crate) mod from_services;
+mod from_sign_in;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
