@@ -246,3 +246,12 @@ pub struct SetPasswordRequest {
     )]
     pub new_password: String,
 }
+
+/// Where to send the browser to link a Google account (`POST /me/sign-in-methods/google`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkStart {
+    /// Google's consent page for this account; it comes back to
+    /// `/account?linked=google` (or `/account?error=<code>`).
+    pub url: String,
+}

@@ -1,8 +1,9 @@
 //! Background work every replica runs: settling expired holds and forgetting expired
-//! idempotency keys, old rate-limit windows and old webhook events. Safe on several replicas at once: each step is a conditional update.
+//! idempotency keys, old rate-limit windows, old webhook events, and used sign-in tokens and
+//! OAuth flows past their expiry. Safe on several replicas at once: each step is a conditional update.
 
 use penora_app::AppState;
-use penora_app::{billing, holds, shares};
+use penora_app::{billing, holds, shares, sign_in};
 
 pub fn spawn(state: AppState) {
     let every = state.config.settings.sweep_interval();
@@ -24,6 +25,9 @@ pub fn spawn(state: AppState) {
             }
             if let Err(err) = billing::webhooks::purge_old(&state).await {
                 tracing::warn!(error = %err, "webhook event purge failed");
+            }
+            if let Err(err) = sign_in::purge_expired(&state).await {
+                tracing::warn!(error = %err, "sign-in token purge failed");
             }
         }
     });

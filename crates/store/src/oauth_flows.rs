@@ -2,14 +2,40 @@
 //! expires.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
+use uuid::Uuid;
 
-use crate::entities::oauth_flow::{Column, Entity as OauthFlows};
+use crate::entities::oauth_flow::{self, Column, Entity as OauthFlows};
 
-pub use crate::entities::oauth_flow::{ActiveModel as NewFlow, Model as FlowRow};
+pub use crate::entities::oauth_flow::Model as FlowRow;
 
-pub async fn insert(db: &impl ConnectionTrait, flow: NewFlow) -> Result<FlowRow, DbErr> {
-    flow.insert(db).await
+/// A flow to remember.
+pub struct NewFlow<'a> {
+    pub state_hash: &'a str,
+    pub provider: &'a str,
+    pub nonce: &'a str,
+    pub code_verifier: &'a str,
+    pub return_to: Option<&'a str>,
+    pub link_user_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, flow: &NewFlow<'_>) -> Result<FlowRow, DbErr> {
+    oauth_flow::ActiveModel {
+        state_hash: Set(flow.state_hash.to_owned()),
+        provider: Set(flow.provider.to_owned()),
+        nonce: Set(flow.nonce.to_owned()),
+        code_verifier: Set(flow.code_verifier.to_owned()),
+        return_to: Set(flow.return_to.map(str::to_owned)),
+        link_user_id: Set(flow.link_user_id),
+        created_at: Set(flow.created_at),
+        expires_at: Set(flow.expires_at),
+    }
+    .insert(db)
+    .await
 }
 
 /// Takes the flow whose state digests to `state_hash`: it is deleted, so a second callback

@@ -15,6 +15,7 @@ use crate::audit::{self, Origin};
 use crate::sessions::{self, Session, SessionError};
 use crate::AppState;
 
+pub mod google;
 pub mod jwks;
 pub mod return_to;
 pub mod sso;
@@ -26,6 +27,8 @@ pub use return_to::{Destinations, ReturnTo};
 pub struct SignIn {
     /// Single sign-on from the main site, when configured.
     pub sso: Option<sso::SsoVerifier>,
+    /// Sign-in with Google, when configured.
+    pub google: Option<google::Google>,
     pub destinations: Destinations,
 }
 
@@ -52,8 +55,12 @@ impl SignIn {
                 std::time::Duration::from_millis(s.jwks_refresh_min_interval_ms),
             )
         });
+        let google = config.google.as_ref().map(|google| {
+            google::Google::new(google, s, &config.settings.public_url, http.clone())
+        });
         Ok(Self {
             sso,
+            google,
             destinations: Destinations::new(&config.settings.public_url, &s.sso_return_to_origins)?,
         })
     }
@@ -346,6 +353,78 @@ pub async fn verify_sso(
         refused(state, Provider::Sukusuku, *refusal, None, origin).await;
     }
     verified
+}
+
+/// Links the identity `arrival` vouches for to signed-in `user` (from the account page).
+/// Linking it again is no change; an identity of another account, or a second identity at
+/// the same provider, is refused `LinkedElsewhere`.
+pub async fn link(
+    state: &AppState,
+    user: UserId,
+    arrival: &Arrival,
+    origin: &Origin,
+) -> Result<(), SignInError> {
+    let txn = penora_store::begin_write(&state.db).await?;
+    if !users::lock(&txn, user, None).await? {
+        return Err(AccountError::Gone.into());
+    }
+    let result = match identities::find(&txn, arrival.provider, &arrival.subject).await? {
+        Some(identity) if identity.user_id == user.as_uuid() => return Ok(()),
+        Some(_) => Err(Refusal::LinkedElsewhere),
+        None => {
+            let email = Some(&arrival.email);
+            match identities::link(
+                &txn,
+                user,
+                arrival.provider,
+                &arrival.subject,
+                email,
+                Utc::now(),
+            )
+            .await
+            {
+                Ok(_) => Ok(()),
+                Err(WriteError::Taken) => Err(Refusal::LinkedElsewhere),
+                Err(WriteError::Db(err)) => return Err(err.into()),
+            }
+        }
+    };
+    if let Err(refusal) = result {
+        drop(txn);
+        refused(
+            state,
+            arrival.provider,
+            refusal,
+            Some(&arrival.subject),
+            origin,
+        )
+        .await;
+        return Err(refusal.into());
+    }
+    txn.commit().await?;
+    let meta = serde_json::json!({
+        "provider": arrival.provider.as_str(),
+        "subject": arrival.subject.as_str(),
+    });
+    audit::record(
+        &state.db,
+        Some(user),
+        "auth.identity_linked",
+        Some(arrival.email.as_str()),
+        origin,
+        meta,
+    )
+    .await;
+    Ok(())
+}
+
+/// Forgets used sign-in tokens and OAuth flows that have expired (they are refused as
+/// expired anyway); the number forgotten.
+pub async fn purge_expired(state: &AppState) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let tokens = penora_store::used_tokens::purge(&state.db, now).await?;
+    let flows = penora_store::oauth_flows::purge(&state.db, now).await?;
+    Ok(tokens + flows)
 }
 
 /// Records a refused sign-in with its reason.

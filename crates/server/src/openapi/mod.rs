@@ -25,6 +25,7 @@ every response carries an `X-Request-Id`. Amounts are integer millicredits (`*_m
         auth::signup, auth::login, auth::refresh, auth::logout, auth::logout_all,
         auth::verify_email, auth::resend_verification, auth::forgot_password, auth::reset_password,
         sign_in::sso_form, sign_in::sso_link, sign_in::providers,
+        sign_in::google_start, sign_in::google_callback, sign_in::link_google,
         me::get_me, me::update_me, me::change_password, me::delete_me,
         me::sign_in_methods, me::unlink_method, me::set_password,
         credits::balance, credits::transactions, credits::usage, credits::estimate, credits::models,

@@ -35,7 +35,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(sign_in::sso_form))
                     .route(web::get().to(sign_in::sso_link)),
             )
-            .service(web::resource("/providers").route(web::get().to(sign_in::providers))),
+            .service(web::resource("/providers").route(web::get().to(sign_in::providers)))
+            .service(web::resource("/google/start").route(web::get().to(sign_in::google_start)))
+            .service(
+                web::resource("/google/callback").route(web::get().to(sign_in::google_callback)),
+            ),
     );
 }
 

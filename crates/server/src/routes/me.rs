@@ -27,6 +27,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(set_password)),
     )
     .service(web::resource("/me/sign-in-methods").route(web::get().to(sign_in_methods)))
+    // Before `{method}`, and only for POST: the first resource whose path matches answers
+    // 405 for a method it lacks.
+    .service(
+        web::resource("/me/sign-in-methods/google")
+            .guard(actix_web::guard::Post())
+            .route(web::post().to(super::sign_in::link_google)),
+    )
     .service(web::resource("/me/sign-in-methods/{method}").route(web::delete().to(unlink_method)));
 }
 

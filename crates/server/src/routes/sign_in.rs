@@ -5,13 +5,15 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use penora_api_types::SignInProviders;
+use penora_api_types::{LinkStart, SignInProviders};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::responses::{origin, session_cookie};
+use crate::auth::SessionUser;
 use crate::error::ApiError;
 use penora_app::sessions::Session;
+use penora_app::sign_in::google::{self, Done, Failed};
 use penora_app::sign_in::{self, Refusal, SignInError};
 use penora_app::AppState;
 
@@ -95,13 +97,109 @@ pub(super) fn arrived(
         }
         Err(SignInError::Refused(refusal)) => {
             let page = format!("/sso?error={}", refusal.code());
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, state.sign_in.destinations.app_page(&page)))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .finish())
+            Ok(see_other(state.sign_in.destinations.app_page(&page)))
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Where a Google sign-in returns to afterwards.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct GoogleStart {
+    /// A path of the app (`/write`) or a URL on an allowed origin; anything else goes to the
+    /// app's home.
+    pub return_to: Option<String>,
+}
+
+/// Start "Sign in with Google": `303` to Google's consent page.
+#[utoipa::path(get, path = "/api/v1/auth/google/start", tag = "auth", params(GoogleStart),
+    responses(
+        (status = 303, description = "To Google; it comes back to `/api/v1/auth/google/callback`"),
+        (status = 404, description = "`sign_in_method_unavailable`: Google sign-in is not set up"),
+    ))]
+#[tracing::instrument(name = "routes::sign_in::google_start", skip_all)]
+pub async fn google_start(
+    state: web::Data<AppState>,
+    query: web::Query<GoogleStart>,
+) -> Result<HttpResponse, ApiError> {
+    let return_to = state.sign_in.destinations.check(query.return_to.as_deref());
+    let url = google::start_sign_in(&state, return_to.as_ref()).await?;
+    Ok(see_other(url))
+}
+
+/// Google's answer to a flow.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct GoogleCallback {
+    pub state: Option<String>,
+    pub code: Option<String>,
+    /// Set when the person declined or Google refused.
+    pub error: Option<String>,
+}
+
+/// Where Google sends the browser back: `303` to where the sign-in returns (refresh cookie
+/// set), or to the app's `/sso?error=<code>` (`invalid_state`, `wrong_nonce`,
+/// `provider_refused`, `unverified_email`, `token_expired`, `wrong_audience`,
+/// `unknown_key` ...). A link started from the account page returns to
+/// `/account?linked=google` or `/account?error=<code>`.
+#[utoipa::path(get, path = "/api/v1/auth/google/callback", tag = "auth", params(GoogleCallback),
+    responses(
+        (status = 303, description = "Signed in or linked, or refused: see `Location`"),
+        (status = 503, description = "`identity_provider_unavailable`: Google's token endpoint or keys cannot be reached"),
+    ))]
+#[tracing::instrument(name = "routes::sign_in::google_callback", skip_all)]
+pub async fn google_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<GoogleCallback>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let flow_state = q.state.unwrap_or_default();
+    let done = google::callback(
+        &state,
+        &flow_state,
+        q.code.as_deref(),
+        q.error.as_deref(),
+        &origin(&req, &state),
+    )
+    .await;
+    let destinations = &state.sign_in.destinations;
+    match done {
+        Ok(Done::SignedIn { session, return_to }) => arrived(&state, Ok(session), || {
+            return_to.unwrap_or_else(|| destinations.or_home(None))
+        }),
+        Ok(Done::Linked) => Ok(see_other(destinations.app_page("/account?linked=google"))),
+        Err(Failed {
+            error: SignInError::Refused(refusal),
+            linking: true,
+        }) if refusal != Refusal::ProviderUnavailable => Ok(see_other(
+            destinations.app_page(&format!("/account?error={}", refusal.code())),
+        )),
+        Err(Failed { error, .. }) => arrived(&state, Err(error), || destinations.or_home(None)),
+    }
+}
+
+/// Link a Google account to this one: where to send the browser (session only).
+#[utoipa::path(post, path = "/api/v1/me/sign-in-methods/google", tag = "account", security(("session" = [])),
+    responses(
+        (status = 200, description = "Go to `url`", body = LinkStart),
+        (status = 401, description = "`unauthorized`"),
+        (status = 403, description = "`session_required`"),
+        (status = 404, description = "`sign_in_method_unavailable`: Google sign-in is not set up"),
+    ))]
+#[tracing::instrument(name = "routes::sign_in::link_google", skip_all, fields(user_id = %user.id))]
+pub async fn link_google(
+    state: web::Data<AppState>,
+    SessionUser(user): SessionUser,
+) -> Result<web::Json<LinkStart>, ApiError> {
+    let url = google::start_link(&state, user.id).await?;
+    Ok(web::Json(LinkStart { url }))
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
 }
 
 /// The sign-in methods this server offers (the app shows a button for each).
@@ -111,6 +209,6 @@ pub async fn providers(state: web::Data<AppState>) -> web::Json<SignInProviders>
     web::Json(SignInProviders {
         password: true,
         sso: state.sign_in.sso.is_some(),
-        google: state.config.google.is_some(),
+        google: state.sign_in.google.is_some(),
     })
 }

@@ -54,6 +54,7 @@ mod scopes;
 mod security_headers;
 mod sessions;
 mod shares;
+mod sign_in_google;
 mod sign_in_methods;
 mod sign_in_sso;
 mod snapshots;
