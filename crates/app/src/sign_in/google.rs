@@ -285,7 +285,7 @@ pub async fn start_link(state: &AppState, user: UserId) -> Result<String, SignIn
 /// What a callback did.
 pub enum Done {
     SignedIn {
-        session: Session,
+        session: Box<Session>,
         return_to: Option<String>,
     },
     Linked,
@@ -339,7 +339,7 @@ pub async fn callback(
         None => super::arrive(state, &finished.arrival, origin)
             .await
             .map(|(session, _)| Done::SignedIn {
-                session,
+                session: Box::new(session),
                 return_to: finished.return_to,
             })
             .map_err(|error| Failed {

@@ -164,7 +164,7 @@ pub async fn google_callback(
     .await;
     let destinations = &state.sign_in.destinations;
     match done {
-        Ok(Done::SignedIn { session, return_to }) => arrived(&state, Ok(session), || {
+        Ok(Done::SignedIn { session, return_to }) => arrived(&state, Ok(*session), || {
             return_to.unwrap_or_else(|| destinations.or_home(None))
         }),
         Ok(Done::Linked) => Ok(see_other(destinations.app_page("/account?linked=google"))),
