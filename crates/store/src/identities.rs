@@ -73,6 +73,15 @@ pub async fn touch(db: &impl ConnectionTrait, id: Uuid, at: DateTime<Utc>) -> Re
     Ok(())
 }
 
+/// Removes every identity of the account; the number removed.
+pub async fn unlink_all(db: &impl ConnectionTrait, user: UserId) -> Result<u64, DbErr> {
+    let result = Identities::delete_many()
+        .filter(Column::UserId.eq(user.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// Removes the account's identity at `provider`; false when it had none.
 pub async fn unlink(
     db: &impl ConnectionTrait,

@@ -116,6 +116,13 @@ pub async fn set_password_hash(
     bump_session_epoch(db, id).await
 }
 
+/// Removes the password and ends every access token issued before (an account claimed by
+/// the verified owner of its address: whoever set that password never proved it).
+pub async fn clear_password(db: &impl ConnectionTrait, id: UserId) -> Result<(), DbErr> {
+    update(db, id, |row| row.password_hash = Set(None)).await?;
+    bump_session_epoch(db, id).await
+}
+
 /// Takes the user's row lock for the rest of the transaction (a no-op update, so it works
 /// alike on both backends); `false` when the account is gone or, given a session's epoch,
 /// that session has ended. Writers of sessions and keys lock the user before their tokens,

@@ -54,6 +54,8 @@ struct TokenResponse {
 
 #[derive(Deserialize)]
 struct IdClaims {
+    /// One audience: ours (checked by `jsonwebtoken`, which also takes arrays).
+    aud: serde_json::Value,
     sub: String,
     #[serde(default)]
     email: Option<String>,
@@ -200,6 +202,9 @@ impl Google {
 
     /// The arrival an ID token vouches for, when Google signed it for us and this flow.
     async fn check(&self, id_token: &str, nonce: &str) -> Result<Arrival, Refusal> {
+        if super::sso::has_critical_extensions(id_token) {
+            return Err(Refusal::InvalidToken);
+        }
         let header = jsonwebtoken::decode_header(id_token).map_err(|_| Refusal::InvalidToken)?;
         if header.alg != Algorithm::RS256 {
             return Err(Refusal::InvalidToken);
@@ -220,6 +225,9 @@ impl Google {
         let claims = jsonwebtoken::decode::<IdClaims>(id_token, &key, &validation)
             .map_err(|e| refusal_of(e.kind()))?
             .claims;
+        if !claims.aud.is_string() {
+            return Err(Refusal::WrongAudience);
+        }
         if claims.nonce.as_deref() != Some(nonce) {
             return Err(Refusal::WrongNonce);
         }

@@ -1,7 +1,8 @@
 //! A provider's public keys (a JWK set fetched from its URL), cached. A token naming a key
-//! the cache lacks refetches the set, at most once per `min_refresh` (a flood of tokens with
-//! made-up key ids costs the provider one request per interval); the set is also refetched
-//! once it is older than [`MAX_AGE`], so a key the provider withdrew stops working.
+//! the cache lacks refetches the set, one fetch at a time and at most once per
+//! `min_refresh`, whether or not the last one worked (a flood of tokens with made-up key ids,
+//! or a provider that is down, costs the provider one request per interval); the set is also
+//! refetched once it is older than [`MAX_AGE`], so a key the provider withdrew stops working.
 
 use std::time::{Duration, Instant};
 
@@ -26,13 +27,32 @@ pub struct Jwks {
     url: String,
     http: reqwest::Client,
     min_refresh: Duration,
-    cached: Mutex<Cached>,
+    /// The set as last fetched; read without waiting for a fetch under way.
+    cached: std::sync::RwLock<Cached>,
+    /// Held by the one fetch under way: others wait for it rather than fetch again.
+    fetching: Mutex<()>,
 }
 
 #[derive(Default)]
 struct Cached {
     set: Option<JwkSet>,
     fetched_at: Option<Instant>,
+    /// The last fetch, whether or not it worked: fetches are at least `min_refresh` apart.
+    tried_at: Option<Instant>,
+}
+
+impl Cached {
+    fn fresh_key(&self, kid: Option<&str>, alg: Algorithm) -> Option<Jwk> {
+        let fresh = self.fetched_at.is_some_and(|at| at.elapsed() < MAX_AGE);
+        fresh
+            .then(|| {
+                self.set
+                    .as_ref()
+                    .and_then(|set| pick(set, kid, alg))
+                    .cloned()
+            })
+            .flatten()
+    }
 }
 
 impl Jwks {
@@ -41,44 +61,60 @@ impl Jwks {
             url,
             http,
             min_refresh,
-            cached: Mutex::new(Cached::default()),
+            cached: std::sync::RwLock::new(Cached::default()),
+            fetching: Mutex::new(()),
         }
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Cached> {
+        self.cached
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Cached> {
+        self.cached
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The key `kid` for a token signed with `alg`. A key whose own `alg` says otherwise is
-    /// not used for it.
+    /// not used for it. A key in a fresh set is answered at once, even while a fetch for an
+    /// unknown `kid` waits on a slow provider.
     pub async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, JwksError> {
-        let mut cached = self.cached.lock().await;
-        let stale = cached.fetched_at.is_none_or(|at| at.elapsed() >= MAX_AGE);
-        let found = cached.set.as_ref().and_then(|set| pick(set, kid, alg));
-        if found.is_none() || stale {
-            let may_fetch = cached
-                .fetched_at
-                .is_none_or(|at| at.elapsed() >= self.min_refresh);
-            if may_fetch {
-                match self.fetch().await {
-                    Ok(set) => {
-                        cached.set = Some(set);
-                        cached.fetched_at = Some(Instant::now());
-                    }
-                    Err(err) => {
-                        tracing::warn!(url = %self.url, error = %err, "key set fetch failed");
-                        if cached.set.is_none() {
-                            return Err(JwksError::Unavailable(self.url.clone()));
-                        }
-                        // Keep what is cached, and wait before asking again.
-                        cached.fetched_at = Some(Instant::now());
-                    }
+        if let Some(jwk) = self.read().fresh_key(kid, alg) {
+            return decoding_key(&jwk, kid);
+        }
+        let _fetching = self.fetching.lock().await;
+        // A fetch that finished while this one waited may have brought the key.
+        if let Some(jwk) = self.read().fresh_key(kid, alg) {
+            return decoding_key(&jwk, kid);
+        }
+        let may_fetch = self
+            .read()
+            .tried_at
+            .is_none_or(|at| at.elapsed() >= self.min_refresh);
+        if may_fetch {
+            let fetched = self.fetch().await;
+            let mut cached = self.write();
+            cached.tried_at = Some(Instant::now());
+            match fetched {
+                Ok(set) => {
+                    cached.set = Some(set);
+                    cached.fetched_at = Some(Instant::now());
                 }
+                // The set cached before, if any, stays in use.
+                Err(err) => tracing::warn!(url = %self.url, error = %err, "key set fetch failed"),
             }
         }
+        let cached = self.read();
         let set = cached
             .set
             .as_ref()
             .ok_or_else(|| JwksError::Unavailable(self.url.clone()))?;
         let jwk =
             pick(set, kid, alg).ok_or_else(|| JwksError::UnknownKey(kid.map(str::to_owned)))?;
-        DecodingKey::from_jwk(jwk).map_err(|_| JwksError::UnknownKey(kid.map(str::to_owned)))
+        decoding_key(jwk, kid)
     }
 
     async fn fetch(&self) -> Result<JwkSet, reqwest::Error> {
@@ -90,6 +126,10 @@ impl Jwks {
             .json::<JwkSet>()
             .await
     }
+}
+
+fn decoding_key(jwk: &Jwk, kid: Option<&str>) -> Result<DecodingKey, JwksError> {
+    DecodingKey::from_jwk(jwk).map_err(|_| JwksError::UnknownKey(kid.map(str::to_owned)))
 }
 
 /// The key for `kid` (the only key when the token names none) that may verify `alg`.

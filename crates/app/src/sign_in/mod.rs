@@ -168,6 +168,10 @@ pub enum Outcome {
     SignedIn,
     /// The account with the verified address; the identity is linked now.
     Linked,
+    /// The account with the address, which nobody had verified: the verified owner takes it
+    /// over. Its password, sessions, personal API keys and other identities end (whoever
+    /// made it never proved the address was theirs).
+    Claimed,
     /// A new account, with the welcome bonus when its address never had one.
     Created,
 }
@@ -177,6 +181,7 @@ impl Outcome {
         match self {
             Outcome::SignedIn => "signed_in",
             Outcome::Linked => "linked",
+            Outcome::Claimed => "claimed",
             Outcome::Created => "created",
         }
     }
@@ -224,6 +229,10 @@ pub async fn account_for(
         }
         Err(err) => return Err(err),
     };
+    if outcome == Outcome::Claimed {
+        // Its personal API keys are revoked; none may stay trusted from the cache.
+        state.keys.forget_all();
+    }
     let meta = serde_json::json!({
         "provider": arrival.provider.as_str(),
         "subject": arrival.subject.as_str(),
@@ -246,8 +255,13 @@ async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(UserRow, Outcom
     let now = Utc::now();
     let (user, outcome) = match identities::find(&txn, arrival.provider, &arrival.subject).await? {
         Some(identity) => (linked_account(&txn, &identity).await?, Outcome::SignedIn),
+        // An address the provider has not verified neither links, claims nor makes an
+        // account: the person is asked to verify it there first.
+        None if !arrival.email_verified => return Err(Refusal::UnverifiedEmail.into()),
         None => match users::find_by_email(&txn, &arrival.email).await? {
-            Some(_) if !arrival.email_verified => return Err(Refusal::UnverifiedEmail.into()),
+            Some(user) if user.email_verified_at.is_none() => {
+                (claim(&txn, &user).await?, Outcome::Claimed)
+            }
             Some(user) => (user, Outcome::Linked),
             None => (create(state, &txn, arrival).await?, Outcome::Created),
         },
@@ -260,7 +274,7 @@ async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(UserRow, Outcom
                 identities::touch(&txn, identity.id, now).await?;
             }
         }
-        Outcome::Linked | Outcome::Created => {
+        Outcome::Linked | Outcome::Claimed | Outcome::Created => {
             let email = Some(&arrival.email);
             match identities::link(&txn, id, arrival.provider, &arrival.subject, email, now).await {
                 Ok(_) => {}
@@ -285,6 +299,18 @@ async fn attempt(state: &AppState, arrival: &Arrival) -> Result<(UserRow, Outcom
         .ok_or(AccountError::Gone)?;
     txn.commit().await?;
     Ok((user, outcome))
+}
+
+/// Ends every way into `user` that did not prove its address (see [`Outcome::Claimed`]).
+async fn claim(txn: &DatabaseTransaction, user: &UserRow) -> Result<UserRow, SignInError> {
+    let id = UserId::from_uuid(user.id);
+    users::clear_password(txn, id).await?;
+    penora_store::refresh_tokens::revoke_all_for_user(txn, id).await?;
+    penora_store::api_keys::revoke_all_personal(txn, id).await?;
+    identities::unlink_all(txn, id).await?;
+    Ok(users::find_by_id(txn, id)
+        .await?
+        .ok_or(AccountError::Gone)?)
 }
 
 async fn linked_account(

@@ -41,6 +41,9 @@ impl Audience {
 
 #[derive(Deserialize)]
 struct Claims {
+    /// Checked by `jsonwebtoken`, which also takes arrays; here they must be one string.
+    iss: serde_json::Value,
+    aud: serde_json::Value,
     sub: String,
     #[serde(default)]
     email: Option<String>,
@@ -52,7 +55,6 @@ struct Claims {
     iat: Option<i64>,
     #[serde(default)]
     jti: Option<String>,
-    exp: i64,
 }
 
 pub struct SsoVerifier {
@@ -94,6 +96,9 @@ impl SsoVerifier {
         if token.is_empty() {
             return Err(Refusal::MissingToken.into());
         }
+        if has_critical_extensions(token) {
+            return Err(Refusal::InvalidToken.into());
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::InvalidToken)?;
         let key = self.key(header.alg, header.kid.as_deref()).await?;
         let mut validation = Validation::new(header.alg);
@@ -105,6 +110,10 @@ impl SsoVerifier {
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
             .map_err(|e| refusal_of(e.kind()))?
             .claims;
+        // One issuer and one audience: a token naming both apps would work at each once.
+        if !(claims.iss.is_string() && claims.aud.is_string()) {
+            return Err(Refusal::InvalidToken.into());
+        }
         let now = Utc::now().timestamp();
         let iat = claims.iat.ok_or(Refusal::InvalidToken)?;
         let max_age = i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX);
@@ -124,8 +133,12 @@ impl SsoVerifier {
             .as_deref()
             .and_then(|e| Email::parse(e).ok())
             .ok_or(Refusal::MissingEmail)?;
-        let expires = DateTime::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now)
-            + chrono::Duration::seconds(LEEWAY_SECS as i64);
+        // Kept while the token could pass the checks above: past `iat` + the allowed age it
+        // is refused as too old whatever its `exp` says.
+        let usable_until = iat
+            .saturating_add(max_age)
+            .saturating_add(LEEWAY_SECS as i64);
+        let expires = DateTime::from_timestamp(usable_until, 0).unwrap_or_else(Utc::now);
         let key = used_key(&self.issuer, audience, &jti);
         if !used_tokens::use_once(db, &key, expires).await? {
             return Err(Refusal::Replayed.into());
@@ -187,6 +200,20 @@ pub fn mint_hs256(config: &SsoConfig, mint: &Mint<'_>) -> Option<String> {
     });
     let key = jsonwebtoken::EncodingKey::from_secret(secret.expose_secret().as_bytes());
     jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::HS256), &claims, &key).ok()
+}
+
+/// True when the token's header lists `crit` extensions: none is understood here, so such
+/// a token must be refused (RFC 7515, section 4.1.11).
+pub(super) fn has_critical_extensions(token: &str) -> bool {
+    use base64::Engine as _;
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .is_some_and(|header| header.get("crit").is_some())
 }
 
 /// The refusal a failed check means.

@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/reset-password").route(web::post().to(reset_password)))
             .service(
                 web::resource("/sso")
+                    .app_data(sign_in::sso_form_config())
                     .route(web::post().to(sign_in::sso_form))
                     .route(web::get().to(sign_in::sso_link)),
             )

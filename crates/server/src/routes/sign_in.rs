@@ -65,6 +65,21 @@ pub async fn sso_link(
     sso(&state, &req, query.into_inner()).await
 }
 
+/// A hand-off whose form cannot be read (too large, another content type) is a refused
+/// token to the person whose browser carried it: the `/sso` page explains, not JSON.
+pub fn sso_form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(16 * 1024)
+        .error_handler(|err, req| {
+            let page = "/sso?error=invalid_token";
+            let location = req.app_data::<web::Data<AppState>>().map_or_else(
+                || page.to_owned(),
+                |state| state.sign_in.destinations.app_page(page),
+            );
+            actix_web::error::InternalError::from_response(err, see_other(location)).into()
+        })
+}
+
 async fn sso(
     state: &AppState,
     req: &HttpRequest,

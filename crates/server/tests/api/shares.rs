@@ -286,7 +286,8 @@ async fn imagegene_lists_projects_reads_shares_and_sees_the_combined_quota() {
         .unwrap();
     assert_eq!(
         quota["storage"],
-        json!({ "used_bytes": 34, "limit_bytes": 1_048_576, "available_bytes": 1_048_542 })
+        json!({ "used_bytes": 34, "penora_bytes": 34, "imagegene_bytes": 0,
+                "limit_bytes": 1_048_576, "available_bytes": 1_048_542 })
     );
     assert_eq!(quota["credits"]["balance_mc"], 50_000);
 

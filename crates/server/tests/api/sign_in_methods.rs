@@ -117,7 +117,7 @@ fn time(value: &Value) -> DateTime<Utc> {
 #[tokio::test]
 async fn lists_the_password_and_each_linked_identity() {
     let app = spawn_sso_app().await;
-    app.signed_up_user("mira@example.com").await;
+    app.verified_user("mira@example.com").await;
     // The main site vouches for the address: its identity is linked to the account.
     let sub = "9".repeat(40);
     let session = sso_session(&app, &sub, "mira@example.com").await;
@@ -223,7 +223,7 @@ async fn the_only_sign_in_method_cannot_be_unlinked() {
 #[tokio::test]
 async fn an_identity_is_unlinked_while_another_way_in_remains() {
     let app = spawn_sso_app().await;
-    app.signed_up_user("pass@example.com").await;
+    app.verified_user("pass@example.com").await;
     let session = sso_session(&app, "2002", "pass@example.com").await;
 
     let unlinked = unlink(&app, &session.access_token, "sukusuku").await;

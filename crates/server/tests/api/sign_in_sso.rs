@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     assert_problem, location, refresh_cookie, refusal_of, spawn_app, spawn_sso_app, sso_claims,
-    sso_token, TestApp, PASSWORD,
+    sso_token, TestApp, PASSWORD, SSO_ISSUER,
 };
 
 const WELCOME_MC: i64 = 50_000;
@@ -69,7 +69,7 @@ async fn a_first_arrival_makes_an_account_with_the_welcome_bonus_and_signs_it_in
 #[tokio::test]
 async fn a_verified_address_links_the_existing_account_and_an_unverified_one_is_refused() {
     let app = spawn_sso_app(None).await;
-    let existing = app.signed_up_user("ravi@example.com").await;
+    let existing = app.verified_user("ravi@example.com").await;
 
     let mut unverified = sso_claims("42", "ravi@example.com");
     unverified["email_verified"] = json!(false);
@@ -89,12 +89,53 @@ async fn a_verified_address_links_the_existing_account_and_an_unverified_one_is_
 }
 
 #[tokio::test]
-async fn an_unverified_address_nobody_has_makes_an_unverified_account() {
+async fn an_unverified_address_makes_no_account_that_would_squat_it() {
+    // Someone whose main-site address is unverified could otherwise take an address that is
+    // not theirs, and lock its owner out of both sign-up and their own hand-off.
     let app = spawn_sso_app(None).await;
     let mut claims = sso_claims("7", "new@example.com");
     claims["email_verified"] = json!(false);
-    let session = app.sso_session(&sso_token(&claims)).await;
-    assert_eq!(session.body["user"]["email_verified"], false);
+    let refused = app.sso_post(&sso_token(&claims), None).await;
+    assert_eq!(refusal_of(&refused), "unverified_email");
+    assert_eq!((users(&app).await, identities(&app).await), (0, 0));
+    app.sso_session(&sso_token(&sso_claims("8", "new@example.com")))
+        .await;
+}
+
+#[tokio::test]
+async fn the_verified_owner_takes_over_an_account_nobody_verified_and_shuts_its_maker_out() {
+    // Account pre-hijacking: someone signs up with another person's address and a password
+    // of their own, and waits for the owner to arrive from the main site.
+    let app = spawn_sso_app(None).await;
+    let squatter = app.signed_up_user("owner@example.com").await;
+    let key: Value = app
+        .post_authed(
+            "/api/v1/api-keys",
+            &squatter.access_token,
+            &json!({ "name": "kept" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let owner = app
+        .sso_session(&sso_token(&sso_claims("real-owner", "owner@example.com")))
+        .await;
+    assert_eq!(owner.body["user"]["id"], squatter.body["user"]["id"]);
+    assert_eq!(owner.body["user"]["email_verified"], true);
+    // The squatter's password, session, refresh token and API key no longer work.
+    let login = app.login("owner@example.com", PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
+    let me = app.get_authed("/api/v1/me", &squatter.access_token).await;
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    let refreshed = app.refresh(&squatter.refresh_token).await;
+    assert_eq!(refreshed.status(), StatusCode::UNAUTHORIZED);
+    let with_key = app
+        .get_authed("/api/v1/me", key["secret"].as_str().unwrap())
+        .await;
+    assert_eq!(with_key.status(), StatusCode::UNAUTHORIZED);
+    let me = app.get_authed("/api/v1/me", &owner.access_token).await;
+    assert_eq!(me.status(), StatusCode::OK);
 }
 
 /// `claims` changed by `change`, signed HS256.
@@ -215,6 +256,18 @@ async fn bad_tokens_are_refused_with_their_reason_and_leave_nothing() {
         ),
         ("tampered", tampered, "invalid_token"),
         ("garbage", "not.a.token".to_owned(), "invalid_token"),
+        // One token for both apps would work at each once.
+        (
+            "two audiences",
+            with(|c| c["aud"] = json!(["penora", "imagegene"])),
+            "invalid_token",
+        ),
+        (
+            "issuer as a list",
+            with(|c| c["iss"] = json!([SSO_ISSUER])),
+            "invalid_token",
+        ),
+        ("critical header", crit_token(), "invalid_token"),
         ("empty", String::new(), "missing_token"),
     ];
     for (what, token, code) in cases {
@@ -225,9 +278,82 @@ async fn bad_tokens_are_refused_with_their_reason_and_leave_nothing() {
     let refusals = app
         .count("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in_refused'")
         .await;
-    assert!(refusals >= 18, "every refusal is audited: {refusals}");
+    assert!(refusals >= 21, "every refusal is audited: {refusals}");
     // The genuine one still works: nothing above used up its jti.
     app.sso_session(&genuine).await;
+}
+
+/// A token whose header names a critical extension nobody here understands.
+fn crit_token() -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode(r#"{"alg":"HS256","typ":"JWT","crit":["exp-v2"],"exp-v2":1}"#);
+    let claims = b64.encode(sso_claims("99", "m@example.com").to_string());
+    let input = format!("{header}.{claims}");
+    let key = ring::hmac::Key::new(
+        ring::hmac::HMAC_SHA256,
+        crate::helpers::SSO_SECRET.as_bytes(),
+    );
+    let tag = b64.encode(ring::hmac::sign(&key, input.as_bytes()).as_ref());
+    format!("{input}.{tag}")
+}
+
+#[tokio::test]
+async fn a_token_stays_used_until_it_is_too_old_whatever_its_exp() {
+    let app = spawn_sso_app(None).await;
+    let mut claims = sso_claims("far", "far@example.com");
+    claims["exp"] = json!(253_402_300_799_i64 * 100);
+    let token = sso_token(&claims);
+    app.sso_session(&token).await;
+    penora_app::sign_in::purge_expired(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal_of(&app.sso_post(&token, None).await),
+        "token_replayed"
+    );
+}
+
+#[tokio::test]
+async fn a_hand_off_whose_form_cannot_be_read_is_explained_on_the_sso_page() {
+    let app = spawn_sso_app(None).await;
+    let big = format!("token={}", "a".repeat(20_000));
+    for (content_type, body) in [
+        ("application/x-www-form-urlencoded", big),
+        ("application/json", r#"{"token":"x"}"#.to_owned()),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/sso"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refusal_of(&response), "invalid_token", "{content_type}");
+    }
+}
+
+#[tokio::test]
+async fn a_provider_that_is_down_is_asked_at_most_once_per_interval() {
+    let idp = FakeIdp::start().await;
+    idp.set_down(true);
+    let jwks_url = idp.jwks_url();
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.sign_in.sukusuku_sso_issuer = Some(crate::helpers::SSO_ISSUER.to_owned());
+        s.sign_in.sukusuku_sso_jwks_url = Some(jwks_url);
+        s.sign_in.jwks_refresh_min_interval_ms = 60_000;
+    })
+    .await;
+    for n in 0..10 {
+        let token = keys::rs256(
+            &sso_claims(&format!("d{n}"), "d@example.com"),
+            Some("rsa-1"),
+        );
+        let response = app.sso_post(&token, None).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(idp.count("jwks"), 1);
 }
 
 #[tokio::test]

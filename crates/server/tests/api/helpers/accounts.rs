@@ -32,6 +32,17 @@ impl TestApp {
         Session::from_response(response).await
     }
 
+    /// Signs up a fresh user and confirms the address with the mailed link.
+    pub async fn verified_user(&self, email: &str) -> Session {
+        let session = self.signed_up_user(email).await;
+        let token = self.mailed_token(email);
+        let verified = self
+            .post_json("/api/v1/auth/verify-email", &json!({ "token": token }))
+            .await;
+        assert_eq!(verified.status(), StatusCode::OK);
+        session
+    }
+
     /// Presents a refresh token the way a browser would: as the cookie.
     pub async fn refresh(&self, refresh_token: &str) -> Response {
         self.client
