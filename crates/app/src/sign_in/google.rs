@@ -1,6 +1,8 @@
-//! "Sign in with Google": OAuth 2.0's authorization code flow with PKCE. A flow's `state`
-//! (kept as a digest), `nonce` and PKCE verifier are stored server-side, taken once by the
-//! callback within ten minutes; the code is exchanged at Google's token endpoint with the
+//! "Sign in with Google": OAuth 2.0's authorization code flow with PKCE. A flow's `state`,
+//! `nonce` and PKCE verifier are stored server-side, taken once by the callback within ten
+//! minutes, and only by the browser that started it: the flow is kept by a digest of its
+//! `state` and a binding the starting browser holds in a cookie (a link or callback URL
+//! forwarded to someone else signs nobody in and links nothing); the code is exchanged at Google's token endpoint with the
 //! verifier and the client secret; the ID token is checked against Google's JWK set
 //! (RS256), its issuer, audience (our client id), expiry and the flow's `nonce`.
 
@@ -37,6 +39,13 @@ pub struct Google {
     redirect_uri: String,
     http: reqwest::Client,
     jwks: Jwks,
+}
+
+/// A started flow: where to send the browser, and the binding it must keep (in a cookie)
+/// to finish it.
+pub struct Started {
+    pub url: String,
+    pub binding: String,
 }
 
 /// A finished flow: who Google vouched for, and what the flow was started for.
@@ -99,10 +108,11 @@ impl Google {
         db: &impl ConnectionTrait,
         return_to: Option<&ReturnTo>,
         link_user: Option<UserId>,
-    ) -> Result<String, SignInError> {
+    ) -> Result<Started, SignInError> {
         let (state, nonce, verifier) = (random()?, random()?, random()?);
+        let binding = random()?;
         let now = Utc::now();
-        let state_hash = digest(&state);
+        let state_hash = flow_key(&state, &binding);
         let flow = NewFlow {
             state_hash: &state_hash,
             provider: Provider::Google.as_str(),
@@ -131,18 +141,24 @@ impl Google {
             ],
         )
         .map_err(|_| Refusal::NotConfigured)?;
-        Ok(url.into())
+        Ok(Started {
+            url: url.into(),
+            binding,
+        })
     }
 
-    /// Takes the flow `state` names (once), exchanges `code` and checks the ID token.
+    /// Takes the flow `state` and the browser's `binding` name (once), exchanges `code` and
+    /// checks the ID token.
     pub async fn finish(
         &self,
         db: &impl ConnectionTrait,
         state: &str,
+        binding: Option<&str>,
         code: Option<&str>,
         provider_error: Option<&str>,
     ) -> Result<Finished, (SignInError, Option<FlowRow>)> {
-        let flow = oauth_flows::take(db, &digest(state), Utc::now())
+        let key = flow_key(state, binding.unwrap_or_default());
+        let flow = oauth_flows::take(db, &key, Utc::now())
             .await
             .map_err(|e| (e.into(), None))?
             .filter(|flow| flow.provider == Provider::Google.as_str())
@@ -260,10 +276,11 @@ fn base64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What a flow is kept by: a digest of its `state`, so the table holds nothing that
-/// finishes a flow.
-fn digest(state: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, state.as_bytes());
+/// What a flow is kept by: a digest of its `state` and the starting browser's binding, so
+/// the table holds nothing that finishes a flow, and only that browser can.
+fn flow_key(state: &str, binding: &str) -> String {
+    let input = format!("{state}.{binding}");
+    let digest = ring::digest::digest(&ring::digest::SHA256, input.as_bytes());
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -271,7 +288,7 @@ fn digest(state: &str) -> String {
 pub async fn start_sign_in(
     state: &AppState,
     return_to: Option<&ReturnTo>,
-) -> Result<String, SignInError> {
+) -> Result<Started, SignInError> {
     let google = state
         .sign_in
         .google
@@ -281,7 +298,7 @@ pub async fn start_sign_in(
 }
 
 /// Where to send the browser of signed-in `user` to link their Google account.
-pub async fn start_link(state: &AppState, user: UserId) -> Result<String, SignInError> {
+pub async fn start_link(state: &AppState, user: UserId) -> Result<Started, SignInError> {
     let google = state
         .sign_in
         .google
@@ -312,6 +329,7 @@ pub struct Failed {
 pub async fn callback(
     state: &AppState,
     flow_state: &str,
+    binding: Option<&str>,
     code: Option<&str>,
     provider_error: Option<&str>,
     origin: &Origin,
@@ -324,7 +342,7 @@ pub async fn callback(
         });
     };
     let finished = match google
-        .finish(&state.db, flow_state, code, provider_error)
+        .finish(&state.db, flow_state, binding, code, provider_error)
         .await
     {
         Ok(finished) => finished,

@@ -3,6 +3,7 @@
 //! Browsers arrive here by navigation, so answers are redirects: to where the sign-in
 //! returns to, with the refresh cookie, or to the app's `/sso` page with the refusal's code.
 
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{LinkStart, SignInProviders};
@@ -138,8 +139,28 @@ pub async fn google_start(
     query: web::Query<GoogleStart>,
 ) -> Result<HttpResponse, ApiError> {
     let return_to = state.sign_in.destinations.check(query.return_to.as_deref());
-    let url = google::start_sign_in(&state, return_to.as_ref()).await?;
-    Ok(see_other(url))
+    let started = google::start_sign_in(&state, return_to.as_ref()).await?;
+    let mut response = see_other(started.url);
+    response
+        .add_cookie(&flow_cookie(&state, started.binding, GOOGLE_FLOW_TTL))
+        .map_err(ApiError::internal)?;
+    Ok(response)
+}
+
+/// The cookie that binds a Google flow to the browser that started it.
+const GOOGLE_FLOW_COOKIE: &str = "penora_google_flow";
+const GOOGLE_FLOW_TTL: CookieDuration = CookieDuration::minutes(10);
+
+/// Sent back to the callback only (`SameSite=Lax`: the return from Google is a cross-site
+/// top-level navigation).
+fn flow_cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(GOOGLE_FLOW_COOKIE, value)
+        .path("/api/v1/auth/google")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .max_age(max_age)
+        .finish()
 }
 
 /// Google's answer to a flow.
@@ -169,16 +190,18 @@ pub async fn google_callback(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let flow_state = q.state.unwrap_or_default();
+    let binding = req.cookie(GOOGLE_FLOW_COOKIE).map(|c| c.value().to_owned());
     let done = google::callback(
         &state,
         &flow_state,
+        binding.as_deref(),
         q.code.as_deref(),
         q.error.as_deref(),
         &origin(&req, &state),
     )
     .await;
     let destinations = &state.sign_in.destinations;
-    match done {
+    let answer = match done {
         Ok(Done::SignedIn { session, return_to }) => arrived(&state, Ok(*session), || {
             return_to.unwrap_or_else(|| destinations.or_home(None))
         }),
@@ -190,7 +213,13 @@ pub async fn google_callback(
             destinations.app_page(&format!("/account?error={}", refusal.code())),
         )),
         Err(Failed { error, .. }) => arrived(&state, Err(error), || destinations.or_home(None)),
-    }
+    };
+    // The flow is used up either way.
+    let mut response = answer?;
+    response
+        .add_cookie(&flow_cookie(&state, String::new(), CookieDuration::ZERO))
+        .map_err(ApiError::internal)?;
+    Ok(response)
 }
 
 /// Link a Google account to this one: where to send the browser (session only).
@@ -205,9 +234,11 @@ pub async fn google_callback(
 pub async fn link_google(
     state: web::Data<AppState>,
     SessionUser(user): SessionUser,
-) -> Result<web::Json<LinkStart>, ApiError> {
-    let url = google::start_link(&state, user.id).await?;
-    Ok(web::Json(LinkStart { url }))
+) -> Result<HttpResponse, ApiError> {
+    let started = google::start_link(&state, user.id).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(flow_cookie(&state, started.binding, GOOGLE_FLOW_TTL))
+        .json(LinkStart { url: started.url }))
 }
 
 fn see_other(location: String) -> HttpResponse {

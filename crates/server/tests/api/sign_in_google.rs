@@ -28,15 +28,29 @@ async fn spawn_google_app(idp: &FakeIdp) -> TestApp {
     .await
 }
 
-/// A flow as Google's consent page sees it.
+/// A flow as Google's consent page sees it, and the binding cookie of the browser that
+/// started it.
 struct Flow {
     state: String,
     nonce: String,
     challenge: String,
     redirect_uri: String,
+    binding: String,
 }
 
-fn flow_of(url: &str) -> Flow {
+/// The flow-binding cookie a start set.
+fn binding_of(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("penora_google_flow="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .expect("the flow cookie")
+}
+
+fn flow_of(url: &str, binding: String) -> Flow {
     let url = url::Url::parse(url).unwrap();
     assert_eq!(url.host_str(), Some("accounts.google.test"));
     let param = |name: &str| {
@@ -54,13 +68,25 @@ fn flow_of(url: &str) -> Flow {
         nonce: param("nonce"),
         challenge: param("code_challenge"),
         redirect_uri: param("redirect_uri"),
+        binding,
     }
 }
 
 async fn start(app: &TestApp) -> Flow {
     let response = app.get("/api/v1/auth/google/start?return_to=/write").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    flow_of(&location(&response))
+    flow_of(&location(&response), binding_of(&response))
+}
+
+/// Starts linking Google to the account of `token`.
+async fn start_link(app: &TestApp, token: &str) -> Flow {
+    let started = app
+        .post_authed("/api/v1/me/sign-in-methods/google", token, &json!({}))
+        .await;
+    assert_eq!(started.status(), StatusCode::OK);
+    let binding = binding_of(&started);
+    let body: Value = started.json().await.unwrap();
+    flow_of(body["url"].as_str().unwrap(), binding)
 }
 
 fn id_claims(flow: &Flow, sub: &str, email: &str) -> Value {
@@ -85,16 +111,24 @@ async fn approve(app: &TestApp, idp: &FakeIdp, flow: &Flow, id_token: String) ->
             id_token,
         },
     );
-    callback(app, &flow.state, &code).await
+    callback(app, &flow.state, &code, Some(&flow.binding)).await
 }
 
-async fn callback(app: &TestApp, state: &str, code: &str) -> reqwest::Response {
-    app.client
+/// Google sends the browser back; `binding` is its flow cookie, if it has one.
+async fn callback(
+    app: &TestApp,
+    state: &str,
+    code: &str,
+    binding: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
         .get(app.url("/api/v1/auth/google/callback"))
-        .query(&[("state", state), ("code", code)])
-        .send()
-        .await
-        .unwrap()
+        .query(&[("state", state), ("code", code)]);
+    if let Some(binding) = binding {
+        request = request.header("cookie", format!("penora_google_flow={binding}"));
+    }
+    request.send().await.unwrap()
 }
 
 async fn signed_in(app: &TestApp, response: reqwest::Response) -> Session {
@@ -233,12 +267,12 @@ async fn bad_flows_and_tokens_are_refused_with_their_reason_and_leave_nothing() 
 
     // A state never issued, a code Google does not know, a declined consent.
     assert_eq!(
-        refusal_of(&callback(&app, "made-up", "c").await),
+        refusal_of(&callback(&app, "made-up", "c", None).await),
         "invalid_state"
     );
     let flow = start(&app).await;
     assert_eq!(
-        refusal_of(&callback(&app, &flow.state, "unknown-code").await),
+        refusal_of(&callback(&app, &flow.state, "unknown-code", Some(&flow.binding)).await),
         "provider_refused"
     );
     let flow = start(&app).await;
@@ -246,6 +280,7 @@ async fn bad_flows_and_tokens_are_refused_with_their_reason_and_leave_nothing() 
         .client
         .get(app.url("/api/v1/auth/google/callback"))
         .query(&[("state", flow.state.as_str()), ("error", "access_denied")])
+        .header("cookie", format!("penora_google_flow={}", flow.binding))
         .send()
         .await
         .unwrap();
@@ -304,16 +339,7 @@ async fn a_signed_in_user_links_google_from_the_account_page() {
     let idp = FakeIdp::start().await;
     let app = spawn_google_app(&idp).await;
     let owner = app.signed_up_user("owner@example.com").await;
-    let started = app
-        .post_authed(
-            "/api/v1/me/sign-in-methods/google",
-            &owner.access_token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(started.status(), StatusCode::OK);
-    let url: Value = started.json().await.unwrap();
-    let flow = flow_of(url["url"].as_str().unwrap());
+    let flow = start_link(&app, &owner.access_token).await;
     // Google's address differs and is unverified: linking does not go by the address.
     let mut claims = id_claims(&flow, "555", "owner.personal@example.com");
     claims["email_verified"] = json!(false);
@@ -345,17 +371,7 @@ async fn a_signed_in_user_links_google_from_the_account_page() {
 
     // That Google account is now the owner's: another user cannot link it.
     let other = app.signed_up_user("other@example.com").await;
-    let url: Value = app
-        .post_authed(
-            "/api/v1/me/sign-in-methods/google",
-            &other.access_token,
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let flow = flow_of(url["url"].as_str().unwrap());
+    let flow = start_link(&app, &other.access_token).await;
     let claims = id_claims(&flow, "555", "owner.personal@example.com");
     let response = approve(&app, &idp, &flow, keys::rs256(&claims, Some("rsa-1"))).await;
     assert!(
@@ -407,4 +423,35 @@ async fn without_google_set_up_nothing_starts() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_flow_finishes_only_in_the_browser_that_started_it() {
+    // An attacker starts a link to their own account and sends the Google URL to a victim:
+    // the victim's browser, without the attacker's flow cookie, links nothing and signs
+    // nobody in. Likewise a forwarded sign-in.
+    let idp = FakeIdp::start().await;
+    let app = spawn_google_app(&idp).await;
+    let attacker = app.signed_up_user("attacker@example.com").await;
+    for flow in [
+        start_link(&app, &attacker.access_token).await,
+        start(&app).await,
+    ] {
+        let code = format!("code-{}", uuid::Uuid::new_v4());
+        let claims = id_claims(&flow, "victim-sub", "victim@example.com");
+        idp.grant(
+            &code,
+            Grant {
+                client_id: CLIENT_ID.to_owned(),
+                client_secret: CLIENT_SECRET.to_owned(),
+                redirect_uri: flow.redirect_uri.clone(),
+                code_challenge: flow.challenge.clone(),
+                id_token: keys::rs256(&claims, Some("rsa-1")),
+            },
+        );
+        let elsewhere = callback(&app, &flow.state, &code, Some("another-browser")).await;
+        assert_eq!(refusal_of(&elsewhere), "invalid_state");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0);
+    assert_eq!(idp.count("token"), 0, "no code was exchanged");
 }
