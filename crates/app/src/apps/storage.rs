@@ -31,6 +31,11 @@ pub async fn report_storage(
     origin: &Origin,
 ) -> Result<Usage, StorageReportError> {
     let txn = penora_store::begin_write(&state.db).await?;
+    // The user's row lock first: two reports at once then read the figure before them one
+    // after the other, and each records the change it made.
+    if !penora_store::users::lock(&txn, user, None).await? {
+        return Err(StorageReportError::UserNotFound);
+    }
     let limit = crate::projects::quota(state, &txn, user).await?;
     let (usage, before) = storage::report_app(&txn, user, bytes, limit)
         .await

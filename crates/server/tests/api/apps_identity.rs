@@ -264,3 +264,18 @@ async fn both_apps_writing_at_once_never_pass_the_quota_together() {
     assert_eq!(counter, penora, "the counter stays exact");
     assert!(penora + imagegene <= 10_000, "{penora} + {imagegene}");
 }
+
+#[tokio::test]
+async fn the_same_report_sent_twice_at_once_is_one_change() {
+    let (app, key, _token, id) = shared_quota(10_000).await;
+    for round in 1..=3 {
+        let bytes = round * 1_000;
+        let reports = (0..4).map(|_| report(&app, &key, &id, bytes));
+        let statuses = statuses_together(reports).await;
+        assert_eq!(statuses.count(StatusCode::OK), 4);
+    }
+    let recorded = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE action = 'app.storage_reported'")
+        .await;
+    assert_eq!(recorded, 3, "one entry per change");
+}
