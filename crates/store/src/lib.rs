@@ -224,9 +224,11 @@ mod tests {
         Ok((db, path))
     }
 
+    /// An empty SQLite database on one connection: migrations that alter a table must run on
+    /// the connection that then reads it (see [`migrate_url`]).
     async fn empty_sqlite() -> Result<(DatabaseConnection, std::path::PathBuf), DbErr> {
         let path = std::env::temp_dir().join(format!("penora-store-{}.db", uuid::Uuid::new_v4()));
-        let db = connect(&format!("sqlite://{}?mode=rwc", path.display()), 2).await?;
+        let db = connect(&format!("sqlite://{}?mode=rwc", path.display()), 1).await?;
         Ok((db, path))
     }
 
