@@ -3,11 +3,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
-    AuthResponse, Balance, CreateGeneration, CreateProjectRequest, CreateStory, ErrorCode,
-    FieldProblem, GenerateChapter, GenerateStory, Generation, GenerationPage, LoginRequest,
-    ModelList, Problem, Project, ProjectPage, ProviderKey, ProviderKeyList, SaveGeneration,
-    SetProviderKey, ShareInfo, SharedProject, SignupRequest, StorageUsage, Story,
-    UpdateProjectRequest, UpdateStory, User,
+    AuthResponse, Balance, CreateGeneration, ErrorCode, FieldProblem, GenerateChapter,
+    GenerateStory, Generation, GenerationPage, LoginRequest, ModelList, Problem, Project,
+    SaveGeneration, SignupRequest, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -18,10 +16,21 @@ use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
+mod exports;
+mod provider_keys;
 mod sign_in;
+mod stories;
+mod workspace;
 
+pub use exports::download_export;
+pub use provider_keys::{delete_provider_key, provider_keys, set_provider_key};
 pub use sign_in::{
     delete_account, link_google, providers, set_first_password, sign_in_methods, unlink_method,
+};
+pub use stories::{create_story, story, update_story};
+pub use workspace::{
+    create_project, delete_project, project, projects, share, shared, storage, unshare,
+    update_project,
 };
 
 /// A failed call: the server's problem document when it sent one.
@@ -268,97 +277,6 @@ fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 
-pub async fn projects(session: Session, query: String) -> Result<ProjectPage, ApiError> {
-    workspace_call(
-        session,
-        Method::Get,
-        format!("/api/v1/projects?{query}"),
-        None,
-        None,
-    )
-    .await
-}
-
-pub async fn create_project(
-    session: Session,
-    body: CreateProjectRequest,
-) -> Result<Project, ApiError> {
-    workspace_call(
-        session,
-        Method::Post,
-        "/api/v1/projects".into(),
-        None,
-        json(&body),
-    )
-    .await
-}
-
-pub async fn project(session: Session, id: String) -> Result<Project, ApiError> {
-    workspace_call(
-        session,
-        Method::Get,
-        format!("/api/v1/projects/{id}"),
-        None,
-        None,
-    )
-    .await
-}
-
-/// Saves changes made to `version`; a newer version on the server is a `version_conflict`.
-pub async fn update_project(
-    session: Session,
-    id: String,
-    version: i64,
-    body: UpdateProjectRequest,
-) -> Result<Project, ApiError> {
-    let path = format!("/api/v1/projects/{id}");
-    workspace_call(session, Method::Patch, path, Some(version), json(&body)).await
-}
-
-pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError> {
-    workspace_call(
-        session,
-        Method::Delete,
-        format!("/api/v1/projects/{id}"),
-        None,
-        None,
-    )
-    .await
-}
-
-pub async fn share(session: Session, id: String) -> Result<ShareInfo, ApiError> {
-    let path = format!("/api/v1/projects/{id}/share");
-    workspace_call(
-        session,
-        Method::Post,
-        path,
-        None,
-        Some(serde_json::json!({})),
-    )
-    .await
-}
-
-pub async fn unshare(session: Session, id: String) -> Result<(), ApiError> {
-    let path = format!("/api/v1/projects/{id}/share");
-    workspace_call(session, Method::Delete, path, None, None).await
-}
-
-pub async fn storage(session: Session) -> Result<StorageUsage, ApiError> {
-    workspace_call(session, Method::Get, "/api/v1/storage".into(), None, None).await
-}
-
-/// A shared project; no sign-in.
-pub async fn shared(code: String) -> Result<SharedProject, ApiError> {
-    let path = format!("/api/v1/shared/{}", code.trim());
-    read(
-        Request::get(&path)
-            .send()
-            .await
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
 /// The model catalog; no sign-in.
 pub async fn models() -> Result<ModelList, ApiError> {
     read(
@@ -511,105 +429,4 @@ pub async fn save_generation(
 ) -> Result<Project, ApiError> {
     let path = format!("/api/v1/generations/{id}/save");
     workspace_call(session, Method::Post, path, None, json(&body)).await
-}
-
-pub async fn create_story(session: Session, body: CreateStory) -> Result<Story, ApiError> {
-    workspace_call(
-        session,
-        Method::Post,
-        "/api/v1/stories".into(),
-        None,
-        json(&body),
-    )
-    .await
-}
-
-pub async fn story(session: Session, id: String) -> Result<Story, ApiError> {
-    let path = format!("/api/v1/stories/{id}");
-    workspace_call(session, Method::Get, path, None, None).await
-}
-
-/// Changes a story's settings or outline (a new outline renames its chapters).
-pub async fn update_story(
-    session: Session,
-    id: String,
-    body: UpdateStory,
-) -> Result<Story, ApiError> {
-    let path = format!("/api/v1/stories/{id}");
-    workspace_call(session, Method::Patch, path, None, json(&body)).await
-}
-
-pub async fn provider_keys(session: Session) -> Result<ProviderKeyList, ApiError> {
-    let path = "/api/v1/me/provider-keys".into();
-    workspace_call(session, Method::Get, path, None, None).await
-}
-
-/// Stores (or replaces) the user's key for a provider; the answer holds only its hint.
-pub async fn set_provider_key(
-    session: Session,
-    body: SetProviderKey,
-) -> Result<ProviderKey, ApiError> {
-    let path = "/api/v1/me/provider-keys".into();
-    workspace_call(session, Method::Post, path, None, json(&body)).await
-}
-
-pub async fn delete_provider_key(session: Session, provider: String) -> Result<(), ApiError> {
-    let path = format!("/api/v1/me/provider-keys/{provider}");
-    workspace_call(session, Method::Delete, path, None, None).await
-}
-
-/// Downloads an export (it needs the Bearer header, so a plain link cannot fetch it) and
-/// hands it to the browser as a file.
-pub async fn download_export(
-    session: Session,
-    id: String,
-    format: &'static str,
-) -> Result<(), ApiError> {
-    let path = format!("/api/v1/projects/{id}/export?format={format}");
-    let (bytes, name) = authed(session, move |token| {
-        let path = path.clone();
-        async move {
-            let response = with_token(Request::get(&path), token.as_deref())
-                .send()
-                .await
-                .map_err(ApiError::network)?;
-            if !response.ok() {
-                let status = response.status();
-                return Err(ApiError {
-                    status,
-                    problem: response.json::<Problem>().await.ok(),
-                });
-            }
-            let name = response
-                .headers()
-                .get("content-disposition")
-                .and_then(|d| {
-                    d.split("filename=")
-                        .nth(1)
-                        .map(|n| n.trim_matches('"').to_owned())
-                })
-                .unwrap_or_else(|| format!("penora-export.{format}"));
-            let bytes = response.binary().await.map_err(ApiError::network)?;
-            Ok((bytes, name))
-        }
-    })
-    .await?;
-    save_file(&bytes, &name);
-    Ok(())
-}
-
-fn save_file(bytes: &[u8], name: &str) -> Option<()> {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let link: web_sys::HtmlAnchorElement = web_sys::window()?
-        .document()?
-        .create_element("a")
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    web_sys::Url::revoke_object_url(&url).ok()
 }

@@ -1,0 +1,64 @@
+//! Downloading a project's export as a file.
+
+use gloo_net::http::Request;
+use penora_api_types::Problem;
+use wasm_bindgen::JsCast;
+
+use super::{authed, with_token, ApiError};
+use crate::session::Session;
+
+/// Downloads an export (it needs the Bearer header, so a plain link cannot fetch it) and
+/// hands it to the browser as a file.
+pub async fn download_export(
+    session: Session,
+    id: String,
+    format: &'static str,
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/projects/{id}/export?format={format}");
+    let (bytes, name) = authed(session, move |token| {
+        let path = path.clone();
+        async move {
+            let response = with_token(Request::get(&path), token.as_deref())
+                .send()
+                .await
+                .map_err(ApiError::network)?;
+            if !response.ok() {
+                let status = response.status();
+                return Err(ApiError {
+                    status,
+                    problem: response.json::<Problem>().await.ok(),
+                });
+            }
+            let name = response
+                .headers()
+                .get("content-disposition")
+                .and_then(|d| {
+                    d.split("filename=")
+                        .nth(1)
+                        .map(|n| n.trim_matches('"').to_owned())
+                })
+                .unwrap_or_else(|| format!("penora-export.{format}"));
+            let bytes = response.binary().await.map_err(ApiError::network)?;
+            Ok((bytes, name))
+        }
+    })
+    .await?;
+    save_file(&bytes, &name);
+    Ok(())
+}
+
+fn save_file(bytes: &[u8], name: &str) -> Option<()> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let link: web_sys::HtmlAnchorElement = web_sys::window()?
+        .document()?
+        .create_element("a")
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url).ok()
+}
