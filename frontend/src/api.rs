@@ -223,9 +223,9 @@ pub async fn post_authed<B: Serialize + Clone>(
     .await
 }
 
-/// The HTTP methods the workspace calls use.
+/// The HTTP methods of [`fetch_json`].
 #[derive(Clone, Copy)]
-enum Method {
+pub enum Method {
     Get,
     Post,
     Patch,
@@ -233,9 +233,33 @@ enum Method {
     Delete,
 }
 
-/// One authenticated JSON call (workspace, generations, stories, provider keys): optional
-/// `If-Match` and JSON body; `T` is `()` for 204s.
-async fn workspace_call<T: DeserializeOwned + 'static>(
+/// Aborts its request when dropped: a page that goes away drops its pending reads (their
+/// resources are disposed), and the browser stops the download. Aborting a request that has
+/// already answered does nothing.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn new() -> Self {
+        Self(web_sys::AbortController::new().ok())
+    }
+
+    fn signal(&self) -> Option<web_sys::AbortSignal> {
+        self.0.as_ref().map(web_sys::AbortController::signal)
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+}
+
+/// One authenticated JSON call: optional `If-Match` and JSON body; `T` is `()` for 204s.
+/// Refreshes the session once on an expired token, and aborts the request when the future is
+/// dropped before it answers.
+pub async fn fetch_json<T: DeserializeOwned + 'static>(
     session: Session,
     method: Method,
     path: String,
@@ -245,6 +269,7 @@ async fn workspace_call<T: DeserializeOwned + 'static>(
     authed(session, move |token| {
         let (path, body) = (path.clone(), body.clone());
         async move {
+            let abort = AbortOnDrop::new();
             let builder = match method {
                 Method::Get => Request::get(&path),
                 Method::Post => Request::post(&path),
@@ -252,7 +277,8 @@ async fn workspace_call<T: DeserializeOwned + 'static>(
                 Method::Put => Request::put(&path),
                 Method::Delete => Request::delete(&path),
             };
-            let mut builder = with_token(builder, token.as_deref());
+            let mut builder =
+                with_token(builder, token.as_deref()).abort_signal(abort.signal().as_ref());
             if let Some(version) = if_match {
                 builder = builder.header("If-Match", &format!("\"{version}\""));
             }
@@ -271,6 +297,24 @@ async fn workspace_call<T: DeserializeOwned + 'static>(
         }
     })
     .await
+}
+
+/// A signed-in read of `path` ([`fetch_json`] with GET).
+pub async fn get<T: DeserializeOwned + 'static>(
+    session: Session,
+    path: String,
+) -> Result<T, ApiError> {
+    fetch_json(session, Method::Get, path, None, None).await
+}
+
+/// A signed-in write of `body` to `path` ([`fetch_json`] without `If-Match`).
+pub async fn send<T: DeserializeOwned + 'static, B: Serialize>(
+    session: Session,
+    method: Method,
+    path: String,
+    body: &B,
+) -> Result<T, ApiError> {
+    fetch_json(session, method, path, None, json(body)).await
 }
 
 fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
@@ -405,7 +449,7 @@ async fn stream<E: StreamEvent>(
 /// Stops a running generation; answers with it settled (words and cost so far).
 pub async fn cancel_generation(session: Session, id: String) -> Result<Generation, ApiError> {
     let path = format!("/api/v1/generations/{id}/cancel");
-    workspace_call(
+    fetch_json(
         session,
         Method::Post,
         path,
@@ -418,7 +462,7 @@ pub async fn cancel_generation(session: Session, id: String) -> Result<Generatio
 /// The newest generations first.
 pub async fn generations(session: Session, limit: u32) -> Result<GenerationPage, ApiError> {
     let path = format!("/api/v1/generations?limit={limit}");
-    workspace_call(session, Method::Get, path, None, None).await
+    fetch_json(session, Method::Get, path, None, None).await
 }
 
 /// Saves a generation's text as a new project (`project_id: None`) or into one.
@@ -428,5 +472,5 @@ pub async fn save_generation(
     body: SaveGeneration,
 ) -> Result<Project, ApiError> {
     let path = format!("/api/v1/generations/{id}/save");
-    workspace_call(session, Method::Post, path, None, json(&body)).await
+    fetch_json(session, Method::Post, path, None, json(&body)).await
 }

@@ -4,7 +4,7 @@
 use gloo_net::http::Request;
 use penora_api_types::{AuthResponse, SignInMethods, SignInProviders};
 
-use super::{json, read, workspace_call, ApiError, Method};
+use super::{fetch_json, json, read, ApiError, Method};
 use crate::session::Session;
 
 /// The sign-in methods this server offers (public).
@@ -15,20 +15,20 @@ pub async fn providers() -> Result<SignInProviders, ApiError> {
 
 pub async fn sign_in_methods(session: Session) -> Result<SignInMethods, ApiError> {
     let path = "/api/v1/me/sign-in-methods".to_owned();
-    workspace_call(session, Method::Get, path, None, None).await
+    fetch_json(session, Method::Get, path, None, None).await
 }
 
 /// Unlinks `method` (`sukusuku` or `google`).
 pub async fn unlink_method(session: Session, method: &'static str) -> Result<(), ApiError> {
     let path = format!("/api/v1/me/sign-in-methods/{method}");
-    workspace_call(session, Method::Delete, path, None, None).await
+    fetch_json(session, Method::Delete, path, None, None).await
 }
 
 /// Starts linking a Google account: the URL of Google's consent page to go to.
 pub async fn link_google(session: Session) -> Result<String, ApiError> {
     let path = "/api/v1/me/sign-in-methods/google".to_owned();
     let body = Some(serde_json::json!({}));
-    let answer: serde_json::Value = workspace_call(session, Method::Post, path, None, body).await?;
+    let answer: serde_json::Value = fetch_json(session, Method::Post, path, None, body).await?;
     answer["url"].as_str().map(str::to_owned).ok_or_else(|| {
         ApiError::local(
             "Unexpected answer",
@@ -44,12 +44,12 @@ pub async fn set_first_password(
 ) -> Result<AuthResponse, ApiError> {
     let path = "/api/v1/me/password".to_owned();
     let body = json(&penora_api_types::SetPasswordRequest { new_password });
-    workspace_call(session, Method::Put, path, None, body).await
+    fetch_json(session, Method::Put, path, None, body).await
 }
 
 /// Deletes the account; `password` is `None` for an account without one.
 pub async fn delete_account(session: Session, password: Option<String>) -> Result<(), ApiError> {
     let path = "/api/v1/me".to_owned();
     let body = json(&penora_api_types::DeleteMeRequest { password });
-    workspace_call(session, Method::Delete, path, None, body).await
+    fetch_json(session, Method::Delete, path, None, body).await
 }

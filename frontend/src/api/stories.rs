@@ -2,11 +2,11 @@
 
 use penora_api_types::{CreateStory, Story, UpdateStory};
 
-use super::{json, workspace_call, ApiError, Method};
+use super::{fetch_json, json, ApiError, Method};
 use crate::session::Session;
 
 pub async fn create_story(session: Session, body: CreateStory) -> Result<Story, ApiError> {
-    workspace_call(
+    fetch_json(
         session,
         Method::Post,
         "/api/v1/stories".into(),
@@ -18,7 +18,7 @@ pub async fn create_story(session: Session, body: CreateStory) -> Result<Story, 
 
 pub async fn story(session: Session, id: String) -> Result<Story, ApiError> {
     let path = format!("/api/v1/stories/{id}");
-    workspace_call(session, Method::Get, path, None, None).await
+    fetch_json(session, Method::Get, path, None, None).await
 }
 
 /// Changes a story's settings or outline (a new outline renames its chapters).
@@ -28,5 +28,5 @@ pub async fn update_story(
     body: UpdateStory,
 ) -> Result<Story, ApiError> {
     let path = format!("/api/v1/stories/{id}");
-    workspace_call(session, Method::Patch, path, None, json(&body)).await
+    fetch_json(session, Method::Patch, path, None, json(&body)).await
 }

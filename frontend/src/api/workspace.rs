@@ -6,11 +6,11 @@ use penora_api_types::{
     UpdateProjectRequest,
 };
 
-use super::{json, read, workspace_call, ApiError, Method};
+use super::{fetch_json, json, read, ApiError, Method};
 use crate::session::Session;
 
 pub async fn projects(session: Session, query: String) -> Result<ProjectPage, ApiError> {
-    workspace_call(
+    fetch_json(
         session,
         Method::Get,
         format!("/api/v1/projects?{query}"),
@@ -24,7 +24,7 @@ pub async fn create_project(
     session: Session,
     body: CreateProjectRequest,
 ) -> Result<Project, ApiError> {
-    workspace_call(
+    fetch_json(
         session,
         Method::Post,
         "/api/v1/projects".into(),
@@ -35,7 +35,7 @@ pub async fn create_project(
 }
 
 pub async fn project(session: Session, id: String) -> Result<Project, ApiError> {
-    workspace_call(
+    fetch_json(
         session,
         Method::Get,
         format!("/api/v1/projects/{id}"),
@@ -53,11 +53,11 @@ pub async fn update_project(
     body: UpdateProjectRequest,
 ) -> Result<Project, ApiError> {
     let path = format!("/api/v1/projects/{id}");
-    workspace_call(session, Method::Patch, path, Some(version), json(&body)).await
+    fetch_json(session, Method::Patch, path, Some(version), json(&body)).await
 }
 
 pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError> {
-    workspace_call(
+    fetch_json(
         session,
         Method::Delete,
         format!("/api/v1/projects/{id}"),
@@ -69,7 +69,7 @@ pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError
 
 pub async fn share(session: Session, id: String) -> Result<ShareInfo, ApiError> {
     let path = format!("/api/v1/projects/{id}/share");
-    workspace_call(
+    fetch_json(
         session,
         Method::Post,
         path,
@@ -81,11 +81,11 @@ pub async fn share(session: Session, id: String) -> Result<ShareInfo, ApiError> 
 
 pub async fn unshare(session: Session, id: String) -> Result<(), ApiError> {
     let path = format!("/api/v1/projects/{id}/share");
-    workspace_call(session, Method::Delete, path, None, None).await
+    fetch_json(session, Method::Delete, path, None, None).await
 }
 
 pub async fn storage(session: Session) -> Result<StorageUsage, ApiError> {
-    workspace_call(session, Method::Get, "/api/v1/storage".into(), None, None).await
+    fetch_json(session, Method::Get, "/api/v1/storage".into(), None, None).await
 }
 
 /// A shared project; no sign-in.
