@@ -280,6 +280,7 @@ mod tests {
             task: crate::types::Task::Chat,
             input: String::new(),
             seed: 0,
+            target_words: None,
         };
         let body = serde_json::to_value(MessagesBody::new(&request)).unwrap();
         assert_eq!(body["system"], "Be brief.\n\nUse British spelling.");

@@ -297,6 +297,7 @@ mod tests {
             task: Task::Chat,
             input: String::new(),
             seed: 0,
+            target_words: None,
         };
         let body = serde_json::to_value(GenerateBody::new(&request)).unwrap();
         assert_eq!(

@@ -84,6 +84,9 @@ pub struct GenerationRequest {
     pub input: String,
     /// Makes the offline model repeatable; real providers do not receive it.
     pub seed: u64,
+    /// The length the writer chose, in words: real providers read it in the prompt, the
+    /// offline model writes about that much. `None`: the task's own length.
+    pub target_words: Option<u32>,
 }
 
 /// Why generation ended.

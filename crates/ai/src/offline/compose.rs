@@ -9,25 +9,30 @@ use super::text::{capitalise, clean_word, sentences, word_count, Topic};
 use super::words::*;
 use crate::types::{GenerationRequest, Message, RewriteStyle, Role, Task};
 
-/// How many words each open-ended task writes when `max_tokens` allows.
+/// How many words each open-ended task writes when no length is asked for and `max_tokens`
+/// allows.
 const WRITE_WORDS: usize = 180;
 const CONTINUE_WORDS: usize = 140;
 const CHAPTER_WORDS: usize = 320;
 const BRAINSTORM_IDEAS: usize = 8;
 
-/// Writes the whole text for `request`, aiming at no more than about `word_budget` words for
-/// open-ended tasks (the caller cuts to the budget exactly).
+/// Writes the whole text for `request`: open-ended tasks aim at the requested length (or
+/// their own), within about `word_budget` words (the caller cuts to the budget exactly).
 pub(super) fn compose(request: &GenerationRequest, word_budget: usize) -> String {
     let about = subject_text(request);
     let mut composer = Composer::new(request.seed, Topic::of(&about));
+    let aim = |own: usize| {
+        let asked = request.target_words.and_then(|w| usize::try_from(w).ok());
+        asked.unwrap_or(own).min(word_budget)
+    };
     match &request.task {
-        Task::Write => composer.prose(WRITE_OPENERS, WRITE_WORDS.min(word_budget)),
-        Task::Continue => composer.continuation(&request.input, word_budget),
+        Task::Write => composer.prose(WRITE_OPENERS, aim(WRITE_WORDS)),
+        Task::Continue => composer.continuation(&request.input, aim(CONTINUE_WORDS)),
         Task::Rewrite { style } => composer.rewrite(&request.input, style),
         Task::Describe => composer.describe(),
         Task::Brainstorm => composer.brainstorm(),
         Task::Outline { chapters } => composer.outline(*chapters, word_budget),
-        Task::Chapter { title, .. } => composer.chapter(title, word_budget),
+        Task::Chapter { title, .. } => composer.chapter(title, aim(CHAPTER_WORDS)),
         Task::Chat => composer.chat(last_user_message(request).unwrap_or(&request.input)),
     }
 }
@@ -181,7 +186,11 @@ impl Composer {
         self.prose_after(opener, target)
     }
 
+    /// The lead, body sentences, then a closer: about `target` words and never more (Penora
+    /// cuts what passes the chosen length, and a cut would end mid-sentence), unless the
+    /// lead and closer alone are longer.
     fn prose_after(&mut self, lead: Vec<String>, target: usize) -> String {
+        let lead_len = lead.len();
         let mut sentences = lead;
         let mut words: usize = sentences.iter().map(|s| word_count(s)).sum();
         let mut bag: Vec<&str> = Vec::new();
@@ -195,7 +204,14 @@ impl Composer {
             words += word_count(&sentence);
             sentences.push(sentence);
         }
-        sentences.extend(self.sentences_from(CLOSERS, 1));
+        let closer = self.sentences_from(CLOSERS, 1);
+        words += closer.iter().map(|s| word_count(s)).sum::<usize>();
+        while words > target && sentences.len() > lead_len {
+            if let Some(dropped) = sentences.pop() {
+                words -= word_count(&dropped);
+            }
+        }
+        sentences.extend(closer);
         self.paragraphs(sentences)
     }
 
@@ -221,7 +237,7 @@ impl Composer {
             }
         }
         let opener = self.sentences_from(CONTINUE_OPENERS, 1);
-        self.prose_after(opener, CONTINUE_WORDS.min(budget))
+        self.prose_after(opener, budget)
     }
 
     fn chapter(&mut self, title: &str, budget: usize) -> String {
@@ -237,7 +253,7 @@ impl Composer {
             self.name,
             title.trim()
         ));
-        self.prose_after(lead, CHAPTER_WORDS.min(budget))
+        self.prose_after(lead, budget)
     }
 
     fn describe(&mut self) -> String {

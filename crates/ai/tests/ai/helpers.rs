@@ -39,6 +39,7 @@ pub fn chat_request(model: &str) -> GenerationRequest {
         task: Task::Write,
         input: "Write one line about the sea.".to_owned(),
         seed: 7,
+        target_words: None,
     }
 }
 

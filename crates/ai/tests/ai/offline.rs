@@ -22,6 +22,7 @@ fn request(task: Task, input: &str, seed: u64) -> GenerationRequest {
         task,
         input: input.into(),
         seed,
+        target_words: None,
     }
 }
 
@@ -52,6 +53,43 @@ async fn the_same_seed_gives_the_same_text() {
     let second = text(Task::Write, LIGHTHOUSE, 42).await;
     assert_eq!(first, second);
     assert!(first.split_whitespace().count() > 50, "{first}");
+}
+
+#[tokio::test]
+async fn a_requested_length_is_honoured_and_ends_at_a_sentence() {
+    for (task, words) in [
+        (Task::Write, 150),
+        (Task::Write, 800),
+        (Task::Continue, 400),
+        (
+            Task::Chapter {
+                number: 1,
+                title: "The Drowned Bell".into(),
+            },
+            800,
+        ),
+    ] {
+        for seed in 0..5 {
+            let mut asked = request(task.clone(), PASSAGE, seed);
+            asked.target_words = Some(words);
+            // As the app asks: room for twice the words, so only the length decides.
+            asked.max_tokens = words * 2 + 64;
+            let outcome = generate(asked).await;
+            let written = outcome.text.split_whitespace().count();
+            let low = usize::try_from(words * 4 / 5).unwrap();
+            let high = usize::try_from(words).unwrap();
+            assert!(
+                (low..=high).contains(&written),
+                "{task:?} asked {words}, wrote {written}"
+            );
+            let end = outcome.text.trim_end().chars().last().unwrap();
+            assert!(
+                ".!?”\"".contains(end),
+                "{task:?} ends mid-sentence: {:?}",
+                &outcome.text[outcome.text.len() - 40..]
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -149,6 +149,7 @@ impl Job {
             task: Task::Chat,
             input: input.clone(),
             seed: seed_of(&texts),
+            target_words: None,
         };
         Self {
             tool: Tool::Chat,
@@ -192,6 +193,7 @@ pub fn prompted(
         task,
         input,
         seed,
+        target_words: Some(words),
     }
 }
 
