@@ -15,13 +15,21 @@ use crate::session::Session;
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::provide();
-    // A returning visitor may still have a refresh cookie: trade it for a session.
-    spawn_local(async move {
-        match api::refresh().await {
-            Ok(auth) => session.sign_in(auth),
-            Err(_) => session.clear(),
-        }
-    });
+    // A returning visitor may still have a refresh cookie: trade it for a session. Only
+    // when the hint says so, so a first visit logs no failed request.
+    if crate::session::may_be_signed_in() {
+        spawn_local(async move {
+            match api::refresh().await {
+                Ok(auth) => session.sign_in(auth),
+                Err(_) => {
+                    crate::session::forget_hint();
+                    session.clear();
+                }
+            }
+        });
+    } else {
+        session.clear();
+    }
 
     view! {
         <Router>

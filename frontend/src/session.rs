@@ -73,3 +73,31 @@ impl Session {
         self.ready.get()
     }
 }
+
+/// The cookie the server sets beside the (httpOnly) refresh cookie: it says a session may be
+/// there to restore, so a signed-out visit sends no request bound to fail.
+const HINT_COOKIE: &str = "penora_signed_in";
+
+fn html_document() -> Option<web_sys::HtmlDocument> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?.document()?.dyn_into().ok()
+}
+
+/// Whether the signed-in hint is set.
+pub fn may_be_signed_in() -> bool {
+    let cookies = html_document()
+        .and_then(|d| d.cookie().ok())
+        .unwrap_or_default();
+    cookies.split(';').any(|c| {
+        c.trim()
+            .strip_prefix(HINT_COOKIE)
+            .is_some_and(|v| v.starts_with("=1"))
+    })
+}
+
+/// Drops the hint once the session it promised turned out to be gone.
+pub fn forget_hint() {
+    if let Some(document) = html_document() {
+        let _ = document.set_cookie(&format!("{HINT_COOKIE}=; Max-Age=0; Path=/"));
+    }
+}

@@ -18,6 +18,9 @@ use penora_app::AppState;
 pub const REFRESH_COOKIE: &str = "penora_refresh";
 /// The cookie goes only to the auth endpoints, never to the rest of the API.
 pub const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+/// A cookie scripts may read, set and cleared beside the refresh cookie: it says only that
+/// a session may be there, so the browser app asks to restore one only then.
+pub const SIGNED_IN_HINT_COOKIE: &str = "penora_signed_in";
 
 pub fn user_view(row: &UserRow) -> User {
     User {
@@ -68,9 +71,10 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> Origin {
 
 /// The session as JSON, with the refresh token set as an httpOnly, SameSite=Strict cookie.
 pub fn session_response(status: StatusCode, state: &AppState, session: Session) -> HttpResponse {
-    let cookie = session_cookie(state, session.refresh_token);
+    let [refresh, hint] = session_cookies(state, session.refresh_token);
     HttpResponse::build(status)
-        .cookie(cookie)
+        .cookie(refresh)
+        .cookie(hint)
         .json(AuthResponse {
             user: user_view(&session.user),
             access_token: session.access_token,
@@ -79,17 +83,33 @@ pub fn session_response(status: StatusCode, state: &AppState, session: Session) 
         })
 }
 
-/// The session's refresh token as its httpOnly, SameSite=Strict cookie: a browser that
-/// arrives by a redirect takes its session from it (`POST /api/v1/auth/refresh`).
-pub fn session_cookie(state: &AppState, refresh_token: String) -> Cookie<'static> {
+/// The session's refresh token as its httpOnly, SameSite=Strict cookie (a browser that
+/// arrives by a redirect takes its session from it: `POST /api/v1/auth/refresh`), and the
+/// signed-in hint beside it, for as long.
+pub fn session_cookies(state: &AppState, refresh_token: String) -> [Cookie<'static>; 2] {
     let max_age = CookieDuration::days(i64::from(state.config.settings.refresh_token_ttl_days));
-    refresh_cookie(state, refresh_token, max_age)
+    [
+        refresh_cookie(state, refresh_token, max_age),
+        hint_cookie(state, "1", max_age),
+    ]
 }
 
-/// A response that also deletes the refresh cookie.
+/// A response that also deletes the refresh cookie and the hint.
 pub fn signed_out(state: &AppState) -> HttpResponse {
     HttpResponse::NoContent()
         .cookie(refresh_cookie(state, String::new(), CookieDuration::ZERO))
+        .cookie(hint_cookie(state, "", CookieDuration::ZERO))
+        .finish()
+}
+
+/// Readable by the app's pages (path `/`, not httpOnly); Lax, so a page reached by a link
+/// from another site still sees it. It holds nothing secret.
+fn hint_cookie(state: &AppState, value: &'static str, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(SIGNED_IN_HINT_COOKIE, value)
+        .path("/")
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .max_age(max_age)
         .finish()
 }
 

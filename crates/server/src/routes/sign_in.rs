@@ -10,7 +10,7 @@ use penora_api_types::{LinkStart, SignInProviders};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::responses::{origin, session_cookie};
+use super::responses::{origin, session_cookies};
 use crate::auth::SessionUser;
 use crate::error::ApiError;
 use penora_app::sessions::Session;
@@ -103,11 +103,15 @@ pub(super) fn arrived(
     destination: impl FnOnce() -> String,
 ) -> Result<HttpResponse, ApiError> {
     match signed_in {
-        Ok(session) => Ok(HttpResponse::SeeOther()
-            .cookie(session_cookie(state, session.refresh_token))
-            .insert_header((header::LOCATION, destination()))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()),
+        Ok(session) => {
+            let [refresh, hint] = session_cookies(state, session.refresh_token);
+            Ok(HttpResponse::SeeOther()
+                .cookie(refresh)
+                .cookie(hint)
+                .insert_header((header::LOCATION, destination()))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish())
+        }
         Err(SignInError::Refused(Refusal::ProviderUnavailable)) => {
             Err(Refusal::ProviderUnavailable.into())
         }
