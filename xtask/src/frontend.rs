@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use base64::Engine;
 
-use crate::shell;
+use crate::{assets, report, shell};
 
 /// The wasm-bindgen version this xtask links; must equal the one in Cargo.lock, since the
 /// generated JS glue and the wasm module must come from the same version.
@@ -19,11 +19,11 @@ pub fn dist_dir(root: &Path) -> PathBuf {
     root.join("frontend/dist")
 }
 
-/// Whether `frontend/dist` holds a complete build (an older build lacks the script hashes
-/// the server now needs).
+/// Whether `frontend/dist` holds a complete build (older builds lack the script hashes or
+/// the compressed copies the server now expects).
 pub fn is_built(root: &Path) -> bool {
     let dist = dist_dir(root);
-    dist.join("penora_bg.wasm").exists() && dist.join(SCRIPT_HASHES_FILE).exists()
+    dist.join(SCRIPT_HASHES_FILE).exists() && dist.join("index.html.br").exists()
 }
 
 pub fn build(root: &Path) -> anyhow::Result<()> {
@@ -49,20 +49,22 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
         .input_path(&wasm)
         .out_name("penora")
         .typescript(false)
+        // Function names for stack traces: 60 % of the module, and nobody reads them.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .web(true)?
         .generate(&dist)
         .context("wasm-bindgen")?;
-    optimise(&dist.join("penora_bg.wasm"));
+    optimise(&dist.join("penora_bg.wasm"))?;
     for entry in fs::read_dir(root.join("frontend/static"))? {
         let entry = entry?;
         fs::copy(entry.path(), dist.join(entry.file_name()))?;
     }
+    assets::fingerprint(&dist)?;
     write_script_hashes(&dist)?;
-    let size = fs::metadata(dist.join("penora_bg.wasm"))?.len();
-    eprintln!(
-        "xtask> browser app built in frontend/dist ({} kB of wasm)",
-        size / 1024
-    );
+    assets::precompress(&dist)?;
+    eprintln!("xtask> browser app built in frontend/dist");
+    report::print(&dist)?;
     Ok(())
 }
 
@@ -140,25 +142,45 @@ pub fn ensure_wasm_target() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Shrinks the module with Binaryen's wasm-opt when it is installed; optional.
-fn optimise(wasm: &Path) {
-    if !shell::has_program("wasm-opt") {
-        return;
+/// Runs Binaryen's `wasm-opt -Oz` over the module and keeps its output only when the
+/// brotli copy browsers download comes out smaller (it does not always: `-Oz` can make the
+/// module smaller but less compressible). Binaryen is optional: installed from Debian when
+/// possible, skipped when not.
+fn optimise(wasm: &Path) -> anyhow::Result<()> {
+    if let Err(err) = shell::ensure_debian_package("wasm-opt", "binaryen", "to shrink the app") {
+        eprintln!("xtask> skipping wasm-opt: {err:#}");
+        return Ok(());
     }
-    let ok = Command::new("wasm-opt")
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "-o",
-        ])
-        .arg(wasm)
+    let optimised = wasm.with_extension("opt.wasm");
+    let ran = Command::new("wasm-opt")
+        .args(["-Oz", "--all-features", "-o"])
+        .arg(&optimised)
         .arg(wasm)
         .status()
         .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("xtask> wasm-opt failed; keeping the unoptimised module");
+    if !ran {
+        eprintln!("xtask> wasm-opt failed; keeping the module as built");
+        let _ = fs::remove_file(&optimised);
+        return Ok(());
     }
+    let before = assets::brotli(&fs::read(wasm)?)?.len();
+    let after = assets::brotli(&fs::read(&optimised)?)?.len();
+    eprintln!(
+        "xtask> wasm-opt -Oz: {} kB -> {} kB brotli; keeping the {}",
+        before / 1000,
+        after / 1000,
+        if after < before {
+            "optimised module"
+        } else {
+            "module as built"
+        }
+    );
+    if after < before {
+        fs::rename(&optimised, wasm)?;
+    } else {
+        fs::remove_file(&optimised)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@
 //! - `supply-chain`: licences, bans and sources (cargo-deny) and the vendored crates' hashes
 //! - `build-frontend`, `e2e`, `openapi`: the pieces on their own
 
+mod assets;
 mod bench;
 mod bench_export;
 mod e2e;
 mod frontend;
+mod report;
 mod shell;
 mod supply_chain;
 mod test;

@@ -17,6 +17,7 @@ use penora_ai::{HttpSettings, Offline, ProviderConfig, Providers, Timeouts};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::http::assets::{self, Assets};
 use crate::http::security::{security_headers, SecurityHeaders};
 use crate::http::{extract_errors, fallback, metrics::Metrics, observe::observe};
 use crate::openapi::ApiDoc;
@@ -225,12 +226,10 @@ struct Served {
 fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result<Server> {
     let Served { metrics, headers } = served;
     let settings = state.config.settings.clone();
-    let spa = web::Data::new(fallback::SpaIndex(
-        settings
-            .frontend_dir
-            .as_ref()
-            .map(|dir| dir.join("index.html")),
-    ));
+    let assets = web::Data::new(match &settings.frontend_dir {
+        Some(dir) => Assets::load(dir)?,
+        None => Assets::default(),
+    });
     spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
     crate::jobs::spawn_billing(state.clone(), webhook_url(&listener, &settings)?);
@@ -251,7 +250,7 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
     socket2::SockRef::from(&listener)
         .listen(i32::try_from(capacity.backlog).unwrap_or(i32::MAX))?;
     let server = HttpServer::new(move || {
-        let mut app = App::new()
+        App::new()
             .wrap(fallback::problem_bodies())
             .wrap(cors(&settings.cors_origins))
             .wrap(from_fn(observe))
@@ -259,22 +258,15 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
             .app_data(state.clone())
             .app_data(metrics.clone())
             .app_data(headers.clone())
-            .app_data(spa.clone())
+            .app_data(assets.clone())
             .app_data(extract_errors::json_config(settings.json_limit_bytes))
             .app_data(extract_errors::path_config())
             .app_data(extract_errors::query_config())
             .app_data(extract_errors::form_config())
             .configure(routes::configure)
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
-            .service(web::resource("/docs").route(web::get().to(docs_redirect)));
-        if let Some(dir) = &settings.frontend_dir {
-            app = app.service(
-                actix_files::Files::new("/", dir)
-                    .index_file("index.html")
-                    .default_handler(web::to(fallback::not_found)),
-            );
-        }
-        app.default_service(web::to(fallback::not_found))
+            .service(web::resource("/docs").route(web::get().to(docs_redirect)))
+            .default_service(web::to(assets::serve))
     })
     // Streamed events are small writes: without TCP_NODELAY, Nagle's algorithm holds each
     // one back until the client's delayed ACK (40 ms on Linux).
@@ -302,7 +294,6 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
 fn run_ops(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result<Server> {
     let Served { metrics, headers } = served;
     let state = web::Data::new(state);
-    let spa = web::Data::new(fallback::SpaIndex(None));
     let server = HttpServer::new(move || {
         App::new()
             .wrap(fallback::problem_bodies())
@@ -311,7 +302,6 @@ fn run_ops(listener: TcpListener, state: AppState, served: Served) -> anyhow::Re
             .app_data(state.clone())
             .app_data(metrics.clone())
             .app_data(headers.clone())
-            .app_data(spa.clone())
             .configure(routes::health::configure_ops)
             .default_service(web::to(fallback::not_found))
     })

@@ -1,20 +1,18 @@
 //! What answers when no route does, and the safety net that gives every error response a
 //! problem+json body (actix's own 404/405s have none).
 
-use std::path::PathBuf;
-
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use penora_api_types::ErrorCode;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 
 /// Paths that belong to the API: an unknown one is a JSON 404, never the browser app.
-fn is_api_path(path: &str) -> bool {
+pub fn is_api_path(path: &str) -> bool {
     [
         "/api/",
         "/v1/",
@@ -27,22 +25,9 @@ fn is_api_path(path: &str) -> bool {
     .any(|prefix| path == prefix.trim_end_matches('/') || path.starts_with(prefix))
 }
 
-/// The browser app's entry page, served for client-side routes such as `/account`.
-#[derive(Clone)]
-pub struct SpaIndex(pub Option<PathBuf>);
-
-pub async fn not_found(
-    req: HttpRequest,
-    spa: web::Data<SpaIndex>,
-) -> actix_web::Result<HttpResponse> {
-    if let (Some(index), false) = (&spa.0, is_api_path(req.path())) {
-        if let Ok(html) = tokio::fs::read(index).await {
-            return Ok(HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::CACHE_CONTROL, "no-cache"))
-                .body(html));
-        }
-    }
+/// The answer where nothing is routed (the ops listener's catch-all; the public one has
+/// [`crate::http::assets::serve`]).
+pub async fn not_found(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     Err(ApiError::not_found(format!("Nothing is at {}.", req.path())).into())
 }
 

@@ -145,38 +145,6 @@ async fn openapi_and_docs_are_served() {
     );
 }
 
-#[tokio::test]
-async fn the_browser_app_is_served_with_a_fallback() {
-    let dir = std::env::temp_dir().join(format!("penora-spa-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<html>penora app</html>").unwrap();
-    std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
-    std::fs::write(dir.join("csp-script-hashes.txt"), "sha256-AbCd+/09=\n").unwrap();
-    let frontend = dir.clone();
-    let app = spawn_app_with(move |s| s.frontend_dir = Some(frontend)).await;
-    for path in ["/", "/account", "/sign-in"] {
-        let page = app.get(path).await;
-        assert_eq!(page.status(), StatusCode::OK, "{path}");
-        let csp = page.headers()["content-security-policy"].to_str().unwrap();
-        assert!(
-            csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-AbCd+/09=';"),
-            "the built app's inline script is allowed on {path}: {csp}"
-        );
-        assert!(page.text().await.unwrap().contains("penora app"));
-    }
-    assert_eq!(
-        app.get("/app.js").await.text().await.unwrap(),
-        "console.log(1)"
-    );
-    assert_problem(
-        app.get("/api/v1/nothing").await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await;
-    let _ = std::fs::remove_dir_all(dir);
-}
-
 fn penora(envs: &[(&str, &str)]) -> std::process::Output {
     let data = std::env::temp_dir().join(format!("penora-prod-{}", uuid::Uuid::new_v4()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_penora"));
