@@ -50,7 +50,10 @@ fn AccountCard() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let user = move || session.user();
     let verified = move || user().is_some_and(|u| u.email_verified);
-    let name = session.user().map(|u| u.display_name).unwrap_or_default();
+    // Untracked: the form keeps what is typed when the user changes.
+    let name = untrack(|| session.user())
+        .map(|u| u.display_name)
+        .unwrap_or_default();
 
     let end_session = move |all: bool| {
         let navigate = navigate.clone();
