@@ -88,7 +88,7 @@ test("profile, password, API keys, history and chart, delete", async () => {
     headers: { ...auth, "Content-Type": "application/json" },
     body: JSON.stringify({ tool: "write", instructions: "A two-line poem about tea.", words: 40 }),
   });
-  assert.equal(gen.status, 200);
+  assert.equal(gen.status, 201);
   await gen.text(); // the stream ends when the generation is settled
 
   // The secret is gone after "Done"; revoking (with a confirm) stops the key.
@@ -112,6 +112,16 @@ test("profile, password, API keys, history and chart, delete", async () => {
   await page.waitForURL("**/account/history?kind=welcome");
   await page.getByTestId("entry-generation").first().waitFor({ state: "detached" });
   assert.equal(await page.getByTestId("entry-welcome").count(), 1);
+  // A date range: nothing from tomorrow on; today's entries when it ends today.
+  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  await page.getByLabel("What").selectOption("");
+  await page.getByLabel("From").fill(day(1));
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await page.getByTestId("history-empty").waitFor();
+  await page.getByLabel("From").fill(day(-1));
+  await page.getByLabel("To").fill(day(0));
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await page.getByTestId("entry-welcome").waitFor();
   await page.getByRole("link", { name: "Clear filters" }).click();
   await page.getByTestId("entry-generation").first().waitFor();
 
@@ -137,6 +147,7 @@ test("profile, password, API keys, history and chart, delete", async () => {
   await page.goto(BASE + "/account/api-keys");
   await page.getByTestId("api-key").first().waitFor();
   await screenshot(page, "account-api-keys-phone");
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
 
   // Deleting needs the password and the typed word.
   await page.setViewportSize({ width: 1280, height: 900 });

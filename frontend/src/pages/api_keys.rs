@@ -145,8 +145,8 @@ fn CreateKey(
                                     if on { s.push(id); }
                                 });
                             }/>
-                        <strong>{format!(" {label}")}</strong>
-                        <span class="muted">{format!(": {what}")}</span>
+                        <strong>{label}</strong>
+                        <span class="muted">{format!("({what})")}</span>
                     </label>
                 }).collect_view()}
                 <FieldError name="scopes" error=error/>

@@ -207,7 +207,10 @@ fn Entries(items: Vec<Transaction>, models: ModelNames) -> impl IntoView {
 #[component]
 fn Entry(entry: Transaction, models: ModelNames) -> impl IntoView {
     let mut details = Vec::new();
-    if let Some(text) = entry.description.as_ref().filter(|d| !d.trim().is_empty()) {
+    let kind = kind_name(&entry.kind);
+    // A description that only repeats the kind ("Welcome bonus") is said once.
+    let said = |d: &&String| !d.trim().is_empty() && !d.trim().eq_ignore_ascii_case(kind);
+    if let Some(text) = entry.description.as_ref().filter(said) {
         details.push(text.clone());
     }
     if let Some(model) = &entry.model {
@@ -227,7 +230,7 @@ fn Entry(entry: Transaction, models: ModelNames) -> impl IntoView {
         <tr data-testid=format!("entry-{}", entry.kind)>
             <td class="nowrap">{when(entry.created_at)}</td>
             <td>
-                <strong>{kind_name(&entry.kind)}</strong>
+                <strong>{kind}</strong>
                 {(!details.is_empty()).then(|| view! { <span class="muted">{format!(" · {}", details.join(" · "))}</span> })}
             </td>
             <td class="num" class:gain=gain class:spend=spend>{amount}</td>

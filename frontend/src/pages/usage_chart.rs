@@ -188,7 +188,6 @@ fn Chart(bars: Vec<Bar>, by_day: bool) -> impl IntoView {
                     }
                 }).collect_view()}
                 <line class="axis" x1=LEFT x2=WIDTH - RIGHT y1=y(0) y2=y(0)></line>
-                <text class="unit" x=4.0 y=TOP + 4.0>"credits"</text>
             </svg>
             <figcaption class="muted">
                 {if total == 0 { "Nothing spent in the last 30 days.".to_owned() } else { format!("{} credits spent in all.", credits(total)) }}
