@@ -16,12 +16,16 @@ use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
+mod account;
 mod exports;
 mod provider_keys;
 mod sign_in;
 mod stories;
 mod workspace;
 
+pub use account::{
+    api_keys, change_password, create_api_key, rename, revoke_api_key, transactions, usage,
+};
 pub use exports::download_export;
 pub use provider_keys::{delete_provider_key, provider_keys, set_provider_key};
 pub use sign_in::{

@@ -8,7 +8,8 @@ use leptos_router::path;
 use crate::api;
 use crate::format::credits;
 use crate::pages::{
-    account, auth_forms, editor, email_links, home, new_story, shared, sso, story, workspace, write,
+    account, api_keys, auth_forms, editor, email_links, history, home, new_story, shared, sso,
+    story, workspace, write,
 };
 use crate::session::Session;
 
@@ -43,6 +44,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=email_links::ResetPassword/>
                     <Route path=path!("/verify-email") view=email_links::VerifyEmail/>
                     <Route path=path!("/account") view=account::Account/>
+                    <Route path=path!("/account/history") view=history::History/>
+                    <Route path=path!("/account/api-keys") view=api_keys::ApiKeys/>
                     <Route path=path!("/sso") view=sso::SsoLanding/>
                     <Route path=path!("/projects") view=workspace::Workspace/>
                     <Route path=path!("/projects/:id") view=editor::Editor/>

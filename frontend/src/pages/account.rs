@@ -1,13 +1,15 @@
-//! The signed-in user's page: who they are, how they sign in, their own AI provider keys,
-//! signing out and deleting the account.
+//! The account overview: who they are (with renaming), the password, how they sign in, their
+//! own AI provider keys, signing out and (through the sign-in methods card) deleting the
+//! account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use penora_api_types::User;
 
 use crate::api;
 use crate::form::SignedIn;
+use crate::pages::account_area::{role_name, AccountNav};
+use crate::pages::profile::{ChangePassword, RenameForm};
 use crate::pages::provider_keys::ProviderKeys;
 use crate::pages::sign_in_methods::SignInMethodsCard;
 use crate::session::Session;
@@ -29,7 +31,12 @@ pub fn Account() -> impl IntoView {
 
     view! {
         <SignedIn heading="You are signed out" what="your account">
-            {move || session.user().map(|user| view! { <AccountCard user=user/> })}
+            <AccountNav/>
+            // Shown once per sign-in: renaming updates the user in place, not the card.
+            <Show when=move || session.user().is_some()>
+                <AccountCard/>
+            </Show>
+            <ChangePassword/>
             <SignInMethodsCard/>
             <ProviderKeys/>
         </SignedIn>
@@ -37,11 +44,16 @@ pub fn Account() -> impl IntoView {
 }
 
 #[component]
-fn AccountCard(user: User) -> impl IntoView {
+fn AccountCard() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
     let notice = RwSignal::new(None::<String>);
-    let verified = user.email_verified;
+    let user = move || session.user();
+    let verified = move || user().is_some_and(|u| u.email_verified);
+    // Untracked: the form keeps what is typed when the user changes.
+    let name = untrack(|| session.user())
+        .map(|u| u.display_name)
+        .unwrap_or_default();
 
     let end_session = move |all: bool| {
         let navigate = navigate.clone();
@@ -79,17 +91,18 @@ fn AccountCard(user: User) -> impl IntoView {
         <section class="card">
             <h1>"Your account"</h1>
             <dl class="facts">
-                <dt>"Name"</dt><dd data-testid="display-name">{user.display_name}</dd>
-                <dt>"Email"</dt><dd data-testid="email">{user.email}</dd>
-                <dt>"Email confirmed"</dt><dd>{if verified { "Yes" } else { "Not yet" }}</dd>
-                <dt>"Role"</dt><dd>{format!("{:?}", user.role).to_lowercase()}</dd>
+                <dt>"Name"</dt><dd data-testid="display-name">{move || user().map(|u| u.display_name)}</dd>
+                <dt>"Email"</dt><dd data-testid="email">{move || user().map(|u| u.email)}</dd>
+                <dt>"Email confirmed"</dt><dd>{move || if verified() { "Yes" } else { "Not yet" }}</dd>
+                <dt>"Role"</dt><dd data-testid="role">{move || user().map(|u| role_name(u.role))}</dd>
                 <dt>"Credits"</dt>
                 <dd data-testid="balance">
                     {move || session.balance().map(|b| format!("{} available ({} held for generations)", crate::format::credits(b.available_mc), crate::format::credits(b.reserved_mc)))}
                 </dd>
-                <dt>"Member since"</dt><dd>{user.created_at.format("%-d %B %Y").to_string()}</dd>
+                <dt>"Member since"</dt><dd>{move || user().map(|u| u.created_at.format("%-d %B %Y").to_string())}</dd>
             </dl>
-            <Show when=move || !verified>
+            <RenameForm current=name/>
+            <Show when=move || !verified()>
                 <button class="secondary" on:click=resend>"Send the confirmation link again"</button>
             </Show>
             <p class="notice">{move || notice.get()}</p>

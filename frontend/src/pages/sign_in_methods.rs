@@ -6,16 +6,18 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use penora_api_types::{ErrorCode, SignInMethodName, SignInMethodView, SignInMethods};
 
 use crate::api::{self, ApiError};
 use crate::form::{Field, FormError};
+use crate::pages::delete_account::DeleteAccount;
 use crate::pages::sso::explain;
 use crate::session::Session;
 
 /// Said when the server wants a recent sign-in.
-const RECENT_NEEDED: &str = "For your safety this needs a sign-in within the last 5 minutes. \
+pub(crate) const RECENT_NEEDED: &str =
+    "For your safety this needs a sign-in within the last 5 minutes. \
      Sign out, sign in again, and do it straight away.";
 
 fn method_label(method: SignInMethodName) -> &'static str {
@@ -27,7 +29,7 @@ fn method_label(method: SignInMethodName) -> &'static str {
 }
 
 /// A server error in words, with the recent sign-in rule spelled out.
-fn say(err: &ApiError) -> String {
+pub(crate) fn say(err: &ApiError) -> String {
     match err.code() {
         Some(ErrorCode::RecentSignInRequired) => RECENT_NEEDED.to_owned(),
         _ => err.message(),
@@ -225,60 +227,6 @@ fn FirstPassword(
                 </Show>
                 <button type="submit">"Set password"</button>
             </form>
-        </section>
-    }
-}
-
-/// Deleting the account: with its password when it has one; otherwise the recent sign-in
-/// stands in for it.
-#[component]
-fn DeleteAccount(has_password: Signal<bool>) -> impl IntoView {
-    let session = Session::get();
-    let navigate = use_navigate();
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let confirming = RwSignal::new(false);
-    let delete = move |_| {
-        error.set(None);
-        let password = has_password
-            .get_untracked()
-            .then(|| password.get_untracked());
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::delete_account(session, password).await {
-                Ok(()) => {
-                    session.clear();
-                    navigate("/", Default::default());
-                }
-                Err(err) => error.set(Some(err)),
-            }
-        });
-    };
-    let message = move || error.with(|e| e.as_ref().map(say));
-    view! {
-        <section class="card" data-testid="delete-account">
-            <h2>"Delete your account"</h2>
-            <p class="hint">"Your projects, keys and sessions are deleted. This cannot be undone."</p>
-            <Show when=move || has_password.get()>
-                <Field label="Your password" name="current_password" kind="password" autocomplete="current-password" value=password error=error/>
-            </Show>
-            <Show when=move || !has_password.get()>
-                <p class="hint">"Your account has no password, so deleting it needs a sign-in within the last 5 minutes."</p>
-            </Show>
-            <Show
-                when=move || confirming.get()
-                fallback=move || view! {
-                    <div class="actions"><button type="button" class="danger" on:click=move |_| confirming.set(true)>"Delete my account"</button></div>
-                }
-            >
-                <div class="actions">
-                    <button type="button" class="danger" data-testid="confirm-delete" on:click=delete.clone()>"Yes, delete it for good"</button>
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep it"</button>
-                </div>
-            </Show>
-            <Show when=move || message().is_some()>
-                <p class="form-error" role="alert">{message}</p>
-            </Show>
         </section>
     }
 }
