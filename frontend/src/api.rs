@@ -16,12 +16,17 @@ use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
+mod billing;
 mod exports;
 mod provider_keys;
 mod sign_in;
 mod stories;
 mod workspace;
 
+pub use billing::{
+    cancel_plan, catalog, create_order, current_plan, download_receipt, payments, subscribe,
+    verify_order, verify_subscription,
+};
 pub use exports::download_export;
 pub use provider_keys::{delete_provider_key, provider_keys, set_provider_key};
 pub use sign_in::{

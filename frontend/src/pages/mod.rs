@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod auth_forms;
+pub mod billing;
 pub mod editor;
 pub mod email_links;
 pub mod home;
