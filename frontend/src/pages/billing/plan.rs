@@ -120,7 +120,7 @@ fn PlanFacts(
     let tier_name = tier.name.clone();
     let until = sub
         .as_ref()
-        .and_then(|s| s.current_period_end)
+        .and_then(|s| s.entitled_until.or(s.current_period_end))
         .map(|at| {
             format!(
                 " It stays until {} (UTC), the end of the period you paid for.",
