@@ -190,8 +190,9 @@ fn unconfirmed(err: &ApiError) -> String {
         Some(ErrorCode::PaymentMismatch) => "The amount paid differs from the price, so nothing was credited. The payment is flagged for our team, who will sort it out.".to_owned(),
         Some(ErrorCode::InvalidSignature) => "The payment could not be verified, so nothing was credited.".to_owned(),
         Some(ErrorCode::PaymentNotCaptured) => "The payment provider has not confirmed the payment yet. It is credited automatically once they do; check Billing in a few minutes.".to_owned(),
+        Some(ErrorCode::OrderNotFound | ErrorCode::SubscriptionNotFound) => "This payment is not one of yours, or the link is incomplete. Nothing was credited.".to_owned(),
         _ if err.problem.is_none() => "This link is missing the payment's details.".to_owned(),
-        _ => format!("{} If money was taken, it is credited automatically once the payment provider reports it; check Billing in a few minutes.", err.message()),
+        _ => format!("{}. If money was taken, it is credited automatically once the payment provider reports it; check Billing in a few minutes.", err.message().trim_end_matches('.')),
     }
 }
 
