@@ -17,6 +17,7 @@ use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
 mod account;
+mod billing;
 mod exports;
 mod provider_keys;
 mod sign_in;
@@ -25,6 +26,10 @@ mod workspace;
 
 pub use account::{
     api_keys, change_password, create_api_key, rename, revoke_api_key, transactions, usage,
+};
+pub use billing::{
+    cancel_plan, catalog, create_order, current_plan, download_receipt, payments, subscribe,
+    verify_order, verify_subscription,
 };
 pub use exports::download_export;
 pub use provider_keys::{delete_provider_key, provider_keys, set_provider_key};

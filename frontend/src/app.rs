@@ -8,8 +8,8 @@ use leptos_router::path;
 use crate::api;
 use crate::format::credits;
 use crate::pages::{
-    account, api_keys, auth_forms, editor, email_links, history, home, new_story, shared, sso,
-    story, workspace, write,
+    account, api_keys, auth_forms, billing, editor, email_links, history, home, new_story, shared,
+    sso, story, workspace, write,
 };
 use crate::session::Session;
 
@@ -53,6 +53,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/write") view=write::Write/>
                     <Route path=path!("/stories/new") view=new_story::NewStory/>
                     <Route path=path!("/stories/:id") view=story::StoryPage/>
+                    <Route path=path!("/pricing") view=billing::pricing::Pricing/>
+                    <Route path=path!("/billing") view=billing::plan::Billing/>
+                    <Route path=path!("/billing/result") view=billing::result::BillingResult/>
                 </Routes>
             </main>
         </Router>

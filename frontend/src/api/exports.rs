@@ -1,4 +1,4 @@
-//! Downloading a project's export as a file.
+//! Downloading files that need the Bearer header: a project's export, a payment's receipt.
 
 use gloo_net::http::Request;
 use penora_api_types::Problem;
@@ -15,8 +15,18 @@ pub async fn download_export(
     format: &'static str,
 ) -> Result<(), ApiError> {
     let path = format!("/api/v1/projects/{id}/export?format={format}");
+    download(session, path, format!("penora-export.{format}")).await
+}
+
+/// Fetches `path` with the Bearer header and hands it to the browser as a file, named as
+/// the server's `Content-Disposition` says (else `fallback`).
+pub(super) async fn download(
+    session: Session,
+    path: String,
+    fallback: String,
+) -> Result<(), ApiError> {
     let (bytes, name) = authed(session, move |token| {
-        let path = path.clone();
+        let (path, fallback) = (path.clone(), fallback.clone());
         async move {
             let response = with_token(Request::get(&path), token.as_deref())
                 .send()
@@ -37,7 +47,7 @@ pub async fn download_export(
                         .nth(1)
                         .map(|n| n.trim_matches('"').to_owned())
                 })
-                .unwrap_or_else(|| format!("penora-export.{format}"));
+                .unwrap_or(fallback);
             let bytes = response.binary().await.map_err(ApiError::network)?;
             Ok((bytes, name))
         }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod account_area;
 pub mod api_keys;
 pub mod auth_forms;
+pub mod billing;
 pub mod delete_account;
 pub mod editor;
 pub mod email_links;
