@@ -11,8 +11,15 @@ test("sign up, see yourself, confirm email, sign out and in", async () => {
   const page = await browser.newPage();
   const email = uniqueEmail("writer");
   const password = "correct horse 7";
+  // A first visit signed out asks nothing that fails: the browser logs nothing.
+  const logged = [];
+  page.on("console", (m) => logged.push(`${m.type()}: ${m.text()}`));
+  page.on("requestfailed", (r) => logged.push(`failed: ${r.url()}`));
+  page.on("response", (r) => r.status() >= 400 && logged.push(`${r.status()}: ${r.url()}`));
 
   await page.goto(BASE + "/");
+  await page.getByRole("link", { name: "Create your account" }).waitFor();
+  assert.deepEqual(logged, [], "a signed-out first visit logs nothing");
   await page.getByRole("link", { name: "Create your account" }).click();
   await page.waitForURL("**/sign-up");
 
@@ -27,6 +34,12 @@ test("sign up, see yourself, confirm email, sign out and in", async () => {
   await page.getByLabel("Your name (optional)").fill("Ada Writer");
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign up" }).click();
+  // A new account lands on its welcome: what the credits buy and where to start.
+  await page.waitForURL("**/welcome");
+  await page.getByRole("heading", { name: "Welcome, Ada Writer!" }).waitFor();
+  await page.getByTestId("welcome-balance").filter({ hasText: "about 5,000 words" }).waitFor();
+  await screenshot(page, "welcome");
+  await page.getByRole("link", { name: "Ada Writer" }).click();
   await page.waitForURL("**/account");
   assert.equal(await page.getByTestId("email").textContent(), email);
   assert.equal(await page.getByTestId("display-name").textContent(), "Ada Writer");
@@ -50,7 +63,9 @@ test("sign up, see yourself, confirm email, sign out and in", async () => {
   await page.waitForURL(BASE + "/");
   await page.getByRole("link", { name: "Sign in" }).first().waitFor();
 
-  await page.goto(BASE + "/sign-in");
+  // A page that needs a session sends the visitor to sign in, then back to it.
+  await page.goto(BASE + "/account/history?kind=welcome");
+  await page.waitForURL(/\/sign-in\?next=/);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("wrong password 1");
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -58,8 +73,7 @@ test("sign up, see yourself, confirm email, sign out and in", async () => {
 
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/account");
-  assert.equal(await page.getByTestId("email").textContent(), email);
+  await page.waitForURL("**/account/history?kind=welcome");
 });
 
 test("unknown pages show not found, and the API stays JSON", async () => {

@@ -34,14 +34,14 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
 }
 
-/** Signs a new writer up; they land on their account page with the 50 welcome credits. */
+/** Signs a new writer up; they land on the welcome page with the 50 welcome credits. */
 export async function signUp(page, prefix, name) {
   await page.goto(BASE + "/sign-up");
   await page.getByLabel("Email").fill(uniqueEmail(prefix));
   await page.getByLabel("Your name (optional)").fill(name);
   await page.getByLabel("Password").fill("correct horse 7");
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("**/account");
+  await page.waitForURL("**/welcome");
   await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
 }
 

@@ -9,7 +9,7 @@ use crate::api;
 use crate::format::credits;
 use crate::pages::{
     account, api_keys, auth_forms, billing, editor, email_links, history, home, new_story, shared,
-    sso, story, workspace, write,
+    sso, story, welcome, workspace, write,
 };
 use crate::session::Session;
 
@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=email_links::ForgotPassword/>
                     <Route path=path!("/reset-password") view=email_links::ResetPassword/>
                     <Route path=path!("/verify-email") view=email_links::VerifyEmail/>
+                    <Route path=path!("/welcome") view=welcome::Welcome/>
                     <Route path=path!("/account") view=account::Account/>
                     <Route path=path!("/account/history") view=history::History/>
                     <Route path=path!("/account/api-keys") view=api_keys::ApiKeys/>

@@ -107,19 +107,31 @@ pub fn FormError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
     view! { <Show when=move || message().is_some()><p class="form-error" role="alert">{message}</p></Show> }
 }
 
-/// Shows `children` to a signed-in user; otherwise a card asking them to sign in to see
-/// `what` (and "Loading…" until the session is known, so nothing flashes).
+/// Shows `children` to a signed-in user. A signed-out visitor (or one whose session ended)
+/// is sent to sign in and brought back here afterwards; "Loading…" shows until the session
+/// is known, so nothing flashes.
 #[component]
 pub fn SignedIn(heading: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
     let session = crate::session::Session::get();
     // Re-render only when the answer changes, not on every token refresh.
     let state = Memo::new(move |_| (session.ready(), session.user().is_some()));
+    let navigate = leptos_router::hooks::use_navigate();
+    let sign_in = move || crate::return_to::with_next("/sign-in", Some(&crate::return_to::here()));
+    Effect::new(move |_| {
+        if state.get() == (true, false) {
+            let options = leptos_router::NavigateOptions {
+                replace: true,
+                ..Default::default()
+            };
+            navigate(&sign_in(), options);
+        }
+    });
     move || match state.get() {
-        (false, _) => view! { <p class="muted">"Loading…"</p> }.into_any(),
+        (false, _) => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),
         (true, false) => view! {
             <section class="card narrow">
                 <h1>{heading}</h1>
-                <p><A href="/sign-in">"Sign in"</A>{format!(" to see {what}.")}</p>
+                <p><A href=sign_in()>"Sign in"</A>{format!(" to see {what}.")}</p>
             </section>
         }
         .into_any(),

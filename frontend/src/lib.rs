@@ -7,6 +7,7 @@ mod form;
 mod format;
 mod pages;
 mod refresh;
+mod return_to;
 mod session;
 mod sse;
 

@@ -19,5 +19,6 @@ pub mod sign_in_methods;
 pub mod sso;
 pub mod story;
 pub mod usage_chart;
+pub mod welcome;
 pub mod workspace;
 pub mod write;
