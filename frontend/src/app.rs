@@ -8,7 +8,7 @@ use leptos_router::path;
 use crate::api;
 use crate::format::credits;
 use crate::pages::{
-    account, auth_forms, editor, email_links, home, new_story, shared, sso, story, workspace, write,
+    account, auth_forms, email_links, home, new_story, shared, sso, story, workspace, writer,
 };
 use crate::session::Session;
 
@@ -37,9 +37,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=account::Account/>
                     <Route path=path!("/sso") view=sso::SsoLanding/>
                     <Route path=path!("/projects") view=workspace::Workspace/>
-                    <Route path=path!("/projects/:id") view=editor::Editor/>
+                    <Route path=path!("/projects/:id") view=writer::ProjectWriter/>
                     <Route path=path!("/s/:code") view=shared::SharedView/>
-                    <Route path=path!("/write") view=write::Write/>
+                    <Route path=path!("/write") view=writer::Write/>
                     <Route path=path!("/stories/new") view=new_story::NewStory/>
                     <Route path=path!("/stories/:id") view=story::StoryPage/>
                 </Routes>

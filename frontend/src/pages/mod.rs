@@ -2,7 +2,6 @@
 
 pub mod account;
 pub mod auth_forms;
-pub mod editor;
 pub mod email_links;
 pub mod home;
 pub mod new_story;
@@ -13,4 +12,4 @@ pub mod sign_in_methods;
 pub mod sso;
 pub mod story;
 pub mod workspace;
-pub mod write;
+pub mod writer;
