@@ -66,8 +66,10 @@ fn LoadProject() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let project = LocalResource::new(move || api::project(session, id.get()));
+    // A Transition, not a Suspense: the reads inside the writer (estimates, lists) must not
+    // swap the whole page for the fallback while they load (that also drops the focus).
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Opening the project…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Opening the project…"</p> }>
             {move || project.get().map(|answer| match answer {
                 Ok(p) => view! { <WriterPage project=Some(p)/> }.into_any(),
                 // A malformed id is as missing as an unknown one.
@@ -85,7 +87,7 @@ fn LoadProject() -> impl IntoView {
                     </section>
                 }.into_any(),
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
