@@ -20,6 +20,8 @@ pub fn ProjectsColumn(w: Writer) -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let query = RwSignal::new(String::new());
     let page = LocalResource::new(move || {
+        // Re-read after each save, so the open project's words and date stay current.
+        w.doc.project.track();
         let q = query.get();
         let mut path = "/api/v1/projects?limit=15&sort=updated".to_owned();
         if !q.trim().is_empty() {
