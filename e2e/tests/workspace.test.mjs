@@ -21,7 +21,8 @@ test("create, edit, save, conflict, share, read by code, export", async () => {
   await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
   const projectUrl = page.url();
 
-  await page.getByLabel("Text").fill("The lanterns went out one by one.\n\nMira counted them in the dark.");
+  const text = page.getByLabel("Text", { exact: true });
+  await text.fill("The lanterns went out one by one.\n\nMira counted them in the dark.");
   await page.getByTestId("save").click();
   await page.getByTestId("save-status").filter({ hasText: "Saved (version 2)" }).waitFor();
   await page.getByTestId("project-facts").filter({ hasText: "13 words" }).waitFor();
@@ -29,15 +30,21 @@ test("create, edit, save, conflict, share, read by code, export", async () => {
   // The same project edited in a second tab: the first tab's stale save is refused.
   const other = await context.newPage();
   await other.goto(projectUrl);
-  await other.getByLabel("Text").fill("Rewritten elsewhere.");
+  await other.getByLabel("Text", { exact: true }).fill("Rewritten elsewhere.");
   await other.getByTestId("save").click();
   await other.getByTestId("save-status").filter({ hasText: "Saved (version 3)" }).waitFor();
-  await page.getByLabel("Title").fill("The Lantern Keeper, revised");
+  await page.getByLabel("Title", { exact: true }).fill("The Lantern Keeper, revised");
   await page.getByTestId("save").click();
   await page.getByTestId("save-status").filter({ hasText: "changed elsewhere" }).waitFor();
-  await page.getByRole("button", { name: "Reload" }).click();
+  // Both versions are shown; taking theirs asks first, since it drops this tab's edit.
+  const conflict = page.getByTestId("conflict");
+  await conflict.waitFor();
+  assert.equal(await conflict.getByLabel("Saved elsewhere").inputValue(), "Rewritten elsewhere.");
+  page.once("dialog", (dialog) => dialog.accept());
+  await conflict.getByRole("button", { name: "Use theirs" }).click();
   await page.getByTestId("project-facts").filter({ hasText: "version 3" }).waitFor();
-  assert.equal(await page.getByLabel("Text").inputValue(), "Rewritten elsewhere.");
+  assert.equal(await text.inputValue(), "Rewritten elsewhere.");
+  assert.equal(await page.getByTestId("conflict").count(), 0);
 
   await page.getByRole("link", { name: "All projects" }).click();
   const row = page.getByTestId("project").filter({ hasText: "The Lantern Keeper" });

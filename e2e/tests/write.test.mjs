@@ -1,6 +1,6 @@
-// A writer continues a paragraph with the offline model, watches the text arrive and what it
-// costs, saves it as a project; then starts a long piece, stops it midway, and is charged only
-// for the words delivered.
+// A writer continues a paragraph with the offline model in the writer, watches the text
+// arrive and what it costs, saves it as a project; then starts a long piece, stops it
+// midway, and is charged only for the words delivered.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, BASE, screenshot, signUp, balanceAfter } from "./helpers.mjs";
@@ -33,32 +33,35 @@ test("continue a paragraph live, see its model and cost, save it as a project", 
   await signUp(page, "writer", "Ana Writer");
   await openWrite(page);
 
-  // Models that cannot run here are listed but cannot be chosen.
+  // Models that cannot run here are listed, not offered, and say why.
   const catalog = await (await page.request.get(BASE + "/api/v1/models")).json();
   for (const model of catalog.models.filter((m) => !m.available)) {
     const option = page.getByLabel("Model").locator(`option[value="${model.id}"]`);
-    assert.equal(await option.textContent(), `${model.display_name} (unavailable)`);
+    assert.match(await option.textContent(), new RegExp(`^${model.display_name} — needs a .+ key`));
     assert.equal(await option.evaluate((o) => o.disabled), true);
   }
+  // The estimate follows the length chosen.
+  await page.getByTestId("estimate").filter({ hasText: /^At most [\d.]+ credits? for 400 words/ }).waitFor();
 
-  // Continuing needs a text: the server says so under the text box.
-  await page.getByLabel("Tool").selectOption("continue");
-  await page.getByRole("button", { name: "Generate" }).click();
+  // Continuing needs a text: the server says so under the tool.
+  assert.equal(await page.getByLabel("Tool", { exact: true }).inputValue(), "continue");
+  await page.getByTestId("generate").click();
   await page.locator('[data-field="input"]').filter({ hasText: "works on your text" }).waitFor();
 
-  await page.getByLabel("Your text").fill(PARAGRAPH);
-  await page.getByRole("button", { name: "Generate" }).click();
+  await page.getByLabel("Text", { exact: true }).fill(PARAGRAPH);
+  await page.getByTestId("acts-on").filter({ hasText: "the whole chapter (27 words)" }).waitFor();
+  await page.getByTestId("generate").click();
   const output = page.getByTestId("output");
   await output.filter({ hasText: /\w+ \w+/ }).waitFor();
-  // Still streaming: Generate is off and Stop is offered.
-  assert.equal(await page.getByRole("button", { name: "Generating…" }).isDisabled(), true);
+  // Still streaming: Generate says so (and keeps the focus) and Stop is offered.
+  assert.equal(await page.getByTestId("generate").getAttribute("aria-disabled"), "true");
   await page.getByTestId("stop").waitFor();
 
   const result = page.getByTestId("result");
   await result.filter({ hasText: /^Done: \d+ words?, [\d.]+ credits?$/ }).waitFor();
   assert.equal(await page.getByTestId("model-label").textContent(), "Offline demo model");
   assert.equal(await page.getByTestId("stop").count(), 0);
-  assert.equal(await page.getByRole("button", { name: "Generate" }).isEnabled(), true);
+  assert.equal(await page.getByTestId("generate").getAttribute("aria-disabled"), "false");
   const { words, credits } = spent(await result.textContent());
   assert.ok(words > 0 && credits > 0);
   await balanceAfter(page, credits);
@@ -66,14 +69,19 @@ test("continue a paragraph live, see its model and cost, save it as a project", 
   assert.ok(text.split(/\s+/).length >= words - 1, `${words} words charged for "${text}"`);
 
   const row = page.getByTestId("history").getByTestId("generation");
-  await row.filter({ hasText: "continue" }).filter({ hasText: "completed" }).waitFor();
+  await row.filter({ hasText: "Continue" }).filter({ hasText: "Done" }).waitFor();
   assert.equal(await row.count(), 1);
   await screenshot(page, "write");
 
-  await page.getByTestId("save").click();
+  await page.getByTestId("save-new").click();
+  // The scratch page's own text is not saved: leaving asks first.
+  let asked = "";
+  page.once("dialog", (dialog) => { asked = dialog.message(); dialog.accept(); });
+  await page.getByTestId("saved-to").getByRole("link", { name: "Open it" }).click();
   await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
+  assert.match(asked, /unsaved changes/);
   await page.getByTestId("project-facts").filter({ hasText: `${words} words` }).waitFor();
-  assert.equal((await page.getByLabel("Text").inputValue()).trim(), text);
+  assert.equal((await page.getByLabel("Text", { exact: true }).inputValue()).trim(), text);
 
   // Back on the page, the generation links to the project it was saved into.
   await page.getByRole("link", { name: "Write", exact: true }).click();
@@ -85,9 +93,10 @@ test("stop a long piece midway: only the words delivered are charged", async () 
   await signUp(page, "writer", "Ana Writer");
   await openWrite(page);
 
+  await page.getByLabel("Tool", { exact: true }).selectOption("write");
   await page.getByLabel("Length").selectOption("long");
   await page.getByLabel("Instructions").fill("A story about a lighthouse keeper who collects storms in jars.");
-  await page.getByRole("button", { name: "Generate" }).click();
+  await page.getByTestId("generate").click();
   await page.getByTestId("output").filter({ hasText: /\w+ \w+ \w+/ }).waitFor();
   await page.getByTestId("stop").click();
 
@@ -96,7 +105,7 @@ test("stop a long piece midway: only the words delivered are charged", async () 
   const { words, credits } = spent(await result.textContent());
   assert.ok(words > 0 && words < 800, `${words} words charged of a long (800-word) piece`);
   await balanceAfter(page, credits);
-  await page.getByRole("button", { name: "Generate" }).waitFor();
+  await page.getByRole("button", { name: "Generate", exact: true }).waitFor();
   await page.getByTestId("history").getByTestId("generation")
-    .filter({ hasText: "cancelled" }).filter({ hasText: `${words} word` }).waitFor();
+    .filter({ hasText: "Stopped" }).filter({ hasText: `${words} word` }).waitFor();
 });

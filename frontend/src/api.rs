@@ -4,8 +4,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
     AuthResponse, Balance, CreateGeneration, ErrorCode, FieldProblem, GenerateChapter,
-    GenerateStory, Generation, GenerationPage, LoginRequest, ModelList, Problem, Project,
-    SaveGeneration, SignupRequest, User,
+    GenerateStory, Generation, LoginRequest, Problem, Project, SaveGeneration, SignupRequest, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -23,6 +22,7 @@ mod provider_keys;
 mod sign_in;
 mod stories;
 mod workspace;
+mod writer;
 
 pub use account::{
     api_keys, change_password, create_api_key, rename, revoke_api_key, transactions, usage,
@@ -41,6 +41,7 @@ pub use workspace::{
     create_project, delete_project, project, projects, share, shared, storage, unshare,
     update_project,
 };
+pub use writer::{estimate, generation, models, my_models};
 
 /// A failed call: the server's problem document when it sent one.
 #[derive(Debug, Clone)]
@@ -330,17 +331,6 @@ fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 
-/// The model catalog; no sign-in.
-pub async fn models() -> Result<ModelList, ApiError> {
-    read(
-        Request::get("/api/v1/models")
-            .send()
-            .await
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
 /// Runs a writing tool and hands each event of its stream to `on_event` as it arrives;
 /// returns after the last one (`done` or `error`). Problems found before the stream starts
 /// (credits, validation, too many at once) are the `Err`.
@@ -466,12 +456,6 @@ pub async fn cancel_generation(session: Session, id: String) -> Result<Generatio
         Some(serde_json::json!({})),
     )
     .await
-}
-
-/// The newest generations first.
-pub async fn generations(session: Session, limit: u32) -> Result<GenerationPage, ApiError> {
-    let path = format!("/api/v1/generations?limit={limit}");
-    fetch_json(session, Method::Get, path, None, None).await
 }
 
 /// Saves a generation's text as a new project (`project_id: None`) or into one.

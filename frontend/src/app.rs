@@ -8,8 +8,8 @@ use leptos_router::path;
 use crate::api;
 use crate::format::credits;
 use crate::pages::{
-    account, api_keys, auth_forms, billing, editor, email_links, history, home, new_story, shared,
-    sso, story, welcome, workspace, write,
+    account, api_keys, auth_forms, billing, email_links, history, home, new_story, shared, sso,
+    story, welcome, workspace, writer,
 };
 use crate::session::Session;
 
@@ -49,9 +49,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/api-keys") view=api_keys::ApiKeys/>
                     <Route path=path!("/sso") view=sso::SsoLanding/>
                     <Route path=path!("/projects") view=workspace::Workspace/>
-                    <Route path=path!("/projects/:id") view=editor::Editor/>
+                    <Route path=path!("/projects/:id") view=writer::ProjectWriter/>
                     <Route path=path!("/s/:code") view=shared::SharedView/>
-                    <Route path=path!("/write") view=write::Write/>
+                    <Route path=path!("/write") view=writer::Write/>
                     <Route path=path!("/stories/new") view=new_story::NewStory/>
                     <Route path=path!("/stories/:id") view=story::StoryPage/>
                     <Route path=path!("/pricing") view=billing::pricing::Pricing/>

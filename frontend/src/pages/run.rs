@@ -124,15 +124,27 @@ pub fn RunResult(
     view! { <p class="result" role="status" data-testid="result" class:failed=failed>{text}</p> }
 }
 
-/// A select of the model catalog's models, set to the catalog's default once it loads
-/// (unless one was chosen already), with the chosen model's price and limit under it.
+/// A select of the model catalog's models as the signed-in user sees them (their own
+/// provider keys count), set to the catalog's default once it loads (unless one was chosen
+/// already), with the chosen model's price and limit under it.
 #[component]
-pub fn ModelPicker(value: RwSignal<String>, error: RwSignal<Option<ApiError>>) -> impl IntoView {
-    let models = RwSignal::new(Vec::<Model>::new());
-    spawn_local(async move {
-        if let Ok(list) = api::models().await {
-            // `try_`: the page may be gone by the time the catalog answers.
-            if value.try_with_untracked(String::is_empty) == Some(true) {
+pub fn ModelPicker(
+    value: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+    /// Where the page wants the catalog too (the writer's cost estimate reads it).
+    #[prop(optional)]
+    models: Option<RwSignal<Vec<Model>>>,
+) -> impl IntoView {
+    let session = Session::get();
+    let models = models.unwrap_or_else(|| RwSignal::new(Vec::new()));
+    // Read afresh each time the picker is shown, and again when the user changes.
+    let catalog = LocalResource::new(move || {
+        session.user();
+        api::my_models(session)
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = catalog.get() {
+            if value.with_untracked(String::is_empty) {
                 value.set(list.default_model.clone());
             }
             models.set(list.models);
@@ -145,26 +157,61 @@ pub fn ModelPicker(value: RwSignal<String>, error: RwSignal<Option<ApiError>>) -
     }
 }
 
-/// Models that cannot run now (no key configured, switched off) are listed but not offered.
-fn model_option(model: &Model) -> Choice {
-    let label = if model.available {
-        model.display_name.clone()
+/// Each model with why it cannot be chosen, when it cannot: models that need a provider key
+/// nobody configured are listed but not offered.
+pub fn model_option(model: &Model) -> Choice {
+    let name = &model.display_name;
+    let label = if model.own_key {
+        format!(
+            "{name} — your {} key, no credits",
+            provider_name(&model.provider)
+        )
+    } else if !model.available {
+        format!(
+            "{name} — needs a {} key (add yours in Account)",
+            provider_name(&model.provider)
+        )
+    } else if !model.plans.is_empty() {
+        format!("{name} — {} plan", model.plans.join(" or "))
     } else {
-        format!("{} (unavailable)", model.display_name)
+        name.clone()
     };
     (model.id.clone(), label, model.available)
 }
 
+/// A provider as people know it.
+pub fn provider_name(id: &str) -> String {
+    match id {
+        "offline" => "offline".into(),
+        "deepinfra" => "DeepInfra".into(),
+        "openai" => "OpenAI".into(),
+        "anthropic" => "Anthropic".into(),
+        "gemini" => "Google Gemini".into(),
+        "ollama" => "Ollama".into(),
+        other => {
+            let mut chars = other.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// Price and limits of the chosen model.
 #[component]
-fn ModelFacts(models: RwSignal<Vec<Model>>, model: RwSignal<String>) -> impl IntoView {
+pub fn ModelFacts(models: RwSignal<Vec<Model>>, model: RwSignal<String>) -> impl IntoView {
     let facts = move || {
         let id = model.get();
         models.with(|all| {
             all.iter().find(|m| m.id == id).map(|m| {
+                let price = if m.own_key {
+                    "No credits (your own key)".to_owned()
+                } else {
+                    format!("{} per 100 words", count_credits(m.cost_per_100_words_mc))
+                };
                 format!(
-                    "{} per 100 words · at most {} words per generation",
-                    count_credits(m.cost_per_100_words_mc),
+                    "{price} · at most {} words per generation",
                     m.max_output_words
                 )
             })
