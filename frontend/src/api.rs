@@ -16,12 +16,17 @@ use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
+mod admin;
 mod exports;
 mod provider_keys;
 mod sign_in;
 mod stories;
 mod workspace;
 
+pub use admin::{
+    adjust_balance, admin_payments, admin_user, admin_users, app_keys, audit_log, create_app_key,
+    query, refund_payment, revoke_app_key,
+};
 pub use exports::download_export;
 pub use provider_keys::{delete_provider_key, provider_keys, set_provider_key};
 pub use sign_in::{

@@ -8,7 +8,8 @@ use leptos_router::path;
 use crate::api;
 use crate::format::credits;
 use crate::pages::{
-    account, auth_forms, editor, email_links, home, new_story, shared, sso, story, workspace, write,
+    account, admin, auth_forms, editor, email_links, home, new_story, shared, sso, story,
+    workspace, write,
 };
 use crate::session::Session;
 
@@ -42,6 +43,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/write") view=write::Write/>
                     <Route path=path!("/stories/new") view=new_story::NewStory/>
                     <Route path=path!("/stories/:id") view=story::StoryPage/>
+                    <Route path=path!("/admin") view=admin::AdminUsers/>
+                    <Route path=path!("/admin/users") view=admin::AdminUsers/>
+                    <Route path=path!("/admin/users/:id") view=admin::AdminUserPage/>
+                    <Route path=path!("/admin/audit") view=admin::AdminAudit/>
+                    <Route path=path!("/admin/app-keys") view=admin::AdminAppKeys/>
+                    <Route path=path!("/admin/payments") view=admin::AdminPayments/>
                 </Routes>
             </main>
         </Router>
@@ -64,6 +71,9 @@ fn Nav() -> impl IntoView {
                 >
                     <A href="/write">"Write"</A>
                     <A href="/projects">"Projects"</A>
+                    <Show when=move || session.user().is_some_and(|u| u.role == penora_api_types::RoleView::Admin)>
+                        <A href="/admin/users">"Admin"</A>
+                    </Show>
                     <span class="credits" data-testid="nav-balance" title="Available credits">
                         {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}
                     </span>

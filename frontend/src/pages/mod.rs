@@ -1,6 +1,7 @@
 //! One module per page (or small family of pages).
 
 pub mod account;
+pub mod admin;
 pub mod auth_forms;
 pub mod editor;
 pub mod email_links;
