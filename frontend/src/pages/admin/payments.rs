@@ -223,6 +223,8 @@ fn RefundForm(
             Err(message) => amount_error.set(Some(message)),
         }
     };
+    // Refunded: the form only shows the result (the list now has the new state).
+    let done = move || refund.value().with(|v| matches!(v, Some(Ok(_))));
     let (c1, c2, c3) = (currency.clone(), currency.clone(), currency.clone());
     let paid = money(p.amount_minor, &currency);
     view! {
@@ -234,12 +236,14 @@ fn RefundForm(
                     <span>{format!("Amount to refund in {} (empty: all that is left)", currency.to_uppercase())}</span>
                     <input id="refund-amount" name="amount" inputmode="decimal" autocomplete="off"
                         prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))
-                        prop:disabled=move || confirming.with(Option::is_some)/>
+                        prop:disabled=move || confirming.with(Option::is_some) || done()/>
                     <small class="field-error" role="alert">{move || amount_error.get()}</small>
                 </label>
                 <Show when=move || confirming.with(Option::is_none)>
                     <div class="actions">
-                        <button type="submit">"Review refund"</button>
+                        <Show when=move || !done()>
+                            <button type="submit">"Review refund"</button>
+                        </Show>
                         <button type="button" class="secondary" on:click=move |_| refunding.set(None)>"Close"</button>
                     </div>
                 </Show>
