@@ -72,7 +72,7 @@ fn Nav() -> impl IntoView {
                     <A href="/write">"Write"</A>
                     <A href="/projects">"Projects"</A>
                     <Show when=move || session.user().is_some_and(|u| u.role == penora_api_types::RoleView::Admin)>
-                        <A href="/admin/users">"Admin"</A>
+                        <A href="/admin/users" attr:class="nav-admin">"Admin"</A>
                     </Show>
                     <span class="credits" data-testid="nav-balance" title="Available credits">
                         {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}

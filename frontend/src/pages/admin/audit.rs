@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use penora_api_types::AuditEntry;
 
-use super::{signed_credits, when, AdminOnly, LoadError, Pager, Pages};
+use super::{short, signed_credits, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api;
 use crate::session::Session;
 
@@ -67,11 +67,6 @@ pub fn looks_like_id(text: &str) -> bool {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         })
-}
-
-/// The first characters of an id, enough to tell users apart on screen.
-fn short(id: &str) -> String {
-    format!("{}…", id.chars().take(8).collect::<String>())
 }
 
 /// The day after `date` (`YYYY-MM-DD`), as the API's exclusive end of a day range.
@@ -208,7 +203,7 @@ fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
                         <th scope="col">"Who"</th>
                         <th scope="col">"About"</th>
                         <th scope="col">"Details"</th>
-                        <th scope="col">"From"</th>
+                        <th scope="col">"IP address"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -233,10 +228,10 @@ fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
                             <tr data-testid="audit-row">
                                 <td>{when(entry.created_at)}</td>
                                 <td title=entry.action.clone()>{action_label(&entry.action)}</td>
-                                <td>{who}</td>
-                                <td>{about}</td>
+                                <td class="nowrap">{who}</td>
+                                <td class="nowrap">{about}</td>
                                 <td class="details">{details(&entry.meta)}</td>
-                                <td>{entry.ip.unwrap_or_default()}</td>
+                                <td class="nowrap">{entry.ip.unwrap_or_default()}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -70,6 +70,13 @@ pub fn when(at: DateTime<Utc>) -> String {
     at.format("%-d %b %Y, %H:%M UTC").to_string()
 }
 
+/// The end of an id, enough to tell users apart on screen (ids begin with the time they
+/// were made, so users made close together share their first characters).
+pub fn short(id: &str) -> String {
+    let tail: Vec<char> = id.chars().rev().take(8).collect();
+    format!("…{}", tail.into_iter().rev().collect::<String>())
+}
+
 /// A ledger entry's kind in words.
 pub fn entry_label(kind: &str) -> String {
     match kind {

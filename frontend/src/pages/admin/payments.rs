@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use penora_api_types::{AdminPayment, AdminRefundRequest, ErrorCode, RefundResult};
 
 use super::amounts::{currency_decimals, money, parse_decimal};
-use super::{when, AdminOnly, LoadError, Pager, Pages};
+use super::{short, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api::{self, ApiError};
 use crate::format::credits;
 use crate::session::Session;
@@ -147,6 +147,7 @@ fn PaymentTable(
                     {items.into_iter().map(|item| {
                         let p = &item.payment;
                         let user = item.user_id.to_string();
+                        let (user_href, user_text) = (format!("/admin/users/{user}"), short(&user));
                         let amount = money(p.amount_minor, &p.currency);
                         let expected = item.amount_mismatch.then(|| format!(
                             "asked {}", money(item.expected_amount_minor, &item.expected_currency)));
@@ -156,7 +157,7 @@ fn PaymentTable(
                         view! {
                             <tr data-testid="payment-row">
                                 <td>{when(p.created_at)}</td>
-                                <td><A href=format!("/admin/users/{user}") attr:title=user.clone()>{format!("{}…", user.chars().take(8).collect::<String>())}</A></td>
+                                <td class="nowrap"><A href=user_href attr:title=user>{user_text}</A></td>
                                 <td>{p.item_name.clone()}<br/><small class="muted">{format!("{} credits · {}", credits(p.credits_mc), p.receipt_number)}</small></td>
                                 <td class="num">{amount}<br/><small class="form-error">{expected}</small></td>
                                 <td>{status_label(&p.status)}</td>
