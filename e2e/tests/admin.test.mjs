@@ -2,7 +2,8 @@
 // them one (`penora admin grant-admin`, run on the server's own data directory), they find a
 // user by email, adjust the user's credits with a reason after a confirmation showing the
 // new balance, and see the adjustment in the user's ledger, in the audit log, and in the
-// user's own nav balance. App keys are made (secret shown once) and revoked after a confirm.
+// user's own nav balance. App keys are made (secret shown once) and revoked after a confirm;
+// part of a sandbox payment is refunded, showing the credits it took back.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -15,8 +16,35 @@ const PENORA = process.env.PENORA_E2E_BIN
   ?? join(process.env.CARGO_TARGET_DIR ?? resolve("../target"), "debug/penora");
 
 let browser;
-before(async () => { browser = await launch(); });
+// One account for every test here (sign-ups are limited per address and hour): a writer
+// until the first test makes it an admin.
+const adminEmail = uniqueEmail("admin");
+before(async () => {
+  browser = await launch();
+  const made = await api("/api/v1/auth/signup", {
+    body: { email: adminEmail, password: "correct horse 7", display_name: "Alex Admin" },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+});
 after(async () => { await browser?.close(); });
+
+async function api(path, { token, body } = {}) {
+  const response = await fetch(BASE + path, {
+    method: body ? "POST" : "GET",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Signs `email` in; lands on the account page. */
+async function signInAs(page, email) {
+  await page.goto(BASE + "/sign-in");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse 7");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/account");
+}
 
 /** Signs up `email`; lands on the account page with the welcome credits. */
 async function signUpAs(page, email, name) {
@@ -42,8 +70,7 @@ test("an admin adjusts a user's credits with a reason and finds it in the ledger
   await signUpAs(writer, writerEmail, "Ada Adjusted");
 
   const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const adminEmail = uniqueEmail("admin");
-  await signUpAs(admin, adminEmail, "Alex Admin");
+  await signInAs(admin, adminEmail);
 
   // Not an admin yet: no nav link, and the page says so.
   assert.equal(await admin.getByRole("link", { name: "Admin", exact: true }).count(), 0);
@@ -122,9 +149,8 @@ test("an admin adjusts a user's credits with a reason and finds it in the ledger
 
 test("an admin makes an app key, sees its secret once, and revokes it after confirming", async () => {
   const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const adminEmail = uniqueEmail("keyadmin");
-  await signUpAs(admin, adminEmail, "Kay Admin");
   grantAdmin(adminEmail);
+  await signInAs(admin, adminEmail);
   await admin.goto(BASE + "/admin/app-keys");
 
   const create = admin.getByTestId("create-app-key");
@@ -156,4 +182,52 @@ test("an admin makes an app key, sees its secret once, and revokes it after conf
   await admin.getByRole("link", { name: "Payments" }).click();
   await admin.getByTestId("admin-payments").getByRole("heading", { name: "Payments" }).waitFor();
   await screenshot(admin, "admin-payments");
+});
+
+test("an admin refunds part of a sandbox payment and sees what it took back", async () => {
+  // A writer buys the 100 credit pack on the sandbox's checkout page.
+  const signup = await api("/api/v1/auth/signup", {
+    body: { email: uniqueEmail("refunded"), password: "correct horse 7" },
+  });
+  const token = signup.body.access_token;
+  const order = await api("/api/v1/billing/orders", { token, body: { item_id: "pack-100" } });
+  assert.equal(order.status, 201, JSON.stringify(order.body));
+  const checkout = new URL(order.body.checkout_url);
+  const buyer = await browser.newPage();
+  await buyer.goto(`${BASE}${checkout.pathname}${checkout.search}&return_url=/account`);
+  await buyer.getByRole("button", { name: /^Pay / }).click();
+  await buyer.waitForURL(/razorpay_payment_id=pay_/);
+  const back = new URL(buyer.url());
+  const verified = await api(`/api/v1/billing/orders/${order.body.order_id}/verify`, {
+    token,
+    body: {
+      razorpay_order_id: back.searchParams.get("razorpay_order_id"),
+      razorpay_payment_id: back.searchParams.get("razorpay_payment_id"),
+      razorpay_signature: back.searchParams.get("razorpay_signature"),
+    },
+  });
+  assert.equal(verified.status, 200, JSON.stringify(verified.body));
+  await buyer.close();
+
+  const admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  grantAdmin(adminEmail);
+  await signInAs(admin, adminEmail);
+  await admin.goto(`${BASE}/admin/payments?user_id=${signup.body.user.id}`);
+  const row = admin.getByTestId("payment-row").filter({ hasText: "100 credit pack" });
+  await row.filter({ hasText: "Paid" }).waitFor();
+  await row.getByRole("button", { name: "Refund…" }).click();
+
+  const form = admin.getByTestId("refund-form");
+  await form.getByLabel("Amount to refund").fill("100");
+  await form.getByRole("button", { name: "Review refund" }).click();
+  await form.getByText("Amount can be at most").waitFor();
+  await form.getByLabel("Amount to refund").fill("4.50");
+  await form.getByRole("button", { name: "Review refund" }).click();
+  await form.getByTestId("refund-confirm").filter({ hasText: "Refund $4.50" }).waitFor();
+  await form.getByRole("button", { name: "Confirm refund" }).click();
+  await form.getByTestId("refund-result").filter({ hasText: "Refunded $4.50. Took back 50 credits." }).waitFor();
+  await row.filter({ hasText: "Partly refunded" }).waitFor();
+  await screenshot(admin, "admin-refund");
+  const balance = await api("/api/v1/credits/balance", { token });
+  assert.equal(balance.body.balance_mc, 100000);
 });
