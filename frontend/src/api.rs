@@ -16,6 +16,7 @@ use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
 mod account;
+mod admin;
 mod billing;
 mod exports;
 mod provider_keys;
@@ -26,6 +27,10 @@ mod writer;
 
 pub use account::{
     api_keys, change_password, create_api_key, rename, revoke_api_key, transactions, usage,
+};
+pub use admin::{
+    adjust_balance, admin_payments, admin_user, admin_users, app_keys, audit_log, create_app_key,
+    query, refund_payment, revoke_app_key,
 };
 pub use billing::{
     cancel_plan, catalog, create_order, current_plan, download_receipt, payments, subscribe,

@@ -8,8 +8,8 @@ use leptos_router::path;
 use crate::api;
 use crate::format::credits;
 use crate::pages::{
-    account, api_keys, auth_forms, billing, email_links, history, home, new_story, shared, sso,
-    story, welcome, workspace, writer,
+    account, admin, api_keys, auth_forms, billing, email_links, history, home, new_story, shared,
+    sso, story, welcome, workspace, writer,
 };
 use crate::session::Session;
 
@@ -57,6 +57,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pricing") view=billing::pricing::Pricing/>
                     <Route path=path!("/billing") view=billing::plan::Billing/>
                     <Route path=path!("/billing/result") view=billing::result::BillingResult/>
+                    <Route path=path!("/admin") view=admin::AdminUsers/>
+                    <Route path=path!("/admin/users") view=admin::AdminUsers/>
+                    <Route path=path!("/admin/users/:id") view=admin::AdminUserPage/>
+                    <Route path=path!("/admin/audit") view=admin::AdminAudit/>
+                    <Route path=path!("/admin/app-keys") view=admin::AdminAppKeys/>
+                    <Route path=path!("/admin/payments") view=admin::AdminPayments/>
                 </Routes>
             </main>
         </Router>
@@ -79,6 +85,9 @@ fn Nav() -> impl IntoView {
                 >
                     <A href="/write">"Write"</A>
                     <A href="/projects">"Projects"</A>
+                    <Show when=move || session.user().is_some_and(|u| u.role == penora_api_types::RoleView::Admin)>
+                        <A href="/admin/users" attr:class="nav-admin">"Admin"</A>
+                    </Show>
                     <span class="credits" data-testid="nav-balance" title="Available credits">
                         {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}
                     </span>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_area;
+pub mod admin;
 pub mod api_keys;
 pub mod auth_forms;
 pub mod billing;

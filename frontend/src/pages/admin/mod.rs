@@ -1,0 +1,173 @@
+//! The admin area (admins only): users and balances, a user's ledger with adjustments, the
+//! audit log, app keys and payments. Everything here sits behind [`AdminOnly`]; the server
+//! refuses anyone else anyway.
+
+pub mod amounts;
+pub mod app_keys;
+pub mod audit;
+pub mod payments;
+pub mod user;
+pub mod users;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use penora_api_types::RoleView;
+
+use crate::api::ApiError;
+use crate::form::SignedIn;
+use crate::session::Session;
+
+pub use app_keys::AdminAppKeys;
+pub use audit::AdminAudit;
+pub use payments::AdminPayments;
+pub use user::AdminUserPage;
+pub use users::AdminUsers;
+
+/// Shows `children` (under the admin sub-nav) to a signed-in admin; anyone else is told the
+/// page is for administrators.
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let session = Session::get();
+    let is_admin = Memo::new(move |_| {
+        session
+            .user()
+            .is_some_and(|user| user.role == RoleView::Admin)
+    });
+    let children = StoredValue::new(children);
+    view! {
+        <SignedIn heading="Admin" what="the admin area">
+            <Show
+                when=move || is_admin.get()
+                fallback=|| view! {
+                    <section class="card narrow" data-testid="admin-refused">
+                        <h1>"Admin"</h1>
+                        <p role="alert">"This page is for administrators."</p>
+                    </section>
+                }
+            >
+                <SubNav/>
+                {children.with_value(|children| children())}
+            </Show>
+        </SignedIn>
+    }
+}
+
+#[component]
+fn SubNav() -> impl IntoView {
+    view! {
+        <nav class="subnav" aria-label="Admin">
+            <A href="/admin/users">"Users"</A>
+            <A href="/admin/audit">"Audit log"</A>
+            <A href="/admin/app-keys">"App keys"</A>
+            <A href="/admin/payments">"Payments"</A>
+        </nav>
+    }
+}
+
+/// A moment as the admin pages show it: "4 Dec 2026, 14:05 UTC".
+pub fn when(at: DateTime<Utc>) -> String {
+    at.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// The end of an id, enough to tell users apart on screen (ids begin with the time they
+/// were made, so users made close together share their first characters).
+pub fn short(id: &str) -> String {
+    let tail: Vec<char> = id.chars().rev().take(8).collect();
+    format!("…{}", tail.into_iter().rev().collect::<String>())
+}
+
+/// A ledger entry's kind in words.
+pub fn entry_label(kind: &str) -> String {
+    match kind {
+        "welcome" => "Welcome credits",
+        "purchase" => "Purchase",
+        "subscription_grant" => "Plan credits",
+        "generation" => "Writing",
+        "refund" => "Refund",
+        "app_debit" => "ImageGene",
+        "app_refund" => "ImageGene refund",
+        "admin_adjustment" => "Adjustment by Penora",
+        other => return other.replace('_', " "),
+    }
+    .to_owned()
+}
+
+/// Signed credits: "+12.5", "-3".
+pub fn signed_credits(mc: i64) -> String {
+    let text = crate::format::credits(mc);
+    if mc > 0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// What failed to load, with the server's message.
+#[component]
+pub fn LoadError(what: &'static str, error: ApiError) -> impl IntoView {
+    view! { <p class="form-error" role="alert">{format!("{what}: {}", error.message())}</p> }
+}
+
+/// Cursor pages, newest first: the cursor of the page shown (`None`: the first) and the
+/// cursors of the pages before it, to go back.
+#[derive(Clone, Copy)]
+pub struct Pages {
+    pub cursor: RwSignal<Option<String>>,
+    trail: RwSignal<Vec<Option<String>>>,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pages {
+    pub fn new() -> Self {
+        Self {
+            cursor: RwSignal::new(None),
+            trail: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// Back to the first page (the filters changed).
+    pub fn reset(&self) {
+        self.trail.set(Vec::new());
+        self.cursor.set(None);
+    }
+
+    fn older(&self, next: String) {
+        let current = self.cursor.get_untracked();
+        self.trail.update(|t| t.push(current));
+        self.cursor.set(Some(next));
+    }
+
+    fn newer(&self) {
+        let mut previous = None;
+        self.trail.update(|t| previous = t.pop().flatten());
+        self.cursor.set(previous);
+    }
+}
+
+/// "Newer" and "Older" buttons for [`Pages`]; `next` is the shown page's `next_cursor`.
+#[component]
+pub fn Pager(pages: Pages, #[prop(into)] next: Signal<Option<String>>) -> impl IntoView {
+    let page_number = move || pages.trail.with(Vec::len) + 1;
+    view! {
+        <div class="pager">
+            <button type="button" class="secondary" disabled=move || pages.trail.with(Vec::is_empty)
+                on:click=move |_| pages.newer()>"Newer"</button>
+            <span class="muted" aria-live="polite">{move || format!("Page {}", page_number())}</span>
+            <button type="button" class="secondary" disabled=move || next.with(Option::is_none)
+                on:click=move |_| if let Some(next) = next.get_untracked() { pages.older(next) }>"Older"</button>
+        </div>
+    }
+}
+
+/// A key for one write that stays the same for its retries (the server's `Idempotency-Key`).
+pub fn fresh_key() -> String {
+    let random = (js_sys::Math::random() * 1e15) as u64;
+    let now = js_sys::Date::now() as u64;
+    format!("web-{now:x}-{random:x}")
+}
