@@ -26,6 +26,8 @@ test("profile, password, API keys, history and chart, delete", async () => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
   const page = await context.newPage();
   await signUp(page, "account", "Ada Account");
+  await page.getByRole("link", { name: "Ada Account" }).click();
+  await page.waitForURL("**/account");
   const email = await page.getByTestId("email").textContent();
   const subnav = page.getByRole("navigation", { name: "Account" });
   assert.equal(await subnav.getByRole("link", { name: "Overview" }).getAttribute("aria-current"), "page");
@@ -52,7 +54,7 @@ test("profile, password, API keys, history and chart, delete", async () => {
   // Signed out, the new password lets them in and the old one does not.
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.waitForURL(BASE + "/");
-  await page.goto(BASE + "/sign-in");
+  await page.goto(BASE + "/sign-in?next=/account");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("correct horse 7");
   await page.getByRole("button", { name: "Sign in" }).click();

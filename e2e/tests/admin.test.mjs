@@ -37,23 +37,23 @@ async function api(path, { token, body } = {}) {
   return { status: response.status, body: await response.json() };
 }
 
-/** Signs `email` in; lands on the account page. */
+/** Signs `email` in; lands on the writer. */
 async function signInAs(page, email) {
   await page.goto(BASE + "/sign-in");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("correct horse 7");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/account");
+  await page.waitForURL("**/write");
 }
 
-/** Signs up `email`; lands on the account page with the welcome credits. */
+/** Signs up `email`; lands on the welcome page with the welcome credits. */
 async function signUpAs(page, email, name) {
   await page.goto(BASE + "/sign-up");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Your name (optional)").fill(name);
   await page.getByLabel("Password").fill("correct horse 7");
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.waitForURL("**/account");
+  await page.waitForURL("**/welcome");
   await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
 }
 

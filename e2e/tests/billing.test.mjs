@@ -25,7 +25,7 @@ test("a signed-out visitor sees the prices and is asked to sign up to buy", asyn
   await page.getByTestId("item-topup-10").getByText("$1").first().waitFor();
   await page.getByTestId("plan-lite-monthly").getByText("500 credits each month").waitFor();
   await page.getByRole("button", { name: "Yearly" }).click();
-  await page.getByTestId("plan-lite-yearly").getByText("3000 credits each year").waitFor();
+  await page.getByTestId("plan-lite-yearly").getByText("3,000 credits each year").waitFor();
   const signUpLink = pack.getByRole("link", { name: "Sign up to buy" });
   assert.equal(await signUpLink.getAttribute("href"), "/sign-in?next=/pricing");
   assert.equal(await page.getByRole("button", { name: /^Buy for/ }).count(), 0);

@@ -14,6 +14,8 @@ const KEY = "sk-test-1234567890abcd";
 test("save an own provider key, see only its hint, keep it across a reload, remove it", async () => {
   const page = await browser.newPage();
   await signUp(page, "keyholder", "Kit Holder");
+  await page.getByRole("link", { name: "Kit Holder" }).click();
+  await page.waitForURL("**/account");
 
   const keys = page.getByTestId("provider-keys");
   await keys.getByText("No keys saved").waitFor();

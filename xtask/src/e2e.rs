@@ -37,11 +37,18 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             .env("PENORA_E2E_DATA_DIR", &data_dir)
             .env("PENORA_E2E_CHROMIUM", CHROMIUM)
             .env("PENORA_E2E_SSO_ISSUER", SSO_ISSUER)
-            .env("PENORA_E2E_SSO_SECRET", SSO_SECRET),
+            .env("PENORA_E2E_SSO_SECRET", SSO_SECRET)
+            // The admin tests promote their account with the server's own CLI.
+            .env("PENORA_E2E_BIN", server_binary(root)),
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&data_dir);
     result
+}
+
+/// The debug `penora` binary the tests run (and call for admin commands).
+fn server_binary(root: &Path) -> PathBuf {
+    shell::target_dir(root).join("debug/penora")
 }
 
 /// A server process that is stopped when dropped.
@@ -49,7 +56,7 @@ struct Server(Child);
 
 impl Server {
     fn start(root: &Path, port: u16, data_dir: &Path) -> anyhow::Result<Self> {
-        let binary = shell::target_dir(root).join("debug/penora");
+        let binary = server_binary(root);
         // The server's log goes to a file beside the screenshots, so test output stays readable.
         let results = root.join("e2e/test-results");
         std::fs::create_dir_all(&results)?;
@@ -67,6 +74,8 @@ impl Server {
             .env("PENORA_OFFLINE_PACE_MS", "8")
             .env("SUKUSUKU_SSO_ISSUER", SSO_ISSUER)
             .env("SUKUSUKU_SSO_SECRET", SSO_SECRET)
+            // Every test signs its own people up, all from 127.0.0.1.
+            .env("PENORA_RATE_SIGNUP_PER_IP_PER_HOUR", "1000")
             .env_remove("DATABASE_URL")
             .stdout(log.try_clone()?)
             .stderr(log)
