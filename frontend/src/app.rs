@@ -6,7 +6,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::api;
-use crate::format::credits;
+use crate::nav::{Nav, SkipLink};
 use crate::pages::{
     account, admin, api_keys, auth_forms, billing, email_links, history, home, new_story, shared,
     sso, story, welcome, workspace, writer,
@@ -34,8 +34,9 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            <SkipLink/>
             <Nav/>
-            <main class="container">
+            <main class="container" id="main" tabindex="-1">
                 <Routes fallback=|| view! { <section class="card"><h1>"Not found"</h1><p>"There is no page here."</p><A href="/">"Home"</A></section> }>
                     <Route path=path!("/") view=home::Home/>
                     <Route path=path!("/sign-up") view=auth_forms::SignUp/>
@@ -66,36 +67,5 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
-    }
-}
-
-#[component]
-fn Nav() -> impl IntoView {
-    let session = Session::get();
-    view! {
-        <header class="nav">
-            <A href="/" attr:class="brand">"Penora"</A>
-            <nav>
-                <Show
-                    when=move || session.user().is_some()
-                    fallback=|| view! {
-                        <A href="/sign-in">"Sign in"</A>
-                        <A href="/sign-up" attr:class="button">"Sign up"</A>
-                    }
-                >
-                    <A href="/write">"Write"</A>
-                    <A href="/projects">"Projects"</A>
-                    <Show when=move || session.user().is_some_and(|u| u.role == penora_api_types::RoleView::Admin)>
-                        <A href="/admin/users" attr:class="nav-admin">"Admin"</A>
-                    </Show>
-                    <span class="credits" data-testid="nav-balance" title="Available credits">
-                        {move || session.balance().map(|b| format!("{} credits", credits(b.available_mc)))}
-                    </span>
-                    <A href="/account" attr:class="who">
-                        {move || session.user().map(|u| u.display_name).unwrap_or_default()}
-                    </A>
-                </Show>
-            </nav>
-        </header>
     }
 }

@@ -5,11 +5,13 @@ mod api;
 mod app;
 mod form;
 mod format;
+mod nav;
 mod pages;
 mod refresh;
 mod return_to;
 mod session;
 mod sse;
+mod theme;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -11,6 +11,8 @@ pub struct Session {
     balance: RwSignal<Option<Balance>>,
     /// False until the start-up refresh has answered, so pages do not flash "signed out".
     ready: RwSignal<bool>,
+    /// Whether a re-read of the balance is already scheduled (one at a time).
+    rereading: StoredValue<bool>,
 }
 
 impl Session {
@@ -20,8 +22,17 @@ impl Session {
             token: RwSignal::new(None),
             balance: RwSignal::new(None),
             ready: RwSignal::new(false),
+            rereading: StoredValue::new(false),
         };
         provide_context(session);
+        // Credits change elsewhere too (another tab, ImageGene, an administrator): re-read
+        // them whenever the page comes back into view.
+        let handle = window_event_listener(leptos::ev::focus, move |_| {
+            if session.token().is_some() {
+                session.refresh_balance();
+            }
+        });
+        on_cleanup(move || handle.remove());
         session
     }
 
@@ -37,11 +48,24 @@ impl Session {
     }
 
     /// Re-reads the balance; called after sign-in and after anything that spends or adds.
+    /// While credits are held (a generation runs, here or elsewhere), it reads again every
+    /// few seconds, so the figure follows the spending and ends where it settles.
     pub fn refresh_balance(&self) {
         let session = *self;
         spawn_local(async move {
             if let Ok(balance) = crate::api::balance(session).await {
+                let held = balance.reserved_mc > 0;
                 session.balance.set(Some(balance));
+                if held && !session.rereading.get_value() {
+                    session.rereading.set_value(true);
+                    set_timeout(
+                        move || {
+                            session.rereading.set_value(false);
+                            session.refresh_balance();
+                        },
+                        std::time::Duration::from_secs(2),
+                    );
+                }
             }
         });
     }

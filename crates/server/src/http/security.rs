@@ -11,12 +11,15 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error};
 use anyhow::{bail, Context};
 
-use penora_app::config::Settings;
+use penora_app::config::{PaymentMode, Settings};
 
 /// The file beside the app's `index.html` that lists the CSP sources of its inline scripts
 /// (`sha256-<base64>`, one a line). `cargo xtask build-frontend` writes it, so the hashes
 /// always describe the page they were built with.
 pub const SCRIPT_HASHES_FILE: &str = "csp-script-hashes.txt";
+
+/// Where Razorpay Checkout's script comes from.
+const RAZORPAY_SCRIPT: &str = "https://checkout.razorpay.com";
 
 /// HSTS for a year, for this host only: whether sibling subdomains are on https is not ours
 /// to say.
@@ -57,10 +60,11 @@ pub struct SecurityHeaders {
 
 impl SecurityHeaders {
     /// `script_hashes`: the CSP sources of the app page's inline scripts; `https`: whether
-    /// people reach the server over https (then browsers are told to keep to it).
-    pub fn new(script_hashes: &[String], https: bool) -> anyhow::Result<Self> {
+    /// people reach the server over https (then browsers are told to keep to it); `gateway`:
+    /// who takes payments, whose checkout the app page then runs.
+    pub fn new(script_hashes: &[String], https: bool, gateway: Gateway) -> anyhow::Result<Self> {
         let value = |kind| {
-            HeaderValue::from_str(&policy(kind, script_hashes))
+            HeaderValue::from_str(&policy(kind, script_hashes, gateway))
                 .context("a script hash is not a valid header value")
         };
         Ok(Self {
@@ -80,7 +84,15 @@ impl SecurityHeaders {
             Some(dir) => read_script_hashes(dir)?,
             None => Vec::new(),
         };
-        Self::new(&hashes, settings.public_url.starts_with("https://"))
+        let gateway = match PaymentMode::resolve(settings) {
+            Ok(PaymentMode::Razorpay { .. }) => Gateway::Razorpay,
+            _ => Gateway::Sandbox,
+        };
+        Self::new(
+            &hashes,
+            settings.public_url.starts_with("https://"),
+            gateway,
+        )
     }
 
     /// The Content-Security-Policy header value for `kind`.
@@ -149,8 +161,9 @@ fn kind_of(path: &str, content_type: Option<&HeaderValue>) -> PolicyKind {
 }
 
 /// The policy text for `kind`. `app_scripts` are the hash sources of the app page's inline
-/// scripts (used by [`PolicyKind::App`] only).
-pub fn policy(kind: PolicyKind, app_scripts: &[String]) -> String {
+/// scripts, and `gateway` the payments the app page takes (both for [`PolicyKind::App`]
+/// only: with Razorpay it loads Razorpay Checkout's script, which opens its frame).
+pub fn policy(kind: PolicyKind, app_scripts: &[String], gateway: Gateway) -> String {
     // Directives every page kind shares: never framed, no <base> rewriting, no plugins.
     const PAGE: &str = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; \
                         form-action 'self'";
@@ -162,9 +175,16 @@ pub fn policy(kind: PolicyKind, app_scripts: &[String]) -> String {
             for hash in app_scripts {
                 scripts.push_str(&format!(" '{hash}'"));
             }
+            let checkout = match gateway {
+                Gateway::Sandbox => "",
+                Gateway::Razorpay => {
+                    scripts.push_str(&format!(" {RAZORPAY_SCRIPT}"));
+                    "; frame-src https://api.razorpay.com"
+                }
+            };
             format!(
                 "default-src 'self'; script-src {scripts}; style-src 'self'; \
-                 img-src 'self' data:; connect-src 'self'; {PAGE}"
+                 img-src 'self' data:; connect-src 'self'{checkout}; {PAGE}"
             )
         }
         // Swagger UI: scripts from its own files; it injects a <style> element at run time
@@ -236,7 +256,11 @@ mod tests {
     #[test]
     fn the_app_may_run_its_own_scripts_its_wasm_and_its_inline_loader_only() {
         let hash = "sha256-AbC+/9=".to_owned();
-        let app = policy(PolicyKind::App, std::slice::from_ref(&hash));
+        let app = policy(
+            PolicyKind::App,
+            std::slice::from_ref(&hash),
+            Gateway::Sandbox,
+        );
         assert_eq!(
             directive(&app, "script-src"),
             Some("'self' 'wasm-unsafe-eval' 'sha256-AbC+/9='")
@@ -247,19 +271,38 @@ mod tests {
         assert_eq!(directive(&app, "base-uri"), Some("'none'"));
         assert_eq!(directive(&app, "object-src"), Some("'none'"));
         assert!(!app.contains("unsafe-inline") && !app.contains("'unsafe-eval'"));
+        assert!(!app.contains("razorpay"), "{app}");
+    }
+
+    #[test]
+    fn with_razorpay_the_app_may_run_its_checkout() {
+        let app = policy(PolicyKind::App, &[], Gateway::Razorpay);
+        assert_eq!(
+            directive(&app, "script-src"),
+            Some("'self' 'wasm-unsafe-eval' https://checkout.razorpay.com")
+        );
+        assert_eq!(
+            directive(&app, "frame-src"),
+            Some("https://api.razorpay.com")
+        );
+        assert_eq!(directive(&app, "connect-src"), Some("'self'"));
     }
 
     #[test]
     fn api_responses_allow_nothing() {
         assert_eq!(
-            policy(PolicyKind::Api, &[]),
+            policy(PolicyKind::Api, &[], Gateway::Sandbox),
             "default-src 'none'; frame-ancestors 'none'"
         );
     }
 
     #[test]
     fn checkout_pages_allow_the_gateway_and_nothing_else() {
-        let razorpay = policy(PolicyKind::Checkout(Gateway::Razorpay), &[]);
+        let razorpay = policy(
+            PolicyKind::Checkout(Gateway::Razorpay),
+            &[],
+            Gateway::Sandbox,
+        );
         assert_eq!(
             directive(&razorpay, "script-src"),
             Some("'self' https://checkout.razorpay.com")
@@ -270,11 +313,15 @@ mod tests {
         );
         assert_eq!(directive(&razorpay, "frame-ancestors"), Some("'none'"));
         assert!(!razorpay.contains("unsafe"));
-        let sandbox = policy(PolicyKind::Checkout(Gateway::Sandbox), &[]);
+        let sandbox = policy(
+            PolicyKind::Checkout(Gateway::Sandbox),
+            &[],
+            Gateway::Sandbox,
+        );
         assert!(!sandbox.contains("razorpay"), "{sandbox}");
         assert_eq!(directive(&sandbox, "script-src"), Some("'self'"));
         assert_eq!(directive(&sandbox, "frame-src"), Some("'none'"));
-        let headers = SecurityHeaders::new(&[], false).unwrap();
+        let headers = SecurityHeaders::new(&[], false, Gateway::Sandbox).unwrap();
         assert_eq!(
             headers.policy(PolicyKind::Checkout(Gateway::Razorpay)),
             razorpay.as_str()
