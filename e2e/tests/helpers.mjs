@@ -34,15 +34,18 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: `test-results/${name}.png`, fullPage: true });
 }
 
-/** Signs a new writer up; they land on the welcome page with the 50 welcome credits. */
+/** Signs a new writer up (returns their email); they land on the welcome page with the 50
+ * welcome credits. */
 export async function signUp(page, prefix, name) {
+  const email = uniqueEmail(prefix);
   await page.goto(BASE + "/sign-up");
-  await page.getByLabel("Email").fill(uniqueEmail(prefix));
+  await page.getByLabel("Email").fill(email);
   await page.getByLabel("Your name (optional)").fill(name);
   await page.getByLabel("Password").fill("correct horse 7");
   await page.getByRole("button", { name: "Sign up" }).click();
   await page.waitForURL("**/welcome");
   await page.getByTestId("nav-balance").filter({ hasText: "50 credits" }).waitFor();
+  return email;
 }
 
 /** The nav balance after spending `credits` of the 50 welcome credits, as the app prints it. */

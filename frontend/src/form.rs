@@ -17,7 +17,10 @@ pub fn Field(
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let input_id = id.clone();
-    let message = move || error.get().and_then(|e| e.field(name)).map(|f| f.message);
+    let message = move || {
+        let problem = error.get().and_then(|e| e.field(name))?;
+        Some(in_words(&problem.message, name, label))
+    };
     view! {
         <label class="field" for=id>
             <span>{label}</span>
@@ -33,6 +36,13 @@ pub fn Field(
             <small class="field-error" data-field=name>{message}</small>
         </label>
     }
+}
+
+/// The server's message about `name` in the form's words: its field name becomes the
+/// field's label ("`chapter_count` is 1 to 50" → "“Chapters” is 1 to 50").
+pub fn in_words(message: &str, name: &str, label: &str) -> String {
+    let label = label.trim_end_matches(" (optional)");
+    message.replace(&format!("`{name}`"), &format!("“{label}”"))
 }
 
 /// Text that is left out of a request when blank (the server then uses its default).

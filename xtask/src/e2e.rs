@@ -135,7 +135,7 @@ fn ensure_chromium() -> anyhow::Result<()> {
 /// `package.json`).
 fn ensure_node_modules(root: &Path) -> anyhow::Result<()> {
     let dir: PathBuf = root.join("e2e");
-    let installed = ["playwright-core", "openai"]
+    let installed = ["playwright-core", "openai", "@axe-core/playwright"]
         .iter()
         .all(|package| dir.join("node_modules").join(package).exists());
     if installed {

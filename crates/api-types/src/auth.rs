@@ -46,7 +46,8 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// A signed-in session. The refresh token travels only in an httpOnly cookie.
+/// A signed-in session. The refresh token travels only in an httpOnly cookie (with the
+/// `penora_signed_in=1` hint beside it, which scripts may read).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthResponse {

@@ -18,6 +18,7 @@ pub mod shared;
 pub mod sign_in_methods;
 pub mod sso;
 pub mod story;
+pub mod story_cost;
 pub mod usage_chart;
 pub mod welcome;
 pub mod workspace;

@@ -11,6 +11,7 @@ use penora_api_types::CreateStory;
 use crate::api::{self, ApiError};
 use crate::form::{number, optional, Field, FieldError, FormError, SignedIn};
 use crate::pages::run::ModelPicker;
+use crate::pages::story_cost::StoryCost;
 use crate::session::Session;
 
 #[component]
@@ -32,6 +33,7 @@ fn NewStoryForm() -> impl IntoView {
     let (chapters, words) = (text("5"), text("800"));
     // Empty until the catalog loads: the server then uses its default model.
     let model = text("");
+    let models = RwSignal::new(Vec::new());
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
 
@@ -82,7 +84,8 @@ fn NewStoryForm() -> impl IntoView {
                     <Field label="Chapters" name="chapter_count" kind="number" value=chapters error=error/>
                     <Field label="Words per chapter" name="words_per_chapter" kind="number" value=words error=error/>
                 </div>
-                <ModelPicker value=model error=error/>
+                <ModelPicker value=model error=error models=models/>
+                <StoryCost chapters=chapters words=words model=model models=models/>
                 <FormError error=error/>
                 <div class="actions">
                     <button type="submit" prop:disabled=move || busy.get()>"Create story"</button>
