@@ -45,7 +45,7 @@ async function checkPages(page, pages) {
 }
 
 test("signed-out pages are accessible and fit a phone", async () => {
-  const page = await browser.newPage();
+  const page = await (await browser.newContext()).newPage();
   await checkPages(page, [
     ["home", "/", "Write with AI, in your own voice."],
     ["sign-in", "/sign-in", "Forgot your password?"],
@@ -57,7 +57,7 @@ test("signed-out pages are accessible and fit a phone", async () => {
 });
 
 test("a writer's pages are accessible and fit a phone", async () => {
-  const page = await browser.newPage();
+  const page = await (await browser.newContext()).newPage();
   await signUp(page, "pages", "Page Turner");
   const token = await page.evaluate(async () => {
     const r = await fetch("/api/v1/auth/refresh", { method: "POST" });
@@ -73,10 +73,10 @@ test("a writer's pages are accessible and fit a phone", async () => {
     ["welcome", "/welcome", "Where to start"],
     ["write", "/write", "Generate"],
     ["projects", "/projects", "The Lighthouse"],
-    ["project", `/projects/${project.id}`, "Storm"],
+    ["project", `/projects/${project.id}`, "The Lighthouse"],
     ["new-story", "/stories/new", "Start a story"],
     ["account", "/account", "Your account"],
-    ["history", "/account/history", "Welcome"],
+    ["history", "/account/history", "Credit history"],
     ["api-keys", "/account/api-keys", "No keys yet."],
     ["billing", "/billing", "Billing"],
     ["pricing-signed-in", "/pricing", "Credit packs"],
@@ -84,7 +84,7 @@ test("a writer's pages are accessible and fit a phone", async () => {
 });
 
 test("an admin's pages are accessible and fit a phone", async () => {
-  const page = await browser.newPage();
+  const page = await (await browser.newContext()).newPage();
   const email = await signUp(page, "pages-admin", "Ada Admin");
   const env = { ...process.env, PENORA_DATA_DIR: resolve(DATA_DIR) };
   delete env.DATABASE_URL;

@@ -56,8 +56,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn network(err: gloo_net::Error) -> Self {
-        Self::local("Network error", format!("Could not reach Penora: {err}"))
+    fn network(_: gloo_net::Error) -> Self {
+        Self::local(
+            "Network error",
+            "Penora could not be reached. Check your connection and try again.".to_owned(),
+        )
     }
 
     /// The browser gave no answer to a refresh (its lock could not be taken).
@@ -68,8 +71,9 @@ impl ApiError {
         )
     }
 
-    /// A failure on this side of the wire: no answer, or one that could not be read.
-    fn local(title: &str, detail: String) -> Self {
+    /// A failure on this side of the wire: no answer, one that could not be read, or a
+    /// request this page would not send.
+    pub(crate) fn local(title: &str, detail: String) -> Self {
         Self {
             status: 0,
             problem: Some(Problem {
@@ -199,7 +203,17 @@ where
 {
     match call(session.token()).await {
         Err(err) if err.code() == Some(ErrorCode::TokenExpired) => {
-            let fresh = refresh().await?;
+            let fresh = match refresh().await {
+                Ok(fresh) => fresh,
+                Err(err) => {
+                    // Signed out elsewhere, or the sign-in lapsed: sign in again.
+                    if err.status == 401 {
+                        crate::session::forget_hint();
+                        session.expire();
+                    }
+                    return Err(err);
+                }
+            };
             session.sign_in(fresh);
             call(session.token()).await
         }

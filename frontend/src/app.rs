@@ -22,8 +22,12 @@ pub fn App() -> impl IntoView {
         spawn_local(async move {
             match api::refresh().await {
                 Ok(auth) => session.sign_in(auth),
-                Err(_) => {
-                    crate::session::forget_hint();
+                Err(err) => {
+                    // Only a refused cookie means there is no session; a server that is
+                    // restarting or a dropped connection may have one to restore next time.
+                    if err.status == 401 {
+                        crate::session::forget_hint();
+                    }
                     session.clear();
                 }
             }

@@ -117,9 +117,10 @@ pub fn FormError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
     view! { <Show when=move || message().is_some()><p class="form-error" role="alert">{message}</p></Show> }
 }
 
-/// Shows `children` to a signed-in user. A signed-out visitor (or one whose session ended)
-/// is sent to sign in and brought back here afterwards; "Loading…" shows until the session
-/// is known, so nothing flashes.
+/// Shows `children` to a signed-in user. A visitor found signed out when the page opens, or
+/// whose session ran out on it, is sent to sign in and brought back here afterwards (one who
+/// signs out on purpose is not); "Loading…" shows until the session is known, so nothing
+/// flashes.
 #[component]
 pub fn SignedIn(heading: &'static str, what: &'static str, children: ChildrenFn) -> impl IntoView {
     let session = crate::session::Session::get();
@@ -127,14 +128,17 @@ pub fn SignedIn(heading: &'static str, what: &'static str, children: ChildrenFn)
     let state = Memo::new(move |_| (session.ready(), session.user().is_some()));
     let navigate = leptos_router::hooks::use_navigate();
     let sign_in = move || crate::return_to::with_next("/sign-in", Some(&crate::return_to::here()));
-    Effect::new(move |_| {
-        if state.get() == (true, false) {
+    Effect::new(move |before: Option<(bool, bool)>| {
+        let now = state.get();
+        let first_look = before.is_none_or(|(ready, _)| !ready);
+        if now == (true, false) && (first_look || session.expired()) {
             let options = leptos_router::NavigateOptions {
                 replace: true,
                 ..Default::default()
             };
             navigate(&sign_in(), options);
         }
+        now
     });
     move || match state.get() {
         (false, _) => view! { <p class="muted" role="status">"Loading…"</p> }.into_any(),

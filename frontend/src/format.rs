@@ -32,6 +32,38 @@ pub fn thousands(n: i64) -> String {
     }
 }
 
+/// A moment as people read it: "4 Dec 2026, 14:05 UTC".
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// The end of an id, enough to tell records apart on screen (ids begin with the time they
+/// were made, so records made close together share their first characters).
+pub fn short_id(id: &str) -> String {
+    let tail: Vec<char> = id.chars().rev().take(8).collect();
+    format!("…{}", tail.into_iter().rev().collect::<String>())
+}
+
+/// The ledger's entry kinds as the API names them, with their words.
+pub const ENTRY_KINDS: [(&str, &str); 8] = [
+    ("welcome", "Welcome bonus"),
+    ("purchase", "Credits bought"),
+    ("subscription_grant", "Plan credits"),
+    ("generation", "Writing"),
+    ("refund", "Refund"),
+    ("app_debit", "ImageGene"),
+    ("app_refund", "ImageGene refund"),
+    ("admin_adjustment", "Adjustment by Penora"),
+];
+
+/// An entry kind in words; an unknown one (a newer server) reads as "Other".
+pub fn entry_kind(kind: &str) -> &'static str {
+    ENTRY_KINDS
+        .iter()
+        .find(|(id, _)| *id == kind)
+        .map_or("Other", |(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

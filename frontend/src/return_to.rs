@@ -6,8 +6,16 @@ use leptos_router::hooks::use_query_map;
 
 /// `raw` when it is a path of this app: starts with one `/`, no scheme, no backslash.
 pub fn safe(raw: &str) -> Option<String> {
+    let path = raw.split(['?', '#']).next().unwrap_or(raw);
+    let lower = path.to_ascii_lowercase();
+    // One leading `/`, and no segment a browser would collapse into `//host`.
     let ok = raw.starts_with('/')
-        && !raw.starts_with("//")
+        && !path.contains("//")
+        && !path
+            .split('/')
+            .any(|segment| segment == "." || segment == "..")
+        && !lower.contains("%2f")
+        && !lower.contains("%5c")
         && !raw.contains('\\')
         && !raw.chars().any(char::is_control);
     ok.then(|| raw.to_owned())
@@ -56,6 +64,9 @@ mod tests {
             "//evil.example",
             "https://evil.example",
             "/\\evil.example",
+            "/.//evil.example",
+            "/..//evil.example",
+            "/%2F%2Fevil.example",
             "write",
             "",
         ] {

@@ -13,6 +13,8 @@ pub struct Session {
     ready: RwSignal<bool>,
     /// Whether a re-read of the balance is already scheduled (one at a time).
     rereading: StoredValue<bool>,
+    /// The session ran out (its refresh was refused) rather than being signed out.
+    expired: RwSignal<bool>,
 }
 
 impl Session {
@@ -23,6 +25,7 @@ impl Session {
             balance: RwSignal::new(None),
             ready: RwSignal::new(false),
             rereading: StoredValue::new(false),
+            expired: RwSignal::new(false),
         };
         provide_context(session);
         // Credits change elsewhere too (another tab, ImageGene, an administrator): re-read
@@ -41,6 +44,7 @@ impl Session {
     }
 
     pub fn sign_in(&self, auth: AuthResponse) {
+        self.expired.set(false);
         self.token.set(Some(auth.access_token));
         self.user.set(Some(auth.user));
         self.ready.set(true);
@@ -76,6 +80,16 @@ impl Session {
 
     pub fn set_user(&self, user: User) {
         self.user.set(Some(user));
+    }
+
+    /// The session ended by itself: pages that need one send the visitor to sign in again.
+    pub fn expire(&self) {
+        self.clear();
+        self.expired.set(true);
+    }
+
+    pub fn expired(&self) -> bool {
+        self.expired.get()
     }
 
     pub fn clear(&self) {

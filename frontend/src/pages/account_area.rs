@@ -1,7 +1,6 @@
 //! What the account pages share: their sub-navigation and how they say dates, roles and
 //! credit-history kinds.
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use penora_api_types::RoleView;
@@ -19,35 +18,13 @@ pub fn AccountNav() -> impl IntoView {
 }
 
 /// "4 Dec 2026, 14:05 UTC".
-pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y, %H:%M UTC").to_string()
-}
+pub use crate::format::{entry_kind as kind_name, when, ENTRY_KINDS as KINDS};
 
 pub fn role_name(role: RoleView) -> &'static str {
     match role {
         RoleView::User => "Member",
         RoleView::Admin => "Administrator",
     }
-}
-
-/// The credit-history kinds as the API names them, with their words.
-pub const KINDS: [(&str, &str); 8] = [
-    ("welcome", "Welcome bonus"),
-    ("purchase", "Credits bought"),
-    ("subscription_grant", "Plan credits"),
-    ("generation", "Writing"),
-    ("refund", "Refund"),
-    ("app_debit", "ImageGene"),
-    ("app_refund", "ImageGene refund"),
-    ("admin_adjustment", "Adjustment by Penora"),
-];
-
-/// A kind in words; an unknown one (a newer server) reads as "Other".
-pub fn kind_name(kind: &str) -> &'static str {
-    KINDS
-        .iter()
-        .find(|(id, _)| *id == kind)
-        .map_or("Other", |(_, name)| name)
 }
 
 /// Model ids and their display names, from the catalog (empty when it cannot be read: the

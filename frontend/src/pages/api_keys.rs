@@ -225,7 +225,7 @@ async fn copy_text(text: String) -> bool {
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="keys">
                 <thead><tr>
                     <th scope="col">"Name"</th>

@@ -187,7 +187,7 @@ fn Entries(items: Vec<Transaction>, models: ModelNames) -> impl IntoView {
             .into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="ledger">
                 <thead><tr>
                     <th scope="col">"Date"</th>

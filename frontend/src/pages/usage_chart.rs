@@ -162,7 +162,7 @@ fn Chart(bars: Vec<Bar>, by_day: bool) -> impl IntoView {
     let ticks = [0, top / 2, top];
     let drawn = bars.clone();
     view! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary data-testid="usage-chart"
                 preserveAspectRatio="xMidYMid meet">
                 {ticks.into_iter().map(|t| view! {
@@ -195,7 +195,7 @@ fn Chart(bars: Vec<Bar>, by_day: bool) -> impl IntoView {
         </figure>
         <details class="chart-table">
             <summary>"Show as a table"</summary>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
                 <table>
                     <thead><tr>
                         <th scope="col">{if by_day { "Day" } else { "Model" }}</th>

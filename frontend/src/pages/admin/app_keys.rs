@@ -86,7 +86,7 @@ fn KeyTable(items: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>
     // The key whose revocation is being confirmed.
     let confirming = RwSignal::new(None::<String>);
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="admin-table" data-testid="app-key-table">
                 <thead>
                     <tr>

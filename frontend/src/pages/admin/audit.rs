@@ -194,7 +194,7 @@ fn AuditCard() -> impl IntoView {
 #[component]
 fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="admin-table" data-testid="audit-table">
                 <thead>
                     <tr>

@@ -9,7 +9,6 @@ pub mod payments;
 pub mod user;
 pub mod users;
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use penora_api_types::RoleView;
@@ -66,32 +65,7 @@ fn SubNav() -> impl IntoView {
 }
 
 /// A moment as the admin pages show it: "4 Dec 2026, 14:05 UTC".
-pub fn when(at: DateTime<Utc>) -> String {
-    at.format("%-d %b %Y, %H:%M UTC").to_string()
-}
-
-/// The end of an id, enough to tell users apart on screen (ids begin with the time they
-/// were made, so users made close together share their first characters).
-pub fn short(id: &str) -> String {
-    let tail: Vec<char> = id.chars().rev().take(8).collect();
-    format!("…{}", tail.into_iter().rev().collect::<String>())
-}
-
-/// A ledger entry's kind in words.
-pub fn entry_label(kind: &str) -> String {
-    match kind {
-        "welcome" => "Welcome credits",
-        "purchase" => "Purchase",
-        "subscription_grant" => "Plan credits",
-        "generation" => "Writing",
-        "refund" => "Refund",
-        "app_debit" => "ImageGene",
-        "app_refund" => "ImageGene refund",
-        "admin_adjustment" => "Adjustment by Penora",
-        other => return other.replace('_', " "),
-    }
-    .to_owned()
-}
+pub use crate::format::{entry_kind as entry_label, short_id as short, when};
 
 /// Signed credits: "+12.5", "-3".
 pub fn signed_credits(mc: i64) -> String {

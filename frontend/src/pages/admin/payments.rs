@@ -130,7 +130,7 @@ fn PaymentTable(
     refunding: RwSignal<Option<AdminPayment>>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="admin-table" data-testid="payment-table">
                 <thead>
                     <tr>
@@ -224,9 +224,16 @@ fn RefundForm(
             Err(message) => amount_error.set(Some(message)),
         }
     };
-    // Refunded: the form only shows the result (the list now has the new state).
-    let done = move || refund.value().with(|v| matches!(v, Some(Ok(_))));
-    let (c1, c2, c3) = (currency.clone(), currency.clone(), currency.clone());
+    // Refunded, or no answer came back (it may have gone through): the form only shows the
+    // outcome, so a second click cannot refund twice.
+    let done = move || {
+        refund.value().with(|v| match v {
+            Some(Ok(_)) => true,
+            Some(Err(err)) => outcome_unknown(err),
+            None => false,
+        })
+    };
+    let (c1, c2) = (currency.clone(), currency.clone());
     let paid = money(p.amount_minor, &currency);
     view! {
         <section class="card" data-testid="refund-form">
@@ -249,7 +256,7 @@ fn RefundForm(
                     </div>
                 </Show>
             </form>
-            {move || confirming.get().map(|amount| {
+            {move || confirming.get().filter(|_| !done()).map(|amount| {
                 let c = c1.clone();
                 view! {
                     <div class="confirm" data-testid="refund-confirm">
@@ -266,7 +273,7 @@ fn RefundForm(
             })}
             {move || refund.value().get().map(|result| match result {
                 Ok(done) => view! { <p class="notice" role="status" data-testid="refund-result">{outcome(&done, &c2)}</p> }.into_any(),
-                Err(err) => view! { <p class="form-error" role="alert">{refusal(&err, &c3)}</p> }.into_any(),
+                Err(err) => view! { <p class="form-error" role="alert">{refusal(&err)}</p> }.into_any(),
             })}
         </section>
     }
@@ -288,11 +295,22 @@ fn outcome(done: &RefundResult, currency: &str) -> String {
     text
 }
 
-fn refusal(err: &ApiError, currency: &str) -> String {
+/// No answer, or a failure that does not say the gateway refused: the refund may have
+/// happened.
+fn outcome_unknown(err: &ApiError) -> bool {
+    err.status == 0 || (err.status >= 500 && err.code() != Some(ErrorCode::GatewayUnavailable))
+}
+
+fn refusal(err: &ApiError) -> String {
+    if outcome_unknown(err) {
+        return "No answer came back, so the refund may have gone through. Close this and \
+                reload the list to see before trying again."
+            .to_owned();
+    }
     match err.code() {
-        Some(ErrorCode::RefundTooLarge) => format!(
-            "That is more than is left of this payment ({currency}); reload the list and try again."
-        ),
+        Some(ErrorCode::RefundTooLarge) => {
+            "That is more than is left of this payment; reload the list and try again.".to_owned()
+        }
         Some(ErrorCode::GatewayUnavailable) => {
             "The payment gateway cannot be reached now; nothing was refunded. Try again later."
                 .into()

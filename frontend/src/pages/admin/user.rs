@@ -282,7 +282,7 @@ fn Ledger(
         return view! { <p class="muted">"No ledger entries yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="admin-table" data-testid="admin-ledger">
                 <thead>
                     <tr>

@@ -78,7 +78,7 @@ fn UsersCard() -> impl IntoView {
 #[component]
 fn UserTable(items: Vec<AdminUser>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
             <table class="admin-table">
                 <thead>
                     <tr>

@@ -90,7 +90,7 @@ pub fn Payments() -> impl IntoView {
                         <p class="muted">"No payments yet. Packs, top-ups and plans you buy are listed here with their receipts."</p>
                     }.into_any(),
                     Ok(page) => view! {
-                        <div class="table-wrap">
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
                             <table class="payments-table">
                                 <thead><tr>
                                     <th scope="col">"Date"</th><th scope="col">"Item"</th><th scope="col">"Amount"</th>

@@ -166,10 +166,10 @@ fn NotPaid(returned: Returned) -> impl IntoView {
     };
     view! {
         <section class="card narrow outcome failed" data-testid="billing-result" data-outcome="failed">
-            <h1 role="alert">{heading}</h1>
+            <div role="alert"><h1>{heading}</h1></div>
             <p>{format!("{what}, and your balance is as it was.")}</p>
-            {returned.error.filter(|_| !cancelled).map(|e| view! {
-                <p class="muted">{format!("The payment provider said: {e}")}</p>
+            {(returned.error.is_some() && !cancelled).then(|| view! {
+                <p class="muted">"The payment provider declined it."</p>
             })}
             <h2 class="small">"What next"</h2>
             <ul>
@@ -224,7 +224,7 @@ fn PaidOrder(verified: VerifiedOrder) -> impl IntoView {
     let payment = verified.payment;
     view! {
         <section class="card narrow outcome paid" data-testid="billing-result" data-outcome="paid">
-            <h1 role="status">{format!("Paid — {} credits added", credits(payment.credits_mc))}</h1>
+            <div role="status"><h1>{format!("Paid — {} credits added", credits(payment.credits_mc))}</h1></div>
             <p data-testid="result-balance">{format!("Your balance is now {} credits.", credits(verified.balance_mc))}</p>
             <dl class="facts">
                 <dt>"Item"</dt><dd>{payment.item_name.clone()}</dd>
@@ -247,7 +247,7 @@ fn PaidPlan(plan: CurrentPlan, granted: Option<i64>) -> impl IntoView {
         .unwrap_or_default();
     view! {
         <section class="card narrow outcome paid" data-testid="billing-result" data-outcome="paid">
-            <h1 role="status">{format!("You are on {}{added}", plan.plan.name)}</h1>
+            <div role="status"><h1>{format!("You are on {}{added}", plan.plan.name)}</h1></div>
             <p>"Your plan's storage and models apply now. It renews each period until you cancel it."</p>
             <p class="actions">
                 <A href="/write" attr:class="button">"Start writing"</A>

@@ -134,6 +134,15 @@ pub fn ToolsColumn(w: Writer) -> impl IntoView {
             return;
         }
         let (input, _) = source.get_untracked();
+        let tool = choices.tool.get_untracked();
+        if input.trim().is_empty() && tool != "write" && tool != "brainstorm" {
+            run.error.set(Some(crate::api::ApiError::local(
+                "Nothing to work on",
+                "Select some text or write a few lines first, or pick “Write something new”."
+                    .to_owned(),
+            )));
+            return;
+        }
         run.start();
         generate.dispatch_local(choices.request(input));
     };
