@@ -36,7 +36,11 @@ test("save an own provider key, see only its hint, keep it across a reload, remo
   await row.filter({ hasText: "OpenAI" }).filter({ hasText: "sk-…abcd" }).waitFor();
   assert.ok(!(await page.content()).includes(KEY), "the key itself is on the page after a reload");
 
+  // Removing asks first; keeping it changes nothing.
   await row.getByRole("button", { name: "Remove" }).click();
+  await row.getByRole("button", { name: "Keep it" }).click();
+  await row.getByRole("button", { name: "Remove" }).click();
+  await row.getByRole("button", { name: "Yes, remove it" }).click();
   await row.waitFor({ state: "detached" });
   await keys.getByText("No keys saved").waitFor();
 

@@ -43,10 +43,10 @@ test("continue a paragraph live, see its model and cost, save it as a project", 
   // The estimate follows the length chosen.
   await page.getByTestId("estimate").filter({ hasText: /^At most [\d.]+ credits? for 400 words/ }).waitFor();
 
-  // Continuing needs a text: the server says so under the tool.
+  // Continuing needs a text: the page says what to do before sending anything.
   assert.equal(await page.getByLabel("Tool", { exact: true }).inputValue(), "continue");
   await page.getByTestId("generate").click();
-  await page.locator('[data-field="input"]').filter({ hasText: "works on your text" }).waitFor();
+  await page.getByRole("alert").filter({ hasText: "Select some text or write a few lines first" }).waitFor();
 
   await page.getByLabel("Text", { exact: true }).fill(PARAGRAPH);
   await page.getByTestId("acts-on").filter({ hasText: "the whole chapter (27 words)" }).waitFor();

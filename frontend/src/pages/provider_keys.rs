@@ -115,16 +115,36 @@ pub fn ProviderKeys() -> impl IntoView {
     }
 }
 
+/// One stored key; removing it asks first (its models go back to being paid in credits).
 #[component]
-fn KeyRow(item: ProviderKey, remove: impl Fn(String) + Copy + 'static) -> impl IntoView {
+fn KeyRow(
+    item: ProviderKey,
+    remove: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let provider = item.provider.clone();
+    let name = provider_name(&item.provider);
+    let asking = RwSignal::new(false);
     view! {
         <li data-testid=format!("provider-key-{}", item.provider)>
             <div class="project-head">
-                <strong>{provider_name(&item.provider)}</strong>
+                <strong>{name.clone()}</strong>
                 <code class="hint-code">{item.hint.clone()}</code>
                 <span class="muted">{format!("updated {}", item.updated_at.format("%-d %b %Y %H:%M"))}</span>
-                <button type="button" class="danger" on:click=move |_| remove(provider.clone())>"Remove"</button>
+                <Show
+                    when=move || asking.get()
+                    fallback=move || view! {
+                        <button type="button" class="danger" on:click=move |_| asking.set(true)>"Remove"</button>
+                    }
+                >
+                    <span class="confirm" role="group" aria-label="Confirm removal">
+                        {format!("Remove your {name} key? Its models will cost credits again. ")}
+                        <button type="button" class="danger" on:click={
+                            let provider = provider.clone();
+                            move |_| remove(provider.clone())
+                        }>"Yes, remove it"</button>
+                        <button type="button" class="secondary" on:click=move |_| asking.set(false)>"Keep it"</button>
+                    </span>
+                </Show>
             </div>
         </li>
     }
