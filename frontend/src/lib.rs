@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod clipboard;
 mod form;
 mod format;
 mod nav;

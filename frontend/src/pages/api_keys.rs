@@ -4,8 +4,6 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use penora_api_types::{ApiKey, CreateApiKeyRequest, CreatedApiKey};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{self, ApiError};
 use crate::form::{Field, FieldError, FormError, SignedIn};
@@ -168,7 +166,10 @@ fn NewSecret(created: RwSignal<Option<CreatedApiKey>>) -> impl IntoView {
     let secret = move || created.with(|c| c.as_ref().map(|c| c.secret.clone()).unwrap_or_default());
     let key_name =
         move || created.with(|c| c.as_ref().map(|c| c.key.name.clone()).unwrap_or_default());
-    let copy = Action::new_local(move |text: &String| copy_text(text.clone()));
+    let copy = Action::new_local(move |text: &String| {
+        let text = text.clone();
+        async move { crate::clipboard::copy(&text).await }
+    });
     let copied = move || match copy.value().get() {
         Some(true) => Some("Copied."),
         Some(false) => {
@@ -192,33 +193,6 @@ fn NewSecret(created: RwSignal<Option<CreatedApiKey>>) -> impl IntoView {
             <p class="notice" role="status">{copied}</p>
             <button type="button" class="secondary" on:click=move |_| created.set(None)>"Done, I stored it"</button>
         </div>
-    }
-}
-
-/// Writes `text` to the clipboard; false when the browser has no clipboard or refused.
-async fn copy_text(text: String) -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let navigator = window.navigator();
-    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &"clipboard".into()) else {
-        return false;
-    };
-    if clipboard.is_undefined() || clipboard.is_null() {
-        return false;
-    }
-    let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into()) else {
-        return false;
-    };
-    let Ok(write) = write.dyn_into::<js_sys::Function>() else {
-        return false;
-    };
-    let Ok(promise) = write.call1(&clipboard, &text.into()) else {
-        return false;
-    };
-    match promise.dyn_into::<js_sys::Promise>() {
-        Ok(promise) => JsFuture::from(promise).await.is_ok(),
-        Err(_) => false,
     }
 }
 

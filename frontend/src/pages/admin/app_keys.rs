@@ -4,7 +4,6 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use penora_api_types::{ApiKey, CreateAppKeyRequest, CreatedApiKey};
-use wasm_bindgen_futures::JsFuture;
 
 use super::{when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
@@ -178,13 +177,9 @@ fn CreateKey(created: RwSignal<Option<CreatedApiKey>>, reload: RwSignal<u32>) ->
         });
     };
     let copy = Action::new_local(move |secret: &String| {
-        let promise =
-            web_sys::window().map(|window| window.navigator().clipboard().write_text(secret));
+        let secret = secret.clone();
         async move {
-            let done = match promise {
-                Some(promise) => JsFuture::from(promise).await.is_ok(),
-                None => false,
-            };
+            let done = crate::clipboard::copy(&secret).await;
             copied.set(Some(if done {
                 "Copied.".to_owned()
             } else {

@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use penora_api_types::{Project, ProjectPage, SaveGeneration};
-use wasm_bindgen_futures::JsFuture;
 
 use super::Writer;
 use crate::api::{self, ApiError};
@@ -13,10 +12,11 @@ use crate::session::Session;
 
 /// Copies `text` to the clipboard; the error is a sentence for people.
 pub async fn copy_text(text: String) -> Result<(), String> {
-    let promise = window().navigator().clipboard().write_text(&text);
-    JsFuture::from(promise).await.map(|_| ()).map_err(|_| {
-        "The browser did not allow copying; select the text and copy it by hand.".into()
-    })
+    if crate::clipboard::copy(&text).await {
+        Ok(())
+    } else {
+        Err("The browser did not allow copying; select the text and copy it by hand.".into())
+    }
 }
 
 #[component]
