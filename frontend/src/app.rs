@@ -7,7 +7,7 @@ use leptos_router::{path, Lazy};
 
 use crate::api;
 use crate::nav::{Nav, SkipLink};
-use crate::pages::{auth_forms, email_links, home, sso, welcome};
+use crate::pages::{auth_forms, home, welcome};
 use crate::routes::*;
 use crate::session::Session;
 
@@ -43,14 +43,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::Home/>
                     <Route path=path!("/sign-up") view=auth_forms::SignUp/>
                     <Route path=path!("/sign-in") view=auth_forms::SignIn/>
-                    <Route path=path!("/forgot-password") view=email_links::ForgotPassword/>
-                    <Route path=path!("/reset-password") view=email_links::ResetPassword/>
-                    <Route path=path!("/verify-email") view=email_links::VerifyEmail/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailPage>::new()}/>
                     <Route path=path!("/welcome") view=welcome::Welcome/>
                     <Route path=path!("/account") view={Lazy::<AccountPage>::new()}/>
                     <Route path=path!("/account/history") view={Lazy::<HistoryPage>::new()}/>
                     <Route path=path!("/account/api-keys") view={Lazy::<ApiKeysPage>::new()}/>
-                    <Route path=path!("/sso") view=sso::SsoLanding/>
+                    <Route path=path!("/sso") view={Lazy::<SsoPage>::new()}/>
                     <Route path=path!("/projects") view={Lazy::<WorkspacePage>::new()}/>
                     <Route path=path!("/projects/:id") view={Lazy::<ProjectWriterPage>::new()}/>
                     <Route path=path!("/s/:code") view={Lazy::<SharedPage>::new()}/>

@@ -12,8 +12,28 @@ use leptos::lazy;
 use leptos_router::LazyRoute;
 
 use crate::pages::{
-    account, admin, api_keys, billing, history, new_story, shared, story, workspace, writer,
+    account, admin, api_keys, billing, email_links, history, new_story, shared, sso, story,
+    workspace, writer,
 };
+
+/// The pages people reach from a mail or a partner's site, not from the home page.
+#[derive(Clone, Copy)]
+enum LinkArea {
+    ForgotPassword,
+    ResetPassword,
+    VerifyEmail,
+    Sso,
+}
+
+#[lazy]
+fn link_area(page: LinkArea) -> AnyView {
+    match page {
+        LinkArea::ForgotPassword => view! { <email_links::ForgotPassword/> }.into_any(),
+        LinkArea::ResetPassword => view! { <email_links::ResetPassword/> }.into_any(),
+        LinkArea::VerifyEmail => view! { <email_links::VerifyEmail/> }.into_any(),
+        LinkArea::Sso => view! { <sso::SsoLanding/> }.into_any(),
+    }
+}
 
 /// The pages of the account area (`/account*`).
 #[derive(Clone, Copy)]
@@ -126,6 +146,10 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(ForgotPasswordPage, link_area(LinkArea::ForgotPassword));
+lazy_page!(ResetPasswordPage, link_area(LinkArea::ResetPassword));
+lazy_page!(VerifyEmailPage, link_area(LinkArea::VerifyEmail));
+lazy_page!(SsoPage, link_area(LinkArea::Sso));
 lazy_page!(AccountPage, account_area(AccountArea::Account));
 lazy_page!(HistoryPage, account_area(AccountArea::History));
 lazy_page!(ApiKeysPage, account_area(AccountArea::ApiKeys));
