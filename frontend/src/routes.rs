@@ -1,14 +1,15 @@
 //! The pages loaded on demand, one split point per area: the first page someone opens in
-//! an area fetches that area's code (and code it shares with other areas, once), the other
+//! an area fetches that area's code (and code it shares with other areas, once); the other
 //! pages of the area come with it. `cargo xtask build-frontend` splits the module at these
-//! points (wasm_split); the home page, signing in and up and the small pages stay in
-//! `app.rs`, in the main module.
+//! points (wasm_split, see `xtask/src/split.rs`). The home page, signing in and up, the
+//! welcome page and "not found" stay in `app.rs`, in the main module.
 //!
-//! One split point per area rather than per page: each split point and each set of split
-//! points sharing code becomes a file (17 pages made 300 files, fetched a dozen at a time).
+//! One split point per area rather than per page: every split point, and every set of split
+//! points that share code, becomes a file (a point per page made 300 files, a dozen fetched
+//! for one page). A page added to an area goes in its enum and its loader's `match`.
 
-use leptos::prelude::*;
 use leptos::lazy;
+use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
 use crate::pages::{

@@ -233,4 +233,59 @@ mod tests {
         assert!(dist.join("index.html.gz").exists());
         let _ = fs::remove_dir_all(&dist);
     }
+
+    #[test]
+    fn a_split_build_is_renamed_with_its_references() {
+        let dist = std::env::temp_dir().join(format!("penora-split-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(
+            dist.join(INDEX),
+            r#"<script>import("/penora.js")</script><link href="/penora_bg.wasm">"#,
+        )
+        .unwrap();
+        let glue = "import * as w from './__wasm_split.js';\nimports['./__wasm_split.js'] = w;";
+        fs::write(dist.join("penora.js"), glue).unwrap();
+        fs::write(dist.join("penora_bg.wasm"), "main").unwrap();
+        fs::write(
+            dist.join(split::LINK),
+            "import { initSync } from \"./penora.js\";\nfetch(\"./split_a.wasm\");",
+        )
+        .unwrap();
+        fs::write(dist.join("split_a.wasm"), "chunk").unwrap();
+        let renamed = fingerprint(&dist).unwrap();
+        let (link, glue, chunk) = (
+            &renamed[split::LINK],
+            &renamed[split::GLUE],
+            &renamed["split_a.wasm"],
+        );
+        let link_text = fs::read_to_string(dist.join(link)).unwrap();
+        assert!(
+            link_text.contains(&format!("from \"./{glue}\"")),
+            "{link_text}"
+        );
+        assert!(link_text.contains(&format!("\"./{chunk}\"")), "{link_text}");
+        let glue_text = fs::read_to_string(dist.join(glue)).unwrap();
+        assert!(
+            glue_text.contains(&format!("from './{link}'")),
+            "{glue_text}"
+        );
+        // The main module's import name stays as the module has it.
+        assert!(
+            glue_text.contains("imports['./__wasm_split.js']"),
+            "{glue_text}"
+        );
+        // The glue's name is the hash of what it holds.
+        assert_eq!(
+            *glue,
+            hashed_name(Path::new("penora.js"), glue_text.as_bytes()).unwrap()
+        );
+        let html = fs::read_to_string(dist.join(INDEX)).unwrap();
+        assert!(html.contains(&format!("/{glue}\"")), "{html}");
+        assert!(
+            html.contains(&format!("/{}\"", renamed["penora_bg.wasm"])),
+            "{html}"
+        );
+        let _ = fs::remove_dir_all(&dist);
+    }
 }
