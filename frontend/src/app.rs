@@ -3,14 +3,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::api;
 use crate::nav::{Nav, SkipLink};
-use crate::pages::{
-    account, admin, api_keys, auth_forms, billing, email_links, history, home, new_story, shared,
-    sso, story, welcome, workspace, writer,
-};
+use crate::pages::{auth_forms, home, welcome};
+use crate::routes::*;
 use crate::session::Session;
 
 #[component]
@@ -45,29 +43,29 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::Home/>
                     <Route path=path!("/sign-up") view=auth_forms::SignUp/>
                     <Route path=path!("/sign-in") view=auth_forms::SignIn/>
-                    <Route path=path!("/forgot-password") view=email_links::ForgotPassword/>
-                    <Route path=path!("/reset-password") view=email_links::ResetPassword/>
-                    <Route path=path!("/verify-email") view=email_links::VerifyEmail/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordPage>::new()}/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordPage>::new()}/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailPage>::new()}/>
                     <Route path=path!("/welcome") view=welcome::Welcome/>
-                    <Route path=path!("/account") view=account::Account/>
-                    <Route path=path!("/account/history") view=history::History/>
-                    <Route path=path!("/account/api-keys") view=api_keys::ApiKeys/>
-                    <Route path=path!("/sso") view=sso::SsoLanding/>
-                    <Route path=path!("/projects") view=workspace::Workspace/>
-                    <Route path=path!("/projects/:id") view=writer::ProjectWriter/>
-                    <Route path=path!("/s/:code") view=shared::SharedView/>
-                    <Route path=path!("/write") view=writer::Write/>
-                    <Route path=path!("/stories/new") view=new_story::NewStory/>
-                    <Route path=path!("/stories/:id") view=story::StoryPage/>
-                    <Route path=path!("/pricing") view=billing::pricing::Pricing/>
-                    <Route path=path!("/billing") view=billing::plan::Billing/>
-                    <Route path=path!("/billing/result") view=billing::result::BillingResult/>
-                    <Route path=path!("/admin") view=admin::AdminUsers/>
-                    <Route path=path!("/admin/users") view=admin::AdminUsers/>
-                    <Route path=path!("/admin/users/:id") view=admin::AdminUserPage/>
-                    <Route path=path!("/admin/audit") view=admin::AdminAudit/>
-                    <Route path=path!("/admin/app-keys") view=admin::AdminAppKeys/>
-                    <Route path=path!("/admin/payments") view=admin::AdminPayments/>
+                    <Route path=path!("/account") view={Lazy::<AccountPage>::new()}/>
+                    <Route path=path!("/account/history") view={Lazy::<HistoryPage>::new()}/>
+                    <Route path=path!("/account/api-keys") view={Lazy::<ApiKeysPage>::new()}/>
+                    <Route path=path!("/sso") view={Lazy::<SsoPage>::new()}/>
+                    <Route path=path!("/projects") view={Lazy::<WorkspacePage>::new()}/>
+                    <Route path=path!("/projects/:id") view={Lazy::<ProjectWriterPage>::new()}/>
+                    <Route path=path!("/s/:code") view={Lazy::<SharedPage>::new()}/>
+                    <Route path=path!("/write") view={Lazy::<WritePage>::new()}/>
+                    <Route path=path!("/stories/new") view={Lazy::<NewStoryPage>::new()}/>
+                    <Route path=path!("/stories/:id") view={Lazy::<StoryPage>::new()}/>
+                    <Route path=path!("/pricing") view={Lazy::<PricingPage>::new()}/>
+                    <Route path=path!("/billing") view={Lazy::<BillingPage>::new()}/>
+                    <Route path=path!("/billing/result") view={Lazy::<BillingResultPage>::new()}/>
+                    <Route path=path!("/admin") view={Lazy::<AdminUsersPage>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<AdminUsersPage>::new()}/>
+                    <Route path=path!("/admin/users/:id") view={Lazy::<AdminUserPage>::new()}/>
+                    <Route path=path!("/admin/audit") view={Lazy::<AdminAuditPage>::new()}/>
+                    <Route path=path!("/admin/app-keys") view={Lazy::<AdminAppKeysPage>::new()}/>
+                    <Route path=path!("/admin/payments") view={Lazy::<AdminPaymentsPage>::new()}/>
                 </Routes>
             </main>
         </Router>

@@ -10,6 +10,7 @@ mod nav;
 mod pages;
 mod refresh;
 mod return_to;
+mod routes;
 mod session;
 mod sse;
 mod theme;

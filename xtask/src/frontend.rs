@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use base64::Engine;
 
-use crate::{assets, report, shell};
+use crate::{assets, report, shell, split};
 
 /// The wasm-bindgen version this xtask links; must equal the one in Cargo.lock, since the
 /// generated JS glue and the wasm module must come from the same version.
@@ -45,10 +45,17 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
         fs::remove_dir_all(&dist).context("clearing frontend/dist")?;
     }
     fs::create_dir_all(&dist)?;
+    // Split first (it needs the linker's relocations, which wasm-bindgen drops), then give
+    // the main module to wasm-bindgen; the chunks are final as the splitter writes them.
+    let work = wasm.with_file_name("split");
+    let (main, chunks) = split::split(&wasm, &dist, &work)?;
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
+        .input_path(&main)
         .out_name("penora")
         .typescript(false)
+        // The chunks import the main module's exports under the linker's names.
+        .keep_lld_exports(true)
+        .demangle(false)
         // Function names for stack traces: 60 % of the module, and nobody reads them.
         .remove_name_section(true)
         .remove_producers_section(true)
@@ -56,6 +63,9 @@ pub fn build(root: &Path) -> anyhow::Result<()> {
         .generate(&dist)
         .context("wasm-bindgen")?;
     optimise(&dist.join("penora_bg.wasm"))?;
+    for chunk in &chunks {
+        optimise(chunk)?;
+    }
     for entry in fs::read_dir(root.join("frontend/static"))? {
         let entry = entry?;
         fs::copy(entry.path(), dist.join(entry.file_name()))?;
@@ -146,6 +156,15 @@ pub fn ensure_wasm_target() -> anyhow::Result<()> {
 /// brotli copy browsers download comes out smaller (it does not always: `-Oz` can make the
 /// module smaller but less compressible). Binaryen is optional: installed from Debian when
 /// possible, skipped when not.
+const WASM_FEATURES: &[&str] = &[
+    "bulk-memory",
+    "mutable-globals",
+    "multivalue",
+    "nontrapping-float-to-int",
+    "reference-types",
+    "sign-ext",
+];
+
 fn optimise(wasm: &Path) -> anyhow::Result<()> {
     if let Err(err) = shell::ensure_debian_package("wasm-opt", "binaryen", "to shrink the app") {
         eprintln!("xtask> skipping wasm-opt: {err:#}");
@@ -153,7 +172,11 @@ fn optimise(wasm: &Path) -> anyhow::Result<()> {
     }
     let optimised = wasm.with_extension("opt.wasm");
     let ran = Command::new("wasm-opt")
-        .args(["-Oz", "--all-features", "-o"])
+        // The features rustc's wasm32 target uses, not `--all-features`: with that, Binaryen
+        // gives the chunks typed function references, which browsers refuse.
+        .arg("-Oz")
+        .args(WASM_FEATURES.iter().map(|f| format!("--enable-{f}")))
+        .arg("-o")
         .arg(&optimised)
         .arg(wasm)
         .status()
@@ -166,7 +189,10 @@ fn optimise(wasm: &Path) -> anyhow::Result<()> {
     let before = assets::brotli(&fs::read(wasm)?)?.len();
     let after = assets::brotli(&fs::read(&optimised)?)?.len();
     eprintln!(
-        "xtask> wasm-opt -Oz: {} kB -> {} kB brotli; keeping the {}",
+        "xtask> wasm-opt -Oz {}: {} kB -> {} kB brotli; keeping the {}",
+        wasm.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default(),
         before / 1000,
         after / 1000,
         if after < before {
@@ -205,7 +231,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let html = fs::read_to_string(root.join("frontend/static/index.html")).unwrap();
         let scripts = inline_scripts(&html).unwrap();
-        assert_eq!(scripts.len(), 1);
-        assert!(scripts[0].contains("import init from"));
+        // The loader, and the theme switch that must run before the first paint.
+        assert!(scripts.iter().any(|s| s.contains("import init from")));
     }
 }

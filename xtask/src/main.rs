@@ -13,6 +13,7 @@ mod e2e;
 mod frontend;
 mod report;
 mod shell;
+mod split;
 mod supply_chain;
 mod test;
 
