@@ -3,22 +3,18 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use penora_api_types::{
-    AuthResponse, Balance, CreateGeneration, ErrorCode, FieldProblem, GenerateChapter,
-    GenerateStory, Generation, LoginRequest, Problem, Project, SaveGeneration, SignupRequest, User,
+    AuthResponse, Balance, ErrorCode, FieldProblem, LoginRequest, Problem, SignupRequest, User,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 use crate::session::Session;
-use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
 mod account;
 mod admin;
 mod billing;
 mod exports;
+mod generation;
 mod provider_keys;
 mod sign_in;
 mod stories;
@@ -37,6 +33,9 @@ pub use billing::{
     verify_order, verify_subscription,
 };
 pub use exports::download_export;
+pub use generation::{
+    cancel_generation, generate, generate_chapter, generate_outline, save_generation, write_story,
+};
 pub use provider_keys::{delete_provider_key, provider_keys, set_provider_key};
 pub use sign_in::{
     delete_account, link_google, providers, set_first_password, sign_in_methods, unlink_method,
@@ -348,141 +347,4 @@ pub async fn send<T: DeserializeOwned + 'static, B: Serialize>(
 
 fn json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
-}
-
-/// Runs a writing tool and hands each event of its stream to `on_event` as it arrives;
-/// returns after the last one (`done` or `error`). Problems found before the stream starts
-/// (credits, validation, too many at once) are the `Err`.
-pub async fn generate(
-    session: Session,
-    body: CreateGeneration,
-    on_event: impl FnMut(GenerationEvent),
-) -> Result<(), ApiError> {
-    stream(session, "/api/v1/generations".into(), json(&body), on_event).await
-}
-
-/// Writes a story's outline, streamed like [`generate`]; the server saves it into the story
-/// when it ends.
-pub async fn generate_outline(
-    session: Session,
-    id: String,
-    on_event: impl FnMut(GenerationEvent),
-) -> Result<(), ApiError> {
-    let path = format!("/api/v1/stories/{id}/outline");
-    stream(session, path, Some(serde_json::json!({})), on_event).await
-}
-
-/// Writes (or continues) chapter `number` (1-based), streamed; saved when it ends.
-pub async fn generate_chapter(
-    session: Session,
-    id: String,
-    number: u32,
-    body: GenerateChapter,
-    on_event: impl FnMut(GenerationEvent),
-) -> Result<(), ApiError> {
-    let path = format!("/api/v1/stories/{id}/chapters/{number}/generate");
-    stream(session, path, json(&body), on_event).await
-}
-
-/// Writes the chapters one after another; each chapter's events come between its `chapter`
-/// event and the next, and `story_done` ends the stream.
-pub async fn write_story(
-    session: Session,
-    id: String,
-    body: GenerateStory,
-    on_event: impl FnMut(StoryEvent),
-) -> Result<(), ApiError> {
-    let path = format!("/api/v1/stories/{id}/generate");
-    stream(session, path, json(&body), on_event).await
-}
-
-/// POSTs `body` asking for an event stream and hands each event to `on_event` as it arrives;
-/// returns after the last one. Problems found before the stream starts (credits, validation,
-/// too many at once) are the `Err`.
-async fn stream<E: StreamEvent>(
-    session: Session,
-    path: String,
-    body: Option<serde_json::Value>,
-    mut on_event: impl FnMut(E),
-) -> Result<(), ApiError> {
-    // Only the opening request is retried after a refresh: the stream itself has no token
-    // to expire.
-    let response = authed(session, move |token| {
-        let (path, body) = (path.clone(), body.clone());
-        async move {
-            let request = with_token(Request::post(&path), token.as_deref())
-                .header("Accept", "text/event-stream");
-            let response = send_json(request, &body).await?;
-            if response.ok() {
-                Ok(response)
-            } else {
-                let status = response.status();
-                Err(ApiError {
-                    status,
-                    problem: response.json::<Problem>().await.ok(),
-                })
-            }
-        }
-    })
-    .await?;
-    let broken = |detail: &str| ApiError::local("Generation interrupted", detail.to_owned());
-    let reader = response
-        .body()
-        .and_then(|body| ReadableStreamDefaultReader::new(&body).ok())
-        .ok_or_else(|| broken("Penora's answer had no stream to read."))?;
-    let mut frames = Frames::default();
-    loop {
-        let result: ReadableStreamReadResult = JsFuture::from(reader.read())
-            .await
-            .map_err(|_| broken("The connection to Penora broke while the text was coming in. What was written so far is kept (see Recent generations)."))?
-            .unchecked_into();
-        // A missing last event would otherwise read empty chunks forever.
-        if result.get_done().unwrap_or(true) {
-            break;
-        }
-        let chunk = js_sys::Uint8Array::new(&result.get_value()).to_vec();
-        for frame in frames.push(&chunk) {
-            match E::decode(&frame) {
-                Some(Ok(event)) => {
-                    let last = event.is_last();
-                    on_event(event);
-                    if last {
-                        return Ok(());
-                    }
-                }
-                Some(Err(_)) => {
-                    return Err(broken(
-                        "Penora sent an event this page cannot read; reload the page to update it.",
-                    ))
-                }
-                None => {}
-            }
-        }
-    }
-    Err(broken(
-        "The stream ended before the generation did. What was written so far is kept (see Recent generations).",
-    ))
-}
-
-/// Stops a running generation; answers with it settled (words and cost so far).
-pub async fn cancel_generation(session: Session, id: String) -> Result<Generation, ApiError> {
-    let path = format!("/api/v1/generations/{id}/cancel");
-    fetch_json(
-        session,
-        Method::Post,
-        path,
-        None,
-        Some(serde_json::json!({})),
-    )
-    .await
-}
-
-/// Saves a generation's text as a new project (`project_id: None`) or into one.
-pub async fn save_generation(
-    session: Session,
-    id: String,
-    body: SaveGeneration,
-) -> Result<Project, ApiError> {
-    let path = format!("/api/v1/generations/{id}/save");
-    fetch_json(session, Method::Post, path, None, json(&body)).await
 }

@@ -3,6 +3,7 @@
 //! product works on a fresh machine. The same seed and request always give the same text.
 
 mod compose;
+mod plainer;
 mod text;
 mod words;
 
