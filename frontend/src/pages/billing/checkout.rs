@@ -19,7 +19,7 @@ pub enum Started {
 
 /// A purchase that could not start: the server's problem, or Checkout's own words.
 pub enum StartError {
-    Api(ApiError),
+    Api(Box<ApiError>),
     Checkout(String),
 }
 
@@ -81,12 +81,12 @@ pub async fn start(
     if item.kind == "plan" {
         let checkout = api::subscribe(session, item.id.clone())
             .await
-            .map_err(StartError::Api)?;
+            .map_err(|err| StartError::Api(Box::new(err)))?;
         pay_subscription(checkout, &item, email, on_dismiss).await
     } else {
         let order = api::create_order(session, item.id.clone())
             .await
-            .map_err(StartError::Api)?;
+            .map_err(|err| StartError::Api(Box::new(err)))?;
         pay_order(order, &item, email, on_dismiss).await
     }
 }
