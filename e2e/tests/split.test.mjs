@@ -15,10 +15,14 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-/** Records every response of `page`: its path, encoding and body bytes as transferred. */
+/** Records every response of `page`: its path, encoding and body bytes as transferred. An
+ * entry lands a moment after its request finishes (its sizes are read first): wait for the
+ * network to settle, then `settled(seen)`, before reading it. */
 function recordResponses(page) {
   const seen = [];
+  seen.pending = 0;
   page.on("requestfinished", async (request) => {
+    seen.pending += 1;
     const response = await request.response();
     const sizes = await request.sizes();
     seen.push({
@@ -26,8 +30,14 @@ function recordResponses(page) {
       encoding: response?.headers()["content-encoding"] ?? "",
       bytes: sizes.responseBodySize,
     });
+    seen.pending -= 1;
   });
   return seen;
+}
+
+/** Waits until every finished request of `seen` has been recorded. */
+async function settled(seen) {
+  for (let i = 0; i < 100 && seen.pending > 0; i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 test("the home page loads no route's chunk and stays within its budget", async () => {
@@ -38,6 +48,7 @@ test("the home page loads no route's chunk and stays within its budget", async (
   await page.goto(BASE + "/");
   await page.getByRole("link", { name: "Create your account" }).waitFor();
   await page.waitForLoadState("networkidle");
+  await settled(seen);
   const assets = seen.filter((r) => /\.(js|wasm|css)$/.test(r.path) || r.path === "/");
   const total = assets.reduce((sum, r) => sum + r.bytes, 0);
   for (const r of assets) console.log(`home: ${r.path} ${r.encoding || "identity"} ${r.bytes} B`);
@@ -59,6 +70,8 @@ test("a lazy route fetches its chunk on a first visit and on navigation", async 
   // A first visit straight to a lazy route.
   await page.goto(BASE + "/pricing");
   await page.getByRole("heading", { name: "Pricing" }).waitFor();
+  await page.waitForLoadState("networkidle");
+  await settled(seen);
   assert.ok(seen.some((r) => CHUNK.test(r.path)), "no chunk was fetched for /pricing");
   await screenshot(page, "split-pricing");
   // From the home page to another lazy route, inside the app.
@@ -70,6 +83,7 @@ test("a lazy route fetches its chunk on a first visit and on navigation", async 
   await page.waitForURL("**/pricing");
   await page.getByRole("heading", { name: "Pricing" }).waitFor();
   await page.waitForLoadState("networkidle");
+  await settled(seen);
   assert.ok(
     seen.slice(before).every((r) => !r.path.endsWith(".html")),
     "navigating reloaded the page",
