@@ -15,6 +15,7 @@ mod m20261203_000011_input_billing;
 mod m20261204_000013_bounded_reads;
 mod m20261204_000014_billing;
 mod m20261204_000015_sign_in;
+mod m20261204_000016_refund_requests;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000013_bounded_reads::Migration),
             Box::new(m20261204_000014_billing::Migration),
             Box::new(m20261204_000015_sign_in::Migration),
+            Box::new(m20261204_000016_refund_requests::Migration),
         ]
     }
 }

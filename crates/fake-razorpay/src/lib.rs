@@ -1,6 +1,6 @@
 //! A fake of Razorpay's REST API for tests: the endpoints `penora_payments::Razorpay` calls,
 //! Razorpay's JSON shapes and error body, state in memory, Basic auth checked, and faults
-//! (down, slow) on demand. The customer's side (paying, dashboard refunds, renewals) is driven
+//! (down, slow, a refund's answer lost) on demand; refunds honour `X-Refund-Idempotency`. The customer's side (paying, dashboard refunds, renewals) is driven
 //! through methods on `FakeRazorpay`.
 //!
 //! Like Razorpay, an unknown id answers 400 BAD_REQUEST_ERROR "The id provided does not
@@ -44,6 +44,10 @@ struct State {
     /// Payments in creation order.
     payments: Vec<Payment>,
     refunds: Vec<Refund>,
+    /// Refunds made with `X-Refund-Idempotency`: key → (the request, the refund).
+    refund_keys: HashMap<String, (String, Refund)>,
+    /// How many refund answers to lose after making the refund.
+    lost_refund_answers: usize,
     plans: BTreeMap<String, Plan>,
     subscriptions: BTreeMap<String, Subscription>,
     invoices: Vec<Invoice>,
@@ -293,6 +297,12 @@ impl FakeRazorpay {
         self.lock().down = down;
     }
 
+    /// The next `n` refunds are made, but answered with a 504 as if the answer were lost
+    /// on its way back.
+    pub fn lose_refund_answers(&self, n: usize) {
+        self.lock().lost_refund_answers = n;
+    }
+
     /// Every API call waits `delay` before answering (zero: no wait).
     pub fn set_delay(&self, delay: Duration) {
         self.lock().delay = delay;
@@ -304,6 +314,11 @@ impl FakeRazorpay {
     /// "GET /subscriptions/{id}", "POST /subscriptions/{id}/cancel", "GET /invoices".
     pub fn count(&self, route: &str) -> usize {
         self.lock().counts.get(route).copied().unwrap_or(0)
+    }
+
+    /// Every refund made, oldest first.
+    pub fn refunds(&self) -> Vec<Refund> {
+        self.lock().refunds.clone()
     }
 
     /// The subscription as the fake holds it (None if unknown).

@@ -159,21 +159,44 @@ pub(super) async fn refund_payment(
     state: web::Data<Shared>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Bytes,
+    raw: web::Bytes,
 ) -> HttpResponse {
     gate!(state, req, "POST /payments/{id}/refund");
-    let body: RefundBody = if body.is_empty() {
+    let body: RefundBody = if raw.is_empty() {
         RefundBody {
             amount: None,
             notes: Notes::new(),
         }
     } else {
-        match parse(&body) {
+        match parse(&raw) {
             Ok(b) => b,
             Err(answer) => return *answer,
         }
     };
+    let key = req
+        .headers()
+        .get("x-refund-idempotency")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let request = format!("{id}\n{}", String::from_utf8_lossy(&raw));
     let mut s = lock(&state);
+    if let Some(key) = &key {
+        let valid = key.len() >= 10
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return bad_request("The idempotency key is invalid");
+        }
+        if let Some((first, refund)) = s.refund_keys.get(key) {
+            return if *first == request {
+                HttpResponse::Ok().json(refund)
+            } else {
+                bad_request(
+                    "Different request with the same idempotency key has already been processed.",
+                )
+            };
+        }
+    }
     let Some(payment) = s.payment_mut(id.as_str()) else {
         return does_not_exist();
     };
@@ -187,6 +210,17 @@ pub(super) async fn refund_payment(
     }
     let refund = apply_refund(payment, amount, body.notes);
     s.refunds.push(refund.clone());
+    if let Some(key) = key {
+        s.refund_keys.insert(key, (request, refund.clone()));
+    }
+    if s.lost_refund_answers > 0 {
+        s.lost_refund_answers -= 1;
+        return error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "SERVER_ERROR",
+            "The answer was lost on its way back",
+        );
+    }
     HttpResponse::Ok().json(refund)
 }
 

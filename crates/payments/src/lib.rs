@@ -19,7 +19,7 @@ pub use entities::{
 };
 pub use error::{GatewayError, BAD_REQUEST_ERROR};
 pub use gateway::{BadGatewayKind, Gateway, GatewayKind};
-pub use razorpay::{Razorpay, RazorpayConfig, DEFAULT_BASE_URL};
+pub use razorpay::{Razorpay, RazorpayConfig, DEFAULT_BASE_URL, REFUND_IDEMPOTENCY};
 pub use requests::{BadPeriod, NewOrder, NewPlan, NewRefund, NewSubscription, Period};
 pub use sandbox::{
     BookError, CheckoutAction, CheckoutResult, Delivery, Sandbox, SandboxBook, SandboxOptions,

@@ -23,6 +23,9 @@ pub const DEFAULT_BASE_URL: &str = "https://api.razorpay.com/v1/";
 /// How many invoices one `GET /invoices` may return (Razorpay's maximum `count`).
 const INVOICE_PAGE: usize = 100;
 
+/// The header that makes a refund request idempotent.
+pub const REFUND_IDEMPOTENCY: &str = "X-Refund-Idempotency";
+
 pub struct RazorpayConfig {
     /// The API base, ending in `/v1/`; default `https://api.razorpay.com/v1/`.
     pub base_url: Url,
@@ -143,11 +146,25 @@ impl Razorpay {
         url: Url,
         body: Option<serde_json::Value>,
     ) -> Result<T, GatewayError> {
+        self.call_with(method, url, body, &[]).await
+    }
+
+    /// [`Self::call`] with extra request headers.
+    async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<T, GatewayError> {
         let what = format!("{method} {}", url.path());
         let mut request = self
             .http
             .request(method, url)
             .basic_auth(&self.key_id, Some(self.key_secret.expose_secret()));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -252,10 +269,16 @@ impl Gateway for Razorpay {
         if let (Some(amount), Some(map)) = (refund.amount, body.as_object_mut()) {
             map.insert("amount".to_owned(), json!(amount));
         }
-        self.call(
+        let headers: Vec<_> = refund
+            .idempotency_key
+            .iter()
+            .map(|key| (REFUND_IDEMPOTENCY, key.as_str()))
+            .collect();
+        self.call_with(
             Method::POST,
             self.url(&["payments", payment_id, "refund"])?,
             Some(body),
+            &headers,
         )
         .await
     }

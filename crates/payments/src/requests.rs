@@ -81,6 +81,11 @@ pub struct NewSubscription {
 pub struct NewRefund {
     pub amount: Option<i64>,
     pub notes: Notes,
+    /// Razorpay's `X-Refund-Idempotency` (10+ characters of `[A-Za-z0-9_-]`): the same key
+    /// with the same request gets the refund made the first time, not a second one; with
+    /// another request it is refused.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
 }
 
 #[cfg(test)]

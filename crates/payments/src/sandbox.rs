@@ -70,6 +70,8 @@ pub struct Delivery {
 pub const ORDER: &str = "order";
 pub const PAYMENT: &str = "payment";
 pub const REFUND: &str = "refund";
+/// A refund's idempotency key, and the request and refund it stands for.
+pub const REFUND_KEY: &str = "refund_key";
 pub const PLAN: &str = "plan";
 pub const SUBSCRIPTION: &str = "subscription";
 

@@ -80,6 +80,7 @@ async fn orders_payments_and_refunds_round_trip() {
             &NewRefund {
                 amount: Some(20_000),
                 notes: Notes::new(),
+                idempotency_key: None,
             },
         )
         .await
@@ -87,12 +88,25 @@ async fn orders_payments_and_refunds_round_trip() {
     assert!(part.id.starts_with("rfnd_"));
     assert_eq!((part.amount, part.status.as_str()), (20_000, "processed"));
     assert_eq!(part.payment_id, paid.id);
+    // With `X-Refund-Idempotency`, the same request again gets the same refund; the key with
+    // another amount is refused.
+    let keyed = |amount| NewRefund {
+        amount: Some(amount),
+        notes: Notes::new(),
+        idempotency_key: Some("penora-test-key-1".to_owned()),
+    };
+    let first = rzp.refund(&paid.id, &keyed(1_000)).await.unwrap();
+    let again = rzp.refund(&paid.id, &keyed(1_000)).await.unwrap();
+    assert_eq!(again, first);
+    assert!(rzp.refund(&paid.id, &keyed(2_000)).await.is_err());
+    assert_eq!(fake.refunds().len(), 2);
     let too_much = rzp
         .refund(
             &paid.id,
             &NewRefund {
                 amount: Some(40_000),
                 notes: Notes::new(),
+                idempotency_key: None,
             },
         )
         .await;
@@ -103,13 +117,13 @@ async fn orders_payments_and_refunds_round_trip() {
         other => panic!("{other:?}"),
     }
     let rest = rzp.refund(&paid.id, &NewRefund::default()).await.unwrap();
-    assert_eq!(rest.amount, 30_000);
+    assert_eq!(rest.amount, 29_000);
     let refunded = rzp.fetch_payment(&paid.id).await.unwrap();
     assert_eq!(
         (refunded.status.as_str(), refunded.amount_refunded),
         ("refunded", 50_000)
     );
-    assert_eq!(fake.count("POST /payments/{id}/refund"), 3);
+    assert_eq!(fake.count("POST /payments/{id}/refund"), 6);
 
     // The fake's dashboard refund shows up too.
     let other = rzp.create_order(&order(1_000)).await.unwrap();

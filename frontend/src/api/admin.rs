@@ -51,8 +51,22 @@ pub async fn adjust_balance(
     idempotency_key: String,
 ) -> Result<Transaction, ApiError> {
     let path = format!("/api/v1/admin/users/{id}/adjustments");
+    post_once(session, path, body, idempotency_key).await
+}
+
+/// A POST sent with an `Idempotency-Key`: retried with the same key, it is applied once.
+async fn post_once<B, T>(
+    session: Session,
+    path: String,
+    body: B,
+    key: String,
+) -> Result<T, ApiError>
+where
+    B: serde::Serialize + Clone + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+{
     authed(session, move |token| {
-        let (path, body, key) = (path.clone(), body.clone(), idempotency_key.clone());
+        let (path, body, key) = (path.clone(), body.clone(), key.clone());
         async move {
             let abort = AbortOnDrop::new();
             let request = with_token(Request::post(&path), token.as_deref())
@@ -95,12 +109,14 @@ pub async fn admin_payments(session: Session, query: String) -> Result<AdminPaym
     get(session, path).await
 }
 
-/// Refunds (part of) a payment through the gateway.
+/// Refunds (part of) a payment through the gateway. `idempotency_key` stays the same for
+/// retries of one refund: a retry after a lost answer gets the refund made the first time.
 pub async fn refund_payment(
     session: Session,
     id: String,
     body: AdminRefundRequest,
+    idempotency_key: String,
 ) -> Result<RefundResult, ApiError> {
     let path = format!("/api/v1/admin/payments/{id}/refunds");
-    send(session, Method::Post, path, &body).await
+    post_once(session, path, body, idempotency_key).await
 }

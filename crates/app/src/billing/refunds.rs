@@ -8,12 +8,14 @@ use penora_domain::money::refunded_share;
 use penora_domain::{EntryKind, Millicredits, PaymentStatus, UserId};
 use penora_payments::{NewRefund, Notes, Refund};
 use penora_store::billing::payments::{self, PaymentRow};
+use penora_store::billing::refund_requests::{self, NewRefundRequest, RefundRequestRow};
 use penora_store::billing::{debts, refunds, subscriptions};
 use penora_store::ledger::{self, LedgerError, Movement};
 use penora_store::{begin_write, WriteError};
 
 use super::BillingError;
 use crate::audit::{self, Origin};
+use crate::idempotency::{Idem, IdemError, Outcome};
 use crate::AppState;
 
 /// What a refund did.
@@ -180,18 +182,22 @@ async fn try_apply(
 
 /// An admin refunds (part of) a payment through the gateway; the credits go back at once
 /// (the gateway's `refund.processed` webhook then finds it applied).
+///
+/// Once per `Idempotency-Key`: the request and the amount it resolves to are recorded
+/// before the gateway is asked, and the gateway is asked with a key of that record's, so a
+/// retry (after a timeout, a lost answer, a crash) gets the refund made the first time.
 #[tracing::instrument(name = "services::billing::refunds::issue", skip_all)]
 pub async fn issue(
     state: &AppState,
     admin: UserId,
     payment: &PaymentRow,
     amount_minor: Option<i64>,
+    idem: &Idem,
     origin: &Origin,
-) -> Result<RefundApplied, BillingError> {
-    let left = payment.amount_minor - payment.refunded_minor;
-    let asked = amount_minor.unwrap_or(left);
-    if asked <= 0 || asked > left {
-        return Err(BillingError::RefundTooLarge { asked, left });
+) -> Result<Outcome<RefundApplied>, BillingError> {
+    let request = claim(state, payment, amount_minor, idem).await?;
+    if let Some(applied) = applied_before(state, &request).await? {
+        return Ok(applied);
     }
     let mut notes = Notes::new();
     notes.insert("penora_payment_id".to_owned(), payment.id.to_string());
@@ -201,17 +207,101 @@ pub async fn issue(
         .refund(
             &payment.gateway_payment_id,
             &NewRefund {
-                amount: Some(asked),
+                amount: Some(request.amount_minor),
                 notes,
+                idempotency_key: Some(format!("penora-{}", request.id.simple())),
             },
         )
         .await?;
-    match apply(state, &refund, origin).await {
-        Ok(applied) => Ok(applied),
-        Err(RefundPending::UnknownPayment(_)) => Err(BillingError::PaymentNotFound),
-        Err(RefundPending::Failed(err)) => Err(err),
-        Err(RefundPending::Changed) => Err(BillingError::Db(penora_store::DbErr::Custom(
-            "the balance kept changing during a refund".to_owned(),
-        ))),
+    refund_requests::answered(&state.db, request.id, &refund.id).await?;
+    let applied = match apply(state, &refund, origin).await {
+        Ok(applied) => applied,
+        Err(RefundPending::UnknownPayment(_)) => return Err(BillingError::PaymentNotFound),
+        Err(RefundPending::Failed(err)) => return Err(err),
+        Err(RefundPending::Changed) => {
+            return Err(BillingError::Db(penora_store::DbErr::Custom(
+                "the balance kept changing during a refund".to_owned(),
+            )))
+        }
+    };
+    if applied.earlier {
+        // Applied by the webhook, or by a concurrent retry: answer with what was applied.
+        let request = refund_requests::RefundRequestRow {
+            gateway_refund_id: Some(refund.id),
+            ..request
+        };
+        if let Some(applied) = applied_before(state, &request).await? {
+            return Ok(Outcome {
+                replayed: false,
+                ..applied
+            });
+        }
     }
+    Ok(Outcome {
+        status: 200,
+        body: applied,
+        replayed: false,
+    })
+}
+
+/// The request recorded for this key, recording it (with the amount it resolves to now)
+/// when it is new. The same key for another request is refused.
+async fn claim(
+    state: &AppState,
+    payment: &PaymentRow,
+    amount_minor: Option<i64>,
+    idem: &Idem,
+) -> Result<RefundRequestRow, BillingError> {
+    let recorded = |row: RefundRequestRow| {
+        if row.fingerprint == idem.fingerprint {
+            Ok(row)
+        } else {
+            Err(BillingError::Idem(IdemError::Reused))
+        }
+    };
+    if let Some(row) = refund_requests::find(&state.db, &idem.scope, &idem.key).await? {
+        return recorded(row);
+    }
+    let left = payment.amount_minor - payment.refunded_minor;
+    let asked = amount_minor.unwrap_or(left);
+    if asked <= 0 || asked > left {
+        return Err(BillingError::RefundTooLarge { asked, left });
+    }
+    let new = NewRefundRequest {
+        scope: &idem.scope,
+        idem_key: &idem.key,
+        fingerprint: &idem.fingerprint,
+        payment: payment.id,
+        amount_minor: asked,
+    };
+    match refund_requests::insert(&state.db, new).await {
+        Ok(row) => Ok(row),
+        // A concurrent request with this key recorded it first.
+        Err(WriteError::Taken) => refund_requests::find(&state.db, &idem.scope, &idem.key)
+            .await?
+            .map_or_else(|| Err(BillingError::Idem(IdemError::Reused)), recorded),
+        Err(WriteError::Db(err)) => Err(err.into()),
+    }
+}
+
+/// The refund this request made, when it has been applied: what a retry answers.
+async fn applied_before(
+    state: &AppState,
+    request: &RefundRequestRow,
+) -> Result<Option<Outcome<RefundApplied>>, BillingError> {
+    let Some(gateway_refund_id) = &request.gateway_refund_id else {
+        return Ok(None);
+    };
+    let row = refunds::find_by_gateway_id(&state.db, gateway_refund_id).await?;
+    Ok(row.map(|row| Outcome {
+        status: 200,
+        body: RefundApplied {
+            gateway_refund_id: row.gateway_refund_id,
+            amount_minor: row.amount_minor,
+            taken_mc: row.taken_mc,
+            debt_mc: row.debt_mc,
+            earlier: true,
+        },
+        replayed: true,
+    }))
 }

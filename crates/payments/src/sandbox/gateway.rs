@@ -57,6 +57,21 @@ impl Gateway for Sandbox {
 
     async fn refund(&self, payment_id: &str, new: &NewRefund) -> Result<Refund, GatewayError> {
         let _one_at_a_time = self.writes.lock().await;
+        // As Razorpay: the same key and request get the first refund back.
+        let request = serde_json::json!({
+            "payment_id": payment_id, "amount": new.amount, "notes": new.notes,
+        });
+        if let Some(key) = &new.idempotency_key {
+            if let Some(seen) = self.book.get(REFUND_KEY, key).await? {
+                if seen["request"] != request {
+                    return Err(GatewayError::bad_request(
+                        "Different request with the same idempotency key has already been processed.",
+                    ));
+                }
+                let refund_id = seen["refund_id"].as_str().unwrap_or_default();
+                return self.load(REFUND, refund_id).await;
+            }
+        }
         let mut pay: Payment = self.load(PAYMENT, payment_id).await?;
         if pay.status != "captured" {
             return Err(GatewayError::bad_request(format!(
@@ -83,6 +98,10 @@ impl Gateway for Sandbox {
         };
         self.store(REFUND, &refund.id, Some(&pay.id), &refund)
             .await?;
+        if let Some(key) = &new.idempotency_key {
+            let seen = serde_json::json!({ "request": request, "refund_id": refund.id });
+            self.store(REFUND_KEY, key, Some(&pay.id), &seen).await?;
+        }
         pay.amount_refunded += amount;
         if pay.amount_refunded == pay.amount {
             pay.status = "refunded".to_owned();

@@ -237,6 +237,7 @@ async fn refunds_take_what_is_left_and_no_more() {
             &NewRefund {
                 amount: Some(300),
                 notes: Notes::new(),
+                idempotency_key: None,
             },
         )
         .await
@@ -247,13 +248,27 @@ async fn refunds_take_what_is_left_and_no_more() {
     let p = f.sandbox.fetch_payment(&pay_id).await.unwrap();
     assert_eq!((p.amount_refunded, p.status.as_str()), (300, "captured"));
 
+    // As Razorpay's `X-Refund-Idempotency`: the same key and request, the same refund.
+    let keyed = |amount| NewRefund {
+        amount: Some(amount),
+        notes: Notes::new(),
+        idempotency_key: Some("penora-sandbox-key".to_owned()),
+    };
+    let first = f.sandbox.refund(&pay_id, &keyed(100)).await.unwrap();
+    let again = f.sandbox.refund(&pay_id, &keyed(100)).await.unwrap();
+    assert_eq!(again, first);
+    assert!(f.sandbox.refund(&pay_id, &keyed(200)).await.is_err());
+    let p = f.sandbox.fetch_payment(&pay_id).await.unwrap();
+    assert_eq!(p.amount_refunded, 400);
+
     let too_much = f
         .sandbox
         .refund(
             &pay_id,
             &NewRefund {
-                amount: Some(701),
+                amount: Some(601),
                 notes: Notes::new(),
+                idempotency_key: None,
             },
         )
         .await;
@@ -267,7 +282,7 @@ async fn refunds_take_what_is_left_and_no_more() {
         .refund(&pay_id, &NewRefund::default())
         .await
         .unwrap();
-    assert_eq!(rest.amount, 700);
+    assert_eq!(rest.amount, 600);
     let p = f.sandbox.fetch_payment(&pay_id).await.unwrap();
     assert_eq!((p.amount_refunded, p.status.as_str()), (1_000, "refunded"));
     // The payment is still listed under its order.
@@ -283,11 +298,12 @@ async fn refunds_take_what_is_left_and_no_more() {
     let events = events(&f.book);
     assert_eq!(
         kinds(&events),
-        vec![EventKind::RefundProcessed, EventKind::RefundProcessed]
+        vec![EventKind::RefundProcessed; 3],
+        "one event per refund made, none for a repeated key"
     );
-    assert_eq!(events[1].2.refund(), Some(&rest));
-    assert_eq!(events[1].2.payment(), Some(&p));
-    assert_eq!(events[1].2.contains, vec!["refund", "payment"]);
+    assert_eq!(events[2].2.refund(), Some(&rest));
+    assert_eq!(events[2].2.payment(), Some(&p));
+    assert_eq!(events[2].2.contains, vec!["refund", "payment"]);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! `/api/v1/admin/payments`: every payment, filtered, with the amount-mismatch flag; and
 //! refunds through the gateway.
 
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpRequest, HttpResponse};
 use penora_api_types::{AdminPayment, AdminPaymentList, AdminRefundRequest, RefundResult};
 use penora_app::billing::{history, refunds, BillingError};
 use penora_app::AppState;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::billing::payment_view;
 use super::pagination::{bad_parameter, cursor, limit};
-use super::responses::origin;
+use super::responses::{idem, origin, replayable};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 
@@ -85,14 +85,17 @@ pub async fn list(
 
 /// Refund (part of) a payment through the gateway. The credits it granted go back in
 /// proportion (rounded down), from what is available; the rest becomes a debt settled from
-/// the user's next purchase or grant.
+/// the user's next purchase or grant. Requires `Idempotency-Key`: a retry gets the refund
+/// made the first time (`Idempotent-Replayed: true`), never a second one.
 #[utoipa::path(post, path = "/api/v1/admin/payments/{id}/refunds", tag = "admin", security(("session" = ["admin"])),
-    params(("id" = Uuid, Path)), request_body = AdminRefundRequest,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = String, Header, description = "Unique per refund")),
+    request_body = AdminRefundRequest,
     responses((status = 200, body = RefundResult),
+        (status = 400, description = "`idempotency_key_required`"),
         (status = 403, description = "`forbidden`"),
         (status = 404, description = "`payment_not_found`"),
-        (status = 422, description = "`refund_too_large`"),
-        (status = 503, description = "`gateway_unavailable`")))]
+        (status = 422, description = "`refund_too_large`, or `idempotency_key_reused`: the key was sent with another request"),
+        (status = 503, description = "`gateway_unavailable`: retry with the same key")))]
 #[tracing::instrument(name = "routes::admin_payments::refund", skip_all, fields(admin_id = %admin.0.id))]
 pub async fn refund(
     state: web::Data<AppState>,
@@ -100,15 +103,24 @@ pub async fn refund(
     admin: AdminUser,
     id: web::Path<String>,
     body: web::Json<AdminRefundRequest>,
-) -> Result<web::Json<RefundResult>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = Uuid::try_parse(&id).map_err(|_| ApiError::from(BillingError::PaymentNotFound))?;
+    let key = idem(&req, format!("admin:{}", admin.0.id), &body.0)?;
     let payment = history::find_any(&state, id).await?;
     let origin = origin(&req, &state);
-    let applied = refunds::issue(&state, admin.0.id, &payment, body.amount_minor, &origin).await?;
-    Ok(web::Json(RefundResult {
+    let outcome = refunds::issue(
+        &state,
+        admin.0.id,
+        &payment,
+        body.amount_minor,
+        &key,
+        &origin,
+    )
+    .await?;
+    Ok(replayable(outcome.map(|applied| RefundResult {
         gateway_refund_id: applied.gateway_refund_id,
         amount_minor: applied.amount_minor,
         taken_mc: applied.taken_mc,
         debt_mc: applied.debt_mc,
-    }))
+    })))
 }

@@ -128,9 +128,10 @@ async fn billing_attacks_a_fully_refunded_plan_payment_ends_the_plan() {
         .unwrap();
     let payment = payments["items"][0]["id"].as_str().unwrap().to_owned();
     let refunded = app
-        .post_authed(
+        .post_idem(
             &format!("/api/v1/admin/payments/{payment}/refunds"),
             &admin.access_token,
+            "refund-plan",
             &json!({}),
         )
         .await;
@@ -261,7 +262,10 @@ async fn billing_attacks_bad_input_never_answers_5xx() {
         json!({ "amount_minor": "100" }),
         json!({ "amount_minor": 1e30 }),
     ] {
-        let response = app.post_authed(&refunds, &admin.access_token, &body).await;
+        let key = format!("fuzz-{body}");
+        let response = app
+            .post_idem(&refunds, &admin.access_token, &key, &body)
+            .await;
         let status = response.status();
         assert!(
             status.is_client_error(),
@@ -274,7 +278,7 @@ async fn billing_attacks_bad_input_never_answers_5xx() {
         format!("/api/v1/admin/payments/{}/refunds", uuid::Uuid::nil()),
     ] {
         let response = app
-            .post_authed(&path, &admin.access_token, &json!({}))
+            .post_idem(&path, &admin.access_token, "fuzz-missing", &json!({}))
             .await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }

@@ -15,9 +15,9 @@ use crate::helpers::{
 };
 
 const WELCOME_MC: i64 = 50_000;
-const KEY_ID: &str = "rzp_test_penora";
+pub(crate) const KEY_ID: &str = "rzp_test_penora";
 
-async fn with_razorpay() -> (TestApp, FakeRazorpay) {
+pub(crate) async fn with_razorpay() -> (TestApp, FakeRazorpay) {
     with_razorpay_and(|_| {}).await
 }
 
@@ -38,7 +38,7 @@ async fn with_razorpay_and(
     (app, fake)
 }
 
-fn signature(order_id: &str, payment_id: &str) -> String {
+pub(crate) fn signature(order_id: &str, payment_id: &str) -> String {
     hmac_hex(
         TEST_KEY_SECRET,
         format!("{order_id}|{payment_id}").as_bytes(),

@@ -244,9 +244,10 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
     // A third of $9 first: 33.333 credits, rounded down.
     let refund_path = format!("/api/v1/admin/payments/{payment}/refunds");
     let partial: Value = app
-        .post_authed(
+        .post_idem(
             &refund_path,
             &admin.access_token,
+            "refund-third",
             &json!({ "amount_minor": 300 }),
         )
         .await
@@ -256,9 +257,10 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
     assert_eq!(partial["taken_mc"], 30_000, "{partial}");
     assert_eq!(partial["debt_mc"], 3_333);
     let too_much = app
-        .post_authed(
+        .post_idem(
             &refund_path,
             &admin.access_token,
+            "refund-too-much",
             &json!({ "amount_minor": 601 }),
         )
         .await;
@@ -270,7 +272,7 @@ async fn a_refund_larger_than_the_balance_leaves_a_debt_the_next_purchase_settle
     .await;
     // The rest: all of it is owed now.
     let rest: Value = app
-        .post_authed(&refund_path, &admin.access_token, &json!({}))
+        .post_idem(&refund_path, &admin.access_token, "refund-rest", &json!({}))
         .await
         .json()
         .await

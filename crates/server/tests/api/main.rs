@@ -17,6 +17,7 @@ mod billing_attacks;
 mod billing_gateway;
 mod billing_orders;
 mod billing_plans;
+mod billing_refunds;
 mod billing_units;
 mod bounded_reads;
 mod caps;

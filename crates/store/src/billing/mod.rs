@@ -8,6 +8,7 @@ pub mod debts;
 pub mod orders;
 pub mod payments;
 pub mod plans;
+pub mod refund_requests;
 pub mod refunds;
 pub mod sandbox;
 pub mod subscriptions;

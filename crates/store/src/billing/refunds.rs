@@ -1,6 +1,8 @@
 //! Refunds the gateway processed.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
 
 use crate::entities::refund;
@@ -29,4 +31,15 @@ pub async fn insert(
     .insert(db)
     .await
     .map_err(WriteError::of)
+}
+
+/// The refund applied for this gateway refund, if any.
+pub async fn find_by_gateway_id(
+    db: &impl ConnectionTrait,
+    gateway_refund_id: &str,
+) -> Result<Option<RefundRow>, DbErr> {
+    refund::Entity::find()
+        .filter(refund::Column::GatewayRefundId.eq(gateway_refund_id))
+        .one(db)
+        .await
 }

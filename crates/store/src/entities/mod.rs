@@ -18,6 +18,7 @@ pub mod provider_key;
 pub mod rate_limit_hit;
 pub mod refresh_token;
 pub mod refund;
+pub mod refund_request;
 pub mod sandbox_delivery;
 pub mod sandbox_object;
 pub mod story;

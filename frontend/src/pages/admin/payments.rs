@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use penora_api_types::{AdminPayment, AdminRefundRequest, ErrorCode, RefundResult};
 
 use super::amounts::{currency_decimals, money, parse_decimal};
-use super::{short, when, AdminOnly, LoadError, Pager, Pages};
+use super::{fresh_key, short, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api::{self, ApiError};
 use crate::format::credits;
 use crate::session::Session;
@@ -188,12 +188,15 @@ fn RefundForm(
     let amount_error = RwSignal::new(None::<String>);
     // The amount (minor units) being confirmed.
     let confirming = RwSignal::new(None::<i64>);
+    // The key of the refund being confirmed: new for each amount reviewed, the same for its
+    // retries, so trying again after no answer never refunds twice.
+    let key = RwSignal::new(String::new());
     let id = p.id.to_string();
     let refund = Action::new_local(move |amount: &i64| {
         let body = AdminRefundRequest {
             amount_minor: (*amount != rest).then_some(*amount),
         };
-        api::refund_payment(session, id.clone(), body)
+        api::refund_payment(session, id.clone(), body, key.get_untracked())
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = refund.value().get() {
@@ -219,19 +222,18 @@ fn RefundForm(
             ))),
             Ok(n) => {
                 amount_error.set(None);
+                key.set(fresh_key());
                 confirming.set(Some(n));
             }
             Err(message) => amount_error.set(Some(message)),
         }
     };
-    // Refunded, or no answer came back (it may have gone through): the form only shows the
-    // outcome, so a second click cannot refund twice.
-    let done = move || {
-        refund.value().with(|v| match v {
-            Some(Ok(_)) => true,
-            Some(Err(err)) => outcome_unknown(err),
-            None => false,
-        })
+    let done = move || refund.value().with(|v| matches!(v, Some(Ok(_))));
+    // No answer confirmed the refund: only the same request may follow (same key).
+    let unsure = move || {
+        refund
+            .value()
+            .with(|v| matches!(v, Some(Err(err)) if outcome_unknown(err)))
     };
     let (c1, c2) = (currency.clone(), currency.clone());
     let paid = money(p.amount_minor, &currency);
@@ -263,10 +265,12 @@ fn RefundForm(
                         <p>{format!("Refund {} through the gateway? The credits it granted go back in proportion, from what is available; the rest is recorded as a debt.", money(amount, &c))}</p>
                         <div class="actions">
                             <button type="button" disabled=move || refund.pending().get() on:click=move |_| { refund.dispatch(amount); }>
-                                {move || if refund.pending().get() { "Refunding…" } else { "Confirm refund" }}
+                                {move || if refund.pending().get() { "Refunding…" } else if unsure() { "Try again" } else { "Confirm refund" }}
                             </button>
-                            <button type="button" class="secondary" disabled=move || refund.pending().get()
-                                on:click=move |_| confirming.set(None)>"Change"</button>
+                            <Show when=move || !unsure()>
+                                <button type="button" class="secondary" disabled=move || refund.pending().get()
+                                    on:click=move |_| confirming.set(None)>"Change"</button>
+                            </Show>
                         </div>
                     </div>
                 }
@@ -296,24 +300,20 @@ fn outcome(done: &RefundResult, currency: &str) -> String {
 }
 
 /// No answer, or a failure that does not say the gateway refused: the refund may have
-/// happened.
+/// happened, and only a retry with the same key can tell.
 fn outcome_unknown(err: &ApiError) -> bool {
-    err.status == 0 || (err.status >= 500 && err.code() != Some(ErrorCode::GatewayUnavailable))
+    err.status == 0 || err.status >= 500
 }
 
 fn refusal(err: &ApiError) -> String {
     if outcome_unknown(err) {
-        return "No answer came back, so the refund may have gone through. Close this and \
-                reload the list to see before trying again."
+        return "No answer confirmed the refund; it may have gone through. Trying again is \
+                safe: this refund is never made twice."
             .to_owned();
     }
     match err.code() {
         Some(ErrorCode::RefundTooLarge) => {
             "That is more than is left of this payment; reload the list and try again.".to_owned()
-        }
-        Some(ErrorCode::GatewayUnavailable) => {
-            "The payment gateway cannot be reached now; nothing was refunded. Try again later."
-                .into()
         }
         _ => err.message(),
     }
