@@ -1,9 +1,11 @@
 // A writer saves their own OpenAI key on the account page: only a hint of it is ever shown,
-// it is still there after a reload, it can be removed, and a key that cannot be one is
-// refused under its field.
+// it is still there after a reload, it can be removed, and a key that cannot be one, or that
+// the provider refuses, is refused under its field. A saved DeepInfra key makes DeepInfra's
+// models available in the writer, and writing with one costs no credits. The providers are
+// the local fake (`penora-fake-upstream`): it refuses keys containing "refused".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch, screenshot, signUp } from "./helpers.mjs";
+import { launch, BASE, screenshot, signUp } from "./helpers.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -48,4 +50,39 @@ test("save an own provider key, see only its hint, keep it across a reload, remo
   await keys.getByRole("button", { name: "Save key" }).click();
   await keys.locator('[data-field="key"]').filter({ hasText: "8 to 500" }).waitFor();
   assert.equal(await page.getByTestId("provider-key-openai").count(), 0);
+
+  // A key the provider refuses is not saved.
+  await field.fill("sk-refused-1234567890");
+  await keys.getByRole("button", { name: "Save key" }).click();
+  await keys.locator('[data-field="key"]').filter({ hasText: "The provider refused this key" }).waitFor();
+  assert.equal(await page.getByTestId("provider-key-openai").count(), 0);
+});
+
+test("an own DeepInfra key unlocks its models in the writer, free of credits", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signUp(page, "ownkey", "Owen Key");
+  await page.goto(BASE + "/write");
+  const model = page.getByLabel("Model");
+  await model.locator("option", { hasText: "Mistral 7B Instruct" }).filter({ hasText: "needs a DeepInfra key" }).waitFor({ state: "attached" });
+
+  await page.goto(BASE + "/account");
+  const keys = page.getByTestId("provider-keys");
+  await keys.getByLabel("Provider").selectOption("deepinfra");
+  await keys.getByLabel("Key").fill("di-own-key-0123456789");
+  await keys.getByRole("button", { name: "Save key" }).click();
+  await page.getByTestId("provider-key-deepinfra").waitFor();
+  const before = await page.getByTestId("nav-balance").textContent();
+
+  await page.goto(BASE + "/write");
+  const mistral = model.locator("option", { hasText: "Mistral 7B Instruct" });
+  await mistral.filter({ hasText: "your DeepInfra key, no credits" }).waitFor({ state: "attached" });
+  await model.selectOption({ label: await mistral.textContent() });
+  await page.getByLabel("Tool", { exact: true }).selectOption("write");
+  await page.getByLabel("Instructions").fill("Anything at all.");
+  await page.keyboard.press("Control+Enter");
+  await page.getByTestId("output").filter({ hasText: "Written with your own key." }).waitFor();
+  await page.getByTestId("result").waitFor();
+  await page.reload();
+  await page.getByTestId("nav-balance").filter({ hasText: "credits" }).waitFor();
+  assert.equal(await page.getByTestId("nav-balance").textContent(), before);
 });

@@ -11,12 +11,23 @@ use anyhow::{bail, Context};
 
 use crate::{frontend, shell};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The main site's single sign-on, as the e2e server trusts it: `sso.test.mjs` mints its
 /// tokens with these (test values, never a deployment's).
 const SSO_ISSUER: &str = "https://sukusuku.e2e.test";
 const SSO_SECRET: &str = "e2e-sso-secret-0123456789-abcdefghijklmnopqrstu";
+
+/// The providers users may bring their own key for: in the e2e run each is the local fake
+/// (`penora-fake-upstream`), which checks keys and streams a short answer.
+const OWN_KEY_BASE_URLS: [&str; 6] = [
+    "DEEPINFRA_BASE_URL",
+    "OPENAI_BASE_URL",
+    "GROQ_BASE_URL",
+    "OPENROUTER_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "GEMINI_BASE_URL",
+];
 
 pub fn run(root: &Path) -> anyhow::Result<()> {
     ensure_chromium()?;
@@ -24,11 +35,20 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     if !frontend::is_built(root) {
         frontend::build(root)?;
     }
-    shell::run(shell::cargo().args(["build", "-p", "penora-server", "--bin", "penora"]))?;
+    shell::run(shell::cargo().args([
+        "build",
+        "-p",
+        "penora-server",
+        "--bin",
+        "penora",
+        "-p",
+        "penora-fake-upstream",
+    ]))?;
 
     let port = free_port()?;
     let data_dir = std::env::temp_dir().join(format!("penora-e2e-{}-{port}", std::process::id()));
-    let server = Server::start(root, port, &data_dir)?;
+    let upstream = FakeUpstream::start(root)?;
+    let server = Server::start(root, port, &data_dir, Some(&upstream.base_url))?;
     let result = shell::run(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "tests/"])
@@ -42,6 +62,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             .env("PENORA_E2E_BIN", server_binary(root)),
     );
     drop(server);
+    drop(upstream);
     let _ = std::fs::remove_dir_all(&data_dir);
     result
 }
@@ -51,17 +72,57 @@ fn server_binary(root: &Path) -> PathBuf {
     shell::target_dir(root).join("debug/penora")
 }
 
+/// The fake AI provider process, stopped when dropped.
+struct FakeUpstream {
+    child: Child,
+    base_url: String,
+}
+
+impl FakeUpstream {
+    fn start(root: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(shell::target_dir(root).join("debug/penora-fake-upstream"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("starting penora-fake-upstream")?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().context("the fake's stdout")?;
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+        let base_url = line.trim().to_owned();
+        if !base_url.starts_with("http://") {
+            bail!("penora-fake-upstream printed {line:?}, not its URL");
+        }
+        Ok(Self { child, base_url })
+    }
+}
+
+impl Drop for FakeUpstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A server process that is stopped when dropped.
-struct Server(Child);
+pub struct Server(Child);
 
 impl Server {
-    fn start(root: &Path, port: u16, data_dir: &Path) -> anyhow::Result<Self> {
+    /// `upstream`: the fake AI provider every own-key provider is pointed at, if any.
+    pub fn start(
+        root: &Path,
+        port: u16,
+        data_dir: &Path,
+        upstream: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let binary = server_binary(root);
         // The server's log goes to a file beside the screenshots, so test output stays readable.
         let results = root.join("e2e/test-results");
         std::fs::create_dir_all(&results)?;
         let log = std::fs::File::create(results.join("server.log"))?;
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        for var in OWN_KEY_BASE_URLS.iter().filter(|_| upstream.is_some()) {
+            command.env(var, upstream.unwrap_or_default());
+        }
+        let child = command
             .arg("serve")
             .env("PENORA_BIND", format!("127.0.0.1:{port}"))
             // A port of its own, so runs side by side never fight over the default.
@@ -110,11 +171,11 @@ fn wait_healthy(port: u16) -> anyhow::Result<()> {
     bail!("penora did not become healthy on port {port}")
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn ensure_chromium() -> anyhow::Result<()> {
+pub fn ensure_chromium() -> anyhow::Result<()> {
     if Path::new(CHROMIUM).exists() {
         return Ok(());
     }

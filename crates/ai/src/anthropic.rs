@@ -111,6 +111,24 @@ impl Provider for Anthropic {
         let idle = self.transport.settings().timeouts.idle;
         Ok(event_stream(opened, idle, MessagesDecoder::default()))
     }
+
+    async fn check_key(&self) -> Result<(), ProviderError> {
+        let Some(key) = &self.api_key else {
+            return Err(ProviderError::NotConfigured { provider: Self::ID });
+        };
+        let url = format!("{}/v1/models", self.base_url);
+        let build = || {
+            self.transport
+                .client()
+                .get(&url)
+                .header("x-api-key", key.expose_secret())
+                .header("anthropic-version", API_VERSION)
+        };
+        self.transport
+            .open(build, ErrorReply::into_error, Some(key))
+            .await
+            .map(drop)
+    }
 }
 
 #[derive(Default)]

@@ -146,6 +146,23 @@ impl Provider for Gemini {
         let idle = self.transport.settings().timeouts.idle;
         Ok(event_stream(opened, idle, GenerateDecoder::default()))
     }
+
+    async fn check_key(&self) -> Result<(), ProviderError> {
+        let Some(key) = &self.api_key else {
+            return Err(ProviderError::NotConfigured { provider: Self::ID });
+        };
+        let url = format!("{}/v1beta/models", self.base_url);
+        let build = || {
+            self.transport
+                .client()
+                .get(&url)
+                .header("x-goog-api-key", key.expose_secret())
+        };
+        self.transport
+            .open(build, classify, Some(key))
+            .await
+            .map(drop)
+    }
 }
 
 /// Gemini answers a bad key with 400 INVALID_ARGUMENT; the reason says what it really is.

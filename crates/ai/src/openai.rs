@@ -24,6 +24,8 @@ pub struct OpenAiCompatible {
     base_url: String,
     api_key: Option<SecretString>,
     key_required: bool,
+    /// The path after the base URL that [`Provider::check_key`] reads.
+    key_check_path: &'static str,
     transport: Transport,
 }
 
@@ -44,8 +46,15 @@ impl OpenAiCompatible {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             api_key,
             key_required: true,
+            key_check_path: "/models",
             transport,
         }
+    }
+
+    /// Where a key is checked, when the model list is public (OpenRouter: `/key`).
+    pub fn key_checked_at(mut self, path: &'static str) -> Self {
+        self.key_check_path = path;
+        self
     }
 
     /// For local servers (Ollama, vLLM, llama.cpp) that take no key.
@@ -112,6 +121,23 @@ impl Provider for OpenAiCompatible {
             .await?;
         let idle = self.transport.settings().timeouts.idle;
         Ok(event_stream(opened, idle, ChatDecoder::default()))
+    }
+
+    async fn check_key(&self) -> Result<(), ProviderError> {
+        let Some(key) = &self.api_key else {
+            return Err(ProviderError::NotConfigured { provider: self.id });
+        };
+        let url = format!("{}{}", self.base_url, self.key_check_path);
+        let build = || {
+            self.transport
+                .client()
+                .get(&url)
+                .bearer_auth(key.expose_secret())
+        };
+        self.transport
+            .open(build, ErrorReply::into_error, Some(key))
+            .await
+            .map(drop)
     }
 }
 

@@ -16,4 +16,11 @@ pub trait Provider: Send + Sync {
     fn id(&self) -> &'static str;
 
     async fn stream(&self, request: GenerationRequest) -> Result<EventStream, ProviderError>;
+
+    /// Asks the upstream whether it takes this client's key, with a read that costs nothing
+    /// (its model list, or its key's own page). `Unauthorized` means it refused the key; the
+    /// offline model has no key and always says yes.
+    async fn check_key(&self) -> Result<(), ProviderError> {
+        Ok(())
+    }
 }

@@ -94,7 +94,11 @@ fn client(upstream: &UpstreamConfig, transport: Transport) -> Arc<dyn Provider> 
     let base = upstream.base_url.clone();
     match upstream.format {
         ApiFormat::OpenAiCompatible => {
-            let client = OpenAiCompatible::new(upstream.id, base, key, transport);
+            let mut client = OpenAiCompatible::new(upstream.id, base, key, transport);
+            if upstream.id == "openrouter" {
+                // OpenRouter's model list is public; its key page is not.
+                client = client.key_checked_at("/key");
+            }
             if upstream.key_required {
                 Arc::new(client)
             } else {

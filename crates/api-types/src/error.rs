@@ -103,6 +103,9 @@ pub enum ErrorCode {
     /// The provider takes no key (a local server such as ollama): its models are paid in
     /// credits, so no own key is stored for it.
     ProviderKeyNotAccepted,
+    /// The provider could not be asked whether it takes the key (down, slow, rate limiting);
+    /// nothing was stored. Try again later.
+    ProviderKeyUnchecked,
     /// This server sends no mail (its operator disabled it), so nothing can be mailed:
     /// no verification link, no password-reset link.
     MailUnavailable,
@@ -206,6 +209,7 @@ impl ErrorCode {
             ErrorCode::ProviderKeyNotFound => "provider_key_not_found",
             ErrorCode::ProviderKeyUnreadable => "provider_key_unreadable",
             ErrorCode::ProviderKeyNotAccepted => "provider_key_not_accepted",
+            ErrorCode::ProviderKeyUnchecked => "provider_key_unchecked",
             ErrorCode::MailUnavailable => "mail_unavailable",
             ErrorCode::TooManyStreams => "too_many_streams",
             ErrorCode::UnknownItem => "unknown_item",

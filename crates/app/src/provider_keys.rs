@@ -1,6 +1,7 @@
 //! Users' own provider keys: validated, sealed with AES-256-GCM (bound to the user and the
 //! provider), shown only as a hint, replaceable, deletable, and every change audited.
 
+use penora_ai::ProviderError;
 use penora_domain::{FieldError, UserId};
 use penora_store::provider_keys::{self, ProviderKeyRow};
 use penora_store::{begin_write, ConnectionTrait, DbErr};
@@ -17,6 +18,9 @@ pub enum ProviderKeyError {
     NotAccepted,
     #[error("no key stored for this provider")]
     NotFound,
+    /// The provider could not be asked whether it takes the key.
+    #[error("the provider could not be reached to check the key")]
+    Unchecked,
     #[error("the stored key cannot be decrypted")]
     Unreadable,
     #[error("could not encrypt the key")]
@@ -85,6 +89,7 @@ pub async fn set(
     origin: &Origin,
 ) -> Result<ProviderKeyRow, ProviderKeyError> {
     let (provider, key) = parse(state, provider, key)?;
+    check(state, &provider, &key).await?;
     let sealed = state
         .secrets
         .seal(&key, &binding(user, &provider))
@@ -104,6 +109,45 @@ pub async fn set(
     .await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// The longest a person waits for a provider to say whether it takes their key.
+const KEY_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Asks the provider whether it takes `key`, so a key that cannot pay for anything is never
+/// stored. Only a refusal of the key (401/403) refuses it; a provider that does not answer
+/// the check stores nothing either (try again); one that answers the check path with
+/// another 4xx has not refused the key, which is stored.
+async fn check(state: &AppState, provider: &str, key: &str) -> Result<(), ProviderKeyError> {
+    let Some(client) = state
+        .providers
+        .with_key(provider, SecretString::from(key.to_owned()))
+    else {
+        return Ok(());
+    };
+    let answer = tokio::time::timeout(KEY_CHECK_TIMEOUT, client.check_key())
+        .await
+        .unwrap_or(Err(ProviderError::Timeout {
+            phase: penora_ai::TimeoutPhase::FirstByte,
+        }));
+    match answer {
+        Ok(()) => Ok(()),
+        Err(ProviderError::Unauthorized { .. }) => {
+            Err(ProviderKeyError::Invalid(vec![FieldError::new(
+                "key",
+                "key_refused",
+                "The provider refused this key. Check that it was copied whole and is still active.",
+            )]))
+        }
+        Err(err @ ProviderError::BadRequest { .. }) => {
+            tracing::warn!(code = err.code(), %err, "provider key check inconclusive");
+            Ok(())
+        }
+        Err(err) => {
+            tracing::warn!(code = err.code(), %err, "provider key check failed");
+            Err(ProviderKeyError::Unchecked)
+        }
+    }
 }
 
 #[tracing::instrument(name = "services::provider_keys::delete", skip_all,

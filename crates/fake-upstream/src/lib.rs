@@ -2,8 +2,11 @@
 //! TcpListener so a test can make it stall, cut the connection or reset it mid-body, which
 //! a real HTTP framework would not let us do.
 //!
-//! Test support only (the AI clients' tests, the server's tests, the proxy benchmark): a
-//! fake that misbehaves by accident should fail loudly, hence the unwraps.
+//! Test support only (the AI clients' tests, the server's tests, the proxy benchmark, and
+//! the `penora-fake-upstream` binary the browser tests run): a fake that misbehaves by
+//! accident should fail loudly, hence the unwraps.
+//!
+//! A key check (a GET of a model list) is answered by the fake itself: see [`key_check`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod wire;
@@ -189,11 +192,16 @@ async fn serve(
 ) {
     // One request after another on the same connection, until a reply ends it.
     while let Some(request) = read_request(&mut socket).await {
-        let reply = route(&request);
-        if record {
-            requests.lock().unwrap().push(request);
-        }
-        let mut reply = reply;
+        let mut reply = match key_check(&request) {
+            Some(reply) => reply,
+            None => {
+                let reply = route(&request);
+                if record {
+                    requests.lock().unwrap().push(request);
+                }
+                reply
+            }
+        };
         let keep_alive = loop {
             match reply {
                 Reply::Delayed(pause, inner) => {
@@ -227,6 +235,28 @@ async fn serve(
             return;
         }
     }
+}
+
+/// The key used to check it: a key containing this is refused (401); any other is taken.
+pub const REFUSED_KEY_MARK: &str = "refused";
+
+/// The answer to a key check (a GET of the model list, or of OpenRouter's `/key`), which
+/// the fake gives itself: not routed, counted or recorded, so a test's routes see only
+/// generations.
+fn key_check(request: &Recorded) -> Option<Reply> {
+    let path = request.target.split('?').next().unwrap_or_default();
+    if request.method != "GET" || !(path.ends_with("/models") || path.ends_with("/key")) {
+        return None;
+    }
+    let key = ["authorization", "x-api-key", "x-goog-api-key"]
+        .iter()
+        .find_map(|name| request.header(name))
+        .unwrap_or_default();
+    Some(if key.contains(REFUSED_KEY_MARK) {
+        Reply::status(401, Wire::OpenAi.error_body("Incorrect API key provided."))
+    } else {
+        Reply::status(200, r#"{"object":"list","data":[]}"#)
+    })
 }
 
 /// Plays a streamed reply; true when it ended properly and the connection can be reused.

@@ -361,6 +361,11 @@ impl From<penora_app::provider_keys::ProviderKeyError> for ApiError {
                 ErrorCode::ProviderKeyUnreadable,
                 "Your stored key for this provider can no longer be read. Store it again.",
             ),
+            E::Unchecked => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ProviderKeyUnchecked,
+                "The provider could not be reached to check this key, so it was not saved. Try again in a minute.",
+            ),
             E::Seal => ApiError::internal(anyhow::anyhow!("sealing a provider key failed")),
             E::Db(e) => e.into(),
         }

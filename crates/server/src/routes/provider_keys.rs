@@ -22,12 +22,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Stores (or replaces) your key for a provider, encrypted; only a hint is ever shown again.
 /// Generations with that provider's models then use your key and cost no credits (unless
 /// the server charges a fee for it). Only for providers that require a key: a keyless local
-/// server (ollama) is refused with `provider_key_not_accepted`.
+/// server (ollama) is refused with `provider_key_not_accepted`. The provider is asked first
+/// whether it takes the key (a free read such as its model list): a key it refuses is not
+/// stored (`key_refused`), nor is one it could not be asked about (`provider_key_unchecked`).
 #[utoipa::path(post, path = "/api/v1/me/provider-keys", tag = "api keys", security(("session" = [])), request_body = SetProviderKey,
     responses(
         (status = 200, body = ProviderKey),
         (status = 403, description = "`session_required`"),
-        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`), or `provider_key_not_accepted` for a provider that takes no key (ollama)"),
+        (status = 422, description = "`validation_failed` (`unknown_provider`, `invalid_key`, `key_refused` by the provider), or `provider_key_not_accepted` for a provider that takes no key (ollama)"),
+        (status = 503, description = "`provider_key_unchecked`: the provider could not be asked; nothing was stored"),
     ))]
 #[tracing::instrument(name = "routes::provider_keys::set", skip_all, fields(user_id = %user.id))]
 pub async fn set(

@@ -67,6 +67,21 @@ fn new_data_dir() -> PathBuf {
     data_dir
 }
 
+/// `*_BASE_URL` of every provider that takes users' own keys, all set to one fake (a new
+/// one per server: it lives on the test's runtime). Setting a base URL configures no
+/// provider for the platform: that needs its key.
+async fn own_key_upstreams() -> std::collections::BTreeMap<String, String> {
+    let fake = penora_fake_upstream::FakeUpstream::quiet(|_, _| {
+        penora_fake_upstream::Reply::status(500, "the key-check fake generates nothing")
+    })
+    .await;
+    penora_ai::KNOWN_UPSTREAMS
+        .iter()
+        .filter(|upstream| upstream.key_required)
+        .map(|upstream| (upstream.base_url_var.to_owned(), fake.base_url.clone()))
+        .collect()
+}
+
 /// Starts a server on `database_url` (and `listener`, when given); the returned app drops
 /// `postgres` when dropped.
 async fn start_app(
@@ -114,6 +129,9 @@ async fn start_app(
             rate_checkouts_per_user_per_hour: 1_000,
             ..Default::default()
         },
+        // Every provider a user may bring a key for is this local fake, which checks
+        // keys as the real ones do (a key containing "refused" is refused).
+        providers: own_key_upstreams().await,
         ..Settings::default()
     };
     tweak(&mut settings);
