@@ -11,6 +11,7 @@ mod bench;
 mod bench_export;
 mod e2e;
 mod frontend;
+mod lighthouse;
 mod report;
 mod shell;
 mod split;
@@ -36,6 +37,8 @@ enum Command {
     BuildFrontend,
     /// Run the end-to-end browser tests against a freshly started server.
     E2e,
+    /// Lighthouse on the home page (mobile, median of 3 runs): a report, not a gate.
+    Lighthouse,
     /// Regenerate openapi/openapi.json from the code.
     Openapi,
     /// Check licences, bans and sources (cargo-deny) and the vendored crates' manifests.
@@ -67,6 +70,7 @@ fn main() -> anyhow::Result<()> {
         Command::Test(args) => test::run(&root, args),
         Command::BuildFrontend => frontend::build(&root),
         Command::E2e => e2e::run(&root),
+        Command::Lighthouse => lighthouse::run(&root),
         Command::SupplyChain(args) => supply_chain::run(&root, args),
         Command::Bench(args) => bench::run(&root, args),
         Command::Openapi => {
