@@ -17,6 +17,7 @@ pub fn App() -> impl IntoView {
     // A returning visitor may still have a refresh cookie: trade it for a session. Only
     // when the hint says so, so a first visit logs no failed request.
     if crate::session::may_be_signed_in() {
+        // Fire and forget at startup: the session outlives every page, so nothing owns this.
         spawn_local(async move {
             match api::refresh().await {
                 Ok(auth) => session.sign_in(auth),

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
-use super::{authed, fetch_json, json, send_json, with_token, ApiError, Method};
+use super::{authed, json, send, send_json, with_token, ApiError, Method};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
@@ -130,14 +130,7 @@ async fn stream<E: StreamEvent>(
 /// Stops a running generation; answers with it settled (words and cost so far).
 pub async fn cancel_generation(session: Session, id: String) -> Result<Generation, ApiError> {
     let path = format!("/api/v1/generations/{id}/cancel");
-    fetch_json(
-        session,
-        Method::Post,
-        path,
-        None,
-        Some(serde_json::json!({})),
-    )
-    .await
+    send(session, Method::Post, path, &serde_json::json!({})).await
 }
 
 /// Saves a generation's text as a new project (`project_id: None`) or into one.
@@ -147,5 +140,5 @@ pub async fn save_generation(
     body: SaveGeneration,
 ) -> Result<Project, ApiError> {
     let path = format!("/api/v1/generations/{id}/save");
-    fetch_json(session, Method::Post, path, None, json(&body)).await
+    send(session, Method::Post, path, &body).await
 }

@@ -6,7 +6,7 @@ use penora_api_types::{
     UpdateProjectRequest,
 };
 
-use super::{fetch_json, json, read, ApiError, Method};
+use super::{fetch_json, json, read, send, ApiError, Method};
 use crate::session::Session;
 
 pub async fn projects(session: Session, query: String) -> Result<ProjectPage, ApiError> {
@@ -69,14 +69,7 @@ pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError
 
 pub async fn share(session: Session, id: String) -> Result<ShareInfo, ApiError> {
     let path = format!("/api/v1/projects/{id}/share");
-    fetch_json(
-        session,
-        Method::Post,
-        path,
-        None,
-        Some(serde_json::json!({})),
-    )
-    .await
+    send(session, Method::Post, path, &serde_json::json!({})).await
 }
 
 pub async fn unshare(session: Session, id: String) -> Result<(), ApiError> {

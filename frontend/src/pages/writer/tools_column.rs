@@ -118,17 +118,7 @@ pub fn ToolsColumn(w: Writer) -> impl IntoView {
             w.history.update(|n| *n += 1);
         }
     });
-    let stop = Action::new_local(move |id: &String| {
-        let id = id.clone();
-        async move {
-            run.stopping.set(true);
-            // The stream then ends with `done` (status `cancelled`) and the settled cost.
-            if let Err(err) = api::cancel_generation(session, id).await {
-                run.error.set(Some(err));
-                run.stopping.set(false);
-            }
-        }
-    });
+    let stop = run.stopper(session);
     let start = move || {
         if run.running.get_untracked() {
             return;
