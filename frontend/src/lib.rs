@@ -6,6 +6,7 @@ mod app;
 mod clipboard;
 mod form;
 mod format;
+mod ids;
 mod nav;
 mod pages;
 mod refresh;

@@ -7,6 +7,7 @@ use penora_api_types::{ApiKey, CreateApiKeyRequest, CreatedApiKey};
 
 use crate::api::{self, ApiError};
 use crate::form::{Field, FieldError, FormError, SignedIn};
+use crate::ids::ApiKeyId;
 use crate::pages::account_area::{when, AccountNav};
 use crate::session::Session;
 
@@ -49,7 +50,7 @@ fn KeysCard() -> impl IntoView {
     let created = RwSignal::new(None::<CreatedApiKey>);
     let notice = RwSignal::new(None::<String>);
     let revoke = Action::new_local(move |key: &ApiKey| {
-        let (id, name) = (key.id.to_string(), key.name.clone());
+        let (id, name) = (ApiKeyId::of(key.id), key.name.clone());
         async move { api::revoke_api_key(session, id).await.map(|()| name) }
     });
     Effect::new(move |_| {

@@ -8,6 +8,7 @@ use penora_api_types::{EndEvent, MetaEvent, Model, UsageEvent};
 use crate::api::{self, ApiError};
 use crate::form::{Choice, Picker};
 use crate::format::credits;
+use crate::ids::GenerationId;
 use crate::session::Session;
 use crate::sse::GenerationEvent;
 
@@ -63,14 +64,14 @@ impl Run {
         }
     }
 
-    pub fn generation_id(&self) -> Option<String> {
+    pub fn generation_id(&self) -> Option<GenerationId> {
         self.meta
-            .with_untracked(|m| m.as_ref().map(|m| m.generation_id.to_string()))
+            .with_untracked(|m| m.as_ref().map(|m| GenerationId::of(m.generation_id)))
     }
 
     /// Asks the server to stop the generation it is given; `stopping` until the stream ends.
-    pub fn stopper(self, session: Session) -> Action<String, ()> {
-        Action::new_local(move |id: &String| {
+    pub fn stopper(self, session: Session) -> Action<GenerationId, ()> {
+        Action::new_local(move |id: &GenerationId| {
             let id = id.clone();
             self.stopping.set(true);
             async move {

@@ -8,6 +8,7 @@ use penora_api_types::{ChapterBody, CreateProjectRequest, ProjectSummary, Storag
 
 use crate::api::{self, ApiError};
 use crate::form::{FormError, SignedIn};
+use crate::ids::ProjectId;
 use crate::session::Session;
 
 pub const EXPORT_FORMATS: [(&str, &str); 5] = [
@@ -187,7 +188,7 @@ fn NewProject() -> impl IntoView {
 #[component]
 fn ProjectRow(project: ProjectSummary, reload: RwSignal<u32>) -> impl IntoView {
     let session = Session::get();
-    let id = project.id.to_string();
+    let id = ProjectId::of(project.id);
     let code = RwSignal::new(project.share_code.clone());
     let notice = RwSignal::new(None::<String>);
     let report = move |result: Option<Result<(), ApiError>>| {

@@ -8,6 +8,7 @@ use penora_api_types::{ApiKey, CreateAppKeyRequest, CreatedApiKey};
 use super::{when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
 use crate::form::{Field, FormError};
+use crate::ids::AppKeyId;
 use crate::session::Session;
 
 /// What an app key may do, as the server names it, with words for people.
@@ -43,7 +44,7 @@ fn AppKeysCard() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let revoke_error = RwSignal::new(None::<String>);
     let revoke = Action::new_local(move |key: &ApiKey| {
-        let (id, name) = (key.id.to_string(), key.name.clone());
+        let (id, name) = (AppKeyId::of(key.id), key.name.clone());
         async move { api::revoke_app_key(session, id).await.map(|()| name) }
     });
     Effect::new(move |_| match revoke.value().get() {

@@ -11,6 +11,7 @@ use super::amounts::{currency_decimals, money, parse_decimal};
 use super::{short, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api::{self, ApiError};
 use crate::format::credits;
+use crate::ids::PaymentId;
 use crate::session::Session;
 
 const STATUSES: [(&str, &str); 4] = [
@@ -188,7 +189,7 @@ fn RefundForm(
     let amount_error = RwSignal::new(None::<String>);
     // The amount (minor units) being confirmed.
     let confirming = RwSignal::new(None::<i64>);
-    let id = p.id.to_string();
+    let id = PaymentId::of(p.id);
     let refund = Action::new_local(move |amount: &i64| {
         let body = AdminRefundRequest {
             amount_minor: (*amount != rest).then_some(*amount),

@@ -4,13 +4,13 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use penora_api_types::{AdjustmentRequest, AdminUserDetail, ErrorCode, RoleView, Transaction};
 
 use super::amounts::parse_credits;
 use super::{entry_label, fresh_key, signed_credits, when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
 use crate::format::credits;
+use crate::ids::{route_id, UserId};
 use crate::session::Session;
 
 #[component]
@@ -21,8 +21,7 @@ pub fn AdminUserPage() -> impl IntoView {
 #[component]
 fn UserDetail() -> impl IntoView {
     let session = Session::get();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = route_id::<UserId>();
     // Bumped after an adjustment: the balance and ledger are read again.
     let reload = RwSignal::new(0_u32);
     // Outlives the form, which is drawn again with the new balance.
@@ -89,7 +88,7 @@ fn Detail(
             </dl>
             <p class="admin-links"><A href=audit_link>"Audit log about this user"</A>" · "<A href=payments_link>"Their payments"</A></p>
         </section>
-        <AdjustForm id=user.id.to_string() email=user.email balance_mc=balance.balance_mc reload=reload notice=notice/>
+        <AdjustForm id=UserId::of(user.id) email=user.email balance_mc=balance.balance_mc reload=reload notice=notice/>
         <section class="card">
             <h2>"Ledger"</h2>
             <p class="hint">"The newest 50 entries."</p>
@@ -108,7 +107,7 @@ struct Pending {
 
 #[component]
 fn AdjustForm(
-    id: String,
+    id: UserId,
     email: String,
     balance_mc: i64,
     reload: RwSignal<u32>,

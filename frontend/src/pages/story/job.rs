@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use penora_api_types::{ChapterEvent, GenerateChapter, GenerateStory, Story, StoryEndEvent};
 
 use crate::api;
+use crate::ids::ProjectId;
 use crate::pages::run::Run;
 use crate::session::Session;
 use crate::sse::{GenerationEvent, StoryEvent};
@@ -97,7 +98,7 @@ pub struct Reload {
 #[derive(Clone, Copy)]
 pub struct Page {
     pub session: Session,
-    pub id: StoredValue<String>,
+    pub id: StoredValue<ProjectId>,
     pub story: RwSignal<Option<Story>>,
     pub outline: RwSignal<String>,
     pub job: Job,
@@ -106,7 +107,7 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn new(session: Session, id: String) -> Self {
+    pub fn new(session: Session, id: ProjectId) -> Self {
         let job = Job::new();
         let reload = RwSignal::new(Reload {
             count: 0,
@@ -157,7 +158,13 @@ fn read_again(reload: RwSignal<Reload>, fill: bool) {
 }
 
 /// Runs `target`'s stream to its end, then has the story read again.
-async fn stream(session: Session, id: String, job: Job, reload: RwSignal<Reload>, target: Target) {
+async fn stream(
+    session: Session,
+    id: ProjectId,
+    job: Job,
+    reload: RwSignal<Reload>,
+    target: Target,
+) {
     let step = move |event: GenerationEvent| job.run.apply(event);
     let result = match target {
         Target::Outline => api::generate_outline(session, id.clone(), step).await,

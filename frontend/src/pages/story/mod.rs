@@ -9,12 +9,13 @@ mod settings;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 use penora_api_types::ErrorCode;
 
 use crate::api::{self, ApiError};
 use crate::form::{FormError, SignedIn};
+use crate::ids::{route_id, ProjectId};
 use crate::session::Session;
 use chapters::Chapters;
 use job::Page;
@@ -22,8 +23,7 @@ use settings::{Outline, Overview};
 
 #[component]
 pub fn StoryPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = route_id::<ProjectId>();
     // A view of its own per story, so nothing of one story's run shows on another's page.
     view! {
         <SignedIn heading="Your story" what="this story">
@@ -37,7 +37,7 @@ fn confirmed(question: &str) -> bool {
 }
 
 #[component]
-fn StoryView(id: String) -> impl IntoView {
+fn StoryView(id: ProjectId) -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
     let page = Page::new(session, id.clone());

@@ -13,6 +13,7 @@ use super::text::tool_input;
 use super::Writer;
 use crate::api;
 use crate::form::{optional, options, FieldError, FormError, Picker};
+use crate::ids::GenerationId;
 use crate::pages::run::{summary, LiveOutput, RunResult};
 use crate::session::Session;
 
@@ -183,7 +184,7 @@ pub fn ToolsColumn(w: Writer) -> impl IntoView {
     });
     let generation = Signal::derive(move || {
         run.meta
-            .with(|m| m.as_ref().map(|m| m.generation_id.to_string()))
+            .with(|m| m.as_ref().map(|m| GenerationId::of(m.generation_id)))
     });
 
     view! {
