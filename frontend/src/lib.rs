@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod area;
 mod clipboard;
 mod form;
 mod format;
