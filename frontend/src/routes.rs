@@ -12,10 +12,8 @@ use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::LazyRoute;
 
-use crate::pages::{
-    account, admin, api_keys, billing, email_links, history, new_story, shared, sso, story,
-    workspace, writer,
-};
+use crate::pages::account::{self, api_keys, history};
+use crate::pages::{admin, billing, email_links, new_story, shared, sso, story, workspace, writer};
 
 /// The pages people reach from a mail or a partner's site, not from the home page.
 #[derive(Clone, Copy)]

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::sign_in_methods::say;
 use crate::api::{self, ApiError};
-use crate::pages::sign_in_methods::say;
 use crate::session::Session;
 
 /// What has to be typed to confirm.

@@ -2,16 +2,25 @@
 //! own AI provider keys, signing out and (through the sign-in methods card) deleting the
 //! account.
 
+pub mod api_keys;
+mod area;
+mod delete_account;
+pub mod history;
+mod profile;
+mod provider_keys;
+mod sign_in_methods;
+mod usage_chart;
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::form::SignedIn;
-use crate::pages::account_area::{role_name, AccountNav};
-use crate::pages::profile::{ChangePassword, RenameForm};
-use crate::pages::provider_keys::ProviderKeys;
-use crate::pages::sign_in_methods::SignInMethodsCard;
 use crate::session::Session;
+use area::{role_name, AccountNav};
+use profile::{ChangePassword, RenameForm};
+use provider_keys::ProviderKeys;
+use sign_in_methods::SignInMethodsCard;
 
 #[component]
 pub fn Account() -> impl IntoView {

@@ -5,9 +5,9 @@ use chrono::Days;
 use leptos::prelude::*;
 use penora_api_types::Usage;
 
+use super::area::{model_name, ModelNames};
 use crate::api;
 use crate::format::credits;
-use crate::pages::account_area::{model_name, ModelNames};
 use crate::session::Session;
 
 /// The drawing's size in its own units (it scales to the card's width).

@@ -8,9 +8,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use penora_api_types::{ErrorCode, SignInMethodName, SignInMethodView, SignInMethods};
 
+use super::delete_account::DeleteAccount;
 use crate::api::{self, ApiError};
 use crate::form::{Field, FormError};
-use crate::pages::delete_account::DeleteAccount;
 use crate::pages::sso::explain;
 use crate::session::Session;
 

@@ -5,10 +5,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use penora_api_types::{ApiKey, CreateApiKeyRequest, CreatedApiKey};
 
+use super::area::{when, AccountNav};
 use crate::api::{self, ApiError};
 use crate::form::{Field, FieldError, FormError, SignedIn};
 use crate::ids::ApiKeyId;
-use crate::pages::account_area::{when, AccountNav};
 use crate::session::Session;
 
 /// The scopes a personal key can have, as the API names them, with what they allow.

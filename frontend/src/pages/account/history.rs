@@ -8,12 +8,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use penora_api_types::Transaction;
 
+use super::area::{kind_name, model_name, model_names, when, AccountNav, ModelNames, KINDS};
+use super::usage_chart::UsageCard;
 use crate::api;
 use crate::format::credits;
-use crate::pages::account_area::{
-    kind_name, model_name, model_names, when, AccountNav, ModelNames, KINDS,
-};
-use crate::pages::usage_chart::UsageCard;
 use crate::session::Session;
 
 const PAGE_SIZE: u32 = 20;
