@@ -9,6 +9,7 @@ use super::area::{when, AccountNav};
 use crate::api::{self, ApiError};
 use crate::form::{Field, FieldError, FormError, SignedIn};
 use crate::ids::ApiKeyId;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// The scopes a personal key can have, as the API names them, with what they allow.
@@ -200,21 +201,9 @@ fn NewSecret(created: RwSignal<Option<CreatedApiKey>>) -> impl IntoView {
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="keys">
-                <thead><tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Starts with"</th>
-                    <th scope="col">"Scopes"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr></thead>
-                <tbody>
+        <Table class="keys" cols=vec![Col::Text("Name"), Col::Text("Starts with"), Col::Text("Scopes"), Col::Text("Created"), Col::Text("Last used"), Col::Hidden("Actions")]>
                     {keys.into_iter().map(|key| view! { <KeyRow key=key revoke=revoke/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 

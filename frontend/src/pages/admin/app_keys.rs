@@ -9,6 +9,7 @@ use super::{when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
 use crate::form::{Field, FormError};
 use crate::ids::AppKeyId;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// What an app key may do, as the server names it, with words for people.
@@ -86,19 +87,7 @@ fn KeyTable(items: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>
     // The key whose revocation is being confirmed.
     let confirming = RwSignal::new(None::<String>);
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table" data-testid="app-key-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Starts with"</th>
-                        <th scope="col">"May"</th>
-                        <th scope="col">"Made"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"State"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" testid="app-key-table" cols=vec![Col::Text("Name"), Col::Text("Starts with"), Col::Text("May"), Col::Text("Made"), Col::Text("Last used"), Col::Text("State")]>
                     {items.into_iter().map(|key| {
                         let id = key.id.to_string();
                         let scopes = key.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
@@ -138,9 +127,7 @@ fn KeyTable(items: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 

@@ -12,6 +12,7 @@ use super::{short, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api::{self, ApiError};
 use crate::format::credits;
 use crate::ids::PaymentId;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 const STATUSES: [(&str, &str); 4] = [
@@ -131,20 +132,7 @@ fn PaymentTable(
     refunding: RwSignal<Option<AdminPayment>>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table" data-testid="payment-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"User"</th>
-                        <th scope="col">"Item"</th>
-                        <th scope="col" class="num">"Amount"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col" class="num">"Refunded"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" testid="payment-table" cols=vec![Col::Text("When"), Col::Text("User"), Col::Text("Item"), Col::Num("Amount"), Col::Text("State"), Col::Num("Refunded"), Col::Hidden("Actions")]>
                     {items.into_iter().map(|item| {
                         let p = &item.payment;
                         let user = item.user_id.to_string();
@@ -169,9 +157,7 @@ fn PaymentTable(
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 
