@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 use penora_api_types::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
 
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
+use crate::form::{on_answer, Field, FormError};
 
 fn token_from_query() -> String {
     use_query_map()
@@ -46,11 +46,7 @@ pub fn ForgotPassword() -> impl IntoView {
         let body = body.clone();
         async move { api::post_public("/api/v1/auth/forgot-password", &body).await }
     });
-    Effect::new(move |_| match ask.value().get() {
-        Some(Ok(())) => sent.set(true),
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
-    });
+    on_answer(ask, error, move |()| sent.set(true));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         ask.dispatch(ForgotPasswordRequest {
@@ -81,11 +77,7 @@ pub fn ResetPassword() -> impl IntoView {
         let body = body.clone();
         async move { api::post_public("/api/v1/auth/reset-password", &body).await }
     });
-    Effect::new(move |_| match reset.value().get() {
-        Some(Ok(())) => done.set(true),
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
-    });
+    on_answer(reset, error, move |()| done.set(true));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         reset.dispatch(ResetPasswordRequest {

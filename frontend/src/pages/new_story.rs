@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use penora_api_types::CreateStory;
 
 use crate::api::{self, ApiError};
-use crate::form::{number, optional, Field, FieldError, FormError, SignedIn};
+use crate::form::{number, on_answer, optional, Field, FieldError, FormError, SignedIn};
 use crate::pages::run::ModelPicker;
 use crate::pages::story_cost::StoryCost;
 use crate::session::Session;
@@ -36,13 +36,11 @@ fn NewStoryForm() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let create =
         Action::new_local(move |body: &CreateStory| api::create_story(session, body.clone()));
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(story)) => navigate(
+    on_answer(create, error, move |story| {
+        navigate(
             &format!("/stories/{}", story.project.id),
             Default::default(),
-        ),
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+        )
     });
     // Busy from sending until the story's page opens; free again after a failure.
     let busy = move || create.pending().get() || create.value().with(|v| matches!(v, Some(Ok(_))));

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 use penora_api_types::{ChapterBody, CreateProjectRequest, ProjectSummary, StorageUsage};
 
 use crate::api::{self, ApiError};
-use crate::form::{FormError, SignedIn};
+use crate::form::{on_answer, FormError, SignedIn};
 use crate::ids::ProjectId;
 use crate::session::Session;
 
@@ -88,13 +88,9 @@ fn ProjectList() -> impl IntoView {
         Some(Err(err)) => error.set(Some(err)),
         None => {}
     });
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(page)) => {
-            items.update(|all| all.extend(page.items));
-            next.set(page.next_cursor);
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(more, error, move |page| {
+        items.update(|all| all.extend(page.items));
+        next.set(page.next_cursor);
     });
     let usage = Signal::derive(move || usage.get().and_then(Result::ok));
 
@@ -155,10 +151,8 @@ fn NewProject() -> impl IntoView {
     let create = Action::new_local(move |body: &CreateProjectRequest| {
         api::create_project(session, body.clone())
     });
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(project)) => navigate(&format!("/projects/{}", project.id), Default::default()),
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |project| {
+        navigate(&format!("/projects/{}", project.id), Default::default())
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -7,7 +7,7 @@ use penora_api_types::{ApiKey, CreateApiKeyRequest, CreatedApiKey};
 
 use super::area::{when, AccountNav};
 use crate::api::{self, ApiError};
-use crate::form::{Field, FieldError, FormError, SignedIn};
+use crate::form::{on_answer, Field, FieldError, FormError, SignedIn};
 use crate::ids::ApiKeyId;
 use crate::pages::table::{Col, Table};
 use crate::session::Session;
@@ -104,14 +104,10 @@ fn CreateKey(
     let create = Action::new_local(move |body: &CreateApiKeyRequest| {
         api::create_api_key(session, body.clone())
     });
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(key)) => {
-            name.set(String::new());
-            created.set(Some(key));
-            on_created();
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |key| {
+        name.set(String::new());
+        created.set(Some(key));
+        on_created();
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use penora_api_types::{ProviderKey, SetProviderKey};
 
 use crate::api::{self, ApiError};
-use crate::form::{options, Field, FormError, Picker};
+use crate::form::{on_answer, options, Field, FormError, Picker};
 use crate::session::Session;
 
 /// The providers that take a writer's own key, as the server names them.
@@ -47,19 +47,15 @@ pub fn ProviderKeys() -> impl IntoView {
     let set = Action::new_local(move |body: &SetProviderKey| {
         api::set_provider_key(session, body.clone())
     });
-    Effect::new(move |_| match set.value().get() {
-        Some(Ok(saved)) => {
-            // The key leaves the page: only the server keeps it.
-            key.set(String::new());
-            notice.set(Some(format!(
-                "Saved your {} key {}.",
-                provider_name(&saved.provider),
-                saved.hint
-            )));
-            list.refetch();
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(set, error, move |saved| {
+        // The key leaves the page: only the server keeps it.
+        key.set(String::new());
+        notice.set(Some(format!(
+            "Saved your {} key {}.",
+            provider_name(&saved.provider),
+            saved.hint
+        )));
+        list.refetch();
     });
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -10,7 +10,7 @@ use penora_api_types::{ErrorCode, SignInMethodName, SignInMethodView, SignInMeth
 
 use super::delete_account::DeleteAccount;
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
+use crate::form::{on_answer, Field, FormError};
 use crate::pages::sso::explain;
 use crate::session::Session;
 
@@ -195,15 +195,11 @@ fn FirstPassword(
     let set = Action::new_local(move |new_password: &String| {
         api::set_first_password(session, new_password.clone())
     });
-    Effect::new(move |_| match set.value().get() {
-        Some(Ok(auth)) => {
-            password.set(String::new());
-            // A fresh session: every other one has ended.
-            session.sign_in(auth);
-            reload();
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(set, error, move |auth| {
+        password.set(String::new());
+        // A fresh session: every other one has ended.
+        session.sign_in(auth);
+        reload();
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -7,7 +7,7 @@ use penora_api_types::{ApiKey, CreateAppKeyRequest, CreatedApiKey};
 
 use super::{when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
+use crate::form::{on_answer, Field, FormError};
 use crate::ids::AppKeyId;
 use crate::pages::table::{Col, Table};
 use crate::session::Session;
@@ -141,16 +141,12 @@ fn CreateKey(created: RwSignal<Option<CreatedApiKey>>, reload: RwSignal<u32>) ->
     let create = Action::new_local(move |body: &CreateAppKeyRequest| {
         api::create_app_key(session, body.clone())
     });
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(key)) => {
-            created.set(Some(key));
-            name.set(String::new());
-            chosen.set(Vec::new());
-            copied.set(None);
-            reload.update(|n| *n += 1);
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |key| {
+        created.set(Some(key));
+        name.set(String::new());
+        chosen.set(Vec::new());
+        copied.set(None);
+        reload.update(|n| *n += 1);
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

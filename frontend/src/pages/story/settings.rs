@@ -9,7 +9,7 @@ use super::confirmed;
 use super::job::{Page, Target};
 use super::progress::RunBox;
 use crate::api::{self, ApiError};
-use crate::form::{number, optional, Field, FieldError, FormError};
+use crate::form::{number, on_answer, optional, Field, FieldError, FormError};
 use crate::pages::run::count;
 
 /// Saves a change to the story's settings or outline; the answer is the story as saved.
@@ -38,13 +38,9 @@ pub fn Overview(page: Page) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let notice = RwSignal::new(None::<String>);
     let save = saver(page);
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(story)) => {
-            page.show(story, false);
-            notice.set(Some("Settings saved.".into()));
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(save, error, move |story| {
+        page.show(story, false);
+        notice.set(Some("Settings saved.".into()));
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -122,15 +118,11 @@ pub fn Outline(page: Page) -> impl IntoView {
         }
     };
     let save = saver(page);
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(story)) => {
-            page.show(story, true);
-            notice.set(Some(
-                "Outline saved; the chapters are named after it.".into(),
-            ));
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(save, error, move |story| {
+        page.show(story, true);
+        notice.set(Some(
+            "Outline saved; the chapters are named after it.".into(),
+        ));
     });
     let submit = move |_| {
         error.set(None);
