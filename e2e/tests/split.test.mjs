@@ -91,3 +91,31 @@ test("a lazy route fetches its chunk on a first visit and on navigation", async 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("an area whose chunk is gone says so and offers Reload", async () => {
+  // A tab opened before a deploy asks for chunks the new build no longer has.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (err) => errors.push(String(err)));
+  await page.route(CHUNK, (route) => route.fulfill({ status: 404, body: "Not found" }));
+  // A first visit straight to an area's page.
+  await page.goto(BASE + "/pricing");
+  const message = page.getByText("This part of Penora was updated. Reload to continue.");
+  await message.waitFor();
+  const reload = page.getByRole("button", { name: "Reload" });
+  assert.ok(await reload.isVisible(), "no Reload button");
+  await screenshot(page, "split-gone");
+  // Navigating inside the app to another area says the same.
+  await page.goto(BASE + "/");
+  await page.getByRole("link", { name: "I have an account" }).waitFor();
+  await page.getByRole("link", { name: "Pricing" }).first().click();
+  await page.waitForURL("**/pricing");
+  await message.waitFor();
+  // Once the chunks are there again, Reload brings the page.
+  await page.unroute(CHUNK);
+  await reload.click();
+  await page.getByRole("heading", { name: "Pricing" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, Lazy};
 
 use crate::api;
+use crate::area::AreaLoading;
 use crate::nav::{Nav, SkipLink};
 use crate::pages::{auth_forms, home, welcome};
 use crate::routes::*;
@@ -14,9 +15,11 @@ use crate::session::Session;
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::provide();
+    crate::area::provide_downloads();
     // A returning visitor may still have a refresh cookie: trade it for a session. Only
     // when the hint says so, so a first visit logs no failed request.
     if crate::session::may_be_signed_in() {
+        // Fire and forget at startup: the session outlives every page, so nothing owns this.
         spawn_local(async move {
             match api::refresh().await {
                 Ok(auth) => session.sign_in(auth),
@@ -39,6 +42,7 @@ pub fn App() -> impl IntoView {
             <SkipLink/>
             <Nav/>
             <main class="container" id="main" tabindex="-1">
+                <AreaLoading/>
                 <Routes fallback=|| view! { <section class="card"><h1>"Not found"</h1><p>"There is no page here."</p><A href="/">"Home"</A></section> }>
                     <Route path=path!("/") view=home::Home/>
                     <Route path=path!("/sign-up") view=auth_forms::SignUp/>

@@ -152,3 +152,20 @@ pub fn SignedIn(heading: &'static str, what: &'static str, children: ChildrenFn)
         (true, true) => children().into_any(),
     }
 }
+
+/// Runs `done` with each answer of `action`, or shows its error in `error` (next to the
+/// control that sent it).
+pub fn on_answer<I, T>(
+    action: Action<I, Result<T, ApiError>>,
+    error: RwSignal<Option<ApiError>>,
+    done: impl Fn(T) + 'static,
+) where
+    I: 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(value)) => done(value),
+        Some(Err(err)) => error.set(Some(err)),
+        None => {}
+    });
+}

@@ -3,9 +3,11 @@
 
 mod api;
 mod app;
+mod area;
 mod clipboard;
 mod form;
 mod format;
+mod ids;
 mod nav;
 mod pages;
 mod refresh;

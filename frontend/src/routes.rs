@@ -8,14 +8,12 @@
 //! points that share code, becomes a file (a point per page made 300 files, a dozen fetched
 //! for one page). A page added to an area goes in its enum and its loader's `match`.
 
-use leptos::lazy;
 use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::LazyRoute;
 
-use crate::pages::{
-    account, admin, api_keys, billing, email_links, history, new_story, shared, sso, story,
-    workspace, writer,
-};
+use crate::pages::account::{self, api_keys, history};
+use crate::pages::{admin, billing, email_links, new_story, shared, sso, story, workspace, writer};
 
 /// The pages people reach from a mail or a partner's site, not from the home page.
 #[derive(Clone, Copy)]
@@ -26,14 +24,14 @@ enum LinkArea {
     Sso,
 }
 
-#[lazy]
-fn link_area(page: LinkArea) -> AnyView {
-    match page {
+#[wasm_split(penora_link_area, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn link_area(page: LinkArea) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         LinkArea::ForgotPassword => view! { <email_links::ForgotPassword/> }.into_any(),
         LinkArea::ResetPassword => view! { <email_links::ResetPassword/> }.into_any(),
         LinkArea::VerifyEmail => view! { <email_links::VerifyEmail/> }.into_any(),
         LinkArea::Sso => view! { <sso::SsoLanding/> }.into_any(),
-    }
+    })
 }
 
 /// The pages of the account area (`/account*`).
@@ -44,13 +42,13 @@ enum AccountArea {
     ApiKeys,
 }
 
-#[lazy]
-fn account_area(page: AccountArea) -> AnyView {
-    match page {
+#[wasm_split(penora_account_area, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn account_area(page: AccountArea) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         AccountArea::Account => view! { <account::Account/> }.into_any(),
         AccountArea::History => view! { <history::History/> }.into_any(),
         AccountArea::ApiKeys => view! { <api_keys::ApiKeys/> }.into_any(),
-    }
+    })
 }
 
 /// The writer: projects, a project, a quick draft.
@@ -61,19 +59,19 @@ enum WriterArea {
     Write,
 }
 
-#[lazy]
-fn writer_area(page: WriterArea) -> AnyView {
-    match page {
+#[wasm_split(penora_writer_area, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn writer_area(page: WriterArea) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         WriterArea::Projects => view! { <workspace::Workspace/> }.into_any(),
         WriterArea::Project => view! { <writer::ProjectWriter/> }.into_any(),
         WriterArea::Write => view! { <writer::Write/> }.into_any(),
-    }
+    })
 }
 
 /// A shared project, read by anyone with the link: not the writer's code.
-#[lazy]
-fn shared_view() -> AnyView {
-    view! { <shared::SharedView/> }.into_any()
+#[wasm_split(penora_shared_view, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn shared_view() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <shared::SharedView/> }.into_any())
 }
 
 /// The story builder (`/stories/*`).
@@ -83,12 +81,12 @@ enum StoriesArea {
     Story,
 }
 
-#[lazy]
-fn stories_area(page: StoriesArea) -> AnyView {
-    match page {
+#[wasm_split(penora_stories_area, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn stories_area(page: StoriesArea) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         StoriesArea::New => view! { <new_story::NewStory/> }.into_any(),
         StoriesArea::Story => view! { <story::StoryPage/> }.into_any(),
-    }
+    })
 }
 
 /// Prices and payments (`/pricing`, `/billing*`).
@@ -99,13 +97,13 @@ enum BillingArea {
     Result,
 }
 
-#[lazy]
-fn billing_area(page: BillingArea) -> AnyView {
-    match page {
+#[wasm_split(penora_billing_area, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn billing_area(page: BillingArea) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         BillingArea::Pricing => view! { <billing::pricing::Pricing/> }.into_any(),
         BillingArea::Plan => view! { <billing::plan::Billing/> }.into_any(),
         BillingArea::Result => view! { <billing::result::BillingResult/> }.into_any(),
-    }
+    })
 }
 
 /// The admin pages (`/admin/*`).
@@ -118,19 +116,20 @@ enum AdminArea {
     Payments,
 }
 
-#[lazy]
-fn admin_area(page: AdminArea) -> AnyView {
-    match page {
+#[wasm_split(penora_admin_area, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn admin_area(page: AdminArea) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         AdminArea::Users => view! { <admin::AdminUsers/> }.into_any(),
         AdminArea::User => view! { <admin::AdminUserPage/> }.into_any(),
         AdminArea::Audit => view! { <admin::AdminAudit/> }.into_any(),
         AdminArea::AppKeys => view! { <admin::AdminAppKeys/> }.into_any(),
         AdminArea::Payments => view! { <admin::AdminPayments/> }.into_any(),
-    }
+    })
 }
 
 /// A route whose page is loaded on demand: `lazy_page!(Route type, loader call)`. The
-/// route holds no data of its own (pages load theirs), so `data()` is free.
+/// route holds no data of its own (pages load theirs), so `data()` is free. A load that
+/// fails shows a message instead of the page ([`crate::area`]).
 macro_rules! lazy_page {
     ($name:ident, $load:expr) => {
         pub struct $name;
@@ -141,7 +140,7 @@ macro_rules! lazy_page {
             }
 
             async fn view(_this: Self) -> AnyView {
-                $load.await
+                crate::area::page($load).await
             }
         }
     };

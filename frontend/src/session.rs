@@ -56,6 +56,7 @@ impl Session {
     /// few seconds, so the figure follows the spending and ends where it settles.
     pub fn refresh_balance(&self) {
         let session = *self;
+        // Fire and forget: the balance belongs to the session, not to the page that spent.
         spawn_local(async move {
             if let Ok(balance) = crate::api::balance(session).await {
                 let held = balance.reserved_mc > 0;

@@ -6,6 +6,7 @@ use penora_api_types::{
 };
 
 use super::{fetch_json, get, send, ApiError, Method};
+use crate::ids::ApiKeyId;
 use crate::session::Session;
 
 /// Renames the account; the answer is the account as it now is.
@@ -54,7 +55,7 @@ pub async fn create_api_key(
     send(session, Method::Post, "/api/v1/api-keys".into(), &body).await
 }
 
-pub async fn revoke_api_key(session: Session, id: String) -> Result<(), ApiError> {
+pub async fn revoke_api_key(session: Session, id: ApiKeyId) -> Result<(), ApiError> {
     let path = format!("/api/v1/api-keys/{id}");
     fetch_json(session, Method::Delete, path, None, None).await
 }

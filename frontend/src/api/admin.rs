@@ -10,6 +10,7 @@ use penora_api_types::{
 use super::{
     authed, fetch_json, get, read, send, send_json, with_token, AbortOnDrop, ApiError, Method,
 };
+use crate::ids::{AppKeyId, PaymentId, UserId};
 use crate::session::Session;
 
 /// `key=value` pairs as a query string (`?` included; empty when there are none), encoded.
@@ -37,7 +38,7 @@ pub async fn admin_users(session: Session, query: String) -> Result<AdminUserPag
 }
 
 /// One user with their newest ledger entries.
-pub async fn admin_user(session: Session, id: String) -> Result<AdminUserDetail, ApiError> {
+pub async fn admin_user(session: Session, id: UserId) -> Result<AdminUserDetail, ApiError> {
     let path = format!("/api/v1/admin/users/{id}");
     get(session, path).await
 }
@@ -46,7 +47,7 @@ pub async fn admin_user(session: Session, id: String) -> Result<AdminUserDetail,
 /// adjustment, so a repeated click or a lost answer never moves credits twice.
 pub async fn adjust_balance(
     session: Session,
-    id: String,
+    id: UserId,
     body: AdjustmentRequest,
     idempotency_key: String,
 ) -> Result<Transaction, ApiError> {
@@ -98,7 +99,7 @@ pub async fn create_app_key(
     send(session, Method::Post, path, &body).await
 }
 
-pub async fn revoke_app_key(session: Session, id: String) -> Result<(), ApiError> {
+pub async fn revoke_app_key(session: Session, id: AppKeyId) -> Result<(), ApiError> {
     let path = format!("/api/v1/admin/app-keys/{id}");
     fetch_json(session, Method::Delete, path, None, None).await
 }
@@ -113,7 +114,7 @@ pub async fn admin_payments(session: Session, query: String) -> Result<AdminPaym
 /// retries of one refund: a retry after a lost answer gets the refund made the first time.
 pub async fn refund_payment(
     session: Session,
-    id: String,
+    id: PaymentId,
     body: AdminRefundRequest,
     idempotency_key: String,
 ) -> Result<RefundResult, ApiError> {

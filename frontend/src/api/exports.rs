@@ -5,13 +5,14 @@ use penora_api_types::Problem;
 use wasm_bindgen::JsCast;
 
 use super::{authed, with_token, ApiError};
+use crate::ids::ProjectId;
 use crate::session::Session;
 
 /// Downloads an export (it needs the Bearer header, so a plain link cannot fetch it) and
 /// hands it to the browser as a file.
 pub async fn download_export(
     session: Session,
-    id: String,
+    id: ProjectId,
     format: &'static str,
 ) -> Result<(), ApiError> {
     let path = format!("/api/v1/projects/{id}/export?format={format}");

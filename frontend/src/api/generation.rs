@@ -9,7 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
-use super::{authed, fetch_json, json, send_json, with_token, ApiError, Method};
+use super::{authed, json, send, send_json, with_token, ApiError, Method};
+use crate::ids::{GenerationId, ProjectId};
 use crate::session::Session;
 use crate::sse::{Frames, GenerationEvent, StoryEvent, StreamEvent};
 
@@ -28,7 +29,7 @@ pub async fn generate(
 /// when it ends.
 pub async fn generate_outline(
     session: Session,
-    id: String,
+    id: ProjectId,
     on_event: impl FnMut(GenerationEvent),
 ) -> Result<(), ApiError> {
     let path = format!("/api/v1/stories/{id}/outline");
@@ -38,7 +39,7 @@ pub async fn generate_outline(
 /// Writes (or continues) chapter `number` (1-based), streamed; saved when it ends.
 pub async fn generate_chapter(
     session: Session,
-    id: String,
+    id: ProjectId,
     number: u32,
     body: GenerateChapter,
     on_event: impl FnMut(GenerationEvent),
@@ -51,7 +52,7 @@ pub async fn generate_chapter(
 /// event and the next, and `story_done` ends the stream.
 pub async fn write_story(
     session: Session,
-    id: String,
+    id: ProjectId,
     body: GenerateStory,
     on_event: impl FnMut(StoryEvent),
 ) -> Result<(), ApiError> {
@@ -128,24 +129,17 @@ async fn stream<E: StreamEvent>(
 }
 
 /// Stops a running generation; answers with it settled (words and cost so far).
-pub async fn cancel_generation(session: Session, id: String) -> Result<Generation, ApiError> {
+pub async fn cancel_generation(session: Session, id: GenerationId) -> Result<Generation, ApiError> {
     let path = format!("/api/v1/generations/{id}/cancel");
-    fetch_json(
-        session,
-        Method::Post,
-        path,
-        None,
-        Some(serde_json::json!({})),
-    )
-    .await
+    send(session, Method::Post, path, &serde_json::json!({})).await
 }
 
 /// Saves a generation's text as a new project (`project_id: None`) or into one.
 pub async fn save_generation(
     session: Session,
-    id: String,
+    id: GenerationId,
     body: SaveGeneration,
 ) -> Result<Project, ApiError> {
     let path = format!("/api/v1/generations/{id}/save");
-    fetch_json(session, Method::Post, path, None, json(&body)).await
+    send(session, Method::Post, path, &body).await
 }

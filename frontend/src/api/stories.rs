@@ -3,6 +3,7 @@
 use penora_api_types::{CreateStory, Story, UpdateStory};
 
 use super::{fetch_json, json, ApiError, Method};
+use crate::ids::ProjectId;
 use crate::session::Session;
 
 pub async fn create_story(session: Session, body: CreateStory) -> Result<Story, ApiError> {
@@ -16,7 +17,7 @@ pub async fn create_story(session: Session, body: CreateStory) -> Result<Story, 
     .await
 }
 
-pub async fn story(session: Session, id: String) -> Result<Story, ApiError> {
+pub async fn story(session: Session, id: ProjectId) -> Result<Story, ApiError> {
     let path = format!("/api/v1/stories/{id}");
     fetch_json(session, Method::Get, path, None, None).await
 }
@@ -24,7 +25,7 @@ pub async fn story(session: Session, id: String) -> Result<Story, ApiError> {
 /// Changes a story's settings or outline (a new outline renames its chapters).
 pub async fn update_story(
     session: Session,
-    id: String,
+    id: ProjectId,
     body: UpdateStory,
 ) -> Result<Story, ApiError> {
     let path = format!("/api/v1/stories/{id}");

@@ -6,7 +6,8 @@ use penora_api_types::{
     UpdateProjectRequest,
 };
 
-use super::{fetch_json, json, read, ApiError, Method};
+use super::{fetch_json, json, read, send, ApiError, Method};
+use crate::ids::ProjectId;
 use crate::session::Session;
 
 pub async fn projects(session: Session, query: String) -> Result<ProjectPage, ApiError> {
@@ -34,7 +35,7 @@ pub async fn create_project(
     .await
 }
 
-pub async fn project(session: Session, id: String) -> Result<Project, ApiError> {
+pub async fn project(session: Session, id: ProjectId) -> Result<Project, ApiError> {
     fetch_json(
         session,
         Method::Get,
@@ -48,7 +49,7 @@ pub async fn project(session: Session, id: String) -> Result<Project, ApiError> 
 /// Saves changes made to `version`; a newer version on the server is a `version_conflict`.
 pub async fn update_project(
     session: Session,
-    id: String,
+    id: ProjectId,
     version: i64,
     body: UpdateProjectRequest,
 ) -> Result<Project, ApiError> {
@@ -56,7 +57,7 @@ pub async fn update_project(
     fetch_json(session, Method::Patch, path, Some(version), json(&body)).await
 }
 
-pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError> {
+pub async fn delete_project(session: Session, id: ProjectId) -> Result<(), ApiError> {
     fetch_json(
         session,
         Method::Delete,
@@ -67,19 +68,12 @@ pub async fn delete_project(session: Session, id: String) -> Result<(), ApiError
     .await
 }
 
-pub async fn share(session: Session, id: String) -> Result<ShareInfo, ApiError> {
+pub async fn share(session: Session, id: ProjectId) -> Result<ShareInfo, ApiError> {
     let path = format!("/api/v1/projects/{id}/share");
-    fetch_json(
-        session,
-        Method::Post,
-        path,
-        None,
-        Some(serde_json::json!({})),
-    )
-    .await
+    send(session, Method::Post, path, &serde_json::json!({})).await
 }
 
-pub async fn unshare(session: Session, id: String) -> Result<(), ApiError> {
+pub async fn unshare(session: Session, id: ProjectId) -> Result<(), ApiError> {
     let path = format!("/api/v1/projects/{id}/share");
     fetch_json(session, Method::Delete, path, None, None).await
 }

@@ -6,6 +6,7 @@ use penora_api_types::{Estimate, EstimateRequest, Generation, ModelList};
 use gloo_net::http::Request;
 
 use super::{fetch_json, read, send, ApiError, Method};
+use crate::ids::GenerationId;
 use crate::session::Session;
 
 /// The model catalog as anyone sees it (no sign-in): names and prices.
@@ -27,7 +28,7 @@ pub async fn estimate(session: Session, body: EstimateRequest) -> Result<Estimat
 }
 
 /// One generation with its whole text.
-pub async fn generation(session: Session, id: String) -> Result<Generation, ApiError> {
+pub async fn generation(session: Session, id: GenerationId) -> Result<Generation, ApiError> {
     let path = format!("/api/v1/generations/{id}");
     fetch_json(session, Method::Get, path, None, None).await
 }

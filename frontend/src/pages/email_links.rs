@@ -2,13 +2,12 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use penora_api_types::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
 
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
+use crate::form::{on_answer, Field, FormError};
 
 fn token_from_query() -> String {
     use_query_map()
@@ -19,12 +18,12 @@ fn token_from_query() -> String {
 
 #[component]
 pub fn VerifyEmail() -> impl IntoView {
-    let outcome = RwSignal::new(None::<Result<(), ApiError>>);
     let token = token_from_query();
-    spawn_local(async move {
-        outcome.set(Some(
-            api::post_public("/api/v1/auth/verify-email", &VerifyEmailRequest { token }).await,
-        ));
+    let outcome = LocalResource::new(move || {
+        let body = VerifyEmailRequest {
+            token: token.clone(),
+        };
+        async move { api::post_public("/api/v1/auth/verify-email", &body).await }
     });
     view! {
         <section class="card narrow">
@@ -43,16 +42,15 @@ pub fn ForgotPassword() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let sent = RwSignal::new(false);
+    let ask = Action::new_local(move |body: &ForgotPasswordRequest| {
+        let body = body.clone();
+        async move { api::post_public("/api/v1/auth/forgot-password", &body).await }
+    });
+    on_answer(ask, error, move |()| sent.set(true));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = ForgotPasswordRequest {
+        ask.dispatch(ForgotPasswordRequest {
             email: email.get_untracked(),
-        };
-        spawn_local(async move {
-            match api::post_public("/api/v1/auth/forgot-password", &body).await {
-                Ok(()) => sent.set(true),
-                Err(err) => error.set(Some(err)),
-            }
         });
     };
     view! {
@@ -75,17 +73,16 @@ pub fn ResetPassword() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(false);
+    let reset = Action::new_local(move |body: &ResetPasswordRequest| {
+        let body = body.clone();
+        async move { api::post_public("/api/v1/auth/reset-password", &body).await }
+    });
+    on_answer(reset, error, move |()| done.set(true));
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = ResetPasswordRequest {
+        reset.dispatch(ResetPasswordRequest {
             token: token.clone(),
             new_password: password.get_untracked(),
-        };
-        spawn_local(async move {
-            match api::post_public("/api/v1/auth/reset-password", &body).await {
-                Ok(()) => done.set(true),
-                Err(err) => error.set(Some(err)),
-            }
         });
     };
     view! {

@@ -3,13 +3,12 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use penora_api_types::CreateStory;
 
 use crate::api::{self, ApiError};
-use crate::form::{number, optional, Field, FieldError, FormError, SignedIn};
+use crate::form::{number, on_answer, optional, Field, FieldError, FormError, SignedIn};
 use crate::pages::run::ModelPicker;
 use crate::pages::story_cost::StoryCost;
 use crate::session::Session;
@@ -35,11 +34,21 @@ fn NewStoryForm() -> impl IntoView {
     let model = text("");
     let models = RwSignal::new(Vec::new());
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let create =
+        Action::new_local(move |body: &CreateStory| api::create_story(session, body.clone()));
+    on_answer(create, error, move |story| {
+        navigate(
+            &format!("/stories/{}", story.project.id),
+            Default::default(),
+        )
+    });
+    // Busy from sending until the story's page opens; free again after a failure.
+    let busy = move || create.pending().get() || create.value().with(|v| matches!(v, Some(Ok(_))));
 
-    let create = move |ev: SubmitEvent| {
+    let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = CreateStory {
+        error.set(None);
+        create.dispatch(CreateStory {
             title: title.get_untracked(),
             premise: optional(premise),
             genre: optional(genre),
@@ -47,21 +56,6 @@ fn NewStoryForm() -> impl IntoView {
             chapter_count: number(chapters),
             words_per_chapter: number(words),
             model: optional(model),
-        };
-        let navigate = navigate.clone();
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::create_story(session, body).await {
-                Ok(story) => navigate(
-                    &format!("/stories/{}", story.project.id),
-                    Default::default(),
-                ),
-                Err(err) => {
-                    error.set(Some(err));
-                    busy.set(false);
-                }
-            }
         });
     };
 
@@ -70,7 +64,7 @@ fn NewStoryForm() -> impl IntoView {
             <p><A href="/projects">"← All projects"</A></p>
             <h1>"Start a story"</h1>
             <p class="hint">"The AI outlines it chapter by chapter, then writes the chapters one by one or all in a row. You can edit the outline, and write or continue any chapter again."</p>
-            <form on:submit=create novalidate>
+            <form on:submit=submit novalidate>
                 <Field label="Title" name="title" value=title error=error/>
                 <label class="field">
                     <span>"Premise (optional)"</span>
@@ -88,7 +82,7 @@ fn NewStoryForm() -> impl IntoView {
                 <StoryCost chapters=chapters words=words model=model models=models/>
                 <FormError error=error/>
                 <div class="actions">
-                    <button type="submit" prop:disabled=move || busy.get()>"Create story"</button>
+                    <button type="submit" prop:disabled=busy>"Create story"</button>
                 </div>
             </form>
         </section>

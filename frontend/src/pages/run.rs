@@ -3,12 +3,12 @@
 //! the words for counts and costs.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use penora_api_types::{EndEvent, MetaEvent, Model, UsageEvent};
 
 use crate::api::{self, ApiError};
 use crate::form::{Choice, Picker};
 use crate::format::credits;
+use crate::ids::GenerationId;
 use crate::session::Session;
 use crate::sse::GenerationEvent;
 
@@ -64,25 +64,24 @@ impl Run {
         }
     }
 
-    pub fn generation_id(&self) -> Option<String> {
+    pub fn generation_id(&self) -> Option<GenerationId> {
         self.meta
-            .with_untracked(|m| m.as_ref().map(|m| m.generation_id.to_string()))
+            .with_untracked(|m| m.as_ref().map(|m| GenerationId::of(m.generation_id)))
     }
 
-    /// Asks the server to stop the running generation.
-    fn stop(&self, session: Session) {
-        let Some(id) = self.generation_id() else {
-            return;
-        };
-        let run = *self;
-        run.stopping.set(true);
-        spawn_local(async move {
-            // The stream then ends with `done` (status `cancelled`) and the settled cost.
-            if let Err(err) = api::cancel_generation(session, id).await {
-                run.error.set(Some(err));
-                run.stopping.set(false);
+    /// Asks the server to stop the generation it is given; `stopping` until the stream ends.
+    pub fn stopper(self, session: Session) -> Action<GenerationId, ()> {
+        Action::new_local(move |id: &GenerationId| {
+            let id = id.clone();
+            self.stopping.set(true);
+            async move {
+                // The stream then ends with `done` (status `cancelled`) and the settled cost.
+                if let Err(err) = api::cancel_generation(session, id).await {
+                    self.error.set(Some(err));
+                    self.stopping.set(false);
+                }
             }
-        });
+        })
     }
 }
 
@@ -90,9 +89,15 @@ impl Run {
 #[component]
 pub fn StopButton(run: Run) -> impl IntoView {
     let session = Session::get();
+    let stop = run.stopper(session);
+    let press = move |_| {
+        if let Some(id) = run.generation_id() {
+            stop.dispatch(id);
+        }
+    };
     view! {
         <Show when=move || run.running.get()>
-            <button type="button" class="secondary" data-testid="stop" on:click=move |_| run.stop(session)
+            <button type="button" class="secondary" data-testid="stop" on:click=press
                 prop:disabled=move || run.stopping.get() || run.meta.with(Option::is_none)>
                 {move || if run.stopping.get() { "Stopping…" } else { "Stop" }}
             </button>

@@ -2,13 +2,13 @@
 //! (open, share, export, delete).
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use penora_api_types::{ChapterBody, CreateProjectRequest, ProjectSummary, StorageUsage};
 
 use crate::api::{self, ApiError};
-use crate::form::{FormError, SignedIn};
+use crate::form::{on_answer, FormError, SignedIn};
+use crate::ids::ProjectId;
 use crate::session::Session;
 
 pub const EXPORT_FORMATS: [(&str, &str); 5] = [
@@ -37,48 +37,62 @@ pub fn Workspace() -> impl IntoView {
     }
 }
 
+/// The list's query: a page of 20 in `sort` order, matching `search`, from `cursor`.
+fn list_query(sort: &str, search: &str, cursor: Option<&str>) -> String {
+    let mut query = format!("limit=20&sort={sort}");
+    if !search.trim().is_empty() {
+        query.push_str(&format!(
+            "&q={}",
+            js_sys::encode_uri_component(search.trim())
+        ));
+    }
+    if let Some(c) = cursor {
+        query.push_str(&format!("&cursor={c}"));
+    }
+    query
+}
+
 #[component]
 fn ProjectList() -> impl IntoView {
     let session = Session::get();
     let items = RwSignal::new(Vec::<ProjectSummary>::new());
     let next = RwSignal::new(None::<String>);
-    let usage = RwSignal::new(None::<StorageUsage>);
     let search = RwSignal::new(String::new());
+    // The search as last submitted: the list follows it, not each keystroke.
+    let searched = RwSignal::new(String::new());
     let sort = RwSignal::new("updated".to_owned());
     let error = RwSignal::new(None::<ApiError>);
     let reload = RwSignal::new(0u32);
 
-    let load = move |cursor: Option<String>| {
-        let mut query = format!("limit=20&sort={}", sort.get_untracked());
-        let q = search.get_untracked();
-        if !q.trim().is_empty() {
-            query.push_str(&format!("&q={}", js_sys::encode_uri_component(q.trim())));
-        }
-        if let Some(c) = &cursor {
-            query.push_str(&format!("&cursor={c}"));
-        }
-        spawn_local(async move {
-            match api::projects(session, query).await {
-                Ok(page) => {
-                    if cursor.is_some() {
-                        items.update(|all| all.extend(page.items));
-                    } else {
-                        items.set(page.items);
-                    }
-                    next.set(page.next_cursor);
-                }
-                Err(err) => error.set(Some(err)),
-            }
-            if let Ok(u) = api::storage(session).await {
-                usage.set(Some(u));
-            }
-        });
-    };
-    Effect::new(move |_| {
+    let first = LocalResource::new(move || {
         reload.track();
-        sort.track();
-        load(None);
+        let query = list_query(&sort.get(), &searched.get(), None);
+        api::projects(session, query)
     });
+    let usage = LocalResource::new(move || {
+        reload.track();
+        searched.track();
+        api::storage(session)
+    });
+    let more = Action::new_local(move |cursor: &String| {
+        let query = sort.with_untracked(|sort| {
+            searched.with_untracked(|searched| list_query(sort, searched, Some(cursor)))
+        });
+        api::projects(session, query)
+    });
+    Effect::new(move |_| match first.get() {
+        Some(Ok(page)) => {
+            items.set(page.items);
+            next.set(page.next_cursor);
+        }
+        Some(Err(err)) => error.set(Some(err)),
+        None => {}
+    });
+    on_answer(more, error, move |page| {
+        items.update(|all| all.extend(page.items));
+        next.set(page.next_cursor);
+    });
+    let usage = Signal::derive(move || usage.get().and_then(Result::ok));
 
     view! {
         <section class="card">
@@ -89,7 +103,7 @@ fn ProjectList() -> impl IntoView {
                 <A href="/stories/new" attr:class="button" attr:data-testid="new-story">"New story"</A>
                 <span class="muted">"The AI outlines it, then writes it chapter by chapter."</span>
             </p>
-            <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); load(None); }>
+            <form class="toolbar" on:submit=move |ev| { ev.prevent_default(); searched.set(search.get_untracked()); }>
                 <input type="search" placeholder="Search titles and text" aria-label="Search"
                     prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
                 <select aria-label="Sort" on:change=move |ev| sort.set(event_target_value(&ev))>
@@ -109,14 +123,14 @@ fn ProjectList() -> impl IntoView {
                 </For>
             </ul>
             <Show when=move || next.with(Option::is_some)>
-                <button class="secondary" on:click=move |_| load(next.get_untracked())>"Load more"</button>
+                <button class="secondary" on:click=move |_| { if let Some(cursor) = next.get_untracked() { more.dispatch(cursor); } }>"Load more"</button>
             </Show>
         </section>
     }
 }
 
 #[component]
-fn StorageMeter(usage: RwSignal<Option<StorageUsage>>) -> impl IntoView {
+fn StorageMeter(usage: Signal<Option<StorageUsage>>) -> impl IntoView {
     view! {
         {move || usage.get().map(|u| view! {
             <div class="meter" data-testid="storage">
@@ -134,24 +148,23 @@ fn NewProject() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let kind = RwSignal::new("document".to_owned());
     let error = RwSignal::new(None::<ApiError>);
-    let create = move |ev: leptos::ev::SubmitEvent| {
+    let create = Action::new_local(move |body: &CreateProjectRequest| {
+        api::create_project(session, body.clone())
+    });
+    on_answer(create, error, move |project| {
+        navigate(&format!("/projects/{}", project.id), Default::default())
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let navigate = navigate.clone();
-        let body = CreateProjectRequest {
+        create.dispatch(CreateProjectRequest {
             title: title.get_untracked(),
             kind: Some(kind.get_untracked()),
             chapters: vec![ChapterBody::default()],
             ..Default::default()
-        };
-        spawn_local(async move {
-            match api::create_project(session, body).await {
-                Ok(project) => navigate(&format!("/projects/{}", project.id), Default::default()),
-                Err(err) => error.set(Some(err)),
-            }
         });
     };
     view! {
-        <form class="toolbar" on:submit=create>
+        <form class="toolbar" on:submit=submit>
             <input name="title" placeholder="Title of a new project" aria-label="New project title"
                 prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
             <select name="kind" aria-label="Kind" on:change=move |ev| kind.set(event_target_value(&ev))>
@@ -169,48 +182,63 @@ fn NewProject() -> impl IntoView {
 #[component]
 fn ProjectRow(project: ProjectSummary, reload: RwSignal<u32>) -> impl IntoView {
     let session = Session::get();
-    let id = project.id.to_string();
+    let id = ProjectId::of(project.id);
     let code = RwSignal::new(project.share_code.clone());
     let notice = RwSignal::new(None::<String>);
-    let report = move |result: Result<(), ApiError>| {
-        if let Err(err) = result {
+    let report = move |result: Option<Result<(), ApiError>>| {
+        if let Some(Err(err)) = result {
             notice.set(Some(err.message()));
         }
     };
 
-    let share_id = id.clone();
-    let toggle_share = move |_| {
-        let id = share_id.clone();
-        spawn_local(async move {
-            if code.get_untracked().is_some() {
-                report(api::unshare(session, id).await.map(|()| code.set(None)));
-            } else {
-                report(
-                    api::share(session, id)
-                        .await
-                        .map(|info| code.set(Some(info.code))),
-                );
+    // Shares the project (the answer is its code), or stops sharing it.
+    let share = Action::new_local({
+        let id = id.clone();
+        move |on: &bool| {
+            let (id, on) = (id.clone(), *on);
+            async move {
+                if on {
+                    api::share(session, id).await.map(|info| Some(info.code))
+                } else {
+                    api::unshare(session, id).await.map(|()| None)
+                }
             }
-        });
+        }
+    });
+    Effect::new(move |_| match share.value().get() {
+        Some(Ok(shared)) => code.set(shared),
+        Some(Err(err)) => notice.set(Some(err.message())),
+        None => {}
+    });
+    let toggle_share = move |_| {
+        share.dispatch(code.with_untracked(Option::is_none));
     };
-    let delete_id = id.clone();
+    let remove = Action::new_local({
+        let id = id.clone();
+        move |_: &()| api::delete_project(session, id.clone())
+    });
+    Effect::new(move |_| {
+        if let Some(result) = remove.value().get() {
+            report(Some(result));
+            reload.update(|n| *n += 1);
+        }
+    });
     let title = project.title.clone();
     let delete = move |_| {
         let confirmed = window()
             .confirm_with_message(&format!("Delete \"{title}\"? This cannot be undone."))
             .unwrap_or(false);
         if confirmed {
-            let id = delete_id.clone();
-            spawn_local(async move {
-                report(api::delete_project(session, id).await);
-                reload.update(|n| *n += 1);
-            });
+            remove.dispatch(());
         }
     };
-    let export_id = id.clone();
+    let download = Action::new_local({
+        let id = id.clone();
+        move |format: &&'static str| api::download_export(session, id.clone(), format)
+    });
+    Effect::new(move |_| report(download.value().get()));
     let export = move |format: &'static str| {
-        let id = export_id.clone();
-        spawn_local(async move { report(api::download_export(session, id, format).await) });
+        download.dispatch(format);
     };
 
     // Stories open where they are outlined and written; documents in the editor.
@@ -238,7 +266,6 @@ fn ProjectRow(project: ProjectSummary, reload: RwSignal<u32>) -> impl IntoView {
                 })}
                 <span class="exports">
                     {EXPORT_FORMATS.into_iter().map(|(format, label)| {
-                        let export = export.clone();
                         view! { <button class="link" on:click=move |_| export(format)>{label}</button> }
                     }).collect_view()}
                 </span>

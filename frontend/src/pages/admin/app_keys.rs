@@ -7,7 +7,9 @@ use penora_api_types::{ApiKey, CreateAppKeyRequest, CreatedApiKey};
 
 use super::{when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
+use crate::form::{on_answer, Field, FormError};
+use crate::ids::AppKeyId;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// What an app key may do, as the server names it, with words for people.
@@ -43,7 +45,7 @@ fn AppKeysCard() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let revoke_error = RwSignal::new(None::<String>);
     let revoke = Action::new_local(move |key: &ApiKey| {
-        let (id, name) = (key.id.to_string(), key.name.clone());
+        let (id, name) = (AppKeyId::of(key.id), key.name.clone());
         async move { api::revoke_app_key(session, id).await.map(|()| name) }
     });
     Effect::new(move |_| match revoke.value().get() {
@@ -85,19 +87,7 @@ fn KeyTable(items: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>
     // The key whose revocation is being confirmed.
     let confirming = RwSignal::new(None::<String>);
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table" data-testid="app-key-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Starts with"</th>
-                        <th scope="col">"May"</th>
-                        <th scope="col">"Made"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"State"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" testid="app-key-table" cols=vec![Col::Text("Name"), Col::Text("Starts with"), Col::Text("May"), Col::Text("Made"), Col::Text("Last used"), Col::Text("State")]>
                     {items.into_iter().map(|key| {
                         let id = key.id.to_string();
                         let scopes = key.scopes.iter().map(|s| scope_label(s)).collect::<Vec<_>>().join(", ");
@@ -137,9 +127,7 @@ fn KeyTable(items: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 
@@ -153,16 +141,12 @@ fn CreateKey(created: RwSignal<Option<CreatedApiKey>>, reload: RwSignal<u32>) ->
     let create = Action::new_local(move |body: &CreateAppKeyRequest| {
         api::create_app_key(session, body.clone())
     });
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(key)) => {
-            created.set(Some(key));
-            name.set(String::new());
-            chosen.set(Vec::new());
-            copied.set(None);
-            reload.update(|n| *n += 1);
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |key| {
+        created.set(Some(key));
+        name.set(String::new());
+        chosen.set(Vec::new());
+        copied.set(None);
+        reload.update(|n| *n += 1);
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

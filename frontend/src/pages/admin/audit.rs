@@ -9,6 +9,7 @@ use penora_api_types::AuditEntry;
 
 use super::{short, signed_credits, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// The actions Penora records, as the server names them, with words for people.
@@ -194,19 +195,7 @@ fn AuditCard() -> impl IntoView {
 #[component]
 fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table" data-testid="audit-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"What happened"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"About"</th>
-                        <th scope="col">"Details"</th>
-                        <th scope="col">"IP address"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" testid="audit-table" cols=vec![Col::Text("When"), Col::Text("What happened"), Col::Text("Who"), Col::Text("About"), Col::Text("Details"), Col::Text("IP address")]>
                     {items.into_iter().map(|entry| {
                         let who = match entry.actor_user_id {
                             Some(id) => {
@@ -235,9 +224,7 @@ fn AuditTable(items: Vec<AuditEntry>) -> impl IntoView {
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 

@@ -15,6 +15,7 @@ use penora_api_types::RoleView;
 
 use crate::api::ApiError;
 use crate::form::SignedIn;
+pub use crate::pages::pager::{Pager, Pages};
 use crate::session::Session;
 
 pub use app_keys::AdminAppKeys;
@@ -81,62 +82,6 @@ pub fn signed_credits(mc: i64) -> String {
 #[component]
 pub fn LoadError(what: &'static str, error: ApiError) -> impl IntoView {
     view! { <p class="form-error" role="alert">{format!("{what}: {}", error.message())}</p> }
-}
-
-/// Cursor pages, newest first: the cursor of the page shown (`None`: the first) and the
-/// cursors of the pages before it, to go back.
-#[derive(Clone, Copy)]
-pub struct Pages {
-    pub cursor: RwSignal<Option<String>>,
-    trail: RwSignal<Vec<Option<String>>>,
-}
-
-impl Default for Pages {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Pages {
-    pub fn new() -> Self {
-        Self {
-            cursor: RwSignal::new(None),
-            trail: RwSignal::new(Vec::new()),
-        }
-    }
-
-    /// Back to the first page (the filters changed).
-    pub fn reset(&self) {
-        self.trail.set(Vec::new());
-        self.cursor.set(None);
-    }
-
-    fn older(&self, next: String) {
-        let current = self.cursor.get_untracked();
-        self.trail.update(|t| t.push(current));
-        self.cursor.set(Some(next));
-    }
-
-    fn newer(&self) {
-        let mut previous = None;
-        self.trail.update(|t| previous = t.pop().flatten());
-        self.cursor.set(previous);
-    }
-}
-
-/// "Newer" and "Older" buttons for [`Pages`]; `next` is the shown page's `next_cursor`.
-#[component]
-pub fn Pager(pages: Pages, #[prop(into)] next: Signal<Option<String>>) -> impl IntoView {
-    let page_number = move || pages.trail.with(Vec::len) + 1;
-    view! {
-        <div class="pager">
-            <button type="button" class="secondary" disabled=move || pages.trail.with(Vec::is_empty)
-                on:click=move |_| pages.newer()>"Newer"</button>
-            <span class="muted" aria-live="polite">{move || format!("Page {}", page_number())}</span>
-            <button type="button" class="secondary" disabled=move || next.with(Option::is_none)
-                on:click=move |_| if let Some(next) = next.get_untracked() { pages.older(next) }>"Older"</button>
-        </div>
-    }
 }
 
 /// A key for one write that stays the same for its retries (the server's `Idempotency-Key`).

@@ -11,6 +11,8 @@ use super::amounts::{currency_decimals, money, parse_decimal};
 use super::{fresh_key, short, when, AdminOnly, LoadError, Pager, Pages};
 use crate::api::{self, ApiError};
 use crate::format::credits;
+use crate::ids::PaymentId;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 const STATUSES: [(&str, &str); 4] = [
@@ -130,20 +132,7 @@ fn PaymentTable(
     refunding: RwSignal<Option<AdminPayment>>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table" data-testid="payment-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"User"</th>
-                        <th scope="col">"Item"</th>
-                        <th scope="col" class="num">"Amount"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col" class="num">"Refunded"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" testid="payment-table" cols=vec![Col::Text("When"), Col::Text("User"), Col::Text("Item"), Col::Num("Amount"), Col::Text("State"), Col::Num("Refunded"), Col::Hidden("Actions")]>
                     {items.into_iter().map(|item| {
                         let p = &item.payment;
                         let user = item.user_id.to_string();
@@ -168,9 +157,7 @@ fn PaymentTable(
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 
@@ -191,7 +178,7 @@ fn RefundForm(
     // The key of the refund being confirmed: new for each amount reviewed, the same for its
     // retries, so trying again after no answer never refunds twice.
     let key = RwSignal::new(String::new());
-    let id = p.id.to_string();
+    let id = PaymentId::of(p.id);
     let refund = Action::new_local(move |amount: &i64| {
         let body = AdminRefundRequest {
             amount_minor: (*amount != rest).then_some(*amount),

@@ -4,13 +4,14 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use penora_api_types::{AdjustmentRequest, AdminUserDetail, ErrorCode, RoleView, Transaction};
 
 use super::amounts::parse_credits;
 use super::{entry_label, fresh_key, signed_credits, when, AdminOnly, LoadError};
 use crate::api::{self, ApiError};
 use crate::format::credits;
+use crate::ids::{route_id, UserId};
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 #[component]
@@ -21,8 +22,7 @@ pub fn AdminUserPage() -> impl IntoView {
 #[component]
 fn UserDetail() -> impl IntoView {
     let session = Session::get();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = route_id::<UserId>();
     // Bumped after an adjustment: the balance and ledger are read again.
     let reload = RwSignal::new(0_u32);
     // Outlives the form, which is drawn again with the new balance.
@@ -89,7 +89,7 @@ fn Detail(
             </dl>
             <p class="admin-links"><A href=audit_link>"Audit log about this user"</A>" · "<A href=payments_link>"Their payments"</A></p>
         </section>
-        <AdjustForm id=user.id.to_string() email=user.email balance_mc=balance.balance_mc reload=reload notice=notice/>
+        <AdjustForm id=UserId::of(user.id) email=user.email balance_mc=balance.balance_mc reload=reload notice=notice/>
         <section class="card">
             <h2>"Ledger"</h2>
             <p class="hint">"The newest 50 entries."</p>
@@ -108,7 +108,7 @@ struct Pending {
 
 #[component]
 fn AdjustForm(
-    id: String,
+    id: UserId,
     email: String,
     balance_mc: i64,
     reload: RwSignal<u32>,
@@ -187,26 +187,18 @@ fn AdjustForm(
         })
     };
 
+    let locked = Signal::derive(move || pending.with(Option::is_some));
+
     view! {
         <section class="card" data-testid="admin-adjust">
             <h2>"Adjust credits"</h2>
             <form class="adjust-form" on:submit=review novalidate>
-                <label class="field" for="adjust-amount">
-                    <span>"Amount in credits (negative takes away)"</span>
-                    <input id="adjust-amount" name="amount" inputmode="decimal" autocomplete="off" placeholder="e.g. 12.5 or -3"
-                        prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))
-                        class:invalid=move || amount_error.with(Option::is_some)
-                        prop:disabled=move || pending.with(Option::is_some)/>
-                    <small class="field-error" role="alert">{move || amount_error.get()}</small>
-                </label>
-                <label class="field" for="adjust-reason">
-                    <span>"Reason"</span>
-                    <input id="adjust-reason" name="reason" maxlength="500" autocomplete="off" placeholder="Why, for the ledger and the audit log"
-                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))
-                        class:invalid=move || reason_error.with(Option::is_some)
-                        prop:disabled=move || pending.with(Option::is_some)/>
-                    <small class="field-error" role="alert">{move || reason_error.get()}</small>
-                </label>
+                <AdjustInput name="amount" label="Amount in credits (negative takes away)"
+                    placeholder="e.g. 12.5 or -3" inputmode="decimal"
+                    value=amount error=amount_error locked=locked/>
+                <AdjustInput name="reason" label="Reason"
+                    placeholder="Why, for the ledger and the audit log" maxlength="500"
+                    value=reason error=reason_error locked=locked/>
                 <Show when=move || pending.with(Option::is_none)>
                     <div class="actions"><button type="submit">"Review adjustment"</button></div>
                 </Show>
@@ -282,18 +274,7 @@ fn Ledger(
         return view! { <p class="muted">"No ledger entries yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table" data-testid="admin-ledger">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Entry"</th>
-                        <th scope="col">"Details"</th>
-                        <th scope="col" class="num">"Credits"</th>
-                        <th scope="col" class="num">"Balance after"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" testid="admin-ledger" cols=vec![Col::Text("When"), Col::Text("Entry"), Col::Text("Details"), Col::Num("Credits"), Col::Num("Balance after")]>
                     {items.into_iter().map(|entry| {
                         let mut details = Vec::new();
                         if let Some(text) = entry.description.clone() { details.push(text); }
@@ -309,9 +290,34 @@ fn Ledger(
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
     .into_any()
+}
+
+/// One input of the adjustment form with its own error; locked while the adjustment is
+/// being confirmed.
+#[component]
+fn AdjustInput(
+    name: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] maxlength: Option<&'static str>,
+    value: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    locked: Signal<bool>,
+) -> impl IntoView {
+    let id = format!("adjust-{name}");
+    let label_for = id.clone();
+    view! {
+        <label class="field" for=label_for>
+            <span>{label}</span>
+            <input id=id name=name inputmode=inputmode maxlength=maxlength autocomplete="off" placeholder=placeholder
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))
+                class:invalid=move || error.with(Option::is_some)
+                prop:disabled=move || locked.get()/>
+            <small class="field-error" role="alert">{move || error.get()}</small>
+        </label>
+    }
 }

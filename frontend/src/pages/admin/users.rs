@@ -9,6 +9,7 @@ use penora_api_types::{AdminUser, RoleView};
 use super::{when, AdminOnly, LoadError, Pager, Pages};
 use crate::api;
 use crate::format::credits;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 #[component]
@@ -78,18 +79,7 @@ fn UsersCard() -> impl IntoView {
 #[component]
 fn UserTable(items: Vec<AdminUser>) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="admin-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col" class="num">"Credits"</th>
-                        <th scope="col">"Joined"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <Table class="admin-table" cols=vec![Col::Text("Email"), Col::Text("Name"), Col::Text("Role"), Col::Num("Credits"), Col::Text("Joined")]>
                     {items.into_iter().map(|item| {
                         let user = item.user;
                         let role = match user.role {
@@ -108,8 +98,6 @@ fn UserTable(items: Vec<AdminUser>) -> impl IntoView {
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }

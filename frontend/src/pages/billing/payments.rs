@@ -7,6 +7,7 @@ use penora_api_types::{Payment, PaymentList};
 use super::{date, date_time, money};
 use crate::api::{self, ApiError};
 use crate::format::credits;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// A payment's status as its payer reads it.
@@ -90,18 +91,10 @@ pub fn Payments() -> impl IntoView {
                         <p class="muted">"No payments yet. Packs, top-ups and plans you buy are listed here with their receipts."</p>
                     }.into_any(),
                     Ok(page) => view! {
-                        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-                            <table class="payments-table">
-                                <thead><tr>
-                                    <th scope="col">"Date"</th><th scope="col">"Item"</th><th scope="col">"Amount"</th>
-                                    <th scope="col">"Credits"</th><th scope="col">"Status"</th><th scope="col">"Receipt"</th>
-                                </tr></thead>
-                                <tbody>
+                        <Table class="payments-table" cols=vec![Col::Text("Date"), Col::Text("Item"), Col::Text("Amount"), Col::Text("Credits"), Col::Text("Status"), Col::Text("Receipt")]>
                                     {page.items.into_iter().map(|p| view! { <PaymentRow payment=p/> }).collect_view()}
                                     <For each=move || more.get() key=|p| p.id let:p><PaymentRow payment=p/></For>
-                                </tbody>
-                            </table>
-                        </div>
+                                </Table>
                     }.into_any(),
                 })}
             </Transition>

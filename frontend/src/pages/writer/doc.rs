@@ -10,6 +10,7 @@ use penora_api_types::{ChapterBody, ErrorCode, Project, UpdateProjectRequest};
 
 use super::text::{append_paragraph, byte_offset, splice, utf16_offset, words};
 use crate::api::{self, ApiError};
+use crate::ids::ProjectId;
 use crate::pages::workspace::bytes;
 use crate::session::Session;
 
@@ -224,7 +225,7 @@ impl Doc {
             ..Default::default()
         };
         self.state.set(SaveState::Saving);
-        let id = current.id.to_string();
+        let id = ProjectId::of(current.id);
         let version = version.unwrap_or(current.version);
         match api::update_project(session, id.clone(), version, body).await {
             Ok(saved) => {

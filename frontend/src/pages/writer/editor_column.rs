@@ -12,7 +12,7 @@ use super::result::chapter_label;
 use super::share::SharePanel;
 use super::Writer;
 use crate::api::{self, ApiError};
-use crate::form::FormError;
+use crate::form::{on_answer, FormError};
 use crate::pages::workspace::bytes;
 use crate::session::Session;
 
@@ -116,15 +116,11 @@ fn SaveScratch(w: Writer) -> impl IntoView {
         async move { api::create_project(session, body).await }
     });
     let error = RwSignal::new(None::<ApiError>);
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(project)) => {
-            let project: Project = project;
-            // Saved: leaving is safe now.
-            doc.dirty.set(false);
-            navigate(&format!("/projects/{}", project.id), Default::default());
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |project| {
+        let project: Project = project;
+        // Saved: leaving is safe now.
+        doc.dirty.set(false);
+        navigate(&format!("/projects/{}", project.id), Default::default());
     });
     view! {
         <div class="actions save-line">

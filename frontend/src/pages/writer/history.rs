@@ -8,6 +8,7 @@ use penora_api_types::{Generation, GenerationPage};
 use super::result::ResultActions;
 use super::Writer;
 use crate::api;
+use crate::ids::GenerationId;
 use crate::pages::run::{count, count_credits};
 use crate::session::Session;
 
@@ -103,7 +104,7 @@ fn HistoryRow(w: Writer, generation: Generation) -> impl IntoView {
             </div>
             <div id=body_id>
                 <Show when=move || open.get()>
-                    <FullGeneration w=w id=id.clone()/>
+                    <FullGeneration w=w id=GenerationId::of(&id)/>
                 </Show>
             </div>
         </li>
@@ -112,7 +113,7 @@ fn HistoryRow(w: Writer, generation: Generation) -> impl IntoView {
 
 /// One generation read in full, with what can be done with it.
 #[component]
-fn FullGeneration(w: Writer, id: String) -> impl IntoView {
+fn FullGeneration(w: Writer, id: GenerationId) -> impl IntoView {
     let session = Session::get();
     let path = id.clone();
     let full = LocalResource::new(move || api::generation(session, path.clone()));

@@ -16,11 +16,11 @@ mod tools_column;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use penora_api_types::Project;
 
 use crate::api;
 use crate::form::SignedIn;
+use crate::ids::{route_id, ProjectId};
 use crate::pages::run::Run;
 use crate::session::Session;
 use doc::Doc;
@@ -63,8 +63,7 @@ pub fn ProjectWriter() -> impl IntoView {
 #[component]
 fn LoadProject() -> impl IntoView {
     let session = Session::get();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = route_id::<ProjectId>();
     let project = LocalResource::new(move || api::project(session, id.get()));
     // A Transition, not a Suspense: the reads inside the writer (estimates, lists) must not
     // swap the whole page for the fallback while they load (that also drops the focus).

@@ -9,7 +9,7 @@ use penora_api_types::{ChapterBody, CreateProjectRequest, ProjectPage};
 use super::guard::may_leave;
 use super::Writer;
 use crate::api;
-use crate::form::FormError;
+use crate::form::{on_answer, FormError};
 use crate::session::Session;
 
 #[component]
@@ -39,10 +39,8 @@ pub fn ProjectsColumn(w: Writer) -> impl IntoView {
         async move { api::create_project(session, body).await }
     });
     let error = RwSignal::new(None);
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(project)) => navigate(&format!("/projects/{}", project.id), Default::default()),
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |project| {
+        navigate(&format!("/projects/{}", project.id), Default::default())
     });
     let unsaved = Signal::derive(move || w.doc.dirty.get());
 

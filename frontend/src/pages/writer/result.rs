@@ -8,6 +8,7 @@ use penora_api_types::{Project, ProjectPage, SaveGeneration};
 
 use super::Writer;
 use crate::api::{self, ApiError};
+use crate::ids::GenerationId;
 use crate::session::Session;
 
 /// Copies `text` to the clipboard; the error is a sentence for people.
@@ -25,7 +26,7 @@ pub fn ResultActions(
     #[prop(into)] text: Signal<String>,
     /// The generation the text came from (saving goes through it).
     #[prop(into)]
-    generation: Signal<Option<String>>,
+    generation: Signal<Option<GenerationId>>,
 ) -> impl IntoView {
     let session = Session::get();
     let doc = w.doc;

@@ -7,6 +7,7 @@ use penora_api_types::ShareInfo;
 use super::result::copy_text;
 use super::Writer;
 use crate::api::{self, ApiError};
+use crate::ids::ProjectId;
 use crate::pages::workspace::EXPORT_FORMATS;
 use crate::session::Session;
 
@@ -16,7 +17,7 @@ pub fn SharePanel(w: Writer) -> impl IntoView {
     let doc = w.doc;
     let id = move || {
         doc.project
-            .with_untracked(|p| p.as_ref().map(|p| p.id.to_string()))
+            .with_untracked(|p| p.as_ref().map(|p| ProjectId::of(p.id)))
             .unwrap_or_default()
     };
     let code = RwSignal::new(doc.project.with_untracked(|p| {

@@ -13,6 +13,7 @@ use super::text::tool_input;
 use super::Writer;
 use crate::api;
 use crate::form::{optional, options, FieldError, FormError, Picker};
+use crate::ids::GenerationId;
 use crate::pages::run::{summary, LiveOutput, RunResult};
 use crate::session::Session;
 
@@ -118,17 +119,7 @@ pub fn ToolsColumn(w: Writer) -> impl IntoView {
             w.history.update(|n| *n += 1);
         }
     });
-    let stop = Action::new_local(move |id: &String| {
-        let id = id.clone();
-        async move {
-            run.stopping.set(true);
-            // The stream then ends with `done` (status `cancelled`) and the settled cost.
-            if let Err(err) = api::cancel_generation(session, id).await {
-                run.error.set(Some(err));
-                run.stopping.set(false);
-            }
-        }
-    });
+    let stop = run.stopper(session);
     let start = move || {
         if run.running.get_untracked() {
             return;
@@ -193,7 +184,7 @@ pub fn ToolsColumn(w: Writer) -> impl IntoView {
     });
     let generation = Signal::derive(move || {
         run.meta
-            .with(|m| m.as_ref().map(|m| m.generation_id.to_string()))
+            .with(|m| m.as_ref().map(|m| GenerationId::of(m.generation_id)))
     });
 
     view! {

@@ -5,9 +5,11 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use penora_api_types::{ApiKey, CreateApiKeyRequest, CreatedApiKey};
 
+use super::area::{when, AccountNav};
 use crate::api::{self, ApiError};
-use crate::form::{Field, FieldError, FormError, SignedIn};
-use crate::pages::account_area::{when, AccountNav};
+use crate::form::{on_answer, Field, FieldError, FormError, SignedIn};
+use crate::ids::ApiKeyId;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// The scopes a personal key can have, as the API names them, with what they allow.
@@ -49,7 +51,7 @@ fn KeysCard() -> impl IntoView {
     let created = RwSignal::new(None::<CreatedApiKey>);
     let notice = RwSignal::new(None::<String>);
     let revoke = Action::new_local(move |key: &ApiKey| {
-        let (id, name) = (key.id.to_string(), key.name.clone());
+        let (id, name) = (ApiKeyId::of(key.id), key.name.clone());
         async move { api::revoke_api_key(session, id).await.map(|()| name) }
     });
     Effect::new(move |_| {
@@ -102,14 +104,10 @@ fn CreateKey(
     let create = Action::new_local(move |body: &CreateApiKeyRequest| {
         api::create_api_key(session, body.clone())
     });
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(key)) => {
-            name.set(String::new());
-            created.set(Some(key));
-            on_created();
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(create, error, move |key| {
+        name.set(String::new());
+        created.set(Some(key));
+        on_created();
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -199,21 +197,9 @@ fn NewSecret(created: RwSignal<Option<CreatedApiKey>>) -> impl IntoView {
 #[component]
 fn KeyTable(keys: Vec<ApiKey>, revoke: Action<ApiKey, Result<String, ApiError>>) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="keys">
-                <thead><tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Starts with"</th>
-                    <th scope="col">"Scopes"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr></thead>
-                <tbody>
+        <Table class="keys" cols=vec![Col::Text("Name"), Col::Text("Starts with"), Col::Text("Scopes"), Col::Text("Created"), Col::Text("Last used"), Col::Hidden("Actions")]>
                     {keys.into_iter().map(|key| view! { <KeyRow key=key revoke=revoke/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
 }
 

@@ -8,12 +8,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use penora_api_types::Transaction;
 
+use super::area::{kind_name, model_name, model_names, when, AccountNav, ModelNames, KINDS};
+use super::usage_chart::UsageCard;
 use crate::api;
 use crate::format::credits;
-use crate::pages::account_area::{
-    kind_name, model_name, model_names, when, AccountNav, ModelNames, KINDS,
-};
-use crate::pages::usage_chart::UsageCard;
+use crate::pages::pager::LinkPager;
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 const PAGE_SIZE: u32 = 20;
@@ -160,14 +160,11 @@ fn Ledger(models: ModelNames) -> impl IntoView {
                     match page.await {
                         Ok(found) => {
                             let older = found.next_cursor.map(|c| filters.with_untracked(|f| f.href(Some(&c))));
+                            // Back to the first page, from any other.
+                            let newest = Signal::derive(move || cursor.get().map(|_| filters.with(|f| f.href(None))));
                             view! {
                                 <Entries items=found.items models=models/>
-                                <div class="pager">
-                                    <Show when=move || cursor.get().is_some()>
-                                        <A href=move || filters.with(|f| f.href(None))>"Newest"</A>
-                                    </Show>
-                                    {older.map(|href| view! { <A href=href attr:class="button secondary" attr:data-testid="older">"Older"</A> })}
-                                </div>
+                                <LinkPager newest=newest older=older/>
                             }.into_any()
                         }
                         Err(err) => view! {
@@ -187,19 +184,9 @@ fn Entries(items: Vec<Transaction>, models: ModelNames) -> impl IntoView {
             .into_any();
     }
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-            <table class="ledger">
-                <thead><tr>
-                    <th scope="col">"Date"</th>
-                    <th scope="col">"What"</th>
-                    <th scope="col" class="num">"Amount"</th>
-                    <th scope="col" class="num">"Balance after"</th>
-                </tr></thead>
-                <tbody>
+        <Table class="ledger" cols=vec![Col::Text("Date"), Col::Text("What"), Col::Num("Amount"), Col::Num("Balance after")]>
                     {items.into_iter().map(|t| view! { <Entry entry=t models=models/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                </Table>
     }
     .into_any()
 }

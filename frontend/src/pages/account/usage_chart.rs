@@ -5,9 +5,10 @@ use chrono::Days;
 use leptos::prelude::*;
 use penora_api_types::Usage;
 
+use super::area::{model_name, ModelNames};
 use crate::api;
 use crate::format::credits;
-use crate::pages::account_area::{model_name, ModelNames};
+use crate::pages::table::{Col, Table};
 use crate::session::Session;
 
 /// The drawing's size in its own units (it scales to the card's width).
@@ -195,20 +196,11 @@ fn Chart(bars: Vec<Bar>, by_day: bool) -> impl IntoView {
         </figure>
         <details class="chart-table">
             <summary>"Show as a table"</summary>
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Table (scrolls sideways on a small screen)">
-                <table>
-                    <thead><tr>
-                        <th scope="col">{if by_day { "Day" } else { "Model" }}</th>
-                        <th scope="col" class="num">"Credits"</th>
-                        <th scope="col" class="num">"Words"</th>
-                    </tr></thead>
-                    <tbody>
+            <Table cols=vec![Col::Text(if by_day { "Day" } else { "Model" }), Col::Num("Credits"), Col::Num("Words")]>
                         {bars.into_iter().filter(|b| b.spent_mc > 0).map(|b| view! {
                             <tr><th scope="row">{b.name}</th><td class="num">{credits(b.spent_mc)}</td><td class="num">{b.words}</td></tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    </Table>
         </details>
     }
     .into_any()

@@ -2,30 +2,44 @@
 //! own AI provider keys, signing out and (through the sign-in methods card) deleting the
 //! account.
 
+pub mod api_keys;
+mod area;
+mod delete_account;
+pub mod history;
+mod profile;
+mod provider_keys;
+mod sign_in_methods;
+mod usage_chart;
+
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::form::SignedIn;
-use crate::pages::account_area::{role_name, AccountNav};
-use crate::pages::profile::{ChangePassword, RenameForm};
-use crate::pages::provider_keys::ProviderKeys;
-use crate::pages::sign_in_methods::SignInMethodsCard;
 use crate::session::Session;
+use area::{role_name, AccountNav};
+use profile::{ChangePassword, RenameForm};
+use provider_keys::ProviderKeys;
+use sign_in_methods::SignInMethodsCard;
 
 #[component]
 pub fn Account() -> impl IntoView {
     let session = Session::get();
 
     // Re-read the account from the server whenever the page opens with a session.
+    let me = LocalResource::new(move || {
+        let signed_in = session.ready() && session.token().is_some();
+        async move {
+            if signed_in {
+                api::me(session).await.ok()
+            } else {
+                None
+            }
+        }
+    });
     Effect::new(move |_| {
-        if session.ready() && session.token().is_some() {
-            spawn_local(async move {
-                if let Ok(user) = api::me(session).await {
-                    session.set_user(user);
-                }
-            });
+        if let Some(Some(user)) = me.get() {
+            session.set_user(user);
         }
     });
 
@@ -55,37 +69,35 @@ fn AccountCard() -> impl IntoView {
         .map(|u| u.display_name)
         .unwrap_or_default();
 
-    let end_session = move |all: bool| {
-        let navigate = navigate.clone();
-        spawn_local(async move {
+    let end_session = Action::new_local(move |all: &bool| {
+        let all = *all;
+        async move {
             let _ = if all {
                 api::post_authed(session, "/api/v1/auth/logout-all", serde_json::json!({})).await
             } else {
                 api::logout().await
             };
+        }
+    });
+    Effect::new(move |_| {
+        if end_session.version().get() > 0 {
             session.clear();
             navigate("/", Default::default());
-        });
-    };
-    let sign_out_everywhere = {
-        let end_session = end_session.clone();
-        move |_| end_session(true)
-    };
-    let resend = move |_| {
-        spawn_local(async move {
-            let text = match api::post_authed(
-                session,
-                "/api/v1/auth/resend-verification",
-                serde_json::json!({}),
-            )
-            .await
-            {
-                Ok(()) => "A new confirmation link is on its way.".to_owned(),
-                Err(err) => err.message(),
-            };
-            notice.set(Some(text));
-        });
-    };
+        }
+    });
+    let resend = Action::new_local(move |_: &()| {
+        api::post_authed(
+            session,
+            "/api/v1/auth/resend-verification",
+            serde_json::json!({}),
+        )
+    });
+    Effect::new(move |_| {
+        notice.set(resend.value().get().map(|result| match result {
+            Ok(()) => "A new confirmation link is on its way.".to_owned(),
+            Err(err) => err.message(),
+        }));
+    });
 
     view! {
         <section class="card">
@@ -103,12 +115,12 @@ fn AccountCard() -> impl IntoView {
             </dl>
             <RenameForm current=name/>
             <Show when=move || !verified()>
-                <button class="secondary" on:click=resend>"Send the confirmation link again"</button>
+                <button class="secondary" on:click=move |_| { resend.dispatch(()); }>"Send the confirmation link again"</button>
             </Show>
             <p class="notice">{move || notice.get()}</p>
             <div class="actions">
-                <button on:click=move |_| end_session(false)>"Sign out"</button>
-                <button class="secondary" on:click=sign_out_everywhere>"Sign out everywhere"</button>
+                <button on:click=move |_| { end_session.dispatch(false); }>"Sign out"</button>
+                <button class="secondary" on:click=move |_| { end_session.dispatch(true); }>"Sign out everywhere"</button>
             </div>
         </section>
     }

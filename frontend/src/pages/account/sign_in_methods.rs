@@ -5,13 +5,12 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use penora_api_types::{ErrorCode, SignInMethodName, SignInMethodView, SignInMethods};
 
+use super::delete_account::DeleteAccount;
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
-use crate::pages::delete_account::DeleteAccount;
+use crate::form::{on_answer, Field, FormError};
 use crate::pages::sso::explain;
 use crate::session::Session;
 
@@ -57,42 +56,50 @@ pub fn SignInMethodsCard() -> impl IntoView {
         }
     });
 
-    let load = move || {
-        spawn_local(async move {
-            match api::sign_in_methods(session).await {
-                Ok(found) => methods.set(Some(found)),
-                Err(err) => problem.set(Some(say(&err))),
-            }
-        });
-    };
-    load();
+    let found = LocalResource::new(move || api::sign_in_methods(session));
+    Effect::new(move |_| match found.get() {
+        Some(Ok(found)) => methods.set(Some(found)),
+        Some(Err(err)) => problem.set(Some(say(&err))),
+        None => {}
+    });
+    let load = move || found.refetch();
 
+    let unlinking = Action::new_local(move |method: &SignInMethodName| {
+        let method = *method;
+        async move {
+            let result = api::unlink_method(session, method.as_str()).await;
+            result.map(|()| method)
+        }
+    });
+    Effect::new(move |_| {
+        match unlinking.value().get() {
+            Some(Ok(method)) => notice.set(Some(format!(
+                "{} is no longer linked.",
+                method_label(method)
+            ))),
+            Some(Err(err)) => problem.set(Some(say(&err))),
+            None => return,
+        }
+        load();
+    });
     let unlink = move |method: SignInMethodName| {
         notice.set(None);
         problem.set(None);
-        spawn_local(async move {
-            match api::unlink_method(session, method.as_str()).await {
-                Ok(()) => notice.set(Some(format!(
-                    "{} is no longer linked.",
-                    method_label(method)
-                ))),
-                Err(err) => problem.set(Some(say(&err))),
-            }
-            load();
-        });
+        unlinking.dispatch(method);
     };
+    let linking = Action::new_local(move |_: &()| api::link_google(session));
+    Effect::new(move |_| match linking.value().get() {
+        Some(Ok(url)) => {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().set_href(&url);
+            }
+        }
+        Some(Err(err)) => problem.set(Some(say(&err))),
+        None => {}
+    });
     let link_google = move |_| {
         problem.set(None);
-        spawn_local(async move {
-            match api::link_google(session).await {
-                Ok(url) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().set_href(&url);
-                    }
-                }
-                Err(err) => problem.set(Some(say(&err))),
-            }
-        });
+        linking.dispatch(());
     };
     let has_google = move || {
         methods.with(|m| {
@@ -185,21 +192,19 @@ fn FirstPassword(
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let recent = move || methods.with(|m| m.as_ref().and_then(|m| m.recent_sign_in_until));
+    let set = Action::new_local(move |new_password: &String| {
+        api::set_first_password(session, new_password.clone())
+    });
+    on_answer(set, error, move |auth| {
+        password.set(String::new());
+        // A fresh session: every other one has ended.
+        session.sign_in(auth);
+        reload();
+    });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let new_password = password.get_untracked();
-        spawn_local(async move {
-            match api::set_first_password(session, new_password).await {
-                Ok(auth) => {
-                    password.set(String::new());
-                    // A fresh session: every other one has ended.
-                    session.sign_in(auth);
-                    reload();
-                }
-                Err(err) => error.set(Some(err)),
-            }
-        });
+        set.dispatch(password.get_untracked());
     };
     let recent_problem = move || {
         error.with(|e| {

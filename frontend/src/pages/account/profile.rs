@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use penora_api_types::{AuthResponse, ChangePasswordRequest};
 
 use crate::api::{self, ApiError};
-use crate::form::{Field, FormError};
+use crate::form::{on_answer, Field, FormError};
 use crate::session::Session;
 
 /// The display name, changed in place.
@@ -16,13 +16,9 @@ pub fn RenameForm(current: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let notice = RwSignal::new(None::<String>);
     let save = Action::new_local(move |name: &String| api::rename(session, name.clone()));
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(user)) => {
-            notice.set(Some(format!("Your name is now {}.", user.display_name)));
-            session.set_user(user);
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(save, error, move |user| {
+        notice.set(Some(format!("Your name is now {}.", user.display_name)));
+        session.set_user(user);
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -74,10 +70,8 @@ fn PasswordForm() -> impl IntoView {
     let change = Action::new_local(move |body: &ChangePasswordRequest| {
         api::change_password(session, body.clone())
     });
-    Effect::new(move |_| match change.value().get() {
-        Some(Ok(auth)) => done(session, auth, revoke_keys, current, new, notice),
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(change, error, move |auth| {
+        done(session, auth, revoke_keys, current, new, notice)
     });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

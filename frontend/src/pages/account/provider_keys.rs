@@ -4,11 +4,10 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use penora_api_types::{ProviderKey, SetProviderKey};
 
 use crate::api::{self, ApiError};
-use crate::form::{options, Field, FormError, Picker};
+use crate::form::{on_answer, options, Field, FormError, Picker};
 use crate::session::Session;
 
 /// The providers that take a writer's own key, as the server names them.
@@ -38,53 +37,57 @@ pub fn ProviderKeys() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let notice = RwSignal::new(None::<String>);
 
-    let load = move || {
-        spawn_local(async move {
-            match api::provider_keys(session).await {
-                Ok(list) => keys.set(list.items),
-                Err(err) => error.set(Some(err)),
-            }
-        });
-    };
-    load();
+    let list = LocalResource::new(move || api::provider_keys(session));
+    Effect::new(move |_| match list.get() {
+        Some(Ok(list)) => keys.set(list.items),
+        Some(Err(err)) => error.set(Some(err)),
+        None => {}
+    });
 
+    let set = Action::new_local(move |body: &SetProviderKey| {
+        api::set_provider_key(session, body.clone())
+    });
+    on_answer(set, error, move |saved| {
+        // The key leaves the page: only the server keeps it.
+        key.set(String::new());
+        notice.set(Some(format!(
+            "Saved your {} key {}.",
+            provider_name(&saved.provider),
+            saved.hint
+        )));
+        list.refetch();
+    });
     let save = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let body = SetProviderKey {
-            provider: provider.get_untracked(),
-            key: key.get_untracked(),
-        };
         error.set(None);
         notice.set(None);
-        spawn_local(async move {
-            match api::set_provider_key(session, body).await {
-                Ok(saved) => {
-                    // The key leaves the page: only the server keeps it.
-                    key.set(String::new());
-                    notice.set(Some(format!(
-                        "Saved your {} key {}.",
-                        provider_name(&saved.provider),
-                        saved.hint
-                    )));
-                    load();
-                }
-                Err(err) => error.set(Some(err)),
-            }
+        set.dispatch(SetProviderKey {
+            provider: provider.get_untracked(),
+            key: key.get_untracked(),
         });
     };
+    let delete = Action::new_local(move |provider: &String| {
+        let provider = provider.clone();
+        async move {
+            let result = api::delete_provider_key(session, provider.clone()).await;
+            result.map(|()| provider)
+        }
+    });
+    Effect::new(move |_| {
+        match delete.value().get() {
+            Some(Ok(provider)) => notice.set(Some(format!(
+                "Removed your {} key.",
+                provider_name(&provider)
+            ))),
+            Some(Err(err)) => error.set(Some(err)),
+            None => return,
+        }
+        list.refetch();
+    });
     let remove = move |provider: String| {
         error.set(None);
         notice.set(None);
-        spawn_local(async move {
-            match api::delete_provider_key(session, provider.clone()).await {
-                Ok(()) => notice.set(Some(format!(
-                    "Removed your {} key.",
-                    provider_name(&provider)
-                ))),
-                Err(err) => error.set(Some(err)),
-            }
-            load();
-        });
+        delete.dispatch(provider);
     };
 
     view! {

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use super::sign_in_methods::say;
 use crate::api::{self, ApiError};
-use crate::pages::sign_in_methods::say;
+use crate::form::on_answer;
 use crate::session::Session;
 
 /// What has to be typed to confirm.
@@ -22,13 +23,9 @@ pub fn DeleteAccount(has_password: Signal<bool>) -> impl IntoView {
     let delete = Action::new_local(move |password: &Option<String>| {
         api::delete_account(session, password.clone())
     });
-    Effect::new(move |_| match delete.value().get() {
-        Some(Ok(())) => {
-            session.clear();
-            navigate("/", Default::default());
-        }
-        Some(Err(err)) => error.set(Some(err)),
-        None => {}
+    on_answer(delete, error, move |()| {
+        session.clear();
+        navigate("/", Default::default());
     });
     let confirmed = move || typed.with(|t| t.trim() == CONFIRM_WORD);
     let submit = move |ev: leptos::ev::SubmitEvent| {
