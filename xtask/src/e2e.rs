@@ -43,6 +43,8 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         "penora",
         "-p",
         "penora-fake-upstream",
+        "--bin",
+        "penora-fake-upstream",
     ]))?;
 
     let port = free_port()?;
