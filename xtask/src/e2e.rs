@@ -35,17 +35,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     if !frontend::is_built(root) {
         frontend::build(root)?;
     }
-    shell::run(shell::cargo().args([
-        "build",
-        "-p",
-        "penora-server",
-        "--bin",
-        "penora",
-        "-p",
-        "penora-fake-upstream",
-        "--bin",
-        "penora-fake-upstream",
-    ]))?;
+    build_binaries()?;
 
     let port = free_port()?;
     let data_dir = std::env::temp_dir().join(format!("penora-e2e-{}-{port}", std::process::id()));
@@ -67,6 +57,22 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     drop(upstream);
     let _ = std::fs::remove_dir_all(&data_dir);
     result
+}
+
+/// The debug server and fake provider, in one build (a build of the server alone would
+/// resolve features differently and compile it all again).
+pub fn build_binaries() -> anyhow::Result<()> {
+    shell::run(shell::cargo().args([
+        "build",
+        "-p",
+        "penora-server",
+        "--bin",
+        "penora",
+        "-p",
+        "penora-fake-upstream",
+        "--bin",
+        "penora-fake-upstream",
+    ]))
 }
 
 /// The debug `penora` binary the tests run (and call for admin commands).

@@ -37,7 +37,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     if !frontend::is_built(root) {
         frontend::build(root)?;
     }
-    shell::run(shell::cargo().args(["build", "-p", "penora-server", "--bin", "penora"]))?;
+    e2e::build_binaries()?;
     let port = e2e::free_port()?;
     let data_dir = std::env::temp_dir().join(format!("penora-lh-{}-{port}", std::process::id()));
     let server = Server::start(root, port, &data_dir, None)?;
