@@ -50,6 +50,7 @@ mod openai_compat;
 mod openai_params;
 mod operations;
 mod pagination;
+mod provider_key_checks;
 mod provider_keys;
 mod refresh_grace;
 mod scopes;
