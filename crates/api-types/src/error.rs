@@ -41,6 +41,10 @@ pub enum ErrorCode {
     RateLimited,
     /// The database cannot be reached right now; try again.
     ServiceUnavailable,
+    /// This server is restarting: it starts no new generation, and one running past its
+    /// grace period ends with this code (billed for what was delivered). Try again: another
+    /// replica, or this one once restarted, answers.
+    ServerRestarting,
     /// Something failed on our side; the request id helps us find it.
     InternalError,
     /// Not enough available credits; `extra.available_mc` says how many there are.
@@ -181,6 +185,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::ServerRestarting => "server_restarting",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::InsufficientCredits => "insufficient_credits",
             ErrorCode::UnknownModel => "unknown_model",

@@ -58,6 +58,8 @@ pub struct Shared {
     pub prompts: Arc<Prompts>,
     /// Generations streaming in this process (for instant cancels).
     pub running: Running,
+    /// Draining and ending generations when the server stops.
+    pub shutdown: crate::shutdown::Shutdown,
     /// Event streams open in this process (capped per user and in all).
     pub streams: Streams,
     pub jwt: JwtKeys,

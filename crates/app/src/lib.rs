@@ -30,6 +30,7 @@ pub mod request_id;
 pub mod sessions;
 pub mod share_lookups;
 pub mod shares;
+pub mod shutdown;
 pub mod sign_in;
 pub mod spans;
 pub mod stories;

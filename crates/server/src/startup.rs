@@ -2,6 +2,7 @@
 //! free one, which tests use) and reports the port before serving. Beside the public
 //! listener, an ops listener (`PENORA_OPS_BIND`) serves health details and metrics.
 
+use std::future::Future;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -98,20 +99,102 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests (graceful shutdown)
-    /// and writes the share views counted since the last flush. Both listeners stop on the
-    /// signal.
+    /// Serves until SIGINT or SIGTERM, then stops as [`Application::run_until`] says.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = match self.ops {
-            Some((_, ops)) => futures_util::future::try_join(self.server, ops)
-                .await
-                .map(|_| ()),
-            None => self.server.await,
-        };
-        if let Err(err) = self.state.share_lookups.flush(&self.state.db).await {
+        self.run_until(stop_signal()).await
+    }
+
+    /// Serves until `stop` resolves, then stops without leaving money in flight:
+    /// 1. the public listener closes (a load balancer's next connection goes to another
+    ///    replica) and new generations are refused (`503 server_restarting`) on connections
+    ///    still open;
+    /// 2. running generations may finish within `shutdown_grace_secs`; those still running
+    ///    then end with an `error` event `server_restarting`, billed for what they delivered;
+    /// 3. once every generation has settled (its hold and concurrency slot given back), the
+    ///    workers and the ops listener stop, and the share views counted since the last
+    ///    flush are written.
+    ///
+    /// The group-commit writers run on this (the main) runtime, where settling runs too
+    /// ([`penora_app::shutdown`]), so their last writes are committed before this returns.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
+        let public = self.server.handle();
+        let ops = self.ops.as_ref().map(|(_, server)| server.handle());
+        // A task of its own: the servers' futures also carry out the stop commands below.
+        let mut serving = tokio::spawn(async move {
+            match self.ops {
+                Some((_, ops)) => futures_util::future::try_join(self.server, ops)
+                    .await
+                    .map(|_| ()),
+                None => self.server.await,
+            }
+        });
+        tokio::select! {
+            served = &mut serving => return served.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            () = stop => {}
+        }
+        let state = self.state;
+        let shutdown = &state.shutdown;
+        let grace = state.config.settings.shutdown_grace();
+        tracing::info!(
+            running = shutdown.running(),
+            grace_secs = grace.as_secs(),
+            "stopping: no new connections or generations"
+        );
+        shutdown.begin();
+        let public_stopped = public.stop(true);
+        if !shutdown.wait(grace).await {
+            tracing::info!(
+                running = shutdown.running(),
+                "the grace period is over: ending the running generations"
+            );
+            shutdown.cut();
+            if !shutdown.wait(SETTLE_LIMIT).await {
+                tracing::warn!(
+                    running = shutdown.running(),
+                    "generations still settling at exit: the sweeper settles them"
+                );
+            }
+        }
+        public_stopped.await;
+        if let Some(ops) = ops {
+            ops.stop(true).await;
+        }
+        let served = serving
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        if let Err(err) = state.share_lookups.flush(&state.db).await {
             tracing::warn!(error = %err, "share views not written at shutdown");
         }
+        tracing::info!("stopped");
         served
+    }
+}
+
+/// How long generations ended at shutdown may take to settle before the process exits
+/// anyway (their holds then expire and the sweeper settles them).
+const SETTLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// SIGINT (Ctrl+C) or SIGTERM (process managers, `docker stop`).
+async fn stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }
 
@@ -168,6 +251,7 @@ pub fn build_state(
         providers,
         prompts: Arc::new(prompts),
         running: Running::default(),
+        shutdown: penora_app::shutdown::Shutdown::on_this_runtime(),
         streams,
         jwt,
         secrets,
@@ -242,6 +326,7 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
     let openapi = ApiDoc::openapi();
     let state = web::Data::new(state);
     let capacity = settings.capacity.clone();
+    let settings_grace = settings.shutdown_grace();
     // actix's own default, stated here so `max_connections` can be shared out per worker.
     let workers = std::thread::available_parallelism()
         .map_or(2, std::num::NonZeroUsize::get)
@@ -283,7 +368,10 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
         0 => KeepAlive::Disabled,
         secs => KeepAlive::Timeout(Duration::from_secs(secs)),
     })
-    .shutdown_timeout(20)
+    // Signals are handled by `run_until`, which stops the server itself once every
+    // generation has settled; this timeout is only the last resort behind it.
+    .disable_signals()
+    .shutdown_timeout((settings_grace + SETTLE_LIMIT + Duration::from_secs(5)).as_secs())
     .listen(listener)?
     .run();
     Ok(server)
@@ -306,6 +394,7 @@ fn run_ops(listener: TcpListener, state: AppState, served: Served) -> anyhow::Re
             .default_service(web::to(fallback::not_found))
     })
     .workers(1)
+    .disable_signals()
     .shutdown_timeout(5)
     .listen(listener)?
     .run();

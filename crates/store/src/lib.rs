@@ -144,11 +144,38 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// open the pool that serves afterwards. A pooled SQLite connection that loaded the schema
 /// before a migration can still prepare statements against the old one (an upsert whose
 /// new unique index it has not seen fails with "ON CONFLICT clause does not match").
+///
+/// Several processes may migrate one database at once (every replica migrates as it
+/// starts): they migrate one after another, and the later ones find nothing pending. On
+/// PostgreSQL the migrations run under a session-level advisory lock ([`MIGRATION_LOCK`]) on
+/// that one connection (it goes with the connection if the process dies); on SQLite in one
+/// transaction that holds the write lock from its start.
 pub async fn migrate_url(url: &str) -> Result<(), DbErr> {
     let db = connect(url, 1).await?;
-    migrate(&db).await?;
-    db.close().await
+    let migrated = match Backend::of(&db) {
+        Backend::Postgres => {
+            let lock = format!("SELECT pg_advisory_lock({MIGRATION_LOCK})");
+            db.execute_unprepared(&lock).await?;
+            let migrated = migrate(&db).await;
+            let unlock = format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})");
+            let unlocked = db.execute_unprepared(&unlock).await.map(|_| ());
+            migrated.and(unlocked)
+        }
+        Backend::Sqlite => {
+            let txn = begin_write(&db).await?;
+            match Migrator::up(&txn, None).await {
+                Ok(()) => txn.commit().await,
+                Err(err) => Err(err),
+            }
+        }
+    };
+    let closed = db.close().await;
+    migrated.and(closed)
 }
+
+/// The advisory lock key migrations take on PostgreSQL (any fixed number no other code uses:
+/// these are the first eight bytes of "penora:m" read as a big-endian integer).
+pub const MIGRATION_LOCK: i64 = 0x7065_6e6f_7261_3a6d;
 
 /// Names of migrations not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {

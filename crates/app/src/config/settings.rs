@@ -137,6 +137,10 @@ pub struct Settings {
     /// The older name of `generation_hold_grace_ms`, in seconds; still read (see
     /// [`Settings::generation_hold_grace`]).
     pub generation_hold_grace_secs: Option<u64>,
+    /// On SIGTERM, how long running generations may go on before they are ended (billed for
+    /// what they delivered, with an `error` event `server_restarting`). Give the process
+    /// manager's stop timeout a few seconds more than this.
+    pub shutdown_grace_secs: u64,
     pub upstream_connect_timeout_secs: u64,
     /// Models may think a while before the first word.
     pub upstream_first_byte_timeout_secs: u64,
@@ -218,6 +222,7 @@ impl Default for Settings {
             generation_save_interval_ms: 1000,
             generation_hold_grace_ms: 120_000,
             generation_hold_grace_secs: None,
+            shutdown_grace_secs: 20,
             upstream_connect_timeout_secs: 10,
             upstream_first_byte_timeout_secs: 60,
             upstream_idle_timeout_secs: 30,
@@ -292,6 +297,10 @@ impl Settings {
     /// How often a running generation saves its progress (at least every 10 ms).
     pub fn generation_save_interval(&self) -> Duration {
         Duration::from_millis(self.generation_save_interval_ms.max(10))
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
     }
 }
 

@@ -23,6 +23,9 @@ pub enum GenerationError {
     RateLimited { limit: u32, retry_after: u64 },
     #[error("no such generation")]
     NotFound,
+    /// The server is stopping: it opens no new generation.
+    #[error("the server is restarting")]
+    ServerRestarting,
     /// The account is gone or the session ended (found when the generation starts: its
     /// route does not read the account first).
     #[error("signed out")]

@@ -33,5 +33,5 @@ pub use opened::{Account, Opened, Started};
 pub use registry::Running;
 pub use run::{spawn, Event, Meta};
 pub use save::{save, SaveError};
-pub use settle::{failure_of, finish_interrupted, sweep_free, Settled};
+pub use settle::{failure_of, finish_interrupted, sweep_free, Settled, SERVER_RESTARTING};
 pub use start::start;

@@ -72,47 +72,60 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
     // the time it streams, several kB per open stream.
     // The request's id goes with the task: failure messages name it, for support.
     let request = request_id::current();
-    let task = async move {
-        let registered = state.running.register(started.row.id);
-        let ending = drive(&state, &started, &tx, &registered.notify).await;
-        drop(registered);
-        if let Stop::Failed(err) = &ending.stop {
-            // The provider's own words stay here: users get `ProviderError::summary`.
-            tracing::warn!(
-                generation = %started.row.id,
-                request_id = request_id::current().unwrap_or_default(),
-                model = %started.model.id,
-                provider = %started.model.provider,
-                code = err.code(),
-                error = %err,
-                "the AI provider failed"
-            );
-        }
-        let settled = Box::pin(settle(&state, &started, &ending)).await;
-        let kept = match started.target {
-            Some(target) => {
-                Box::pin(stories::keep(&state, started.user, target, &ending.output)).await
+    let span = tracing::Span::current();
+    let shutdown = state.shutdown.clone();
+    let task = {
+        let request = request.clone();
+        async move {
+            let registered = state.running.register(started.row.id);
+            let ending = drive(&state, &started, &tx, &registered.notify).await;
+            drop(registered);
+            if let Stop::Failed(err) = &ending.stop {
+                // The provider's own words stay here: users get `ProviderError::summary`.
+                tracing::warn!(
+                    generation = %started.row.id,
+                    request_id = request_id::current().unwrap_or_default(),
+                    model = %started.model.id,
+                    provider = %started.model.provider,
+                    code = err.code(),
+                    error = %err,
+                    "the AI provider failed"
+                );
             }
-            None => None,
-        };
-        // The client may be gone; the generation is settled either way.
-        let end = Event::End {
-            settled: Box::new(settled),
-            kept: kept.map(Box::new),
-        };
-        let _ = tx.send(end).await;
+            // Settled on the main runtime, which outlives this task's HTTP worker.
+            let closing =
+                in_request(request, close(state.clone(), started, ending)).instrument(span);
+            let Some(end) = state.shutdown.outlive(closing).await else {
+                return;
+            };
+            // The client may be gone; the generation is settled either way.
+            let _ = tx.send(end).await;
+        }
     };
     // The task is part of the request that started it: it carries the request's span.
-    tokio::spawn(
-        async move {
-            match request {
-                Some(id) => request_id::scope(id, task).await,
-                None => task.await,
-            }
-        }
-        .in_current_span(),
-    );
+    tokio::spawn(shutdown.track(in_request(request, task).in_current_span()));
     rx
+}
+
+/// Runs `fut` as part of the request `id`, when there is one.
+async fn in_request<F: std::future::Future>(id: Option<String>, fut: F) -> F::Output {
+    match id {
+        Some(id) => request_id::scope(id, fut).await,
+        None => fut.await,
+    }
+}
+
+/// Settles the generation and, for a story step, keeps its text: the last event.
+async fn close(state: AppState, started: Started, ending: Ending) -> Event {
+    let settled = Box::pin(settle(&state, &started, &ending)).await;
+    let kept = match started.target {
+        Some(target) => Box::pin(stories::keep(&state, started.user, target, &ending.output)).await,
+        None => None,
+    };
+    Event::End {
+        settled: Box::new(settled),
+        kept: kept.map(Box::new),
+    }
 }
 
 async fn drive(
@@ -141,6 +154,7 @@ async fn drive(
         tokio::select! {
             biased;
             () = cancel.notified() => return progress.end(Stop::Cancelled("cancelled")),
+            () = state.shutdown.cut_requested() => return progress.end(Stop::ShuttingDown),
             () = tx.closed() => return progress.end(Stop::Cancelled("client_disconnected")),
             _ = save.tick() => {
                 if let Some(stop) = Box::pin(progress.save(state, started)).await {
@@ -170,6 +184,7 @@ async fn drive(
         tokio::select! {
             biased;
             () = cancel.notified() => break Stop::Cancelled("cancelled"),
+            () = state.shutdown.cut_requested() => break Stop::ShuttingDown,
             () = tx.closed() => break Stop::Cancelled("client_disconnected"),
             _ = save.tick() => {
                 if let Some(stop) = Box::pin(progress.save(state, started)).await {

@@ -32,6 +32,8 @@ pub enum Stop {
     /// Its progress could not be saved for the whole grace period, after which the sweeper
     /// may settle it: the stream stopped rather than go on unbilled.
     Unsaved,
+    /// The server is stopping and the grace period for running generations has passed.
+    ShuttingDown,
 }
 
 impl Stop {
@@ -40,14 +42,16 @@ impl Stop {
             Self::Finished(_) => GenerationStatus::Completed,
             Self::Cancelled(_) => GenerationStatus::Cancelled,
             Self::Failed(_) => GenerationStatus::Failed,
-            Self::ClosedElsewhere | Self::Unsaved => GenerationStatus::Interrupted,
+            Self::ClosedElsewhere | Self::Unsaved | Self::ShuttingDown => {
+                GenerationStatus::Interrupted
+            }
         }
     }
 
     pub fn finish_reason(&self) -> &'static str {
         match self {
             Self::Finished(reason) | Self::Cancelled(reason) => reason,
-            Self::Failed(_) | Self::ClosedElsewhere | Self::Unsaved => "error",
+            Self::Failed(_) | Self::ClosedElsewhere | Self::Unsaved | Self::ShuttingDown => "error",
         }
     }
 
@@ -56,6 +60,7 @@ impl Stop {
         match self {
             Self::Failed(err) => Some(failure_code(err)),
             Self::Unsaved => Some("progress_not_saved".to_owned()),
+            Self::ShuttingDown => Some(SERVER_RESTARTING.to_owned()),
             _ => None,
         }
     }
@@ -68,6 +73,9 @@ impl Stop {
             Self::Unsaved => {
                 "The server could not record this generation's progress, so it stopped; what was delivered is billed."
             }
+            Self::ShuttingDown => {
+                "The server restarted during this generation, so it stopped; what was delivered is billed. Start it again to go on."
+            }
             _ => return None,
         };
         Some(match request_id::current() {
@@ -76,6 +84,9 @@ impl Stop {
         })
     }
 }
+
+/// The code of a generation the server ended because it was stopping.
+pub const SERVER_RESTARTING: &str = "server_restarting";
 
 /// How a generation ended, in memory: why it stopped and what it delivered, before anything
 /// was written.

@@ -35,6 +35,9 @@ pub async fn start(
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
+    if state.shutdown.is_draining() {
+        return Err(GenerationError::ServerRestarting);
+    }
     per_minute::count(state, account).await?;
     let platform = || {
         let provider = state.providers.get(&job.model.provider)?;

@@ -12,6 +12,7 @@ use penora_app::request_id;
 
 mod from_billing;
 pub(crate) mod from_services;
+pub(crate) use from_services::server_restarting;
 mod from_sign_in;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";

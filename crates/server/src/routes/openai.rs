@@ -297,11 +297,10 @@ impl Chunks {
     }
 
     fn end(&self, end: &EndEvent) -> Vec<Bytes> {
-        if let Some(failure) = end
-            .error
-            .as_ref()
-            .filter(|_| end.status == GenerationStatus::Failed.as_str())
-        {
+        if let Some(failure) = end.error.as_ref().filter(|_| {
+            end.status == GenerationStatus::Failed.as_str()
+                || end.status == GenerationStatus::Interrupted.as_str()
+        }) {
             // OpenAI's SDKs raise an APIError for a chunk carrying `error`.
             let error = serde_json::json!({ "error": {
                 "message": failure.message,

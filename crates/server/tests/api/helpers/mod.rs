@@ -14,7 +14,7 @@ pub use checks::{assert_problem, content_type};
 pub use sign_in::{
     location, refusal_of, spawn_sso_app, sso_claims, sso_token, SSO_ISSUER, SSO_SECRET,
 };
-pub use spawn::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
+pub use spawn::{spawn_app, spawn_app_on, spawn_app_with, EmptyDatabase, TestApp};
 pub use together::{answers_grouped, statuses_together, StatusCounts};
 
 pub const PASSWORD: &str = "correct horse 7";

@@ -8,6 +8,7 @@ use penora_server::startup::Application;
 use reqwest::Client;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::TEST_JWT_SECRET;
@@ -22,6 +23,9 @@ pub struct TestApp {
     pub state: AppState,
     pub database_url: String,
     postgres: Option<PostgresDb>,
+    /// Stops the server as SIGTERM does ([`TestApp::shut_down`]).
+    stop: std::sync::Mutex<Option<oneshot::Sender<()>>>,
+    served: tokio::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
 }
 
 /// A database made for one test and dropped after it.
@@ -47,17 +51,7 @@ pub async fn spawn_app_on(
     if std::env::var_os("TEST_LOG").is_some() {
         penora_server::telemetry::init(penora_app::config::LogFormat::Text);
     }
-    let data_dir = new_data_dir();
-    let (database_url, postgres) = match std::env::var("PENORA_TEST_DATABASE_URL") {
-        Ok(admin_url) => {
-            let db = create_postgres_database(&admin_url).await;
-            (with_database(&admin_url, &db.name), Some(db))
-        }
-        Err(_) => (
-            format!("sqlite://{}?mode=rwc", data_dir.join("penora.db").display()),
-            None,
-        ),
-    };
+    let (data_dir, database_url, postgres) = EmptyDatabase::new().await.into_parts();
     start_app(data_dir, database_url, postgres, tweak, listener).await
 }
 
@@ -145,7 +139,14 @@ async fn start_app(
     let ops_address = format!("http://127.0.0.1:{}", app.ops_port().unwrap_or_default());
     let db = app.state().db.clone();
     let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
+    let (stop, stopped) = oneshot::channel::<()>();
+    // Dropping the app without `shut_down` leaves its server running until the test's
+    // runtime ends, as a server killed with the test would be.
+    let served = tokio::spawn(app.run_until(async move {
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -159,6 +160,8 @@ async fn start_app(
         state,
         database_url,
         postgres,
+        stop: std::sync::Mutex::new(Some(stop)),
+        served: tokio::sync::Mutex::new(Some(served)),
     }
 }
 
@@ -189,30 +192,101 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some(pg) = self.postgres.take() {
-            // Drop runs outside async; a short-lived runtime on its own thread does the work.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
-                rt.block_on(async {
-                    let admin = Database::connect(&pg.admin_url).await.ok()?;
-                    admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                            pg.name
-                        ))
-                        .await
-                        .ok()?;
-                    admin.close().await.ok()
-                })
-            })
-            .join();
+            drop_postgres(pg);
+        }
+    }
+}
+
+/// Drops a test's PostgreSQL database. Drop runs outside async: a short-lived runtime on its
+/// own thread does the work.
+fn drop_postgres(pg: PostgresDb) {
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async {
+            let admin = Database::connect(&pg.admin_url).await.ok()?;
+            admin
+                .execute_unprepared(&format!(
+                    "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                    pg.name
+                ))
+                .await
+                .ok()?;
+            admin.close().await.ok()
+        })
+    })
+    .join();
+}
+
+/// A database with nothing in it, not even the migrations (on the test's engine), dropped
+/// when this is.
+pub struct EmptyDatabase {
+    pub url: String,
+    data_dir: PathBuf,
+    postgres: Option<PostgresDb>,
+}
+
+impl EmptyDatabase {
+    pub async fn new() -> Self {
+        let data_dir = new_data_dir();
+        let (url, postgres) = match std::env::var("PENORA_TEST_DATABASE_URL") {
+            Ok(admin_url) => {
+                let db = create_postgres_database(&admin_url).await;
+                (with_database(&admin_url, &db.name), Some(db))
+            }
+            Err(_) => (
+                format!("sqlite://{}?mode=rwc", data_dir.join("penora.db").display()),
+                None,
+            ),
+        };
+        Self {
+            url,
+            data_dir,
+            postgres,
+        }
+    }
+}
+
+impl EmptyDatabase {
+    /// Its data dir, URL and PostgreSQL database, which the caller now drops.
+    fn into_parts(mut self) -> (PathBuf, String, Option<PostgresDb>) {
+        let data_dir = std::mem::take(&mut self.data_dir);
+        (
+            data_dir,
+            std::mem::take(&mut self.url),
+            self.postgres.take(),
+        )
+    }
+}
+
+impl Drop for EmptyDatabase {
+    fn drop(&mut self) {
+        if !self.data_dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+        if let Some(pg) = self.postgres.take() {
+            drop_postgres(pg);
         }
     }
 }
 
 impl TestApp {
+    /// Stops the server as SIGTERM does, and waits until it has stopped.
+    pub async fn shut_down(&self) -> std::io::Result<()> {
+        let stop = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(stop) = stop {
+            let _ = stop.send(());
+        }
+        match self.served.lock().await.take() {
+            Some(served) => served
+                .await
+                .unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        }
+    }
+
     /// A second server on this app's database, as another replica would be: its own port,
     /// data dir and connection pool, and the same secrets. The database stays this app's.
     pub async fn another_server(&self) -> TestApp {
