@@ -13,6 +13,7 @@ mod apps;
 mod apps_identity;
 mod apps_keys;
 mod apps_refunds;
+mod backups;
 mod billing_attacks;
 mod billing_gateway;
 mod billing_orders;
