@@ -15,6 +15,7 @@ pub mod holds;
 pub mod idempotency;
 pub mod identities;
 pub mod ledger;
+pub mod metrics;
 pub mod oauth_flows;
 pub mod page;
 pub mod projects;
