@@ -21,6 +21,7 @@ mod billing_plans;
 mod billing_refunds;
 mod billing_units;
 mod bounded_reads;
+mod business_metrics;
 mod caps;
 mod cli;
 mod contract;
