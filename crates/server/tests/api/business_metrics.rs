@@ -237,16 +237,7 @@ async fn alert_rules_name_only_metrics_a_scrape_has() {
                     "{name}: annotation {help}"
                 );
             }
-            for metric in penora_names(expr) {
-                let base = ["_bucket", "_count", "_sum"]
-                    .iter()
-                    .find_map(|suffix| metric.strip_suffix(suffix))
-                    .unwrap_or(&metric);
-                assert!(
-                    text.contains(&format!("# TYPE {base} ")),
-                    "{name} names {metric}, which no scrape has"
-                );
-            }
+            assert_scraped(&text, expr, name);
             alerts += 1;
         }
     }
@@ -259,17 +250,24 @@ async fn alert_rules_name_only_metrics_a_scrape_has() {
         serde_json::from_str(&std::fs::read_to_string(dashboard).unwrap()).unwrap();
     for panel in dashboard["panels"].as_array().unwrap() {
         for target in panel["targets"].as_array().into_iter().flatten() {
-            for metric in penora_names(target["expr"].as_str().unwrap_or_default()) {
-                let base = ["_bucket", "_count", "_sum"]
-                    .iter()
-                    .find_map(|suffix| metric.strip_suffix(suffix))
-                    .unwrap_or(&metric);
-                assert!(
-                    text.contains(&format!("# TYPE {base} ")),
-                    "panel names {metric}"
-                );
-            }
+            let expr = target["expr"].as_str().unwrap_or_default();
+            assert_scraped(&text, expr, panel["title"].as_str().unwrap_or_default());
         }
+    }
+}
+
+/// Every `penora_` metric `expr` names (a histogram by its `_bucket`, `_count` or `_sum`) is
+/// in the scrape `text`; `what` names the rule or panel.
+fn assert_scraped(text: &str, expr: &str, what: &str) {
+    for metric in penora_names(expr) {
+        let family = ["_bucket", "_count", "_sum"]
+            .iter()
+            .find_map(|suffix| metric.strip_suffix(suffix))
+            .unwrap_or(&metric);
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "{what} names {metric}, which no scrape has"
+        );
     }
 }
 
