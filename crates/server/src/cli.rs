@@ -286,8 +286,9 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             println!("Secret (shown once): {}", created.secret);
         }
         AdminCommand::SsoToken(args) => print_sso_token(&args)?,
+        // `run` handles them before a pool holds the database.
         AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
-            unreachable!("run before the database is opened")
+            anyhow::bail!("backup and restore do not run with the database open")
         }
         AdminCommand::SweepHolds => {
             let settled = penora_app::holds::sweep(&state).await?;
