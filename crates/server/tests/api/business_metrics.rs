@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::generation_faults::app_with_fake;
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 use crate::streams::EventReader;
 
 /// The sum of the samples of `name` whose labels include every one of `labels`.
@@ -130,6 +130,70 @@ async fn a_running_generation_shows_as_an_open_hold() {
     );
     drop(reader);
     app.assert_ledger_consistent().await;
+}
+
+#[tokio::test]
+async fn a_hold_past_its_expiry_shows_until_the_sweeper_settles_it() {
+    // Saves (which move the expiry on) come far later than the hold expires.
+    let app = spawn_app_with(|s| {
+        s.offline_pace_ms = 50;
+        s.generation_save_interval_ms = 60_000;
+        s.generation_hold_grace_ms = 200;
+    })
+    .await;
+    let user = app.signed_up_user("stuck@example.com").await;
+    let body = json!({ "tool": "write", "instructions": "a slow tide", "words": 300 });
+    let mut reader = EventReader::new(app.stream_generation(&user.access_token, &body).await);
+    assert_eq!(reader.next().await.unwrap().0, "meta");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let stuck = scrape(&app).await;
+    assert_eq!(sample(&stuck, "penora_holds_open", &[]), 1.0, "{stuck}");
+    assert_eq!(sample(&stuck, "penora_holds_expired_open", &[]), 1.0);
+    assert!(sample(&stuck, "penora_hold_oldest_open_age_seconds", &[]) >= 0.0);
+
+    let settled = penora_app::holds::sweep(&app.state).await.unwrap();
+    assert_eq!(settled, 1);
+    let swept = scrape(&app).await;
+    assert_eq!(sample(&swept, "penora_holds_open", &[]), 0.0, "{swept}");
+    assert_eq!(sample(&swept, "penora_holds_expired_open", &[]), 0.0);
+    drop(reader);
+    app.assert_ledger_consistent().await;
+}
+
+#[tokio::test]
+async fn a_purchase_is_counted_once_however_often_it_is_applied() {
+    let app = spawn_app().await;
+    let user = app.signed_up_user("buyer-metrics@example.com").await;
+    let token = &user.access_token;
+    let before = scrape(&app).await;
+    let captured = [("kind", "order"), ("outcome", "captured")];
+    // Every payment series is there before the first payment.
+    assert_eq!(
+        sample(&before, "penora_payments_total", &captured),
+        0.0,
+        "{before}"
+    );
+    let order = app.order(token, "pack-100").await;
+    let paid = app
+        .sandbox_pay(order["gateway_order_id"].as_str().unwrap())
+        .await;
+    let order_id = order["order_id"].as_str().unwrap();
+    for _ in 0..2 {
+        let verified = app.verify(token, order_id, &paid).await;
+        assert_eq!(verified.status(), StatusCode::OK);
+    }
+    // The webhook finds it applied.
+    app.wait_for_webhooks().await;
+    let text = scrape(&app).await;
+    assert_eq!(
+        sample(&text, "penora_payments_total", &captured),
+        1.0,
+        "{text}"
+    );
+    let credited = "penora_credits_purchased_millicredits_total";
+    assert_eq!(sample(&text, credited, &[("kind", "order")]), 100_000.0);
+    let mismatched = [("outcome", "mismatch")];
+    assert_eq!(sample(&text, "penora_payments_total", &mismatched), 0.0);
 }
 
 #[tokio::test]
