@@ -18,6 +18,7 @@ mod config;
 mod error;
 mod gemini;
 mod http;
+pub mod metrics;
 mod offline;
 mod openai;
 mod provider;

@@ -6,6 +6,7 @@ use crate::anthropic::Anthropic;
 use crate::config::{ApiFormat, ProviderConfig, UpstreamConfig};
 use crate::gemini::Gemini;
 use crate::http::{ClientBuildError, HttpSettings, Transport};
+use crate::metrics::Measured;
 use crate::offline::Offline;
 use crate::openai::OpenAiCompatible;
 use crate::provider::Provider;
@@ -36,7 +37,7 @@ impl Providers {
             .upstreams
             .iter()
             .map(|upstream| client(upstream, transport.clone()));
-        let entries = std::iter::once(Arc::new(offline) as Arc<dyn Provider>)
+        let entries = std::iter::once(Arc::new(Measured(Arc::new(offline))) as Arc<dyn Provider>)
             .chain(upstreams)
             .collect();
         Ok(Self {
@@ -89,7 +90,12 @@ impl Providers {
     }
 }
 
+/// An upstream's client, measured (see [`crate::metrics`]).
 fn client(upstream: &UpstreamConfig, transport: Transport) -> Arc<dyn Provider> {
+    Arc::new(Measured(unmeasured(upstream, transport)))
+}
+
+fn unmeasured(upstream: &UpstreamConfig, transport: Transport) -> Arc<dyn Provider> {
     let key = upstream.api_key.clone();
     let base = upstream.base_url.clone();
     match upstream.format {

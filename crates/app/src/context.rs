@@ -75,6 +75,8 @@ pub struct Shared {
     pub keys: KeyCache,
     /// Share views not yet written, and clients the share look-up limit refused.
     pub share_lookups: crate::share_lookups::Lookups,
+    /// Whether each provider answers, checked now and then for `/health/detailed`.
+    pub reachability: crate::reachability::Reachability,
     /// Render slots and the on-disk cache of rendered exports.
     pub exports: crate::exports::Exporter,
     /// Single sign-on and Google sign-in.

@@ -63,6 +63,15 @@ pub enum AdminCommand {
         )]
         scopes: Vec<String>,
     },
+    /// Write a consistent backup of the whole database to FILE while servers keep running
+    /// (SQLite: a copy of the file by `VACUUM INTO`; PostgreSQL: a `pg_dump` custom-format
+    /// archive, needs pg_dump on PATH).
+    Backup { file: std::path::PathBuf },
+    /// Replace the whole database with the backup in FILE. Stop every server first: it
+    /// refuses while the database is in use. SQLite keeps the replaced file as
+    /// `<database>.pre-restore`; PostgreSQL runs `pg_restore --clean --if-exists
+    /// --single-transaction` (needs pg_restore on PATH).
+    Restore { file: std::path::PathBuf },
     /// Settle holds whose generations never finished (the server also does this by itself).
     SweepHolds,
     /// Print a single sign-on token as the main site makes one (HS256, signed with
@@ -115,6 +124,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         // Needs no database: only the configured issuer and secret.
         Command::Admin(AdminCommand::SsoToken(args)) => print_sso_token(&args),
+        // Neither migrates nor opens a pool first: a restore needs the database to itself.
+        Command::Admin(AdminCommand::Backup { file }) => {
+            let config = load_for_command()?;
+            let written = penora_store::backup::backup(&config.database_url, &file).await?;
+            println!(
+                "Backed up the database to {} ({}, {} bytes).",
+                file.display(),
+                written.format,
+                written.bytes
+            );
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Restore { file }) => {
+            let config = load_for_command()?;
+            penora_store::backup::restore(&config.database_url, &file).await?;
+            println!("Restored the database from {}.", file.display());
+            Ok(())
+        }
         Command::Admin(admin) => run_admin(admin).await,
     }
 }
@@ -259,6 +286,10 @@ async fn run_admin(command: AdminCommand) -> anyhow::Result<()> {
             println!("Secret (shown once): {}", created.secret);
         }
         AdminCommand::SsoToken(args) => print_sso_token(&args)?,
+        // `run` handles them before a pool holds the database.
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => {
+            anyhow::bail!("backup and restore do not run with the database open")
+        }
         AdminCommand::SweepHolds => {
             let settled = penora_app::holds::sweep(&state).await?;
             println!("Settled {settled} expired holds.");

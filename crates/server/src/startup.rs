@@ -261,6 +261,7 @@ pub fn build_state(
         passwords,
         keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
         share_lookups: Default::default(),
+        reachability: Default::default(),
         exports,
         sign_in,
         started_at: Instant::now(),

@@ -109,6 +109,7 @@ impl<W: Writes> GroupCommit<W> {
             return self.writes.write_one(&item).await;
         };
         let (done, answer) = oneshot::channel();
+        let _measured = crate::metrics::Answered::from_now();
         match queue.send(Waiting { item, done }).await {
             Ok(()) => answer.await.unwrap_or_else(|_| W::stopped()),
             Err(mpsc::error::SendError(waiting)) => self.writes.write_one(&waiting.item).await,
@@ -156,6 +157,7 @@ fn next_batch<W: Writes>(waiting: Vec<Waiting<W>>) -> (Vec<Waiting<W>>, Vec<Wait
 /// Writes a batch (one at a time when it has one item or fails as a whole) and answers each
 /// caller still waiting.
 async fn commit<W: Writes>(writes: &W, batch: Vec<Waiting<W>>) {
+    crate::metrics::batch_committed(batch.len());
     let items: Vec<&W::Item> = batch.iter().map(|w| &w.item).collect();
     let together = match items.len() {
         1 => None,

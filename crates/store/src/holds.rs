@@ -218,3 +218,52 @@ pub async fn open_total(db: &impl ConnectionTrait, user: UserId) -> Result<i64, 
         .await?;
     Ok(rows.iter().map(|h| h.amount_mc).sum())
 }
+
+/// The open holds at a moment: how many, what they reserve, how many are past their expiry
+/// (left for the sweeper), and when the oldest was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenHolds {
+    pub count: i64,
+    pub reserved_mc: i64,
+    pub expired: i64,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// [`OpenHolds`] at `now`, in one read (for the metrics scrape).
+pub async fn open_summary(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<OpenHolds, DbErr> {
+    let row: Option<(i64, i64, i64, Option<DateTime<Utc>>)> = Holds::find()
+        .select_only()
+        .column_as(Expr::col(hold::Column::Id).count(), "count")
+        .column_as(
+            Expr::col(hold::Column::AmountMc)
+                .sum()
+                .if_null(0)
+                .cast_as("BIGINT"),
+            "reserved",
+        )
+        .column_as(
+            Expr::case(hold::Column::ExpiresAt.lt(now), 1)
+                .finally(0)
+                .sum()
+                .if_null(0)
+                .cast_as("BIGINT"),
+            "expired",
+        )
+        .column_as(Expr::col(hold::Column::CreatedAt).min(), "oldest")
+        .filter(hold::Column::State.eq(OPEN))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(row.map_or_else(
+        OpenHolds::default,
+        |(count, reserved_mc, expired, oldest)| OpenHolds {
+            count,
+            reserved_mc,
+            expired,
+            oldest,
+        },
+    ))
+}

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod email_tokens;
 pub mod entities;
@@ -14,6 +15,7 @@ pub mod holds;
 pub mod idempotency;
 pub mod identities;
 pub mod ledger;
+pub mod metrics;
 pub mod oauth_flows;
 pub mod page;
 pub mod projects;

@@ -131,6 +131,7 @@ pub async fn apply_to_order(
     });
     audit::record_in(&txn, None, action, Some(&user.to_string()), origin, meta).await?;
     txn.commit().await?;
+    crate::metrics::payment_applied("order", fits, order.credits_mc);
     tracing::info!(payment_id = %payment.id, order_id = %order.id, fits, "payment applied");
     Ok(Applied {
         payment: row,

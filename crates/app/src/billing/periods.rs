@@ -250,5 +250,6 @@ async fn grant(
     });
     audit::record_in(&txn, None, action, Some(&user.to_string()), origin, meta).await?;
     txn.commit().await?;
+    crate::metrics::payment_applied("subscription", fits, credits_mc);
     Ok(fits)
 }

@@ -23,7 +23,7 @@ mod registry;
 mod replay;
 mod run;
 mod save;
-mod settle;
+pub(crate) mod settle;
 mod start;
 
 pub use cancel::{cancel, get, list};

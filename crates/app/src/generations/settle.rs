@@ -187,6 +187,12 @@ impl Settled {
 /// Settles, retrying a failed transaction a few times. If the database stays away the hold
 /// expires and the sweeper bills what was saved last.
 pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> Settled {
+    let settled = settle_retrying(state, started, ending).await;
+    crate::metrics::generation_settled(started, ending, &settled);
+    settled
+}
+
+async fn settle_retrying(state: &AppState, started: &Started, ending: &Ending) -> Settled {
     let mut attempt = 0;
     loop {
         match try_settle(state, started, ending).await {

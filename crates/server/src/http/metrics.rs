@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, and latency.
+//! Prometheus metrics: requests by route and status, and latency; and the business metrics
+//! the other crates record (registered here, in the one registry `/metrics` renders).
 
 use actix_web::http::Method;
 use prometheus::{
@@ -34,6 +35,13 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        for collector in penora_app::metrics::collectors()?
+            .into_iter()
+            .chain(penora_store::metrics::collectors()?)
+            .chain(penora_ai::metrics::collectors()?)
+        {
+            registry.register(collector)?;
+        }
         Ok(Self {
             registry,
             requests,

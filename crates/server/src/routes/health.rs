@@ -7,7 +7,7 @@ use std::time::Instant;
 use actix_web::guard::{self, GuardContext};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
-use penora_api_types::{DatabaseHealth, DetailedHealth, Health, MigrationHealth};
+use penora_api_types::{DatabaseHealth, DetailedHealth, Health, MigrationHealth, ProviderHealth};
 use penora_store::Backend;
 use secrecy::ExposeSecret;
 
@@ -120,6 +120,7 @@ pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
             latency_ms: database_ok.then_some(latency_ms),
         },
         migrations,
+        providers: providers(&state).await,
     };
     let status = if healthy {
         StatusCode::OK
@@ -129,7 +130,32 @@ pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::build(status).json(report)
 }
 
-/// Prometheus text exposition: `penora_http_requests_total`, `penora_http_request_duration_seconds`.
+/// Each configured provider's reachability (see `penora_app::reachability`).
+async fn providers(state: &AppState) -> Vec<ProviderHealth> {
+    let providers = state
+        .providers
+        .ids()
+        .filter_map(|id| state.providers.get(id))
+        .collect();
+    state
+        .reachability
+        .report(providers)
+        .await
+        .into_iter()
+        .map(|(id, checked)| ProviderHealth {
+            id: id.to_owned(),
+            status: checked.status.to_owned(),
+            error: checked.error.map(str::to_owned),
+            latency_ms: checked.latency_ms,
+            checked_seconds_ago: checked.at.elapsed().as_secs(),
+        })
+        .collect()
+}
+
+/// Prometheus text exposition: HTTP requests and latency; generations, words, credits and
+/// tokens by model; payments; open holds (read at each scrape); group-commit batches;
+/// upstream requests, time to first event and errors by provider. The names are listed in
+/// deploy/README.md.
 ///
 /// Served on the ops listener (`PENORA_OPS_BIND`); on the public port only with
 /// `Authorization: Bearer <PENORA_OPS_TOKEN>`, and `404` otherwise.
@@ -138,7 +164,14 @@ pub async fn detailed(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
         (status = 404, description = "On the public port without the ops token", body = penora_api_types::Problem, content_type = "application/problem+json")))]
 #[tracing::instrument(name = "routes::health::metrics", skip_all)]
-pub async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> Result<HttpResponse, ApiError> {
+    // The holds are read now; a database that is away leaves them as last read.
+    if let Err(err) = penora_app::metrics::refresh_holds(&state).await {
+        tracing::warn!(error = %err, "open holds not read for the metrics");
+    }
     let body = metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
