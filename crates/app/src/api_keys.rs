@@ -7,6 +7,7 @@ use penora_store::api_keys::{self, ApiKeyRow, NewKey};
 use penora_store::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::auth::opaque;
+use crate::AppState;
 
 pub const PERSONAL_PREFIX: &str = "pk_live_";
 pub const APP_PREFIX: &str = "ak_live_";
@@ -118,9 +119,10 @@ pub async fn create(
 /// Live API keys recently looked up, by the hash of their secret, so that a busy client
 /// (an app debiting for every image it makes) does not cost a database read per request.
 ///
-/// Revoking a key forgets every cached key of this process at once. Another replica keeps
-/// trusting a key it looked up for at most the cache time (`PENORA_API_KEY_CACHE_MS`,
-/// default one second): the price of not asking the database on every request.
+/// Revoking a key forgets every cached key of this process at once, and of the other
+/// replicas as soon as the notice reaches them ([`crate::notices`]); should it be lost,
+/// another replica keeps trusting a key it looked up for at most the cache time
+/// (`PENORA_API_KEY_CACHE_MS`, default one second).
 #[derive(Clone)]
 pub struct KeyCache(Option<moka::sync::Cache<String, ApiKeyRow>>);
 
@@ -177,29 +179,21 @@ pub async fn authenticate(
     Ok(Some(row))
 }
 
-/// Revokes one of `user`'s personal keys; false when they have no live key `id`.
+/// Revokes one of `user`'s personal keys (on every replica at once); false when they have
+/// no live key `id`.
 #[tracing::instrument(name = "services::api_keys::revoke_personal", skip_all,
     fields(user_id = %user, key_id = %id))]
-pub async fn revoke_personal(
-    db: &impl ConnectionTrait,
-    cache: &KeyCache,
-    user: UserId,
-    id: ApiKeyId,
-) -> Result<bool, DbErr> {
-    let revoked = api_keys::revoke_personal(db, user, id).await?;
-    cache.forget_all();
+pub async fn revoke_personal(state: &AppState, user: UserId, id: ApiKeyId) -> Result<bool, DbErr> {
+    let revoked = api_keys::revoke_personal(&state.db, user, id).await?;
+    crate::notices::keys_revoked(state).await;
     Ok(revoked)
 }
 
-/// Revokes an app key; false when there is no live app key `id`.
+/// Revokes an app key (on every replica at once); false when there is no live app key `id`.
 #[tracing::instrument(name = "services::api_keys::revoke_app", skip_all, fields(app_key_id = %id))]
-pub async fn revoke_app(
-    db: &impl ConnectionTrait,
-    cache: &KeyCache,
-    id: ApiKeyId,
-) -> Result<bool, DbErr> {
-    let revoked = api_keys::revoke_app(db, id).await?;
-    cache.forget_all();
+pub async fn revoke_app(state: &AppState, id: ApiKeyId) -> Result<bool, DbErr> {
+    let revoked = api_keys::revoke_app(&state.db, id).await?;
+    crate::notices::keys_revoked(state).await;
     Ok(revoked)
 }
 

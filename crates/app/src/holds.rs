@@ -1,6 +1,6 @@
 //! Reserving credits before a generation and settling on what was delivered.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use penora_domain::{Millicredits, UserId};
 use penora_store::holds::{self, HoldRow, Settled};
 use penora_store::ledger::LedgerError;
@@ -19,7 +19,7 @@ pub async fn reserve(
     ttl: Duration,
 ) -> Result<HoldRow, LedgerError> {
     let txn = penora_store::begin_write(&state.db).await?;
-    let hold = holds::reserve(&txn, user, amount, model, Utc::now() + ttl).await?;
+    let hold = holds::reserve(&txn, user, amount, model, penora_store::now() + ttl).await?;
     txn.commit().await?;
     Ok(hold)
 }

@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod limits;
 pub mod mailer;
 pub mod metrics;
+pub mod notices;
 pub mod projects;
 pub mod prompts;
 pub mod provider_keys;

@@ -7,7 +7,6 @@
 //! of the counters). Windows are at most an hour long: the sweeper forgets windows that
 //! started over two hours ago ([`crate::shares::purge_counters`]).
 
-use chrono::Utc;
 use penora_domain::{ClientIp, Email, UserId};
 use penora_store::{rate_limits, ConnectionTrait, DbErr};
 
@@ -104,7 +103,7 @@ pub async fn hit(
     bucket: Bucket<'_>,
     limit: Limit,
 ) -> Result<Verdict, DbErr> {
-    let now = Utc::now().timestamp();
+    let now = penora_store::now().timestamp();
     let window = now - now.rem_euclid(limit.window_secs);
     let name = bucket.name();
     let current = rate_limits::hit(db, &name, window).await?;
@@ -123,7 +122,7 @@ pub async fn check(
     bucket: Bucket<'_>,
     limit: Limit,
 ) -> Result<Verdict, DbErr> {
-    let now = Utc::now().timestamp();
+    let now = penora_store::now().timestamp();
     let window = now - now.rem_euclid(limit.window_secs);
     let name = bucket.name();
     let current = rate_limits::hits(db, &name, window).await?;

@@ -182,7 +182,7 @@ pub async fn refresh_holds(state: &AppState) -> Result<(), penora_store::DbErr> 
     let Some(m) = METRICS.get() else {
         return Ok(());
     };
-    let now = chrono::Utc::now();
+    let now = penora_store::now();
     let open = penora_store::holds::open_summary(&state.db, now).await?;
     m.holds_open.set(open.count);
     m.holds_reserved.set(open.reserved_mc);

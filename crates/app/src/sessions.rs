@@ -234,7 +234,7 @@ pub async fn end_all(
     };
     txn.commit().await?;
     if keys_revoked > 0 {
-        state.keys.forget_all();
+        crate::notices::keys_revoked(state).await;
     }
     audit::record(
         &state.db,

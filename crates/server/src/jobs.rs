@@ -12,6 +12,10 @@ pub fn spawn(state: AppState) {
         tick.tick().await;
         loop {
             tick.tick().await;
+            // Expiry is the database's time: follow its clock before comparing with it.
+            if let Err(err) = penora_store::clock::sync(&state.db).await {
+                tracing::warn!(error = %err, "reading the database's clock failed");
+            }
             match holds::sweep(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(settled = n, "settled expired holds"),

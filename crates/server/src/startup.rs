@@ -205,6 +205,7 @@ async fn connected_state(config: Config) -> anyhow::Result<AppState> {
         penora_store::migrate_url(&config.database_url).await?;
     }
     let db = penora_store::connect(&config.database_url, config.pool_size()).await?;
+    penora_store::clock::sync(&db).await?;
     let state = build_state(config, db)?;
     penora_app::accounts::record_welcome_grants(&state).await?;
     Ok(state)
@@ -317,6 +318,7 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
     });
     spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
+    tokio::spawn(penora_app::notices::listen(state.clone()));
     crate::jobs::spawn_billing(state.clone(), webhook_url(&listener, &settings)?);
     tokio::spawn(penora_app::share_lookups::flush_every(
         state.clone(),

@@ -52,7 +52,7 @@ pub async fn reserve(
             None => LedgerError::UnknownUser,
         });
     }
-    let now = Utc::now();
+    let now = crate::now();
     Ok(hold::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user.as_uuid()),
@@ -127,7 +127,7 @@ pub async fn settle(
     let charge = Millicredits::new(charge.get().clamp(0, hold.amount_mc));
     let closed = Holds::update_many()
         .col_expr(hold::Column::State, Expr::value(SETTLED))
-        .col_expr(hold::Column::SettledAt, Expr::value(Utc::now()))
+        .col_expr(hold::Column::SettledAt, Expr::value(crate::now()))
         .col_expr(hold::Column::ChargedMc, Expr::value(charge.get()))
         .filter(hold::Column::Id.eq(hold_id))
         .filter(hold::Column::State.eq(OPEN))
@@ -181,7 +181,7 @@ pub fn reference(hold: Uuid) -> String {
 pub async fn expired(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<HoldRow>, DbErr> {
     Holds::find()
         .filter(hold::Column::State.eq(OPEN))
-        .filter(hold::Column::ExpiresAt.lt(Utc::now()))
+        .filter(hold::Column::ExpiresAt.lt(crate::now()))
         .order_by_asc(hold::Column::ExpiresAt)
         .limit(limit)
         .all(db)
@@ -196,7 +196,7 @@ pub async fn lock_expired(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<
         .col_expr(hold::Column::ExpiresAt, Expr::col(hold::Column::ExpiresAt))
         .filter(hold::Column::Id.eq(id))
         .filter(hold::Column::State.eq(OPEN))
-        .filter(hold::Column::ExpiresAt.lt(Utc::now()))
+        .filter(hold::Column::ExpiresAt.lt(crate::now()))
         .exec(db)
         .await?;
     if locked.rows_affected == 0 {

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod backup;
 pub mod billing;
+pub mod clock;
 pub mod email_tokens;
 pub mod entities;
 pub mod generations;
@@ -16,6 +17,7 @@ pub mod idempotency;
 pub mod identities;
 pub mod ledger;
 pub mod metrics;
+pub mod notices;
 pub mod oauth_flows;
 pub mod page;
 pub mod projects;
@@ -131,10 +133,10 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// The time now, to the microsecond PostgreSQL keeps: a value written and the answer that
-/// reports it agree.
+/// The database's time now ([`clock`]), to the microsecond PostgreSQL keeps: a value
+/// written and the answer that reports it agree.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6)
+    chrono::SubsecRound::trunc_subsecs(clock::database_now(), 6)
 }
 
 /// Applies every pending migration.

@@ -127,7 +127,7 @@ pub async fn reset_password(
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
     let keys_revoked = api_keys::revoke_all_personal(&txn, id).await?;
     txn.commit().await?;
-    state.keys.forget_all();
+    crate::notices::keys_revoked(state).await;
     audit::record(
         &state.db,
         Some(id),

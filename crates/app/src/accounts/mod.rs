@@ -261,7 +261,7 @@ pub async fn change_password(
     let session = sessions::start(state, &txn, fresh).await?;
     txn.commit().await?;
     if keys_revoked > 0 {
-        state.keys.forget_all();
+        crate::notices::keys_revoked(state).await;
     }
     audit::record(
         &state.db,
@@ -328,7 +328,7 @@ pub async fn delete(
     users::erase(&txn, id).await?;
     txn.commit().await?;
     // Its personal API keys are gone; none may stay trusted from the cache.
-    state.keys.forget_all();
+    crate::notices::keys_revoked(state).await;
     audit::record(
         &state.db,
         None,

@@ -29,8 +29,8 @@ pub async fn get(
         .ok_or(GenerationError::NotFound)
 }
 
-/// Stops a running generation (on this replica at once, on another within its save
-/// interval) and waits briefly for it to settle, so the answer carries the final cost.
+/// Stops a running generation (on this replica at once, on another as soon as the notice
+/// arrives, or at its next save without it) and waits briefly for it to settle, so the answer carries the final cost.
 /// Cancelling a finished generation changes nothing and answers the same way.
 pub async fn cancel(
     state: &AppState,
@@ -43,7 +43,7 @@ pub async fn cancel(
     if row.status.is_finished() {
         return Ok(row);
     }
-    state.running.cancel(id);
+    crate::notices::cancel(state, id).await;
     let wait = state.config.settings.generation_save_interval() * 3;
     let deadline = tokio::time::Instant::now() + wait.max(std::time::Duration::from_millis(150));
     loop {

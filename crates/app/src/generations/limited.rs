@@ -65,7 +65,7 @@ pub(super) async fn open_limited(
             user_id,
             max_cost,
             Some(&job.model.id),
-            chrono::Utc::now() + grace(state),
+            penora_store::now() + grace(state),
         )
         .await?;
         Some(hold.id)

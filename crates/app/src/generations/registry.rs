@@ -1,6 +1,7 @@
 //! The generations streaming in this process, so a cancel that reaches this replica stops
-//! its generation at once. Cancels that reach another replica arrive through the
-//! database flag, which the streaming task reads at every save.
+//! its generation at once. Cancels that reach another replica arrive as a notice
+//! ([`crate::notices`]) and, should that be lost, through the database flag, which the
+//! streaming task reads at every save.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -25,11 +26,15 @@ impl Running {
         }
     }
 
-    /// Wakes the generation's task if it streams here. `notify_one` keeps the wake-up for a
-    /// task that is not waiting at this instant.
-    pub fn cancel(&self, id: Uuid) {
-        if let Some(notify) = self.lock().get(&id) {
-            notify.notify_one();
+    /// Wakes the generation's task if it streams here (and says whether it does).
+    /// `notify_one` keeps the wake-up for a task that is not waiting at this instant.
+    pub fn cancel(&self, id: Uuid) -> bool {
+        match self.lock().get(&id) {
+            Some(notify) => {
+                notify.notify_one();
+                true
+            }
+            None => false,
         }
     }
 

@@ -309,7 +309,7 @@ impl Progress {
                 }
             }
             if let Some(hold) = started.hold.filter(|_| extend) {
-                let expires_at = chrono::Utc::now() + super::open::grace(state);
+                let expires_at = penora_store::now() + super::open::grace(state);
                 if !holds::record_delivery(&state.db, hold, delivered, Some(expires_at)).await? {
                     return Ok(Liveness::Closed);
                 }

@@ -328,7 +328,7 @@ pub async fn finish_interrupted(
 /// the grace period — their process died.
 pub async fn sweep_free(state: &AppState) -> Result<usize, DbErr> {
     let grace = super::open::grace(state);
-    let stale = generations::stale_without_hold(&state.db, chrono::Utc::now() - grace).await?;
+    let stale = generations::stale_without_hold(&state.db, penora_store::now() - grace).await?;
     let count = stale.len();
     for row in stale {
         let txn = begin_write(&state.db).await?;
@@ -360,7 +360,7 @@ async fn interrupt(
             ),
             prompt_tokens: None,
             completion_tokens: None,
-            at: chrono::Utc::now(),
+            at: penora_store::now(),
         },
     )
     .await?;

@@ -169,7 +169,7 @@ pub async fn account_for(
     };
     if outcome == Outcome::Claimed {
         // Its personal API keys are revoked; none may stay trusted from the cache.
-        state.keys.forget_all();
+        crate::notices::keys_revoked(state).await;
     }
     let meta = serde_json::json!({
         "provider": arrival.provider.as_str(),

@@ -245,7 +245,7 @@ pub async fn revoke_app_key(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = penora_domain::ApiKeyId::from_uuid(id.into_inner());
-    if !penora_app::api_keys::revoke_app(&state.db, &state.keys, id).await? {
+    if !penora_app::api_keys::revoke_app(&state, id).await? {
         return Err(ApiError::not_found(
             "There is no live app key with this id.",
         ));

@@ -93,7 +93,7 @@ pub async fn revoke(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ApiKeyId::from_uuid(id.into_inner());
-    if !api_keys::revoke_personal(&state.db, &state.keys, user.id, id).await? {
+    if !api_keys::revoke_personal(&state, user.id, id).await? {
         return Err(ApiError::not_found("You have no live key with this id."));
     }
     audit::record(

@@ -57,6 +57,7 @@ mod pagination;
 mod provider_key_checks;
 mod provider_keys;
 mod refresh_grace;
+mod replica_notices;
 mod scopes;
 mod security_headers;
 mod session_hint;

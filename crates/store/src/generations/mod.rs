@@ -92,7 +92,7 @@ pub async fn insert(
     txn: &impl ConnectionTrait,
     new: NewGeneration<'_>,
 ) -> Result<GenerationRow, DbErr> {
-    let now = Utc::now();
+    let now = crate::now();
     generation::ActiveModel {
         id: Set(new.id),
         user_id: Set(new.user.as_uuid()),
@@ -137,7 +137,7 @@ pub async fn save_progress(
     delivered: Option<(&str, u64)>,
 ) -> Result<bool, DbErr> {
     let mut update =
-        Generations::update_many().col_expr(Column::UpdatedAt, Expr::value(Utc::now()));
+        Generations::update_many().col_expr(Column::UpdatedAt, Expr::value(crate::now()));
     if let Some((output, words)) = delivered {
         update = update
             .col_expr(Column::Output, Expr::value(output))
