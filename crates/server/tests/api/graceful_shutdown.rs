@@ -58,8 +58,10 @@ async fn a_stream_running_past_the_grace_ends_with_an_error_and_pays_for_what_it
     assert!(stopped_after < Duration::from_secs(8), "{stopped_after:?}");
 
     // Billed for exactly the text the client received, and nothing left reserved: the
-    // hold and the concurrency slot were settled before the server stopped.
-    let stored = penora_store::generations::find(&app.db, id.parse().expect("uuid"))
+    // hold and the concurrency slot were settled before the server stopped. (Read through
+    // a restarted replica: the stopped one's pooled connections went with its workers.)
+    let restarted = app.another_server().await;
+    let stored = penora_store::generations::find(&restarted.db, id.parse().expect("uuid"))
         .await
         .expect("read")
         .expect("the generation");
@@ -67,10 +69,8 @@ async fn a_stream_running_past_the_grace_ends_with_an_error_and_pays_for_what_it
     assert_eq!(stored.words, words);
     assert_eq!(stored.cost_mc, end["cost_mc"].as_i64().expect("cost"));
     assert!(stored.cost_mc > 0);
-    app.assert_generations_settled().await;
-
-    // A restarted replica finds nothing to sweep.
-    let restarted = app.another_server().await;
+    restarted.assert_generations_settled().await;
+    // The restarted replica finds nothing to sweep.
     assert_eq!(
         penora_app::holds::sweep(&restarted.state)
             .await
@@ -125,7 +125,7 @@ async fn a_stream_that_ends_within_the_grace_completes_and_new_ones_are_refused(
         stopped_after < Duration::from_secs(5),
         "stopped once the stream ended, not after the grace: {stopped_after:?}"
     );
-    app.assert_generations_settled().await;
+    app.another_server().await.assert_generations_settled().await;
 }
 
 /// The real process: SIGTERM stops it cleanly and promptly.
