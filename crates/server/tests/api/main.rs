@@ -25,6 +25,7 @@ mod cli;
 mod contract;
 mod credits;
 mod credits_history;
+mod database_restarts;
 mod debit_replays;
 mod errors;
 mod export_limits;
