@@ -60,7 +60,10 @@ pub fn check(addr: SocketAddr) -> anyhow::Result<()> {
     let status_line = String::from_utf8_lossy(&head[..read]);
     let status = status_line.split(' ').nth(1).unwrap_or_default();
     if status != "200" {
-        bail!("{addr} answered {:?}", status_line.lines().next().unwrap_or_default());
+        bail!(
+            "{addr} answered {:?}",
+            status_line.lines().next().unwrap_or_default()
+        );
     }
     Ok(())
 }

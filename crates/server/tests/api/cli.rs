@@ -179,7 +179,11 @@ async fn healthcheck_exits_zero_only_when_the_server_answers() {
         command.output().expect("run penora healthcheck")
     };
     let up = check(&[("PENORA_OPS_BIND", &ops)], &[]);
-    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
     let public = app.address.trim_start_matches("http://").to_owned();
     let by_address = check(&[], &["--address", &public]);
     assert!(by_address.status.success());
