@@ -25,7 +25,6 @@ pub mod mailer;
 pub mod projects;
 pub mod prompts;
 pub mod provider_keys;
-pub mod rate_limit;
 pub mod request_id;
 pub mod sessions;
 pub mod share_lookups;

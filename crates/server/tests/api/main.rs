@@ -54,6 +54,7 @@ mod pagination;
 mod provider_key_checks;
 mod provider_keys;
 mod refresh_grace;
+mod replica_limits;
 mod scopes;
 mod security_headers;
 mod session_hint;
