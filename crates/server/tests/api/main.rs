@@ -27,6 +27,7 @@ mod credits;
 mod credits_history;
 mod database_restarts;
 mod debit_replays;
+mod deploy_files;
 mod errors;
 mod export_limits;
 mod exports;
