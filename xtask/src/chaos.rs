@@ -22,25 +22,7 @@ const PER_USER: usize = 10;
 
 pub fn run(root: &Path, args: &ChaosArgs) -> anyhow::Result<()> {
     let (streams, release): (usize, bool) = if args.long { (200, true) } else { (40, false) };
-    let mut build = shell::cargo();
-    build.arg("build");
-    if release {
-        build.arg("--release");
-    }
-    shell::run(build.args([
-        "-p",
-        "penora-server",
-        "--bin",
-        "penora",
-        "-p",
-        "penora-fake-upstream",
-        "--bin",
-        "penora-fake-upstream",
-        "-p",
-        "penora-bench",
-        "--bin",
-        "penora-bench",
-    ]))?;
+    cluster::build(release, &["-p", "penora-bench", "--bin", "penora-bench"])?;
     let bin = shell::target_dir(root).join(if release { "release" } else { "debug" });
     let state = shell::target_dir(root).join("chaos-cluster");
     cluster::down(&state)?;

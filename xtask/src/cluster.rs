@@ -58,7 +58,7 @@ pub fn run(root: &Path, args: ClusterArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| shell::target_dir(root).join("cluster"));
     match args.action {
         Action::Up { replicas, release } => {
-            build(release)?;
+            build(release, &[])?;
             let cluster = up(root, &state, replicas, release, &Tuning::default())?;
             println!("Penora is running behind nginx at {}", cluster.url());
             println!("  replicas:  {}", cluster.replica_urls().join("  "));
@@ -79,14 +79,16 @@ pub fn run(root: &Path, args: ClusterArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Builds the server and the fake provider (debug or release), in one cargo run.
-pub fn build(release: bool) -> anyhow::Result<()> {
+/// Builds the server and the fake provider (debug or release) and `extra` (`-p crate
+/// --bin name` pairs), in one cargo run: a build of the server alone would resolve features
+/// differently and compile it all again.
+pub fn build(release: bool, extra: &[&str]) -> anyhow::Result<()> {
     let mut command = shell::cargo();
     command.arg("build");
     if release {
         command.arg("--release");
     }
-    shell::run(command.args([
+    let binaries = [
         "-p",
         "penora-server",
         "--bin",
@@ -95,7 +97,8 @@ pub fn build(release: bool) -> anyhow::Result<()> {
         "penora-fake-upstream",
         "--bin",
         "penora-fake-upstream",
-    ]))
+    ];
+    shell::run(command.args(binaries).args(extra))
 }
 
 /// A running cluster, as recorded in `<state>/state.json`.

@@ -70,13 +70,13 @@ pub fn start(root: &Path, state: &Path, port: u16, upstreams: &[u16]) -> anyhow:
         site = state.join("nginx-site.conf").display(),
     );
     std::fs::write(main_conf(state), main)?;
-    shell::output(&mut nginx(state).arg("-t")).context("nginx -t refused the configuration")?;
+    shell::output(nginx(state).arg("-t")).context("nginx -t refused the configuration")?;
     shell::run(&mut nginx(state))
 }
 
 pub fn stop(state: &Path) -> anyhow::Result<()> {
     if pid_file(state).exists() {
-        shell::output(&mut nginx(state).args(["-s", "quit"]))?;
+        shell::output(nginx(state).args(["-s", "quit"]))?;
     }
     Ok(())
 }

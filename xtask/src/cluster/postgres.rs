@@ -45,8 +45,7 @@ impl Postgres {
         }
         let data = self.data_dir();
         shell::output(
-            &mut self
-                .command("initdb")
+            self.command("initdb")
                 .args([
                     "-A",
                     "trust",
@@ -92,8 +91,7 @@ impl Postgres {
 
     fn pg_ctl(&self, action: &str) -> anyhow::Result<()> {
         shell::output(
-            &mut self
-                .command("pg_ctl")
+            self.command("pg_ctl")
                 .args(["-w", "-m", "fast", "-D"])
                 .arg(self.data_dir())
                 .arg("-l")

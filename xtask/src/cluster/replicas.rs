@@ -39,14 +39,42 @@ impl Default for Tuning {
     }
 }
 
+impl Tuning {
+    /// The settings these become.
+    fn env(&self) -> [(&'static str, String); 6] {
+        [
+            (
+                "PENORA_GENERATION_HOLD_GRACE_MS",
+                self.hold_grace_ms.to_string(),
+            ),
+            (
+                "PENORA_SWEEP_INTERVAL_MS",
+                self.sweep_interval_ms.to_string(),
+            ),
+            (
+                "PENORA_GENERATION_SAVE_INTERVAL_MS",
+                self.save_interval_ms.to_string(),
+            ),
+            ("PENORA_OFFLINE_PACE_MS", self.offline_pace_ms.to_string()),
+            (
+                "PENORA_GENERATIONS_PER_USER",
+                self.generations_per_user.to_string(),
+            ),
+            (
+                "PENORA_RATE_SIGNUP_PER_IP_PER_HOUR",
+                self.signups_per_ip_per_hour.to_string(),
+            ),
+        ]
+    }
+}
+
 /// The cluster's catalog: the offline model and one model per fault the fake provider plays
 /// (`penora_fake_upstream::scenario`), all at 1x.
 fn catalog() -> String {
     let mut text = String::from("default_model = \"offline-demo\"\n");
     let models = [("offline-demo", "offline", "offline")].into_iter().chain(
         ["slow", "stall", "reset", "noend", "e503", "e429"]
-            .map(|fault| (fault, "deepinfra", fault))
-            .into_iter(),
+            .map(|fault| (fault, "deepinfra", fault)),
     );
     for (id, provider, upstream) in models {
         let (id, upstream) = if provider == "offline" {
@@ -139,27 +167,9 @@ fn shared_env(
     );
     set("DEEPINFRA_API_KEY", "fake-key".into());
     set("DEEPINFRA_BASE_URL", format!("{fake_url}/v1"));
-    set(
-        "PENORA_GENERATION_HOLD_GRACE_MS",
-        tuning.hold_grace_ms.to_string(),
-    );
-    set(
-        "PENORA_SWEEP_INTERVAL_MS",
-        tuning.sweep_interval_ms.to_string(),
-    );
-    set(
-        "PENORA_GENERATION_SAVE_INTERVAL_MS",
-        tuning.save_interval_ms.to_string(),
-    );
-    set("PENORA_OFFLINE_PACE_MS", tuning.offline_pace_ms.to_string());
-    set(
-        "PENORA_GENERATIONS_PER_USER",
-        tuning.generations_per_user.to_string(),
-    );
-    set(
-        "PENORA_RATE_SIGNUP_PER_IP_PER_HOUR",
-        tuning.signups_per_ip_per_hour.to_string(),
-    );
+    for (name, value) in tuning.env() {
+        set(name, value);
+    }
     set("PENORA_UPSTREAM_FIRST_BYTE_TIMEOUT_SECS", "5".into());
     set("PENORA_UPSTREAM_IDLE_TIMEOUT_SECS", "2".into());
     set("RUST_LOG", "info".into());
