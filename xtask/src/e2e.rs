@@ -59,20 +59,9 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
     result
 }
 
-/// The debug server and fake provider, in one build (a build of the server alone would
-/// resolve features differently and compile it all again).
+/// The debug server and fake provider.
 pub fn build_binaries() -> anyhow::Result<()> {
-    shell::run(shell::cargo().args([
-        "build",
-        "-p",
-        "penora-server",
-        "--bin",
-        "penora",
-        "-p",
-        "penora-fake-upstream",
-        "--bin",
-        "penora-fake-upstream",
-    ]))
+    crate::cluster::build(false, &[])
 }
 
 /// The debug `penora` binary the tests run (and call for admin commands).

@@ -3,12 +3,16 @@
 //! - `serve`: build the browser app, then run the server (SQLite, offline, no keys needed)
 //! - `test`: every check CI runs (fmt, clippy, tests on SQLite and PostgreSQL, OpenAPI
 //!   drift, frontend build, end-to-end browser tests)
+//! - `cluster up|down`: PostgreSQL, replicas, nginx, fake provider and SMTP sink on loopback
+//! - `chaos`: faults on that cluster, then the books checked
 //! - `supply-chain`: licences, bans and sources (cargo-deny) and the vendored crates' hashes
 //! - `build-frontend`, `e2e`, `openapi`: the pieces on their own
 
 mod assets;
 mod bench;
 mod bench_export;
+mod chaos;
+mod cluster;
 mod e2e;
 mod frontend;
 mod lighthouse;
@@ -45,6 +49,12 @@ enum Command {
     SupplyChain(supply_chain::SupplyChainArgs),
     /// Benchmarks against a release build: `ledger`, `export`, `proxy`.
     Bench(bench::BenchArgs),
+    /// A local production-shaped cluster: `up` (PostgreSQL, replicas, nginx, fake provider,
+    /// SMTP sink, all on 127.0.0.1), `down`.
+    Cluster(cluster::ClusterArgs),
+    /// Streams through the local cluster while a replica is killed and PostgreSQL restarts;
+    /// checks the books afterwards (`--long`: 200 streams on release binaries).
+    Chaos(chaos::ChaosArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -73,6 +83,8 @@ fn main() -> anyhow::Result<()> {
         Command::Lighthouse => lighthouse::run(&root),
         Command::SupplyChain(args) => supply_chain::run(&root, args),
         Command::Bench(args) => bench::run(&root, args),
+        Command::Cluster(args) => cluster::run(&root, args),
+        Command::Chaos(args) => chaos::run(&root, &args),
         Command::Openapi => {
             let out = shell::output(shell::cargo().args([
                 "run",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::bail;
 
-use crate::{e2e, frontend, shell, supply_chain};
+use crate::{chaos, e2e, frontend, shell, supply_chain};
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -15,6 +15,9 @@ pub struct TestArgs {
     /// Skip the PostgreSQL pass (local use only; CI always runs it).
     #[arg(long)]
     skip_postgres: bool,
+    /// Skip the chaos run on the local cluster (local use only).
+    #[arg(long)]
+    skip_chaos: bool,
     /// Skip the end-to-end browser tests (local use only).
     #[arg(long)]
     skip_e2e: bool,
@@ -22,8 +25,8 @@ pub struct TestArgs {
 
 pub fn run(root: &Path, args: TestArgs) -> anyhow::Result<()> {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    if in_ci && (args.skip_postgres || args.skip_e2e) {
-        bail!("CI runs every pass: --skip-postgres and --skip-e2e are for local use");
+    if in_ci && (args.skip_postgres || args.skip_chaos || args.skip_e2e) {
+        bail!("CI runs every pass: --skip-postgres, --skip-chaos and --skip-e2e are for local use");
     }
     shell::run(shell::cargo().args(["fmt", "--all", "--", "--check"]))?;
     shell::run(shell::cargo().args([
@@ -57,6 +60,11 @@ pub fn run(root: &Path, args: TestArgs) -> anyhow::Result<()> {
             std::env::var("PENORA_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned());
         require_postgres(&url)?;
         run_tests("PostgreSQL", Some(&url))?;
+    }
+    if !args.skip_chaos {
+        // The short form: 40 streams on debug binaries, a replica killed, PostgreSQL
+        // restarted, the books checked (about a minute besides the build).
+        chaos::run(root, &chaos::ChaosArgs::default())?;
     }
     if !args.skip_e2e {
         e2e::run(root)?;

@@ -13,7 +13,6 @@ use crate::config::Config;
 use crate::generations::Running;
 use crate::mailer::Mailer;
 use crate::prompts::Prompts;
-use crate::rate_limit::RateLimits;
 use crate::streams::Streams;
 
 /// A cheap handle: every generation's task holds one while it streams, so cloning it is one
@@ -68,7 +67,6 @@ pub struct Shared {
     /// Welcome-grant keys and refresh-token successors (from `PENORA_ENCRYPTION_KEY`).
     pub keyed: crate::crypto::KeyedHashes,
     pub mailer: Mailer,
-    pub limits: RateLimits,
     /// argon2 with bounded concurrency.
     pub passwords: crate::auth::password::Passwords,
     /// API keys looked up a moment ago.

@@ -27,7 +27,6 @@ pub mod notices;
 pub mod projects;
 pub mod prompts;
 pub mod provider_keys;
-pub mod rate_limit;
 pub mod reachability;
 pub mod request_id;
 pub mod sessions;

@@ -32,6 +32,8 @@ pub enum Bucket<'a> {
     GenerationsByKey(uuid::Uuid),
     /// Orders and subscriptions one user starts (each makes an object at the gateway).
     Checkouts(UserId),
+    /// Verification and reset mails to one address, so nobody can mail-bomb an inbox.
+    MailToAddress(&'a Email),
 }
 
 impl Bucket<'_> {
@@ -52,6 +54,7 @@ impl Bucket<'_> {
             Bucket::GenerationsByUser(user) => format!("gen-user:{user}"),
             Bucket::GenerationsByKey(key) => format!("gen-key:{key}"),
             Bucket::Checkouts(user) => format!("checkout:{user}"),
+            Bucket::MailToAddress(email) => format!("mail:{}", email_key(email)),
         }
     }
 }

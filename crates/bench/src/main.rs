@@ -4,6 +4,7 @@
 //! the HTTP client (and of the fake provider) takes CPU from the server and the database it
 //! measures, lowering the very figures it reports (`docs/decisions.md`).
 
+mod chaos;
 mod harness;
 mod ledger;
 mod proxy;
@@ -28,6 +29,8 @@ enum What {
     Ledger(ledger::LedgerArgs),
     /// Penora as a billed proxy in front of a local fake provider.
     Proxy(proxy::ProxyArgs),
+    /// Faults on the local cluster (`cargo xtask chaos` starts it and runs this).
+    Chaos(chaos::ChaosArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +44,7 @@ fn main() -> anyhow::Result<()> {
         match &cli.what {
             What::Ledger(args) => ledger::bench(&cli.penora, args).await,
             What::Proxy(args) => proxy::bench(&cli.penora, args).await,
+            What::Chaos(args) => chaos::run(args).await,
         }
     })
 }

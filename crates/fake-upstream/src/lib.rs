@@ -9,6 +9,7 @@
 //! A key check (a GET of a model list) is answered by the fake itself: see [`key_check`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod scenario;
 pub mod wire;
 
 pub use wire::Wire;

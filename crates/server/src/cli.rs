@@ -30,6 +30,13 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document (commit it as openapi/openapi.json).
     Openapi,
+    /// Exit 0 when this server answers `GET /health` with 200 (on PENORA_OPS_BIND, else
+    /// PENORA_BIND), 1 otherwise: the container image's HEALTHCHECK.
+    Healthcheck {
+        /// Ask this `host:port` instead.
+        #[arg(long)]
+        address: Option<String>,
+    },
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -116,6 +123,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve().await,
+        Command::Healthcheck { address } => {
+            let settings = Settings::load()?;
+            crate::healthcheck::check(crate::healthcheck::target(&settings, address.as_deref())?)
+        }
         Command::Migrate => {
             let config = load()?;
             penora_store::migrate_url(&config.database_url).await?;

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cli;
 pub mod error;
+pub mod healthcheck;
 pub mod http;
 pub mod jobs;
 pub mod openapi;

@@ -32,7 +32,6 @@ use penora_app::context::{AppState, Shared};
 use penora_app::generations::Running;
 use penora_app::mailer::Mailer;
 use penora_app::prompts::Prompts;
-use penora_app::rate_limit::RateLimits;
 use penora_app::streams::Streams;
 
 pub struct Application {
@@ -219,7 +218,6 @@ pub fn build_state(
     let secrets = penora_app::crypto::SecretBox::new(&config.encryption_key)?;
     let keyed = penora_app::crypto::KeyedHashes::new(&config.encryption_key)?;
     let mailer = Mailer::from_config(&config)?;
-    let limits = RateLimits::from_settings(&config.settings);
     let providers = providers(&config.settings)?;
     let catalog = Catalog::load(config.settings.models_file.as_deref(), |provider| {
         providers.is_available(provider)
@@ -258,7 +256,6 @@ pub fn build_state(
         secrets,
         keyed,
         mailer,
-        limits,
         passwords,
         keys: KeyCache::new(Duration::from_millis(key_cache_ms)),
         share_lookups: Default::default(),
@@ -316,7 +313,6 @@ fn run(listener: TcpListener, state: AppState, served: Served) -> anyhow::Result
         Some(dir) => Assets::load(dir)?,
         None => Assets::default(),
     });
-    spawn_limiter_cleanup(state.limits.clone());
     crate::jobs::spawn(state.clone());
     tokio::spawn(penora_app::notices::listen(state.clone()));
     crate::jobs::spawn_billing(state.clone(), webhook_url(&listener, &settings)?);
@@ -428,14 +424,4 @@ fn cors(origins: &str) -> Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
-}
-
-fn spawn_limiter_cleanup(limits: RateLimits) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            limits.forget_idle();
-        }
-    });
 }

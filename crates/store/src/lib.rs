@@ -219,11 +219,26 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     )
 }
 
-/// True when the database could not be reached (as opposed to a query it refused).
+/// True when the database could not be reached (as opposed to a query it refused),
+/// including a connection the server ended while it was in use: a restart or failover
+/// ("terminating connection due to administrator command").
 pub fn is_unavailable(err: &DbErr) -> bool {
     matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
         || matches!(err, DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
-            if matches!(**e, sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)))
+            if is_connection_lost(e))
+}
+
+/// Errors that mean the connection, not the statement, failed: the pool's own, I/O, and
+/// PostgreSQL's SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+/// admin or crash shutdown, cannot connect now).
+fn is_connection_lost(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolClosed | sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

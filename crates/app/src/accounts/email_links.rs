@@ -10,8 +10,15 @@ use penora_store::{api_keys, refresh_tokens, DbErr};
 use super::{AccountError, RESET_TTL_MINUTES, VERIFY_TTL_HOURS};
 use crate::audit::{self, Origin};
 use crate::auth::opaque;
+use crate::limits::{Bucket, Limit};
 use crate::mailer::Mail;
 use crate::AppState;
+
+/// Mails to one address an hour, counted in the database so every replica meets the same
+/// count (N replicas must not mail N times as often).
+fn mail_limit(state: &AppState) -> Limit {
+    Limit::per_hour(state.config.settings.rate_email_per_address_per_hour)
+}
 
 #[tracing::instrument(name = "services::accounts::verify_email", skip_all)]
 pub async fn verify_email(
@@ -44,16 +51,13 @@ pub async fn resend_verification(state: &AppState, user: &UserRow) -> Result<(),
     if user.email_verified_at.is_some() {
         return Ok(());
     }
-    state
-        .limits
-        .mail_per_address
-        .check(&user.email)
-        .map_err(AccountError::RateLimited)?;
+    let Ok(email) = Email::parse(&user.email) else {
+        return Ok(());
+    };
+    super::spend(state, Bucket::MailToAddress(&email), mail_limit(state)).await?;
     let id = UserId::from_uuid(user.id);
     let token = new_email_token(&state.db, id, Purpose::VerifyEmail).await?;
-    if let Ok(email) = Email::parse(&user.email) {
-        send_verification(state, &email, &token).await;
-    }
+    send_verification(state, &email, &token).await;
     Ok(())
 }
 
@@ -66,8 +70,9 @@ pub async fn forgot_password(
     origin: &Origin,
 ) -> Result<(), AccountError> {
     require_mail(state)?;
-    if state.limits.mail_per_address.check(email.as_str()).is_err() {
-        return Ok(());
+    match super::spend(state, Bucket::MailToAddress(email), mail_limit(state)).await {
+        Err(AccountError::RateLimited(_)) => return Ok(()),
+        other => other?,
     }
     let Some(user) = users::find_by_email(&state.db, email).await? else {
         return Ok(());

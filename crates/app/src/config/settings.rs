@@ -90,6 +90,7 @@ pub struct Settings {
     pub password_hash_concurrency: usize,
     /// How long a password check waits for a free argon2 slot before answering `503`.
     pub password_hash_queue_ms: u64,
+    /// Verification and reset mails to one address an hour; counted in the database.
     pub rate_email_per_address_per_hour: u32,
     /// A replacement model catalog (TOML); the built-in `config/models.toml` otherwise.
     pub models_file: Option<PathBuf>,

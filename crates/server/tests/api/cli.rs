@@ -161,3 +161,42 @@ async fn sso_token_prints_a_token_the_server_signs_in_with() {
     assert!(!wrong.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `penora healthcheck`: the container's HEALTHCHECK. Succeeds against a running server
+/// (its ops listener, found from the same PENORA_* settings the server reads), fails
+/// against a port where nothing answers. (Two threads: the check blocks one while the
+/// server answers on the other.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_exits_zero_only_when_the_server_answers() {
+    let app = crate::helpers::spawn_app().await;
+    let ops = app.ops_address.trim_start_matches("http://").to_owned();
+    let check = |envs: &[(&str, &str)], args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_penora"));
+        command.arg("healthcheck").args(args).env_clear();
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        command.output().expect("run penora healthcheck")
+    };
+    let up = check(&[("PENORA_OPS_BIND", &ops)], &[]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let public = app.address.trim_start_matches("http://").to_owned();
+    let by_address = check(&[], &["--address", &public]);
+    assert!(by_address.status.success());
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let down = check(&[("PENORA_OPS_BIND", &closed)], &[]);
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).contains("cannot connect"));
+    // A wildcard port of 0 names no server to ask: a clear failure, not a hang.
+    let unbound = check(&[("PENORA_OPS_BIND", "0.0.0.0:0")], &[]);
+    assert_eq!(unbound.status.code(), Some(1));
+}
