@@ -125,7 +125,10 @@ async fn a_stream_that_ends_within_the_grace_completes_and_new_ones_are_refused(
         stopped_after < Duration::from_secs(5),
         "stopped once the stream ended, not after the grace: {stopped_after:?}"
     );
-    app.another_server().await.assert_generations_settled().await;
+    app.another_server()
+        .await
+        .assert_generations_settled()
+        .await;
 }
 
 /// The real process: SIGTERM stops it cleanly and promptly.
