@@ -49,7 +49,7 @@ pub async fn start(
             session_epoch: account.session_epoch,
             without_own_keys: state.providers.accepts_own_keys(&job.model.provider),
         };
-        match open_at_once(state, user_id, &job, &billing, checks).await? {
+        match open_at_once(state, account, &job, &billing, checks).await? {
             AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None)),
             AtOnce::Answered(opened) => return Ok(opened),
             AtOnce::Refused => {}
@@ -63,12 +63,12 @@ pub async fn start(
         }
     };
     // Without the checks, which the read has made: refused now, it is for a slot or credit.
-    match open_at_once(state, user_id, &job, &billing, Checks::default()).await? {
+    match open_at_once(state, account, &job, &billing, Checks::default()).await? {
         AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None)),
         AtOnce::Answered(opened) => return Ok(opened),
         AtOnce::Refused => {}
     }
-    match open_limited(state, user_id, &job, &billing).await? {
+    match open_limited(state, account, &job, &billing).await? {
         Limited::Opened { row, max_words } => {
             Ok(started(job, user_id, billing, *row, Some(max_words)))
         }

@@ -41,6 +41,7 @@ mod idempotent_replays;
 mod identity_limits;
 mod input_billing;
 mod invisible_names;
+mod key_concurrency;
 mod ledger_concurrency;
 mod mail_flows;
 mod mail_settings;
