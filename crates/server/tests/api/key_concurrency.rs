@@ -119,3 +119,42 @@ async fn one_users_writes_at_once_keep_the_ledger_exact() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM generations").await, 64);
 }
+
+/// Twenty debits of one user at once, more than the balance pays: they meet in the same
+/// batches, and exactly as many apply as the balance pays for; the rest are refused whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_users_overspends_at_once_apply_exactly_what_the_balance_pays() {
+    let app = spawn_app_with(|s| s.db_max_connections = Some(16)).await;
+    let session = app.signed_up_user("overspend@example.com").await;
+    let user = app.user_id(&session).await;
+    let app_key = app.app_key(&["credits:write"]).await;
+    let balance = app
+        .get_json("/api/v1/credits/balance", &session.access_token)
+        .await["balance_mc"]
+        .as_i64()
+        .unwrap();
+    let amount = balance / 7 + 1;
+    let debits = (0..20).map(|n| {
+        let (app, app_key, user) = (&app, &app_key, &user);
+        async move {
+            app.debit(app_key, user, &format!("over-{n}"), amount)
+                .await
+                .status()
+        }
+    });
+    let statuses = join_all(debits).await;
+    let applied = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PAYMENT_REQUIRED)
+        .count();
+    assert_eq!((applied, refused), (6, 14), "{statuses:?}");
+    let after = app
+        .get_json("/api/v1/credits/balance", &session.access_token)
+        .await;
+    assert_eq!(after["balance_mc"], balance - 6 * amount);
+    app.assert_ledger_consistent().await;
+}
