@@ -58,6 +58,8 @@ pub struct Shared {
     pub prompts: Arc<Prompts>,
     /// Generations streaming in this process (for instant cancels).
     pub running: Running,
+    /// Callers' available credits as last seen here, for calling providers early.
+    pub availability: crate::generations::Availability,
     /// Event streams open in this process (capped per user and in all).
     pub streams: Streams,
     pub jwt: JwtKeys,

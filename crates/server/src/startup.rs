@@ -168,6 +168,7 @@ pub fn build_state(
         providers,
         prompts: Arc::new(prompts),
         running: Running::default(),
+        availability: Default::default(),
         streams,
         jwt,
         secrets,

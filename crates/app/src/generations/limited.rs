@@ -79,6 +79,8 @@ pub(super) async fn open_limited(
         Err(err) => return Ok(Limited::NotInserted(err)),
     };
     txn.commit().await?;
+    let left = available.get().saturating_sub(max_cost.get());
+    state.availability.learn(user_id, Millicredits::new(left));
     Ok(Limited::Opened {
         row: Box::new(row),
         max_words,

@@ -70,6 +70,14 @@ pub(super) fn new_generation<'a>(
     }
 }
 
+/// What `job` costs with `billing` at the whole length asked for, its input included.
+pub(super) fn full_cost(state: &AppState, job: &Job, billing: &Billing) -> Millicredits {
+    plus(
+        input_cost(state, job, billing),
+        billing.price.cost(job.max_words),
+    )
+}
+
 /// How long a hold lives without progress before the sweeper settles it.
 pub(super) fn grace(state: &AppState) -> Duration {
     // The setting is capped well inside chrono's range.
@@ -88,7 +96,7 @@ pub(super) async fn open_at_once(
     checks: Checks,
 ) -> Result<AtOnce, GenerationError> {
     let input_cost = input_cost(state, job, billing);
-    let full_cost = plus(input_cost, billing.price.cost(job.max_words));
+    let full_cost = full_cost(state, job, billing);
     let user = account.user;
     let at = penora_store::now();
     let slots = Plan::free(state).concurrent_for(state, account.key.is_some());

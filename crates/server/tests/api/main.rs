@@ -26,6 +26,7 @@ mod contract;
 mod credits;
 mod credits_history;
 mod debit_replays;
+mod early_upstream;
 mod errors;
 mod export_limits;
 mod exports;
