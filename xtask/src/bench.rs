@@ -10,7 +10,7 @@ use crate::shell;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// What to measure: `ledger`, `proxy` or `export`.
+    /// What to measure: `ledger`, `proxy`, `hotkey` or `export`.
     what: String,
     /// Passed on to the benchmark, e.g. `--skip-postgres`, `--requests 40000`
     /// (`cargo xtask bench ledger -- --help` lists them).
@@ -21,7 +21,7 @@ pub struct BenchArgs {
 pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
     match args.what.as_str() {
         "export" => crate::bench_export::run(root),
-        "ledger" | "proxy" => {
+        "ledger" | "proxy" | "hotkey" => {
             shell::run(shell::cargo().args([
                 "build",
                 "--release",
@@ -43,6 +43,6 @@ pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
                     .args(&args.options),
             )
         }
-        other => bail!("unknown benchmark {other:?}; available: ledger, proxy, export"),
+        other => bail!("unknown benchmark {other:?}; available: ledger, proxy, hotkey, export"),
     }
 }

@@ -1,10 +1,12 @@
-//! `penora-bench`: the load generators behind `cargo xtask bench ledger|proxy`.
+//! `penora-bench`: the load generators behind `cargo xtask bench ledger|proxy|hotkey`.
 //!
 //! They live in a binary of their own, built in release beside `penora`: a debug build of
 //! the HTTP client (and of the fake provider) takes CPU from the server and the database it
 //! measures, lowering the very figures it reports (`docs/decisions.md`).
 
+mod first_token;
 mod harness;
+mod hot_key;
 mod ledger;
 mod proxy;
 
@@ -28,6 +30,9 @@ enum What {
     Ledger(ledger::LedgerArgs),
     /// Penora as a billed proxy in front of a local fake provider.
     Proxy(proxy::ProxyArgs),
+    /// One busy API key: its throughput against 64 users', and a quiet user's latency
+    /// while it floods.
+    Hotkey(hot_key::HotKeyArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +46,7 @@ fn main() -> anyhow::Result<()> {
         match &cli.what {
             What::Ledger(args) => ledger::bench(&cli.penora, args).await,
             What::Proxy(args) => proxy::bench(&cli.penora, args).await,
+            What::Hotkey(args) => hot_key::bench(&cli.penora, args).await,
         }
     })
 }
