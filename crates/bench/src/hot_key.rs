@@ -47,19 +47,22 @@ pub async fn bench(binary: &Path, args: &HotKeyArgs) -> anyhow::Result<()> {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(args.flood + 128)
             .build()?;
-        let (server, base) =
-            proxy::start(binary, &target.url, &target.dir, &fake, &client).await?;
+        let (server, base) = proxy::start(binary, &target.url, &target.dir, &fake, &client).await?;
         let keys = proxy::personal_keys(&client, &base).await?;
         let url = format!("{base}/v1/chat/completions");
         for key in &keys {
             proxy::complete(&client, &url, key, "bench-fast", false).await?;
         }
         let mut outcome = Outcome::default();
-        (outcome.users_rate, _) = proxy::load(&client, &url, &keys, args.completions, false).await?;
+        (outcome.users_rate, _) =
+            proxy::load(&client, &url, &keys, args.completions, false).await?;
         (outcome.one_key_rate, _) =
             proxy::load(&client, &url, &keys[..1], args.completions, false).await?;
         for _ in 0..QUIET {
-            outcome.quiet.0.push(first_event(&client, &url, &keys[1]).await?);
+            outcome
+                .quiet
+                .0
+                .push(first_event(&client, &url, &keys[1]).await?);
         }
         flooded(&client, &url, &keys, args.flood, &mut outcome).await?;
         drop(server);
@@ -154,7 +157,15 @@ fn report(results: &[(&str, Outcome)], args: &HotKeyArgs) {
     );
     println!(
         "{:<11} {:>10} {:>10} {:>11} {:>11} {:>6} {:>8} {:>8} {:>8}",
-        "backend", "alone p50", "alone p99", "flood p50", "flood p99", "n", "ok", "refused", "flood s"
+        "backend",
+        "alone p50",
+        "alone p99",
+        "flood p50",
+        "flood p99",
+        "n",
+        "ok",
+        "refused",
+        "flood s"
     );
     for (name, r) in results {
         let q = |l: &Latencies, at: f64| Latencies(l.0.clone()).ms(at);

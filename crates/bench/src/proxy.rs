@@ -227,8 +227,10 @@ async fn bench_backend(
     let (server, base) = start(binary, database_url, dir, fake, &client).await?;
     let pid = server.0.id();
     let keys = personal_keys(&client, &base).await?;
-    let mut outcome = Outcome::default();
-    outcome.first_token = crate::first_token::measure(&client, fake, &base, &keys[0]).await?;
+    let mut outcome = Outcome {
+        first_token: crate::first_token::measure(&client, fake, &base, &keys[0]).await?,
+        ..Outcome::default()
+    };
 
     // One client: the fake directly, then through Penora.
     let direct_url = format!("{}/v1/chat/completions", fake.base_url);
@@ -319,7 +321,10 @@ pub(crate) async fn start(
     Ok((server, base))
 }
 
-pub(crate) async fn personal_keys(client: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
+pub(crate) async fn personal_keys(
+    client: &reqwest::Client,
+    base: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut keys = Vec::new();
     for i in 0..USERS {
         let signed = signup(client, base, &format!("proxy-{i}@example.com")).await?;
