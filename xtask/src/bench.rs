@@ -35,8 +35,14 @@ pub fn run(root: &Path, args: BenchArgs) -> anyhow::Result<()> {
                 "penora-bench",
             ]))?;
             let release = shell::target_dir(root).join("release");
+            // Thousands of streams open at once need more open files than the usual 1,024 or
+            // 20,000 (the load generator holds both ends of its fake provider's connections
+            // too); root may raise the hard limit, others keep theirs.
             shell::run(
-                Command::new(release.join("penora-bench"))
+                Command::new("sh")
+                    .arg("-c")
+                    .arg("ulimit -n 65536 2>/dev/null; exec \"$0\" \"$@\"")
+                    .arg(release.join("penora-bench"))
                     .arg("--penora")
                     .arg(release.join("penora"))
                     .arg(&args.what)

@@ -8,7 +8,8 @@
 //!   every completion was billed exactly (balances checked at the end);
 //! - time to the first token with an upstream whose first byte takes 50 ms, direct vs
 //!   through Penora ([`crate::first_token`]);
-//! - Penora's memory with 5,000 streams open at once (RSS growth per stream).
+//! - Penora's memory with 5,000 streams open at once (RSS growth per stream; `--streams
+//!   10000` for more, the open-files limit raised by `cargo xtask bench`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
