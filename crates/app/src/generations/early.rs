@@ -14,6 +14,7 @@ use std::time::Duration;
 use penora_ai::{EventStream, GenerationRequest, Provider, ProviderError};
 use penora_domain::{Millicredits, UserId};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// How long a learned availability is trusted for calling early.
 const FRESH: Duration = Duration::from_secs(5);
@@ -54,7 +55,8 @@ pub struct Early(JoinHandle<Result<EventStream, ProviderError>>);
 impl Early {
     /// Calls `provider` with `request` in a task of its own.
     pub(super) fn call(provider: Arc<dyn Provider>, request: GenerationRequest) -> Self {
-        Self(tokio::spawn(async move { provider.stream(request).await }))
+        let call = async move { provider.stream(request).await };
+        Self(tokio::spawn(call.in_current_span()))
     }
 
     /// The call's outcome, as `Provider::stream` would have answered.

@@ -63,8 +63,11 @@ pub async fn start(
         match open_at_once(state, account, &job, &billing, checks).await? {
             AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None, early)),
             AtOnce::Answered(opened) => return Ok(opened),
-            // Dropping `early` cancels its call: nothing of it was read.
-            AtOnce::Refused => state.availability.forget(user_id),
+            AtOnce::Refused => {
+                // Dropping the early call cancels it: nothing of it was read.
+                drop(early);
+                state.availability.forget(user_id);
+            }
         }
     }
     let user = current(state, account).await?;
