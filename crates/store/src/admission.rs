@@ -1,6 +1,8 @@
-//! Admission per key before a queue: at most so many writes of one key (a user) wait in a
-//! [`crate::group_commit::GroupCommit`]'s queue at once; the others wait here, each key
-//! apart. A user who floods starts fills their own line, not the queue every user shares.
+//! Admission per key before a shared resource: at most so many requests of one key (a user)
+//! go in at once, the others wait here, each key apart, in the order they came. A user who
+//! floods fills their own line, not the queue (or the pool of connections) every user
+//! shares. Used before a [`crate::group_commit::GroupCommit`]'s queue, and by the app before
+//! a generation's first database writes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -9,13 +11,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 /// The lines of waiting writes, one per key that has writes in the queue or waiting.
-pub(crate) struct Admission {
+pub struct Admission {
     per_key: usize,
     lines: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
 }
 
 /// A write let into the queue; dropping it lets the next write of its key in.
-pub(crate) struct Admitted<'a> {
+pub struct Admitted<'a> {
     admission: &'a Admission,
     key: Uuid,
     permit: Option<OwnedSemaphorePermit>,
@@ -23,7 +25,7 @@ pub(crate) struct Admitted<'a> {
 
 impl Admission {
     /// At most `per_key` writes of a key in the queue at once (at least one).
-    pub(crate) fn new(per_key: usize) -> Self {
+    pub fn new(per_key: usize) -> Self {
         Self {
             per_key: per_key.max(1),
             lines: Mutex::default(),
@@ -31,7 +33,7 @@ impl Admission {
     }
 
     /// Waits until a write of `key` may enter the queue, behind that key's earlier writes.
-    pub(crate) async fn admit(&self, key: Uuid) -> Admitted<'_> {
+    pub async fn admit(&self, key: Uuid) -> Admitted<'_> {
         let line = self
             .lines
             .lock()

@@ -33,6 +33,9 @@ pub async fn start(
     job: Job,
 ) -> Result<Opened, GenerationError> {
     let user_id = account.user;
+    // Admitted per user before the first write: a flood of one user's starts waits in its
+    // own line, not for the connections everyone shares.
+    let _admitted = state.starts.admit(user_id.as_uuid()).await;
     if let Some((key, fingerprint)) = &job.idempotency {
         if let Some(replay) = current_replay(state, account, key, fingerprint).await? {
             return Ok(Opened::Replay(Box::new(replay)));
