@@ -22,6 +22,13 @@ pub(crate) struct FirstToken {
     via: Latencies,
 }
 
+impl FirstToken {
+    /// Completions billed through Penora (the unmeasured first one included).
+    pub(crate) fn billed(&self) -> usize {
+        self.via.0.len() + 1
+    }
+}
+
 /// Measures with one client and one key, direct and through Penora in turn.
 pub(crate) async fn measure(
     client: &reqwest::Client,

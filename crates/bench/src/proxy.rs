@@ -267,7 +267,7 @@ async fn bench_backend(
         load(&client, &via_url, &keys, args.completions, true).await?;
 
     // Every completion billed exactly once: balances add up.
-    let total = single + 2 * args.completions;
+    let total = single + 2 * args.completions + outcome.first_token.billed();
     let mut spent = 0;
     for key in &keys {
         let balance = get_json(&client, &format!("{base}/api/v1/credits/balance"), key).await?;
