@@ -59,6 +59,11 @@ pub struct Shared {
     pub running: Running,
     /// Draining and ending generations when the server stops.
     pub shutdown: crate::shutdown::Shutdown,
+    /// Callers' available credits as last seen here, for calling providers early.
+    pub availability: crate::generations::Availability,
+    /// Generations one user may be starting at once here (the rest wait their turn), so a
+    /// user who floods starts cannot take every database connection.
+    pub starts: penora_store::admission::Admission,
     /// Event streams open in this process (capped per user and in all).
     pub streams: Streams,
     pub jwt: JwtKeys,

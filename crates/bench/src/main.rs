@@ -1,11 +1,13 @@
-//! `penora-bench`: the load generators behind `cargo xtask bench ledger|proxy`.
+//! `penora-bench`: the load generators behind `cargo xtask bench ledger|proxy|hotkey`.
 //!
 //! They live in a binary of their own, built in release beside `penora`: a debug build of
 //! the HTTP client (and of the fake provider) takes CPU from the server and the database it
 //! measures, lowering the very figures it reports (`docs/decisions.md`).
 
 mod chaos;
+mod first_token;
 mod harness;
+mod hot_key;
 mod ledger;
 mod proxy;
 
@@ -31,6 +33,9 @@ enum What {
     Proxy(proxy::ProxyArgs),
     /// Faults on the local cluster (`cargo xtask chaos` starts it and runs this).
     Chaos(chaos::ChaosArgs),
+    /// One busy API key: its throughput against 64 users', and a quiet user's latency
+    /// while it floods.
+    Hotkey(hot_key::HotKeyArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -45,6 +50,7 @@ fn main() -> anyhow::Result<()> {
             What::Ledger(args) => ledger::bench(&cli.penora, args).await,
             What::Proxy(args) => proxy::bench(&cli.penora, args).await,
             What::Chaos(args) => chaos::run(args).await,
+            What::Hotkey(args) => hot_key::bench(&cli.penora, args).await,
         }
     })
 }

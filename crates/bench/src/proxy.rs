@@ -6,7 +6,10 @@
 //!   `/v1/chat/completions` (streaming and not), p50 and p99 of each;
 //! - billed completions per second with 64 concurrent clients, streaming and not, and that
 //!   every completion was billed exactly (balances checked at the end);
-//! - Penora's memory with 5,000 streams open at once (RSS growth per stream).
+//! - time to the first token with an upstream whose first byte takes 50 ms, direct vs
+//!   through Penora ([`crate::first_token`]);
+//! - Penora's memory with 5,000 streams open at once (RSS growth per stream; `--streams
+//!   10000` for more, the open-files limit raised by `cargo xtask bench`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +25,7 @@ use tokio::sync::watch;
 use crate::harness::{get_json, penora, run, serve, signup, wait_ready, Backends};
 
 const CLIENTS: usize = 64;
-const USERS: usize = 64;
+pub(crate) const USERS: usize = 64;
 const WORDS: usize = 16;
 const START_MC: i64 = 100_000_000_000;
 const SINGLE_CLIENT_REQUESTS: usize = 400;
@@ -51,10 +54,15 @@ fn cost_mc() -> i64 {
     penora_domain::cost_mc(words, penora_domain::Multiplier::ONE).get()
 }
 
-/// The fake provider: `fast` streams 16 words at once; `hold` sends one word and then keeps
-/// the stream open for a minute (for the open-streams measurement).
-fn reply(request: &Recorded) -> Reply {
+/// The fake provider: `fast` streams 16 words at once; `slow` the same after 50 ms (its
+/// first byte); `hold` sends one word and then keeps the stream open for a minute (for the
+/// open-streams measurement).
+pub(crate) fn reply(request: &Recorded) -> Reply {
     let words = completion();
+    if request.body["model"] == "slow" {
+        let fast = Reply::events(Wire::OpenAi.stream(&words));
+        return Reply::Delayed(crate::first_token::FIRST_BYTE, Box::new(fast));
+    }
     if request.body["model"] == "hold" {
         let mut steps: Vec<Step> = Wire::OpenAi.opening().into_iter().map(Step::Send).collect();
         steps.push(Step::Send(Wire::OpenAi.delta("first ")));
@@ -86,6 +94,15 @@ context_tokens = 8192
 max_output_words = 100
 
 [[models]]
+id = "bench-slow"
+display_name = "Bench slow first byte"
+provider = "deepinfra"
+upstream = "slow"
+multiplier_per_mille = 1000
+context_tokens = 8192
+max_output_words = 100
+
+[[models]]
 id = "bench-hold"
 display_name = "Bench hold"
 provider = "deepinfra"
@@ -107,10 +124,10 @@ pub async fn bench(binary: &Path, args: &ProxyArgs) -> anyhow::Result<()> {
 }
 
 #[derive(Debug, Default)]
-struct Latencies(Vec<Duration>);
+pub(crate) struct Latencies(pub(crate) Vec<Duration>);
 
 impl Latencies {
-    fn ms(&mut self, q: f64) -> f64 {
+    pub(crate) fn ms(&mut self, q: f64) -> f64 {
         self.0.sort();
         let index = ((self.0.len() as f64 * q) as usize).min(self.0.len().saturating_sub(1));
         self.0.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
@@ -130,6 +147,7 @@ struct Outcome {
     rss_base_kb: u64,
     rss_open_kb: u64,
     streams_open: usize,
+    first_token: crate::first_token::FirstToken,
 }
 
 fn report(results: &[(&str, Outcome)], args: &ProxyArgs) {
@@ -178,6 +196,7 @@ fn report(results: &[(&str, Outcome)], args: &ProxyArgs) {
             r.unbilled
         );
     }
+    crate::first_token::report(results.iter().map(|(name, r)| (*name, &r.first_token)));
     println!("\nmemory with streams open at once (penora's RSS)");
     println!(
         "{:<11} {:>8} {:>12} {:>12} {:>14}",
@@ -203,36 +222,16 @@ async fn bench_backend(
     fake: &FakeUpstream,
     args: &ProxyArgs,
 ) -> anyhow::Result<Outcome> {
-    std::fs::create_dir_all(dir)?;
-    let catalog = dir.join("models.toml");
-    std::fs::write(&catalog, CATALOG)?;
-    let configure = |cmd: &mut std::process::Command| {
-        cmd.env("PENORA_MODELS_FILE", &catalog)
-            .env("DEEPINFRA_API_KEY", "bench-key")
-            .env("DEEPINFRA_BASE_URL", format!("{}/v1", fake.base_url))
-            .env("PENORA_WELCOME_BONUS_MC", START_MC.to_string())
-            .env("PENORA_GENERATIONS_PER_USER", "100000")
-            // Short completions end well within it; the 5,000 held streams would otherwise
-            // write 5,000 progress saves a second.
-            .env("PENORA_GENERATION_SAVE_INTERVAL_MS", "30000")
-            .env(
-                "PENORA_ENCRYPTION_KEY",
-                "bench-encryption-key-bench-encryption-key-0123",
-            );
-    };
-    let mut migrate = penora(binary, database_url, dir);
-    configure(&mut migrate);
-    run(migrate.arg("migrate"))?;
-    let mut command = penora(binary, database_url, dir);
-    configure(&mut command);
-    let (server, base) = serve(command)?;
-    let pid = server.0.id();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.streams)
         .build()?;
-    wait_ready(&client, &base).await?;
+    let (server, base) = start(binary, database_url, dir, fake, &client).await?;
+    let pid = server.0.id();
     let keys = personal_keys(&client, &base).await?;
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        first_token: crate::first_token::measure(&client, fake, &base, &keys[0]).await?,
+        ..Outcome::default()
+    };
 
     // One client: the fake directly, then through Penora.
     let direct_url = format!("{}/v1/chat/completions", fake.base_url);
@@ -268,7 +267,7 @@ async fn bench_backend(
         load(&client, &via_url, &keys, args.completions, true).await?;
 
     // Every completion billed exactly once: balances add up.
-    let total = single + 2 * args.completions;
+    let total = single + 2 * args.completions + outcome.first_token.billed();
     let mut spent = 0;
     for key in &keys {
         let balance = get_json(&client, &format!("{base}/api/v1/credits/balance"), key).await?;
@@ -287,7 +286,46 @@ async fn bench_backend(
     Ok(outcome)
 }
 
-async fn personal_keys(client: &reqwest::Client, base: &str) -> anyhow::Result<Vec<String>> {
+/// Starts a release `penora serve` on `database_url` in front of `fake`, migrated first:
+/// the server (stopped when dropped) and its base URL.
+pub(crate) async fn start(
+    binary: &Path,
+    database_url: &str,
+    dir: &Path,
+    fake: &FakeUpstream,
+    client: &reqwest::Client,
+) -> anyhow::Result<(crate::harness::Server, String)> {
+    std::fs::create_dir_all(dir)?;
+    let catalog = dir.join("models.toml");
+    std::fs::write(&catalog, CATALOG)?;
+    let configure = |cmd: &mut std::process::Command| {
+        cmd.env("PENORA_MODELS_FILE", &catalog)
+            .env("DEEPINFRA_API_KEY", "bench-key")
+            .env("DEEPINFRA_BASE_URL", format!("{}/v1", fake.base_url))
+            .env("PENORA_WELCOME_BONUS_MC", START_MC.to_string())
+            .env("PENORA_GENERATIONS_PER_USER", "100000")
+            // Short completions end well within it; the 5,000 held streams would otherwise
+            // write 5,000 progress saves a second.
+            .env("PENORA_GENERATION_SAVE_INTERVAL_MS", "30000")
+            .env(
+                "PENORA_ENCRYPTION_KEY",
+                "bench-encryption-key-bench-encryption-key-0123",
+            );
+    };
+    let mut migrate = penora(binary, database_url, dir);
+    configure(&mut migrate);
+    run(migrate.arg("migrate"))?;
+    let mut command = penora(binary, database_url, dir);
+    configure(&mut command);
+    let (server, base) = serve(command)?;
+    wait_ready(client, &base).await?;
+    Ok((server, base))
+}
+
+pub(crate) async fn personal_keys(
+    client: &reqwest::Client,
+    base: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut keys = Vec::new();
     for i in 0..USERS {
         let signed = signup(client, base, &format!("proxy-{i}@example.com")).await?;
@@ -306,7 +344,7 @@ async fn personal_keys(client: &reqwest::Client, base: &str) -> anyhow::Result<V
 }
 
 /// One completion, read to its last byte.
-async fn complete(
+pub(crate) async fn complete(
     client: &reqwest::Client,
     url: &str,
     key: &str,
@@ -327,7 +365,7 @@ async fn complete(
     Ok(())
 }
 
-async fn load(
+pub(crate) async fn load(
     client: &reqwest::Client,
     url: &str,
     keys: &[String],

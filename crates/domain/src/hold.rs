@@ -79,3 +79,30 @@ mod tests {
         assert!(unsaved_too_long(Duration::from_secs(120), grace));
     }
 }
+
+/// Whether a generation may call its provider while its opening commits, on the caller's
+/// last known availability (`None`: not known on this replica lately): only when that pays
+/// for the whole hold (`full_cost`, input included). Then the request is the one the opening
+/// would lead to (the whole length asked for); if the opening is refused after all, the
+/// upstream request is dropped and nothing is forwarded or charged.
+pub fn may_call_early(
+    available: Option<crate::Millicredits>,
+    full_cost: crate::Millicredits,
+) -> bool {
+    available.is_some_and(|available| available.get() >= full_cost.get())
+}
+
+#[cfg(test)]
+mod early_tests {
+    use super::may_call_early;
+    use crate::Millicredits;
+
+    #[test]
+    fn only_a_known_availability_that_pays_for_the_whole_hold_calls_early() {
+        let mc = Millicredits::new;
+        assert!(!may_call_early(None, mc(10)));
+        assert!(!may_call_early(Some(mc(9)), mc(10)));
+        assert!(may_call_early(Some(mc(10)), mc(10)));
+        assert!(may_call_early(Some(mc(0)), mc(0)));
+    }
+}

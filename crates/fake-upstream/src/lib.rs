@@ -15,7 +15,7 @@ pub mod wire;
 pub use wire::Wire;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -109,7 +109,7 @@ impl Recorded {
 pub struct FakeUpstream {
     pub base_url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
-    client_closed: Arc<AtomicBool>,
+    client_closed: Arc<AtomicUsize>,
 }
 
 impl FakeUpstream {
@@ -137,7 +137,7 @@ impl FakeUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let client_closed = Arc::new(AtomicBool::new(false));
+        let client_closed = Arc::new(AtomicUsize::new(0));
         let (recorded, closed) = (requests.clone(), client_closed.clone());
         let route = Arc::new(route);
         let served = Arc::new(AtomicUsize::new(0));
@@ -171,11 +171,16 @@ impl FakeUpstream {
         self.requests.lock().unwrap().len()
     }
 
+    /// How many stalled or unanswered connections the client has closed.
+    pub fn clients_closed(&self) -> usize {
+        self.client_closed.load(Ordering::SeqCst)
+    }
+
     /// Whether the client closed a stalled connection within `within`.
     pub async fn client_closed_within(&self, within: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + within;
         while tokio::time::Instant::now() < deadline {
-            if self.client_closed.load(Ordering::SeqCst) {
+            if self.client_closed.load(Ordering::SeqCst) > 0 {
                 return true;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -189,7 +194,7 @@ async fn serve(
     record: bool,
     route: impl Fn(&Recorded) -> Reply,
     requests: Arc<Mutex<Vec<Recorded>>>,
-    client_closed: Arc<AtomicBool>,
+    client_closed: Arc<AtomicUsize>,
 ) {
     // One request after another on the same connection, until a reply ends it.
     while let Some(request) = read_request(&mut socket).await {
@@ -261,7 +266,7 @@ fn key_check(request: &Recorded) -> Option<Reply> {
 }
 
 /// Plays a streamed reply; true when it ended properly and the connection can be reused.
-async fn play(socket: &mut TcpStream, steps: Vec<Step>, client_closed: &AtomicBool) -> bool {
+async fn play(socket: &mut TcpStream, steps: Vec<Step>, client_closed: &AtomicUsize) -> bool {
     let head =
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n";
     if socket.write_all(head.as_bytes()).await.is_err() {
@@ -295,7 +300,7 @@ async fn play(socket: &mut TcpStream, steps: Vec<Step>, client_closed: &AtomicBo
 }
 
 /// Reads until the client closes (or 10 s pass), then notes that it did.
-async fn wait_for_close(socket: &mut TcpStream, client_closed: &AtomicBool) {
+async fn wait_for_close(socket: &mut TcpStream, client_closed: &AtomicUsize) {
     let mut buffer = [0u8; 1024];
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -307,7 +312,7 @@ async fn wait_for_close(socket: &mut TcpStream, client_closed: &AtomicBool) {
     })
     .await;
     if closed.is_ok() {
-        client_closed.store(true, Ordering::SeqCst);
+        client_closed.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -227,6 +227,8 @@ pub fn build_state(
     let gateways = penora_app::billing::gateway::build(&config, &db)?;
     let reads = penora_store::readers(&db, &config.database_url)?;
     let key_cache_ms = config.settings.api_key_cache_ms;
+    // Half the pool: one user's starts leave the other half to everyone else.
+    let starts = penora_store::admission::Admission::new(config.pool_size() as usize / 2);
     let streams = Streams::new(
         config.settings.capacity.sse_streams_per_user,
         config.settings.capacity.sse_streams_total,
@@ -251,6 +253,8 @@ pub fn build_state(
         prompts: Arc::new(prompts),
         running: Running::default(),
         shutdown: penora_app::shutdown::Shutdown::on_this_runtime(),
+        availability: Default::default(),
+        starts,
         streams,
         jwt,
         secrets,

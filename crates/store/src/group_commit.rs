@@ -3,26 +3,32 @@
 //!
 //! What holds for every [`GroupCommit`]:
 //! - One batch is in flight per kind and process, so a lone write waits for none.
-//! - A batch holds at most one write per key (the user whose row it changes: a statement
-//!   changes a row once) and at most [`MAX_BATCH`] writes; the others wait, in the order
-//!   they came, for a later batch.
-//! - A batch is handed to [`Writes::write_batch`] sorted by key, and every batch statement
-//!   first locks its users' rows in id order ([`lock_users!`]), so batches of any kind, here
-//!   or on another replica, take those locks in one order and never wait for each other in a
-//!   circle.
+//! - A batch holds at most [`MAX_BATCH`] writes, in layers (as TigerBeetle serves a hot
+//!   account): layer `k` holds the `k`-th waiting write of each key (the user whose row it
+//!   changes: a statement changes a row once), sorted by key. A key's writes are applied in
+//!   the order they came, layer after layer, in one transaction ([`in_layers`]), so each gets
+//!   the answer it would have had alone in that order. Filling the batch layer by layer is
+//!   round-robin by user: one user's many writes never keep another's first write out.
+//! - Before the queue, at most [`MAX_BATCH`] writes of one key wait in it
+//!   ([`crate::admission`]); a user who floods writes waits in a line of their own.
+//! - Every batch statement first locks its users' rows in id order ([`lock_users!`]); a
+//!   layer's users are among the first layer's, so batches of any kind, here or on another
+//!   replica, take those locks in one order and never wait for each other in a circle.
 //! - A batch that fails as a whole (say a retry meets the unique key its first attempt
 //!   committed) is written again one write at a time, so each gets the answer it would have
 //!   had alone.
 //! - A write whose caller went away before its batch was written (a client that
 //!   disconnected) is dropped, not written.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
-use sea_orm::DbErr;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
+
+use crate::admission::Admission;
 
 /// How every batch statement on PostgreSQL begins: a CTE `locked` that takes the rows of the
 /// batch's users (`$2`, a `uuid[]`) in id order, which the statement's later writes must
@@ -52,8 +58,10 @@ pub(crate) trait Writes: Send + Sync + 'static {
     /// The row the item changes.
     fn key(item: &Self::Item) -> Uuid;
 
-    /// Writes two or more items (of distinct keys, sorted by key) together: an answer per
-    /// item, in order, or an error when they must be written one at a time.
+    /// Writes two or more items together, in layers of distinct keys sorted by key (a new
+    /// layer begins where a key is not above the one before it; see [`layers`]), each key's
+    /// items in the order they came: an answer per item, in order, or an error when they
+    /// must be written one at a time.
     fn write_batch(
         &self,
         batch: &[&Self::Item],
@@ -71,6 +79,7 @@ pub(crate) trait Writes: Send + Sync + 'static {
 pub(crate) struct GroupCommit<W: Writes> {
     writes: Arc<W>,
     queue: Arc<OnceLock<mpsc::Sender<Waiting<W>>>>,
+    admission: Arc<Admission>,
 }
 
 impl<W: Writes> Clone for GroupCommit<W> {
@@ -78,6 +87,7 @@ impl<W: Writes> Clone for GroupCommit<W> {
         Self {
             writes: self.writes.clone(),
             queue: self.queue.clone(),
+            admission: self.admission.clone(),
         }
     }
 }
@@ -93,6 +103,7 @@ impl<W: Writes> GroupCommit<W> {
         Self {
             writes: Arc::new(writes),
             queue: Arc::default(),
+            admission: Arc::new(Admission::new(MAX_BATCH)),
         }
     }
 
@@ -108,6 +119,7 @@ impl<W: Writes> GroupCommit<W> {
         let Some(queue) = self.queue.get() else {
             return self.writes.write_one(&item).await;
         };
+        let _admitted = self.admission.admit(W::key(&item)).await;
         let (done, answer) = oneshot::channel();
         let _measured = crate::metrics::Answered::from_now();
         match queue.send(Waiting { item, done }).await {
@@ -143,15 +155,87 @@ async fn run<W: Writes>(writes: Arc<W>, mut queue: mpsc::Receiver<Waiting<W>>) {
     }
 }
 
-/// Splits the waiting writes into the next batch (the first of each key, at most
-/// [`MAX_BATCH`], sorted by key) and those that wait for a later one (in their order).
+/// Splits the waiting writes into the next batch (at most [`MAX_BATCH`], layer by layer:
+/// the first waiting write of each key sorted by key, then the second of each, ...) and
+/// those that wait for a later one (in their order).
 fn next_batch<W: Writes>(waiting: Vec<Waiting<W>>) -> (Vec<Waiting<W>>, Vec<Waiting<W>>) {
-    let mut keys = HashSet::new();
+    let mut seen: HashMap<Uuid, usize> = HashMap::new();
+    let mut placed: Vec<(usize, Uuid, usize)> = waiting
+        .iter()
+        .enumerate()
+        .map(|(at, w)| {
+            let key = W::key(&w.item);
+            let layer = seen.entry(key).or_default();
+            *layer += 1;
+            (*layer, key, at)
+        })
+        .collect();
+    placed.sort_unstable();
+    let mut chosen = vec![false; waiting.len()];
+    let mut order = vec![usize::MAX; waiting.len()];
+    for (rank, &(_, _, at)) in placed.iter().take(MAX_BATCH).enumerate() {
+        chosen[at] = true;
+        order[at] = rank;
+    }
     let (mut batch, later): (Vec<_>, Vec<_>) = waiting
         .into_iter()
-        .partition(|w| keys.len() < MAX_BATCH && keys.insert(W::key(&w.item)));
-    batch.sort_by_key(|w| W::key(&w.item));
-    (batch, later)
+        .enumerate()
+        .partition(|(at, _)| chosen[*at]);
+    batch.sort_unstable_by_key(|(at, _)| order[*at]);
+    let strip = |v: Vec<(usize, Waiting<W>)>| v.into_iter().map(|(_, w)| w).collect();
+    (strip(batch), strip(later))
+}
+
+/// A batch (as [`next_batch`] orders it) cut into its layers: runs of strictly rising keys.
+pub(crate) fn layers<'b, T>(batch: &'b [&'b T], key: impl Fn(&T) -> Uuid) -> Vec<&'b [&'b T]> {
+    let mut layers = Vec::new();
+    let mut start = 0;
+    for at in 1..batch.len() {
+        if key(batch[at]) <= key(batch[at - 1]) {
+            layers.push(&batch[start..at]);
+            start = at;
+        }
+    }
+    if start < batch.len() {
+        layers.push(&batch[start..]);
+    }
+    layers
+}
+
+/// One layer of a batch written on a connection (the pool, or the batch's transaction).
+pub(crate) trait Layer {
+    type Item;
+    type Out;
+
+    fn write_layer<C: sea_orm::ConnectionTrait + Sync>(
+        &self,
+        db: &C,
+        layer: &[&Self::Item],
+    ) -> impl Future<Output = Result<Vec<Self::Out>, DbErr>> + Send;
+}
+
+/// Writes a batch layer after layer: a lone layer on the pool, several in one transaction
+/// (committed once, so a failure writes none of them). The outputs of all layers, in order.
+pub(crate) async fn in_layers<L: Layer + Sync>(
+    writer: &L,
+    db: &DatabaseConnection,
+    batch: &[&L::Item],
+    key: impl Fn(&L::Item) -> Uuid,
+) -> Result<Vec<L::Out>, DbErr>
+where
+    L::Item: Sync,
+{
+    let layers = layers(batch, key);
+    if layers.len() <= 1 {
+        return writer.write_layer(db, batch).await;
+    }
+    let txn: DatabaseTransaction = db.begin().await?;
+    let mut outputs = Vec::with_capacity(batch.len());
+    for layer in layers {
+        outputs.extend(writer.write_layer(&txn, layer).await?);
+    }
+    txn.commit().await?;
+    Ok(outputs)
 }
 
 /// Writes a batch (one at a time when it has one item or fails as a whole) and answers each
@@ -265,17 +349,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_batch_holds_one_write_per_key_and_the_next_waits_its_turn() {
+    async fn a_keys_several_writes_go_in_one_batch_layer_after_layer_in_order() {
         let items = [(2, 1), (1, 2), (2, 3), (3, 4), (2, 5)];
         let (calls, got) = write_queued(Fake::default(), &items, &[]).await;
-        assert_eq!(
-            calls,
-            [Call::Batch(vec![2, 1, 4]), Call::One(3), Call::One(5)]
-        );
+        assert_eq!(calls, [Call::Batch(vec![2, 1, 4, 3, 5])]);
         assert_eq!(
             got,
-            answers(&["batch 1", "batch 2", "one 3", "batch 4", "one 5"])
+            answers(&["batch 1", "batch 2", "batch 3", "batch 4", "batch 5"])
         );
+        let batch: Vec<&Item> = [(1, 2), (2, 1), (3, 4), (2, 3), (2, 5)].iter().collect();
+        let cut: Vec<Vec<u32>> = layers(&batch, |item| Uuid::from_u128(item.0))
+            .iter()
+            .map(|layer| layer.iter().map(|item| item.1).collect())
+            .collect();
+        assert_eq!(cut, [vec![2, 1, 4], vec![3], vec![5]]);
+    }
+
+    #[tokio::test]
+    async fn a_flooding_key_fills_a_batch_only_after_every_other_keys_first_write() {
+        let flood = u32::try_from(MAX_BATCH).unwrap() + 10;
+        let mut items: Vec<Item> = (1..=flood).map(|n| (9, n)).collect();
+        items.extend([(1, 1_001), (2, 1_002), (3, 1_003)]);
+        let (calls, got) = write_queued(Fake::default(), &items, &[]).await;
+        let Call::Batch(first) = &calls[0] else {
+            panic!("a batch first: {calls:?}");
+        };
+        assert_eq!(first.len(), MAX_BATCH);
+        assert_eq!(first[..4], [1_001, 1_002, 1_003, 1]);
+        assert!(first[4..].windows(2).all(|w| w[0] < w[1]), "in order");
+        assert!(got.iter().all(Option::is_some));
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 //! Functions take any `ConnectionTrait` (a pool or an open transaction) so services decide
 //! the transaction boundaries; nothing here knows about HTTP.
 
+pub mod admission;
 pub mod api_keys;
 pub mod audit;
 pub mod backup;

@@ -2,8 +2,9 @@
 //! committed as one: the hot path of app debits.
 //!
 //! On PostgreSQL the four writes are one statement of data-modifying CTEs for any number of
-//! movements ([`POSTGRES`]), committed on its own, which the movements waiting at the same
-//! moment share ([`crate::group_commit`]); a lone movement is a batch of one. On SQLite they
+//! movements of distinct users ([`POSTGRES`]), committed on its own, which the movements
+//! waiting at the same moment share ([`crate::group_commit`]; several movements of one user
+//! run as layers, a statement each, in one transaction); a lone movement is a batch of one. On SQLite they
 //! are one batch of statements per movement ([`SQLITE`]), and the movements waiting at the
 //! same moment share one `BEGIN IMMEDIATE` … `COMMIT`. Each later write of the batch runs
 //! only when the one before it changed a row (`changes()`).
@@ -29,7 +30,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::audit::AuditEntry;
-use crate::group_commit::{lock_users, GroupCommit, Writes};
+use crate::group_commit::{in_layers, lock_users, GroupCommit, Layer, Writes};
 use crate::idempotency::NewResponse;
 use crate::ledger::{refusal, refused_twice, EntryRow, LedgerError, Movement};
 use crate::text::AsText;
@@ -220,14 +221,10 @@ async fn write_movements(
     db: &DatabaseConnection,
     batch: &[&Pending],
 ) -> Result<Vec<Answer>, DbErr> {
-    let mut answers = Vec::with_capacity(batch.len());
     if db.get_database_backend() == DbBackend::Postgres {
-        let applied = run_postgres(db, batch).await?;
-        for pending in batch {
-            answers.push(answer_of(db, &applied, pending).await);
-        }
-        return Ok(answers);
+        return in_layers(&PostgresLayer, db, batch, |p| p.user.as_uuid()).await;
     }
+    let mut answers = Vec::with_capacity(batch.len());
     let txn = crate::begin_write(db).await?;
     for pending in batch {
         answers.push(match run_sqlite(&txn, pending).await {
@@ -240,6 +237,28 @@ async fn write_movements(
     }
     txn.commit().await?;
     Ok(answers)
+}
+
+/// Movements of distinct users in one statement (PostgreSQL), each answered as the
+/// statement left its user (read on the same connection, so within the batch's transaction).
+struct PostgresLayer;
+
+impl Layer for PostgresLayer {
+    type Item = Pending;
+    type Out = Answer;
+
+    async fn write_layer<C: ConnectionTrait + Sync>(
+        &self,
+        db: &C,
+        layer: &[&Pending],
+    ) -> Result<Vec<Answer>, DbErr> {
+        let applied = run_postgres(db, layer).await?;
+        let mut answers = Vec::with_capacity(layer.len());
+        for pending in layer {
+            answers.push(answer_of(db, &applied, pending).await);
+        }
+        Ok(answers)
+    }
 }
 
 /// One movement in a statement (PostgreSQL) or transaction (SQLite) of its own.
@@ -263,7 +282,7 @@ async fn write_movement(db: &DatabaseConnection, pending: &Pending) -> Answer {
 /// A movement's answer from what [`POSTGRES`] applied: the balance after it, or why it was
 /// refused (it is missing only when the user cannot pay or does not exist).
 async fn answer_of(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     applied: &HashMap<Uuid, i64>,
     pending: &Pending,
 ) -> Answer {
@@ -275,7 +294,7 @@ async fn answer_of(
 
 /// Runs [`POSTGRES`]: the balance after each applied movement, by entry id.
 async fn run_postgres(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     batch: &[&Pending],
 ) -> Result<HashMap<Uuid, i64>, DbErr> {
     let items: Vec<&str> = batch

@@ -33,6 +33,20 @@ impl Plan {
         }
     }
 
+    /// Generations the plan lets run at once for a caller: the plan's limit for the app (a
+    /// session); for a personal API key, at least the keys' setting.
+    pub fn concurrent_for(&self, state: &AppState, by_key: bool) -> u32 {
+        let keys = state
+            .config
+            .settings
+            .capacity
+            .api_key_concurrent_generations;
+        match by_key {
+            true => self.concurrent_generations.max(keys),
+            false => self.concurrent_generations,
+        }
+    }
+
     /// True when the plan may use `model` (a model open to every account, or one whose
     /// `plans` name this tier).
     pub fn allows(&self, model: &ModelSpec) -> bool {

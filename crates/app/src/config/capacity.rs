@@ -40,6 +40,10 @@ pub struct Capacity {
     /// Generations one personal API key may start a minute; counted in the database,
     /// across replicas. More get `429 rate_limited`.
     pub rate_generations_per_key_per_minute: u32,
+    /// Generations one user may run at once through personal API keys (a developer's
+    /// backend), when their plan allows fewer; counted in the database with the app's, so
+    /// a session still gets `429 too_many_generations` past its plan's limit while keys run.
+    pub api_key_concurrent_generations: u32,
 }
 
 impl Default for Capacity {
@@ -62,6 +66,8 @@ impl Default for Capacity {
             // Integrations batch work: ten a second per key, still inside the concurrency
             // limit `generations_per_user`.
             rate_generations_per_key_per_minute: 600,
+            // A backend calls with one key from many workers; a person runs a few at once.
+            api_key_concurrent_generations: 64,
         }
     }
 }

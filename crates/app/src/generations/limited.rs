@@ -2,13 +2,13 @@
 //! [`super::open`] was refused, this says why (no slot, no credit) or reserves what the
 //! balance allows when it is less than the length asked for.
 
-use penora_domain::{Millicredits, UserId};
+use penora_domain::Millicredits;
 use penora_store::generations::{self, GenerationRow};
 use penora_store::{begin_write, holds, DbErr};
 
 use super::job::Job;
 use super::open::{grace, input_cost, new_generation, plus};
-use super::opened::Billing;
+use super::opened::{Account, Billing};
 use super::GenerationError;
 use crate::AppState;
 
@@ -33,16 +33,17 @@ pub(super) enum Limited {
 /// The input is paid for first: a balance that cannot pay for it and a word is refused.
 pub(super) async fn open_limited(
     state: &AppState,
-    user_id: UserId,
+    account: Account,
     job: &Job,
     billing: &Billing,
 ) -> Result<Limited, GenerationError> {
+    let user_id = account.user;
     let txn = begin_write(&state.db).await?;
     // The one statement of `open` counted slots at the free tier's limit; a plan may allow
     // more.
     let slots = crate::billing::plan::of_on(state, &txn, user_id)
         .await?
-        .concurrent_generations;
+        .concurrent_for(state, account.key.is_some());
     if !generations::take_slot(&txn, user_id, slots).await? {
         return Ok(Limited::Refused(GenerationError::TooMany { limit: slots }));
     }
@@ -78,6 +79,8 @@ pub(super) async fn open_limited(
         Err(err) => return Ok(Limited::NotInserted(err)),
     };
     txn.commit().await?;
+    let left = available.get().saturating_sub(max_cost.get());
+    state.availability.learn(user_id, Millicredits::new(left));
     Ok(Limited::Opened {
         row: Box::new(row),
         max_words,

@@ -8,11 +8,13 @@
 //! hold to expire, and the sweeper bills what was saved.
 //!
 //! One module per concern: `job` (what to run), `start` (the order of the steps), `opened`
-//! (what opening yields), `open` (the one-statement opening), `limited` (the long way),
+//! (what opening yields), `open` (the one-statement opening), `early` (calling the provider
+//! while it commits), `limited` (the long way),
 //! `replay` (idempotent starts), `run` (the stream), `settle` (the one way a generation
 //! ends), `cancel` (reading and cancelling), `save` (into a project).
 
 mod cancel;
+mod early;
 mod error;
 mod job;
 mod limited;
@@ -27,6 +29,7 @@ pub(crate) mod settle;
 mod start;
 
 pub use cancel::{cancel, get, list};
+pub use early::Availability;
 pub use error::GenerationError;
 pub use job::{choose_model, max_tokens_for, prompted, seed_of, Job, Target};
 pub use opened::{Account, Opened, Started};

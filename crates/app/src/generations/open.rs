@@ -8,9 +8,10 @@ use penora_store::generations::{Checks, GenerationRow, NewGeneration, Opening};
 use uuid::Uuid;
 
 use super::job::Job;
-use super::opened::{Billing, Opened};
+use super::opened::{Account, Billing, Opened};
 use super::replay::raced;
 use super::GenerationError;
+use crate::billing::plan::Plan;
 use crate::AppState;
 
 /// How a one-statement opening went.
@@ -69,6 +70,14 @@ pub(super) fn new_generation<'a>(
     }
 }
 
+/// What `job` costs with `billing` at the whole length asked for, its input included.
+pub(super) fn full_cost(state: &AppState, job: &Job, billing: &Billing) -> Millicredits {
+    plus(
+        input_cost(state, job, billing),
+        billing.price.cost(job.max_words),
+    )
+}
+
 /// How long a hold lives without progress before the sweeper settles it.
 pub(super) fn grace(state: &AppState) -> Duration {
     // The setting is capped well inside chrono's range.
@@ -76,17 +85,21 @@ pub(super) fn grace(state: &AppState) -> Duration {
 }
 
 /// The common case in one statement: a free slot and a balance that pays for the input and
-/// the whole length asked for, and `checks`.
+/// the whole length asked for, and `checks`. The slots counted are the free tier's for the
+/// caller's kind (see [`crate::billing::plan::Plan::concurrent_for`]); a plan may allow more,
+/// which the long way reads.
 pub(super) async fn open_at_once(
     state: &AppState,
-    user: UserId,
+    account: Account,
     job: &Job,
     billing: &Billing,
     checks: Checks,
 ) -> Result<AtOnce, GenerationError> {
     let input_cost = input_cost(state, job, billing);
-    let full_cost = plus(input_cost, billing.price.cost(job.max_words));
+    let full_cost = full_cost(state, job, billing);
+    let user = account.user;
     let at = penora_store::now();
+    let slots = Plan::free(state).concurrent_for(state, account.key.is_some());
     let opening = Opening {
         new: new_generation(
             job,
@@ -96,7 +109,7 @@ pub(super) async fn open_at_once(
             input_cost,
             full_cost.is_positive().then(Uuid::now_v7),
         ),
-        slots: state.config.settings.generations_per_user,
+        slots,
         expires_at: at + grace(state),
         at,
         checks,

@@ -8,6 +8,7 @@ use penora_domain::{Millicredits, Price, UserId};
 use penora_store::generations::GenerationRow;
 use uuid::Uuid;
 
+use super::early::Early;
 use super::job::{max_tokens_for, Job, Target};
 use crate::catalog::ModelSpec;
 
@@ -29,6 +30,25 @@ pub struct Started {
     pub price: Price,
     /// What the input costs, charged (within the hold) once the upstream accepts the request.
     pub input_cost: Millicredits,
+    /// The provider call started while the opening committed, if it was (see
+    /// [`super::early`]); taken by the first [`Started::upstream`].
+    pub early: std::sync::Mutex<Option<Early>>,
+}
+
+impl Started {
+    /// The upstream's stream for `request`: the call started early when there is one, else
+    /// a call made now.
+    pub async fn upstream(&self) -> Result<penora_ai::EventStream, penora_ai::ProviderError> {
+        let early = self
+            .early
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        match early {
+            Some(early) => early.opened().await,
+            None => self.provider.stream(self.request.clone()).await,
+        }
+    }
 }
 
 /// How `start` went.
@@ -56,21 +76,28 @@ pub(super) struct Billing {
     pub(super) billed_to: penora_domain::BilledTo,
 }
 
+/// `request`, asking the provider for no more than `max_words` (what the caller can
+/// afford), not the length asked for.
+pub(super) fn capped(mut request: GenerationRequest, max_words: u64) -> GenerationRequest {
+    request.max_tokens = request
+        .max_tokens
+        .min(max_tokens_for(u32::try_from(max_words).unwrap_or(u32::MAX)));
+    request
+}
+
 /// The opened generation, ready to stream. `max_words` is what the hold pays for when the
-/// balance allowed less than the length asked for.
+/// balance allowed less than the length asked for; `early`, the provider call started while
+/// it opened (for the whole length asked for).
 pub(super) fn started(
     job: Job,
     user: UserId,
     billing: Billing,
     row: GenerationRow,
     max_words: Option<u64>,
+    early: Option<Early>,
 ) -> Opened {
     let max_words = max_words.unwrap_or(job.max_words);
-    // Ask the provider for no more than the caller can afford, not the length asked for.
-    let mut request = job.request;
-    request.max_tokens = request
-        .max_tokens
-        .min(max_tokens_for(u32::try_from(max_words).unwrap_or(u32::MAX)));
+    let request = capped(job.request, max_words);
     let input_cost = Millicredits::new(row.input_cost_mc);
     Opened::New(Box::new(Started {
         user,
@@ -84,5 +111,6 @@ pub(super) fn started(
         target: job.target,
         price: billing.price,
         input_cost,
+        early: std::sync::Mutex::new(early),
     }))
 }

@@ -149,7 +149,7 @@ async fn drive(
     let every = state.config.settings.generation_save_interval();
     let mut save = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut opening = Box::pin(started.provider.stream(started.request.clone()));
+    let mut opening = Box::pin(started.upstream());
     let opened = loop {
         tokio::select! {
             biased;

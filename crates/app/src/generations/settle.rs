@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use penora_ai::ProviderError;
-use penora_domain::{GenerationStatus, Millicredits, TextLength};
+use penora_domain::{BilledTo, GenerationStatus, Millicredits, TextLength};
 use penora_store::generations::{self, Closing, Finish, GenerationRow};
 use penora_store::holds::HoldRow;
 use penora_store::ledger::LedgerError;
@@ -184,6 +184,22 @@ impl Settled {
     }
 }
 
+/// What is left after a generation paid in credits tells what the next may call its
+/// provider early for (see `super::early`).
+fn learn_availability(state: &AppState, started: &Started, settled: &Settled) {
+    if let Settled::Closed {
+        balance_mc,
+        reserved_mc,
+        ..
+    } = settled
+    {
+        if *started.row.billed_to == BilledTo::Credits {
+            let available = Millicredits::new(balance_mc - reserved_mc);
+            state.availability.learn(started.user, available);
+        }
+    }
+}
+
 /// Settles, retrying a failed transaction a few times. If the database stays away the hold
 /// expires and the sweeper bills what was saved last.
 pub async fn settle(state: &AppState, started: &Started, ending: &Ending) -> Settled {
@@ -196,7 +212,10 @@ async fn settle_retrying(state: &AppState, started: &Started, ending: &Ending) -
     let mut attempt = 0;
     loop {
         match try_settle(state, started, ending).await {
-            Ok(settled) => return settled,
+            Ok(settled) => {
+                learn_availability(state, started, &settled);
+                return settled;
+            }
             Err(err) if attempt < 3 => {
                 attempt += 1;
                 tracing::warn!(generation = %started.row.id, error = %err, attempt, "settling failed; retrying");

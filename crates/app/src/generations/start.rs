@@ -1,14 +1,16 @@
 //! Starting a generation: the idempotent replay, the per-minute limit, then the opening —
 //! at once in the common case ([`super::open`]), else the long way ([`super::limited`]).
 
+use penora_domain::hold::may_call_early;
 use penora_domain::{BilledTo, UserId};
 use penora_store::generations::Checks;
 use penora_store::users::UserRow;
 
+use super::early::Early;
 use super::job::Job;
 use super::limited::{open_limited, Limited};
-use super::open::{open_at_once, AtOnce};
-use super::opened::{started, Account, Billing, Opened};
+use super::open::{full_cost, open_at_once, AtOnce};
+use super::opened::{capped, started, Account, Billing, Opened};
 use super::replay::{current, current_replay, first_attempt_or, raced};
 use super::{per_minute, GenerationError};
 use crate::provider_keys;
@@ -23,13 +25,17 @@ use crate::AppState;
 /// current, the user stored no key of their own, which would win over the platform's).
 /// Otherwise the long way reads the account: it answers `SignedOut`, or opens with the
 /// user's own key, or says why there is no slot or credit, or reserves what the balance
-/// allows.
+/// allows. In the common case the provider is called while the opening commits when the
+/// caller's availability is known to pay for it ([`super::early`]).
 pub async fn start(
     state: &AppState,
     account: Account,
     job: Job,
 ) -> Result<Opened, GenerationError> {
     let user_id = account.user;
+    // Admitted per user before the first write: a flood of one user's starts waits in its
+    // own line, not for the connections everyone shares.
+    let _admitted = state.starts.admit(user_id.as_uuid()).await;
     if let Some((key, fingerprint)) = &job.idempotency {
         if let Some(replay) = current_replay(state, account, key, fingerprint).await? {
             return Ok(Opened::Replay(Box::new(replay)));
@@ -38,7 +44,6 @@ pub async fn start(
     if state.shutdown.is_draining() {
         return Err(GenerationError::ServerRestarting);
     }
-    per_minute::count(state, account).await?;
     let platform = || {
         let provider = state.providers.get(&job.model.provider)?;
         job.model.available.then(|| Billing {
@@ -47,15 +52,28 @@ pub async fn start(
             billed_to: BilledTo::Credits,
         })
     };
+    // Called while the limit a minute and the opening commit; any refusal drops it.
+    let early = platform().and_then(|billing| {
+        let known = state.availability.known(user_id);
+        may_call_early(known, full_cost(state, &job, &billing)).then(|| {
+            let request = capped(job.request.clone(), job.max_words);
+            Early::call(billing.provider, request)
+        })
+    });
+    per_minute::count(state, account).await?;
     if let Some(billing) = platform() {
         let checks = Checks {
             session_epoch: account.session_epoch,
             without_own_keys: state.providers.accepts_own_keys(&job.model.provider),
         };
-        match open_at_once(state, user_id, &job, &billing, checks).await? {
-            AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None)),
+        match open_at_once(state, account, &job, &billing, checks).await? {
+            AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None, early)),
             AtOnce::Answered(opened) => return Ok(opened),
-            AtOnce::Refused => {}
+            AtOnce::Refused => {
+                // Dropping the early call cancels it: nothing of it was read.
+                drop(early);
+                state.availability.forget(user_id);
+            }
         }
     }
     let user = current(state, account).await?;
@@ -66,14 +84,14 @@ pub async fn start(
         }
     };
     // Without the checks, which the read has made: refused now, it is for a slot or credit.
-    match open_at_once(state, user_id, &job, &billing, Checks::default()).await? {
-        AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None)),
+    match open_at_once(state, account, &job, &billing, Checks::default()).await? {
+        AtOnce::Opened(row) => return Ok(started(job, user_id, billing, *row, None, None)),
         AtOnce::Answered(opened) => return Ok(opened),
         AtOnce::Refused => {}
     }
-    match open_limited(state, user_id, &job, &billing).await? {
+    match open_limited(state, account, &job, &billing).await? {
         Limited::Opened { row, max_words } => {
-            Ok(started(job, user_id, billing, *row, Some(max_words)))
+            Ok(started(job, user_id, billing, *row, Some(max_words), None))
         }
         Limited::Refused(refused) => first_attempt_or(state, user_id, &job, refused).await,
         Limited::NotInserted(err) => raced(state, user_id, &job, err).await,

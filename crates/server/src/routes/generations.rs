@@ -57,7 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 402, description = "`insufficient_credits`"),
         (status = 403, description = "`model_not_in_plan`, `insufficient_scope`"),
         (status = 422, description = "`validation_failed`, `unknown_model`, `model_unavailable`, `idempotency_key_reused`"),
-        (status = 429, description = "`too_many_generations`; `rate_limited` (generations a minute, `Retry-After`); `too_many_streams` (streams open at once)"),
+        (status = 429, description = "`too_many_generations` (more running at once than the plan allows a session, or `PENORA_API_KEY_CONCURRENT_GENERATIONS` a personal key); `rate_limited` (generations a minute, `Retry-After`); `too_many_streams` (streams open at once)"),
         (status = 502, description = "`upstream_error` (JSON mode): the provider failed; partial text is billed and stored"),
         (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)"),
     ))]

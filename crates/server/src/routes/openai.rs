@@ -109,7 +109,7 @@ pub async fn retrieve_model(
         (status = 400, description = "`invalid_request_error`: `validation_failed` (`param` names the field), `malformed_json`"),
         (status = 401),
         (status = 404, description = "`model_not_found`: no such model, or not usable now or with this key (`param: model`)"),
-        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations`, `rate_limited` (generations a minute per key, `Retry-After`), `too_many_streams` (type `rate_limit_error`)"),
+        (status = 429, description = "`insufficient_quota` (type `insufficient_quota`): not enough credits; `too_many_generations` (more running at once than `PENORA_API_KEY_CONCURRENT_GENERATIONS`, 64 by default, or the plan's limit when larger), `rate_limited` (generations a minute per key, `Retry-After`), `too_many_streams` (type `rate_limit_error`)"),
         (status = 502, description = "`upstream_error`: the provider failed; the message is generic and names the request id"),
         (status = 503, description = "`service_unavailable`: the server has as many streams open as it serves (`Retry-After`)"),
     ))]

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, spawn_app_with, TestApp};
 use crate::streams::{text_of, EventReader};
 
-const DELTAS: [&str; 4] = ["The tide ", "came in ", "over the ", "stones."];
+pub const DELTAS: [&str; 4] = ["The tide ", "came in ", "over the ", "stones."];
 
 /// What the fake does for each upstream model name.
 fn reply_for(wire: Wire, scenario: &str) -> Reply {

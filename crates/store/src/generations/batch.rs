@@ -6,6 +6,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::group_commit::{in_layers, Layer};
+
 /// A generation's write, queued for [`crate::group_commit::GroupCommit`].
 pub(super) struct Queued {
     /// Its user: a batch changes each user's row once.
@@ -18,12 +20,38 @@ pub(super) struct Queued {
     pub lone: Vec<Value>,
 }
 
-/// Runs a batch statement: `$1` the items as a JSON array, `$2` their users' ids and `$3`
-/// theirs (both `uuid[]`). Every batch statement first locks its users' rows in id order
-/// (see [`crate::group_commit`]); the ids let the planner reach the other rows by primary
-/// key.
+/// Runs a batch statement once per layer of the batch (in one transaction when there are
+/// several, see [`in_layers`]): the rows of every layer.
 pub(super) async fn query_batch(
     db: &DatabaseConnection,
+    sql: &str,
+    batch: &[&Queued],
+) -> Result<Vec<QueryResult>, DbErr> {
+    in_layers(&Sql(sql), db, batch, |q| q.user).await
+}
+
+/// A batch statement, run on one layer of a batch.
+struct Sql<'a>(&'a str);
+
+impl Layer for Sql<'_> {
+    type Item = Queued;
+    type Out = QueryResult;
+
+    async fn write_layer<C: ConnectionTrait + Sync>(
+        &self,
+        db: &C,
+        layer: &[&Queued],
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        query_layer(db, self.0, layer).await
+    }
+}
+
+/// Runs a batch statement on a layer (distinct users): `$1` the items as a JSON array, `$2`
+/// their users' ids and `$3` theirs (both `uuid[]`). Every batch statement first locks its
+/// users' rows in id order (see [`crate::group_commit`]); the ids let the planner reach the
+/// other rows by primary key.
+async fn query_layer(
+    db: &impl ConnectionTrait,
     sql: &str,
     batch: &[&Queued],
 ) -> Result<Vec<QueryResult>, DbErr> {
