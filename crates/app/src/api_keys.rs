@@ -185,7 +185,9 @@ pub async fn authenticate(
     fields(user_id = %user, key_id = %id))]
 pub async fn revoke_personal(state: &AppState, user: UserId, id: ApiKeyId) -> Result<bool, DbErr> {
     let revoked = api_keys::revoke_personal(&state.db, user, id).await?;
-    crate::notices::keys_revoked(state).await;
+    if revoked {
+        crate::notices::keys_revoked(state).await;
+    }
     Ok(revoked)
 }
 
@@ -193,7 +195,9 @@ pub async fn revoke_personal(state: &AppState, user: UserId, id: ApiKeyId) -> Re
 #[tracing::instrument(name = "services::api_keys::revoke_app", skip_all, fields(app_key_id = %id))]
 pub async fn revoke_app(state: &AppState, id: ApiKeyId) -> Result<bool, DbErr> {
     let revoked = api_keys::revoke_app(&state.db, id).await?;
-    crate::notices::keys_revoked(state).await;
+    if revoked {
+        crate::notices::keys_revoked(state).await;
+    }
     Ok(revoked)
 }
 

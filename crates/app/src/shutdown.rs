@@ -17,7 +17,11 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::task_tracker::TaskTrackerToken;
 use tokio_util::task::TaskTracker;
+
+/// A generation counted as running while this is held.
+pub type RunningToken = TaskTrackerToken;
 
 #[derive(Debug, Clone)]
 pub struct Shutdown {
@@ -58,6 +62,13 @@ impl Shutdown {
     /// Resolves when running generations must end.
     pub async fn cut_requested(&self) {
         self.cut.cancelled().await;
+    }
+
+    /// Counts a generation as running from before its opening commits, so a shutdown that
+    /// begins while it opens waits for it (and cuts it after the grace) instead of finding
+    /// nothing running. Take it before checking [`Shutdown::is_draining`].
+    pub fn running_token(&self) -> RunningToken {
+        self.tasks.token()
     }
 
     /// `task`, counted until it ends.

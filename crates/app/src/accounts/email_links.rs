@@ -132,7 +132,9 @@ pub async fn reset_password(
     refresh_tokens::revoke_all_for_user(&txn, id).await?;
     let keys_revoked = api_keys::revoke_all_personal(&txn, id).await?;
     txn.commit().await?;
-    crate::notices::keys_revoked(state).await;
+    if keys_revoked > 0 {
+        crate::notices::keys_revoked(state).await;
+    }
     audit::record(
         &state.db,
         Some(id),

@@ -33,6 +33,9 @@ pub struct Started {
     /// The provider call started while the opening committed, if it was (see
     /// [`super::early`]); taken by the first [`Started::upstream`].
     pub early: std::sync::Mutex<Option<Early>>,
+    /// Counts this generation as running for a shutdown from before its opening until it is
+    /// settled (dropped with it): see [`crate::shutdown::Shutdown::running_token`].
+    pub running: Option<crate::shutdown::RunningToken>,
 }
 
 impl Started {
@@ -112,5 +115,6 @@ pub(super) fn started(
         price: billing.price,
         input_cost,
         early: std::sync::Mutex::new(early),
+        running: None,
     }))
 }

@@ -32,6 +32,22 @@ pub async fn start(
     account: Account,
     job: Job,
 ) -> Result<Opened, GenerationError> {
+    // Counted as running before the draining check: a shutdown beginning after it waits
+    // for this generation.
+    let running = state.shutdown.running_token();
+    if state.shutdown.is_draining() {
+        return Err(GenerationError::ServerRestarting);
+    }
+    match open(state, account, job).await? {
+        Opened::New(mut started) => {
+            started.running = Some(running);
+            Ok(Opened::New(started))
+        }
+        replay => Ok(replay),
+    }
+}
+
+async fn open(state: &AppState, account: Account, job: Job) -> Result<Opened, GenerationError> {
     let user_id = account.user;
     // Admitted per user before the first write: a flood of one user's starts waits in its
     // own line, not for the connections everyone shares.
@@ -41,9 +57,6 @@ pub async fn start(
             return Ok(Opened::Replay(Box::new(replay)));
         }
     }
-    if state.shutdown.is_draining() {
-        return Err(GenerationError::ServerRestarting);
-    }
     let platform = || {
         let provider = state.providers.get(&job.model.provider)?;
         job.model.available.then(|| Billing {
@@ -52,7 +65,9 @@ pub async fn start(
             billed_to: BilledTo::Credits,
         })
     };
-    // Called while the limit a minute and the opening commit; any refusal drops it.
+    per_minute::count(state, account).await?;
+    // Called while the opening commits; its refusal drops it. Only after the limit a minute:
+    // a caller over it sends nothing upstream.
     let early = platform().and_then(|billing| {
         let known = state.availability.known(user_id);
         may_call_early(known, full_cost(state, &job, &billing)).then(|| {
@@ -60,7 +75,6 @@ pub async fn start(
             Early::call(billing.provider, request)
         })
     });
-    per_minute::count(state, account).await?;
     if let Some(billing) = platform() {
         let checks = Checks {
             session_epoch: account.session_epoch,

@@ -59,6 +59,13 @@ async fn a_restored_backup_has_what_was_there_and_nothing_written_after() {
         "{}",
         says(&backup)
     );
+    // It holds every account's data: only its owner may read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
 
     // Written after the backup: another spend and another account.
     let later_balance = spend(&app, &writer.access_token).await;

@@ -60,6 +60,10 @@ pub struct Written {
 pub async fn backup(url: &str, file: &Path) -> Result<Written, BackupError> {
     let partial = partial_path(file);
     let _ = std::fs::remove_file(&partial);
+    // Created empty and private first: a backup holds every account's data, and both
+    // pg_dump and `VACUUM INTO` (which takes an empty file) keep the mode of a file they
+    // write into.
+    private_empty_file(&partial)?;
     let format = if is_postgres(url) {
         postgres::dump(url, &partial).await?;
         "postgres"
@@ -115,6 +119,18 @@ fn is_postgres(url: &str) -> bool {
 
 /// Where a file is written before it is renamed to `path`: beside it, on the same file
 /// system, so the rename is atomic.
+/// An empty file only its owner may read or write.
+fn private_empty_file(path: &Path) -> Result<(), BackupError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(file_error("cannot create", path))
+}
+
 fn partial_path(path: &Path) -> PathBuf {
     with_suffix(path, ".partial")
 }
