@@ -3,9 +3,10 @@
 //! On SIGTERM the server stops accepting connections and calls [`Shutdown::begin`]: new
 //! generations are refused (`503 server_restarting`) and running ones may finish within the
 //! grace period. Then [`Shutdown::cut`] ends those still running: each stops with an `error`
-//! event (`server_restarting`) and is billed for what it delivered. Every generation's task,
-//! and the settling that ends it, is tracked here, so the server exits only once each one has
-//! closed its generation, settled its hold and given its concurrency slot back.
+//! event (`server_restarting`) and is billed for what it delivered. Every generation is
+//! counted here from before its opening to the end of its settling
+//! ([`Shutdown::running_token`]), so the server exits only once each one has closed its
+//! generation, settled its hold and given its concurrency slot back.
 //!
 //! Settling runs on the runtime that built the state (the main one), not on the HTTP worker
 //! whose request started the generation: a worker stops once its connections are closed,
@@ -71,11 +72,6 @@ impl Shutdown {
         self.tasks.token()
     }
 
-    /// `task`, counted until it ends.
-    pub fn track<F: Future>(&self, task: F) -> impl Future<Output = F::Output> {
-        self.tasks.track_future(task)
-    }
-
     /// Runs `work` to the end on the home runtime, even if the caller is dropped meanwhile
     /// (its worker stopped), and returns its output when the caller is still there.
     pub async fn outlive<F>(&self, work: F) -> Option<F::Output>
@@ -86,7 +82,7 @@ impl Shutdown {
         self.tasks.spawn_on(work, &self.home).await.ok()
     }
 
-    /// Running generations: tasks tracked and not yet ended.
+    /// Running generations: counted and not yet settled.
     pub fn running(&self) -> usize {
         self.tasks.len()
     }

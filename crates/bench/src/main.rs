@@ -7,6 +7,7 @@
 mod chaos;
 mod first_token;
 mod harness;
+mod held_streams;
 mod hot_key;
 mod ledger;
 mod proxy;

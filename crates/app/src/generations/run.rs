@@ -73,7 +73,6 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
     // The request's id goes with the task: failure messages name it, for support.
     let request = request_id::current();
     let span = tracing::Span::current();
-    let shutdown = state.shutdown.clone();
     let task = {
         let request = request.clone();
         async move {
@@ -103,7 +102,7 @@ pub fn spawn(state: AppState, started: Started) -> mpsc::Receiver<Event> {
         }
     };
     // The task is part of the request that started it: it carries the request's span.
-    tokio::spawn(shutdown.track(in_request(request, task).in_current_span()));
+    tokio::spawn(in_request(request, task).in_current_span());
     rx
 }
 

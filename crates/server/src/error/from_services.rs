@@ -317,7 +317,7 @@ impl From<penora_app::generations::GenerationError> for ApiError {
                 ErrorCode::GenerationNotFound,
                 "No such generation.",
             ),
-            E::ServerRestarting => server_restarting(),
+            E::ServerRestarting => ApiError::server_restarting(),
             E::SignedOut => ApiError::unauthorized(SESSION_ENDED),
             E::KeyReused => IdemError::Reused.into(),
             E::Invalid(errors) => ApiError::validation(errors),
@@ -391,17 +391,6 @@ impl From<penora_app::streams::StreamRefused> for ApiError {
             ),
         }
     }
-}
-
-/// This replica is stopping: another one (or this one, restarted) answers a retry.
-pub fn server_restarting() -> ApiError {
-    let mut err = ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::ServerRestarting,
-        "The server is restarting. Try again in a moment.",
-    );
-    err.retry_after = Some(1);
-    err
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use penora_app::request_id;
 
 mod from_billing;
 pub(crate) mod from_services;
-pub(crate) use from_services::server_restarting;
 mod from_sign_in;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -93,6 +92,17 @@ impl ApiError {
             detail,
         );
         err.retry_after = Some(retry_after_secs);
+        err
+    }
+
+    /// This replica is stopping: another one (or this one, restarted) answers a retry.
+    pub fn server_restarting() -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServerRestarting,
+            "The server is restarting. Try again in a moment.",
+        );
+        err.retry_after = Some(1);
         err
     }
 

@@ -172,13 +172,11 @@ pub(crate) async fn finished(
         ),
     };
     if row.error_code.as_deref() == Some(penora_app::generations::SERVER_RESTARTING) {
-        return Err(
-            crate::error::server_restarting().with_extra(serde_json::json!({
-                "generation_id": row.id,
-                "words": row.words,
-                "cost_mc": row.cost_mc,
-            })),
-        );
+        return Err(ApiError::server_restarting().with_extra(serde_json::json!({
+            "generation_id": row.id,
+            "words": row.words,
+            "cost_mc": row.cost_mc,
+        })));
     }
     if row.status == GenerationStatus::Failed {
         let failure = failure_of_row(&row);
